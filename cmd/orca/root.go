@@ -1,0 +1,13 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "orca",
+		Short:         "Orca runs MySQL InnoDB Cluster on Kubernetes",
+		SilenceUsage:  true,
+		SilenceErrors: false,
+	}
+	return root
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests use (Debian packages) when they are missing. Idempotent and quiet when warm.
+set -euo pipefail
+need=()
+command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
+command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
+[ ${#need[@]} -eq 0 ] && exit 0
+SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "installing Debian packages: ${need[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,92 @@
+package xprotocol
+
+// Namespaces of StmtExecute.
+const (
+	NamespaceSQL    = "sql"
+	NamespaceMysqlx = "mysqlx"
+)
+
+// StmtExecute is a Sql.StmtExecute message (client -> server). Namespace "" means "sql".
+type StmtExecute struct {
+	Stmt            []byte
+	Args            []Any
+	Namespace       string
+	CompactMetadata bool
+}
+
+// MessageType implements Message.
+func (m *StmtExecute) MessageType() uint8 { return ClientSQLStmtExecute }
+
+// AppendPayload implements Message.
+func (m *StmtExecute) AppendPayload(b []byte) []byte {
+	b = appendBytesField(b, 1, m.Stmt)
+	for _, a := range m.Args {
+		ab, start := beginMessage(b, 2)
+		b = endMessage(AppendAny(ab, a), start)
+	}
+	if m.Namespace != "" && m.Namespace != NamespaceSQL {
+		b = appendStringField(b, 3, m.Namespace)
+	}
+	if m.CompactMetadata {
+		b = appendBoolField(b, 4, true)
+	}
+	return b
+}
+
+// Unmarshal decodes a StmtExecute payload. Stmt aliases b; arguments are copied.
+// An absent namespace decodes as "sql".
+func (m *StmtExecute) Unmarshal(b []byte) error {
+	*m = StmtExecute{Namespace: NamespaceSQL, Args: m.Args[:0]}
+	seen := false
+	r := newFieldReader(b)
+	for r.next() {
+		switch r.num {
+		case 1:
+			m.Stmt = r.bytes()
+			seen = true
+		case 2:
+			if v := r.bytes(); r.err == nil {
+				a, err := DecodeAny(v)
+				if err != nil {
+					return err
+				}
+				m.Args = append(m.Args, a)
+			}
+		case 3:
+			m.Namespace = string(r.bytes())
+		case 4:
+			m.CompactMetadata = r.varint() != 0
+		}
+	}
+	if r.err == nil && !seen {
+		return missing("StmtExecute", "stmt")
+	}
+	return r.err
+}
+
+// StmtExecuteOk is a Sql.StmtExecuteOk message (server -> client): the statement finished.
+type StmtExecuteOk struct{}
+
+// MessageType implements Message.
+func (m *StmtExecuteOk) MessageType() uint8 { return ServerSQLStmtExecuteOk }
+
+// AppendPayload implements Message.
+func (m *StmtExecuteOk) AppendPayload(b []byte) []byte { return b }
+
+// emptyMessage is a message without fields (FetchDone and friends).
+type emptyMessage uint8
+
+// MessageType implements Message.
+func (m emptyMessage) MessageType() uint8 { return uint8(m) }
+
+// AppendPayload implements Message.
+func (m emptyMessage) AppendPayload(b []byte) []byte { return b }
+
+// Empty messages shared by client and server.
+var (
+	msgFetchDone       Message = emptyMessage(ServerResultsetFetchDone)
+	msgFetchDoneMoreRS Message = emptyMessage(ServerResultsetFetchDoneMoreRS)
+	msgStmtExecuteOk   Message = emptyMessage(ServerSQLStmtExecuteOk)
+	msgCapabilitiesGet Message = emptyMessage(ClientConCapabilitiesGet)
+	msgConnectionClose Message = emptyMessage(ClientConClose)
+)

@@ -1,0 +1,142 @@
+package xprotocol
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"net"
+)
+
+// maxAuthFailures is how many failed attempts a connection gets before it is closed.
+const maxAuthFailures = 3
+
+// authState is a challenge-response login in progress.
+type authState struct {
+	mech string
+	salt []byte
+}
+
+func (s *ServerSession) authStart(payload []byte) (bool, error) {
+	var m AuthenticateStart
+	if err := m.Unmarshal(payload); err != nil {
+		return s.badMessage("Session.AuthenticateStart", err)
+	}
+	if s.isAuthed() {
+		return false, s.send(true, NewError(ErCodeUnknownCom, "08S01", "Unexpected message received"))
+	}
+	s.mu.Lock()
+	tlsActive := s.tlsActive
+	s.mu.Unlock()
+	switch m.MechName {
+	case AuthPlain:
+		if !tlsActive {
+			return false, s.send(true, invalidMechanism(m.MechName))
+		}
+		return s.finishAuth(AuthPlain, m.AuthData, nil)
+	case AuthMySQL41, AuthSHA256Memory:
+		salt := make([]byte, SaltSize)
+		_, _ = rand.Read(salt)
+		for i := range salt { // MySQL's salt is printable and NUL-free
+			salt[i] = salt[i]&0x7f | 0x01
+			if salt[i] == '$' {
+				salt[i] = '%'
+			}
+		}
+		s.auth = &authState{mech: m.MechName, salt: salt}
+		return false, s.send(true, &AuthenticateChallenge{AuthData: salt})
+	default:
+		return false, s.send(true, invalidMechanism(m.MechName))
+	}
+}
+
+func invalidMechanism(name string) *Error {
+	return NewError(ErCodeNotSupportedAuthMode, "08004", "Invalid authentication method %s", name)
+}
+
+func (s *ServerSession) authContinue(payload []byte) (bool, error) {
+	var m AuthenticateContinue
+	if err := m.Unmarshal(payload); err != nil {
+		return s.badMessage("Session.AuthenticateContinue", err)
+	}
+	if s.auth == nil {
+		return false, s.send(true, NewError(ErCodeUnknownCom, "08S01", "Unexpected message received"))
+	}
+	st := s.auth
+	s.auth = nil
+	return s.finishAuth(st.mech, m.AuthData, st.salt)
+}
+
+// finishAuth checks the credentials in data ("schema \0 user \0 response") and answers.
+func (s *ServerSession) finishAuth(mech string, data, salt []byte) (bool, error) {
+	schema, user, response, ok := ParseAuthData(data)
+	if !ok {
+		return s.authFailed(user, false)
+	}
+	acct, found := Account{}, false
+	if s.srv.Credentials != nil {
+		acct, found = s.srv.Credentials.LookupAccount(user)
+	}
+	if !found || !s.verify(mech, acct, response, salt) {
+		return s.authFailed(user, len(response) > 0)
+	}
+	if mech == AuthPlain && pluginOf(acct) == PluginCachingSHA2 {
+		s.srv.cacheSHA256(user, acct.Password)
+	}
+	s.mu.Lock()
+	s.authed, s.user, s.schema, s.mech = true, user, schema, mech
+	s.mu.Unlock()
+	id := &Notice{Type: NoticeSessionStateChanged, Scope: ScopeLocal,
+		Payload: AppendSessionStateChanged(nil, SessionStateChanged{Param: StateClientIDAssigned,
+			Values: []Scalar{{Type: ScalarUint, Uint: s.id}}})}
+	return false, s.send(true, id, &AuthenticateOk{})
+}
+
+func pluginOf(a Account) string {
+	if a.Plugin == "" {
+		return PluginCachingSHA2
+	}
+	return a.Plugin
+}
+
+func (s *ServerSession) verify(mech string, acct Account, response, salt []byte) bool {
+	switch mech {
+	case AuthPlain:
+		return subtle.ConstantTimeCompare([]byte(acct.Password), response) == 1
+	case AuthMySQL41:
+		return pluginOf(acct) == PluginNativePassword && checkMySQL41(acct.Password, salt, response)
+	case AuthSHA256Memory:
+		cached, ok := s.srv.cachedSHA256(acct.User)
+		if !ok {
+			return false
+		}
+		if cached != sha256.Sum256([]byte(acct.Password)) { // the account changed since it was cached
+			s.srv.ForgetCachedAuth(acct.User)
+			return false
+		}
+		return checkSHA256Memory(cached, salt, response)
+	}
+	return false
+}
+
+func (s *ServerSession) authFailed(user string, usedPassword bool) (bool, error) {
+	s.authFails++
+	host := "localhost"
+	if ta, ok := s.remote.(*net.TCPAddr); ok && !ta.IP.IsLoopback() {
+		host = ta.IP.String()
+	}
+	yes := "NO"
+	if usedPassword {
+		yes = "YES"
+	}
+	e := NewError(ErCodeAccessDenied, "28000", "Access denied for user '%s'@'%s' (using password: %s)", user, host, yes)
+	if s.authFails >= maxAuthFailures {
+		e.Severity = SeverityFatal
+		_ = s.send(true, e)
+		return true, nil
+	}
+	if err := s.send(true, e); err != nil {
+		return true, fmt.Errorf("send access denied: %w", err)
+	}
+	return false, nil
+}

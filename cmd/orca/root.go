@@ -4,10 +4,10 @@ import "github.com/spf13/cobra"
 
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "orca",
-		Short:         "Orca runs MySQL InnoDB Cluster on Kubernetes",
-		SilenceUsage:  true,
-		SilenceErrors: false,
+		Use:          "orca",
+		Short:        "Orca runs MySQL InnoDB Cluster on Kubernetes",
+		SilenceUsage: true,
 	}
+	root.AddCommand(newOperatorCommand(), newInitCommand())
 	return root
 }

@@ -1,0 +1,58 @@
+package v1alpha1
+
+// ConditionType names a condition of an InnoDBCluster.
+type ConditionType string
+
+const (
+	// ConditionReady is True when the group is ONLINE with every desired member and the Kubernetes objects
+	// are applied. It is derived from the other conditions in one place.
+	ConditionReady ConditionType = "Ready"
+	// ConditionResourcesReady is True when every Kubernetes object of the cluster is applied and its pods run.
+	ConditionResourcesReady ConditionType = "ResourcesReady"
+	// ConditionGroupOnline is True when Group Replication has quorum and a primary.
+	ConditionGroupOnline ConditionType = "GroupOnline"
+	// ConditionMembersOnline is True when every desired member is ONLINE in the group.
+	ConditionMembersOnline ConditionType = "MembersOnline"
+)
+
+// ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
+type ConditionReason string
+
+const (
+	// ReasonApplied means every Kubernetes object was created or updated.
+	ReasonApplied ConditionReason = "Applied"
+	// ReasonApplyFailed means an object could not be applied; the message names it.
+	ReasonApplyFailed ConditionReason = "ApplyFailed"
+	// ReasonPodsNotReady means some MySQL pods are not Running and Ready yet.
+	ReasonPodsNotReady ConditionReason = "PodsNotReady"
+	// ReasonSecretInvalid means the credentials Secret lacks a key Orca needs.
+	ReasonSecretInvalid ConditionReason = "SecretInvalid"
+	// ReasonDeleting means the cluster is being deleted.
+	ReasonDeleting ConditionReason = "Deleting"
+
+	// ReasonOnline means the group has quorum and every desired member is ONLINE.
+	ReasonOnline ConditionReason = "Online"
+	// ReasonPartiallyOnline means the group has quorum but some members are not ONLINE.
+	ReasonPartiallyOnline ConditionReason = "PartiallyOnline"
+	// ReasonBootstrapping means the group is being created.
+	ReasonBootstrapping ConditionReason = "Bootstrapping"
+	// ReasonQuorumLost means the reachable members are not a majority; Orca does not act unless forced.
+	ReasonQuorumLost ConditionReason = "QuorumLost"
+	// ReasonRecoveryBlocked means a reboot after a complete outage waits for more members; the message names
+	// who is missing and the annotation that forces it.
+	ReasonRecoveryBlocked ConditionReason = "RecoveryBlocked"
+	// ReasonRebooting means the group is being rebooted after a complete outage.
+	ReasonRebooting ConditionReason = "Rebooting"
+	// ReasonMemberRecovering means a member is in distributed recovery; it is left alone until it is ONLINE.
+	ReasonMemberRecovering ConditionReason = "MemberRecovering"
+	// ReasonErrantTransactions means a member has transactions the group lacks and is kept out.
+	ReasonErrantTransactions ConditionReason = "ErrantTransactions"
+	// ReasonSwitchoverInProgress means the primary is being moved on request.
+	ReasonSwitchoverInProgress ConditionReason = "SwitchoverInProgress"
+	// ReasonUpgradeInProgress means a rolling upgrade is under way.
+	ReasonUpgradeInProgress ConditionReason = "UpgradeInProgress"
+	// ReasonMembersUnreachable means the operator cannot reach some members.
+	ReasonMembersUnreachable ConditionReason = "MembersUnreachable"
+	// ReasonNotObserved means the operator has not observed the group yet.
+	ReasonNotObserved ConditionReason = "NotObserved"
+)

@@ -1,0 +1,57 @@
+package v1alpha1
+
+// Defaults mirrored from the CRD markers, so code that builds objects from a cluster read without the API
+// server's defaulting (unit tests, old objects) sees the same values.
+const (
+	DefaultInstances    int32 = 3
+	DefaultVersion            = "8.4.3"
+	DefaultBaseServerID int64 = 1000
+	DefaultStorage            = "2Gi"
+	DefaultRouters      int32 = 1
+	defaultImageRepo          = "mysql"
+	defaultPullPolicy         = "IfNotPresent"
+	defaultServiceType        = "ClusterIP"
+	defaultRetention          = RetentionRetain
+	defaultGracePeriod  int64 = 60
+)
+
+// SetDefaults fills every unset field that has a CRD default. It is idempotent.
+func (c *InnoDBCluster) SetDefaults() {
+	s := &c.Spec
+	if s.Instances == 0 {
+		s.Instances = DefaultInstances
+	}
+	if s.Version == "" {
+		s.Version = DefaultVersion
+	}
+	if s.BaseServerID == 0 {
+		s.BaseServerID = DefaultBaseServerID
+	}
+	if s.ImagePullPolicy == "" {
+		s.ImagePullPolicy = defaultPullPolicy
+	}
+	if s.DatadirVolumeClaimTemplate == nil {
+		s.DatadirVolumeClaimTemplate = &DatadirVolumeClaim{}
+	}
+	if s.DatadirVolumeClaimTemplate.Storage == "" {
+		s.DatadirVolumeClaimTemplate.Storage = DefaultStorage
+	}
+	if s.DatadirRetentionPolicy == nil {
+		s.DatadirRetentionPolicy = &DatadirRetentionPolicy{}
+	}
+	if s.DatadirRetentionPolicy.WhenDeleted == "" {
+		s.DatadirRetentionPolicy.WhenDeleted = defaultRetention
+	}
+	if s.DatadirRetentionPolicy.WhenScaled == "" {
+		s.DatadirRetentionPolicy.WhenScaled = defaultRetention
+	}
+	if s.Service == nil {
+		s.Service = &ServiceSpec{}
+	}
+	if s.Service.Type == "" {
+		s.Service.Type = defaultServiceType
+	}
+	if s.Router == nil {
+		s.Router = &RouterSpec{Instances: DefaultRouters}
+	}
+}

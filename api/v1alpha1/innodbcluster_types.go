@@ -1,0 +1,332 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// InnoDBClusterSpec is the desired state of a MySQL InnoDB Cluster: a Group Replication group in single-primary
+// mode, its storage, its Services and its router. Field names follow Oracle's MySQL Operator where the meaning
+// is the same, so manifests move over with few changes.
+// +kubebuilder:validation:XValidation:rule="!(has(self.tlsUseSelfSigned) && self.tlsUseSelfSigned && has(self.tlsSecretName))",message="tlsUseSelfSigned and tlsSecretName are mutually exclusive: drop one of them"
+// +kubebuilder:validation:XValidation:rule="has(self.secretName) == has(oldSelf.secretName) && (!has(self.secretName) || self.secretName == oldSelf.secretName)",message="secretName is immutable: the group's accounts were created from it"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsCASecretName) || has(self.tlsSecretName)",message="tlsCASecretName needs tlsSecretName: the CA verifies the server certificate in tlsSecretName"
+type InnoDBClusterSpec struct {
+	// Instances is the number of MySQL servers in the group. Group Replication allows at most 9 members;
+	// 3 or more tolerate the loss of one member without losing quorum.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=9
+	// +kubebuilder:default=3
+	// +optional
+	Instances int32 `json:"instances,omitempty"`
+
+	// Version is the MySQL server version, for example 8.4.3. Changing it starts a rolling upgrade:
+	// secondaries one at a time, then a switchover, then the old primary. Downgrades are refused.
+	// +kubebuilder:validation:Pattern=`^8\.[0-9]+\.[0-9]+$`
+	// +kubebuilder:default="8.4.3"
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// Image is the MySQL server image. When empty, Orca uses mysql:<version>.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// ImagePullPolicy is the pull policy of every container Orca runs in the cluster's pods.
+	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
+	// +kubebuilder:default=IfNotPresent
+	// +optional
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+
+	// ImagePullSecrets are the Secrets used to pull the images of the cluster's pods.
+	// +optional
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// SecretName names the Secret with the root credentials (keys rootUser, rootHost, rootPassword).
+	// When empty, Orca generates <name>-credentials with a random password. It cannot change after creation.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	SecretName string `json:"secretName,omitempty"`
+
+	// BaseServerID is added to each pod's ordinal to give its server_id. It cannot change after creation.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=4294967195
+	// +kubebuilder:default=1000
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="baseServerId is immutable: members keep the server_id they were created with"
+	// +optional
+	BaseServerID int64 `json:"baseServerId,omitempty"`
+
+	// Mycnf holds extra [mysqld] options appended to the generated my.cnf. Options Orca owns (server_id,
+	// report_host, gtid_mode, enforce_gtid_consistency, group_replication_group_name) are refused.
+	// +kubebuilder:validation:MaxLength=65536
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(?m)^[ \\t]*(server[-_]id|report[-_]host|gtid[-_]mode|enforce[-_]gtid[-_]consistency|group[-_]replication[-_]group[-_]name)[ \\t]*(=|$)')",message="mycnf may not set server_id, report_host, gtid_mode, enforce_gtid_consistency or group_replication_group_name: Orca owns them"
+	// +optional
+	Mycnf string `json:"mycnf,omitempty"`
+
+	// DatadirVolumeClaimTemplate is the claim for each member's data directory. Only the requested storage may
+	// change afterwards, and only upwards; Orca then expands each member's claim.
+	// +optional
+	DatadirVolumeClaimTemplate *DatadirVolumeClaim `json:"datadirVolumeClaimTemplate,omitempty"`
+
+	// DatadirRetentionPolicy says what happens to the data volumes when the cluster is deleted or scaled down.
+	// Volumes are kept by default.
+	// +optional
+	DatadirRetentionPolicy *DatadirRetentionPolicy `json:"datadirRetentionPolicy,omitempty"`
+
+	// PodSpec overrides scheduling and resources of the MySQL pods.
+	// +optional
+	PodSpec *PodSpecOverrides `json:"podSpec,omitempty"`
+
+	// PodLabels are added to every MySQL pod.
+	// +optional
+	PodLabels map[string]string `json:"podLabels,omitempty"`
+
+	// PodAnnotations are added to every MySQL pod.
+	// +optional
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+
+	// Service configures the client Services (<name>, <name>-primary and <name>-replicas).
+	// +optional
+	Service *ServiceSpec `json:"service,omitempty"`
+
+	// Router configures the router that sends read-write traffic to the primary and read-only traffic to
+	// secondaries.
+	// +optional
+	Router *RouterSpec `json:"router,omitempty"`
+
+	// TLSUseSelfSigned makes the servers use certificates they generate themselves. Clients can encrypt but
+	// cannot verify the server.
+	// +optional
+	TLSUseSelfSigned bool `json:"tlsUseSelfSigned,omitempty"`
+
+	// TLSSecretName names a kubernetes.io/tls Secret with the servers' certificate and key.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	TLSSecretName string `json:"tlsSecretName,omitempty"`
+
+	// TLSCASecretName names a Secret whose ca.crt key holds the CA that signed the certificate in TLSSecretName.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	TLSCASecretName string `json:"tlsCASecretName,omitempty"`
+}
+
+// DatadirVolumeClaim is the part of a PersistentVolumeClaim spec a member's data directory uses.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.storageClassName) || (has(self.storageClassName) && self.storageClassName == oldSelf.storageClassName)",message="datadirVolumeClaimTemplate.storageClassName is immutable"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.accessModes) || (has(self.accessModes) && self.accessModes == oldSelf.accessModes)",message="datadirVolumeClaimTemplate.accessModes is immutable"
+// +kubebuilder:validation:XValidation:rule="quantity(self.storage).compareTo(quantity(oldSelf.storage)) >= 0",message="datadirVolumeClaimTemplate.storage cannot shrink: volumes can only grow"
+type DatadirVolumeClaim struct {
+	// StorageClassName is the storage class of the claims; the cluster default when empty.
+	// +optional
+	StorageClassName *string `json:"storageClassName,omitempty"`
+
+	// AccessModes of the claims; ReadWriteOnce when empty.
+	// +optional
+	AccessModes []corev1.PersistentVolumeAccessMode `json:"accessModes,omitempty"`
+
+	// Storage is the size of each member's data volume, for example 20Gi.
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$`
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:default="2Gi"
+	Storage string `json:"storage"`
+}
+
+// RetentionAction says whether volumes are kept or deleted.
+// +kubebuilder:validation:Enum=Retain;Delete
+type RetentionAction string
+
+const (
+	// RetentionRetain keeps the volumes.
+	RetentionRetain RetentionAction = "Retain"
+	// RetentionDelete deletes the volumes.
+	RetentionDelete RetentionAction = "Delete"
+)
+
+// DatadirRetentionPolicy says what happens to data volumes on cluster deletion and on scale-down.
+type DatadirRetentionPolicy struct {
+	// WhenDeleted applies when the InnoDBCluster is deleted. Retain (default) keeps every member's volume.
+	// +kubebuilder:default=Retain
+	// +optional
+	WhenDeleted RetentionAction `json:"whenDeleted,omitempty"`
+
+	// WhenScaled applies to the volumes of members removed by a scale-down. Retain (default) keeps them so a
+	// later scale-up rejoins with its data; Delete makes a later scale-up clone afresh.
+	// +kubebuilder:default=Retain
+	// +optional
+	WhenScaled RetentionAction `json:"whenScaled,omitempty"`
+}
+
+// PodSpecOverrides are the parts of the MySQL pods' spec a user may set.
+type PodSpecOverrides struct {
+	// Resources of the mysql container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// Affinity of the pods. When empty, Orca prefers spreading members over nodes.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// Tolerations of the pods.
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// NodeSelector of the pods.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// PriorityClassName of the pods.
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// TerminationGracePeriodSeconds gives mysqld time to shut down cleanly. Default 60.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+}
+
+// ServiceSpec configures the client Services.
+type ServiceSpec struct {
+	// Type of the client Services.
+	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
+	// +kubebuilder:default=ClusterIP
+	// +optional
+	Type corev1.ServiceType `json:"type,omitempty"`
+
+	// Annotations added to the client Services, for example a cloud load balancer's settings.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// Labels added to the client Services.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// RouterSpec configures the cluster's router.
+type RouterSpec struct {
+	// Instances is the number of router pods; 0 runs no router.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=64
+	// +kubebuilder:default=1
+	// +optional
+	Instances int32 `json:"instances,omitempty"`
+
+	// Resources of the router container.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+}
+
+// ClusterState is the state of the group as a whole, named as MySQL Shell names it.
+type ClusterState string
+
+const (
+	// ClusterStatePending means the cluster's pods do not exist or are not running yet.
+	ClusterStatePending ClusterState = "PENDING"
+	// ClusterStateInitializing means the group is being bootstrapped.
+	ClusterStateInitializing ClusterState = "INITIALIZING"
+	// ClusterStateOnline means every desired member is ONLINE.
+	ClusterStateOnline ClusterState = "ONLINE"
+	// ClusterStateOnlinePartial means the group has quorum but some members are not ONLINE.
+	ClusterStateOnlinePartial ClusterState = "ONLINE_PARTIAL"
+	// ClusterStateOnlineUncertain means the group has quorum but some members cannot be reached to check.
+	ClusterStateOnlineUncertain ClusterState = "ONLINE_UNCERTAIN"
+	// ClusterStateNoQuorum means the reachable members are not a majority: the group cannot commit writes.
+	ClusterStateNoQuorum ClusterState = "NO_QUORUM"
+	// ClusterStateOffline means no member runs Group Replication: the group must be rebooted.
+	ClusterStateOffline ClusterState = "OFFLINE"
+	// ClusterStateOfflineUncertain means no reachable member runs Group Replication and some are unreachable.
+	ClusterStateOfflineUncertain ClusterState = "OFFLINE_UNCERTAIN"
+	// ClusterStateFinalizing means the cluster is being deleted.
+	ClusterStateFinalizing ClusterState = "FINALIZING"
+)
+
+// MemberStatus is one member as the operator last saw it.
+type MemberStatus struct {
+	// Pod is the member's pod name.
+	Pod string `json:"pod"`
+	// Role is PRIMARY or SECONDARY while the member is in the group.
+	// +optional
+	Role string `json:"role,omitempty"`
+	// State is the member's Group Replication state (ONLINE, RECOVERING, OFFLINE, ERROR, UNREACHABLE) or
+	// UNKNOWN when the operator cannot reach it.
+	// +optional
+	State string `json:"state,omitempty"`
+	// Version is the MySQL version the member runs.
+	// +optional
+	Version string `json:"version,omitempty"`
+	// ServerUUID is the member's @@server_uuid.
+	// +optional
+	ServerUUID string `json:"serverUuid,omitempty"`
+}
+
+// InnoDBClusterStatus is the observed state of an InnoDBCluster.
+type InnoDBClusterStatus struct {
+	// ObservedGeneration is the spec generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// ClusterState is the group's state, as MySQL Shell's cluster.status() names it.
+	// +optional
+	ClusterState ClusterState `json:"clusterState,omitempty"`
+
+	// ReadyInstances counts the MySQL pods that are Ready.
+	// +optional
+	ReadyInstances int32 `json:"readyInstances,omitempty"`
+
+	// OnlineInstances counts the members that are ONLINE in the group.
+	// +optional
+	OnlineInstances int32 `json:"onlineInstances,omitempty"`
+
+	// Primary is the pod name of the current primary.
+	// +optional
+	Primary string `json:"primary,omitempty"`
+
+	// ViewID is the Group Replication view id last observed.
+	// +optional
+	ViewID string `json:"viewId,omitempty"`
+
+	// Members lists every member the operator knows of, by pod name.
+	// +listType=map
+	// +listMapKey=pod
+	// +optional
+	Members []MemberStatus `json:"members,omitempty"`
+
+	// Conditions are the typed conditions of the cluster; Ready sums them up.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// InnoDBCluster is a MySQL InnoDB Cluster: a Group Replication group run by Orca.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ic;ics,categories=orca
+// +kubebuilder:printcolumn:name="Instances",type=integer,JSONPath=`.spec.instances`
+// +kubebuilder:printcolumn:name="Online",type=integer,JSONPath=`.status.onlineInstances`
+// +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.primary`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.clusterState`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type InnoDBCluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired state.
+	// +optional
+	Spec InnoDBClusterSpec `json:"spec,omitempty"`
+	// Status is the observed state, written by Orca.
+	// +optional
+	Status InnoDBClusterStatus `json:"status,omitempty"`
+}
+
+// InnoDBClusterList is a list of InnoDBClusters.
+// +kubebuilder:object:root=true
+type InnoDBClusterList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the clusters.
+	Items []InnoDBCluster `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&InnoDBCluster{}, &InnoDBClusterList{})
+}

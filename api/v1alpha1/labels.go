@@ -1,0 +1,39 @@
+package v1alpha1
+
+// Every label, annotation and finalizer key Orca reads or writes lives here.
+const (
+	// LabelCluster names the InnoDBCluster an object belongs to.
+	LabelCluster = "mysql.orca.dev/cluster"
+	// LabelComponent is "mysql" for server pods and "router" for router pods.
+	LabelComponent = "mysql.orca.dev/component"
+	// LabelRole is "primary" or "secondary" on server pods; the primary and replica Services select on it.
+	LabelRole = "mysql.orca.dev/role"
+	// LabelManagedBy marks objects Orca manages.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+
+	// ComponentMySQL is the LabelComponent value of server pods.
+	ComponentMySQL = "mysql"
+	// ComponentRouter is the LabelComponent value of router pods.
+	ComponentRouter = "router"
+	// RolePrimary is the LabelRole value of the primary.
+	RolePrimary = "primary"
+	// RoleSecondary is the LabelRole value of secondaries.
+	RoleSecondary = "secondary"
+	// ManagedByOrca is the LabelManagedBy value.
+	ManagedByOrca = "orca"
+
+	// AnnotationSwitchoverTo asks for a switchover to the named pod.
+	AnnotationSwitchoverTo = "mysql.orca.dev/switchover-to"
+	// AnnotationForceRebootFrom forces a reboot after a complete outage from the named pod, even without a
+	// majority of members reachable. Transactions only the missing members have may be lost.
+	AnnotationForceRebootFrom = "mysql.orca.dev/force-reboot-from"
+	// AnnotationForceQuorum forces quorum from the reachable members when set to "true".
+	AnnotationForceQuorum = "mysql.orca.dev/force-quorum"
+	// AnnotationAllowErrantWipe lets Orca clone over a member with errant transactions when set to "true".
+	AnnotationAllowErrantWipe = "mysql.orca.dev/allow-errant-wipe"
+	// AnnotationConfigHash on pods records the my.cnf content they started with; a change rolls the pods.
+	AnnotationConfigHash = "mysql.orca.dev/config-hash"
+
+	// Finalizer lets Orca release a cluster's volumes and watchers before it disappears.
+	Finalizer = "mysql.orca.dev/finalizer"
+)

@@ -1,0 +1,31 @@
+package controllers
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+)
+
+// eventKind is one entry of the catalogue of events the reconciler emits.
+type eventKind struct {
+	typ    string
+	reason string
+	action string
+}
+
+// The catalogue: every event Orca's reconciler emits is one of these.
+var (
+	evSecretGenerated = eventKind{corev1.EventTypeNormal, "SecretGenerated", "Create"}
+	evSecretInvalid   = eventKind{corev1.EventTypeWarning, "SecretInvalid", "Validate"}
+	evApplyFailed     = eventKind{corev1.EventTypeWarning, "ApplyFailed", "Apply"}
+	evVolumeExpanded  = eventKind{corev1.EventTypeNormal, "VolumeExpanded", "Expand"}
+	evVolumesDeleted  = eventKind{corev1.EventTypeNormal, "VolumesDeleted", "Delete"}
+	evVolumesKept     = eventKind{corev1.EventTypeNormal, "VolumesKept", "Delete"}
+)
+
+func emit(r recorder.EventRecorder, obj runtime.Object, ev eventKind, format string, args ...any) {
+	if r == nil {
+		return
+	}
+	r.Eventf(obj, nil, ev.typ, ev.reason, ev.action, format, args...)
+}

@@ -1,0 +1,143 @@
+// Package controllers holds Orca's reconcilers. They apply Kubernetes objects and wake each cluster's loop;
+// no SQL ever runs inside Reconcile.
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+// FieldOwner is the server-side apply field manager of every object Orca applies.
+const FieldOwner = "orca"
+
+// ClusterLoops is the per-cluster Group Replication loop, as the reconciler sees it.
+type ClusterLoops interface {
+	// Wake makes the cluster's loop observe and act now (starting it when needed).
+	Wake(key types.NamespacedName)
+	// Forget stops the cluster's loop and drops what it knows.
+	Forget(key types.NamespacedName)
+}
+
+// InnoDBClusterReconciler applies an InnoDBCluster's Kubernetes objects and keeps its status.
+type InnoDBClusterReconciler struct {
+	client.Client
+	// APIReader reads objects the cache does not hold (user-provided Secrets).
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  recorder.EventRecorder
+	// OrcaImage runs `orca init` in every member pod.
+	OrcaImage string
+	// ClusterZone is the cluster's DNS zone; cluster.local when empty.
+	ClusterZone string
+	// Loops receives a wake-up after every reconcile; nil until the clustering loop is wired.
+	Loops ClusterLoops
+}
+
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch;delete
+// +kubebuilder:rbac:groups="",resources=pods/status,verbs=patch
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;patch;delete
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile converges one InnoDBCluster's objects from whatever state it finds them in.
+func (r *InnoDBClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	logger := log.FromContext(ctx).WithValues("cluster", req.NamespacedName)
+	ctx = log.IntoContext(ctx, logger)
+
+	var cluster v1.InnoDBCluster
+	if err := r.Get(ctx, req.NamespacedName, &cluster); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forget(req.NamespacedName)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, fmt.Errorf("get cluster: %w", err)
+	}
+	if !cluster.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalize(ctx, &cluster)
+	}
+	if controllerutil.AddFinalizer(&cluster, v1.Finalizer) {
+		if err := r.Update(ctx, &cluster); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+	}
+	desired := cluster.DeepCopy()
+	desired.SetDefaults()
+
+	res, err := r.applyAll(ctx, desired)
+	if statusErr := r.writeStatus(ctx, desired, err); statusErr != nil && err == nil {
+		err = statusErr
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if r.Loops != nil {
+		r.Loops.Wake(req.NamespacedName)
+	}
+	return res, nil
+}
+
+// applyAll applies every object in dependency order: credentials before the pods that read them, config
+// before the StatefulSet that mounts it.
+func (r *InnoDBClusterReconciler) applyAll(ctx context.Context, c *v1.InnoDBCluster) (ctrl.Result, error) {
+	groupName, err := r.ensureSecrets(ctx, c)
+	if err != nil {
+		return ctrl.Result{RequeueAfter: 30 * time.Second}, err
+	}
+	hash, err := r.applyConfig(ctx, c, groupName)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.applyServices(ctx, c); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.applyStatefulSet(ctx, c, hash); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.applyPDB(ctx, c); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.expandVolumes(ctx, c); err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *InnoDBClusterReconciler) forget(key types.NamespacedName) {
+	if r.Loops != nil {
+		r.Loops.Forget(key)
+	}
+}
+
+// SetupWithManager registers the reconciler and the objects it owns.
+func (r *InnoDBClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1.InnoDBCluster{}).
+		Owns(&appsv1.StatefulSet{}).
+		Owns(&corev1.Service{}).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&corev1.Secret{}).
+		Owns(&policyv1.PodDisruptionBudget{}).
+		Named("innodbcluster").
+		Complete(r)
+}

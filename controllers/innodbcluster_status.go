@@ -1,0 +1,79 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/specs"
+)
+
+// podCounts is what the reconciler reports of the member pods; group state is the cluster loop's to write.
+type podCounts struct {
+	running, ready int32
+}
+
+func (r *InnoDBClusterReconciler) countPods(ctx context.Context, c *v1.InnoDBCluster) (podCounts, error) {
+	var pods corev1.PodList
+	if err := r.List(ctx, &pods, client.InNamespace(c.Namespace), client.MatchingLabels(specs.SelectorLabels(c))); err != nil {
+		return podCounts{}, fmt.Errorf("list pods: %w", err)
+	}
+	var n podCounts
+	for i := range pods.Items {
+		p := &pods.Items[i]
+		if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+			continue
+		}
+		n.running++
+		for _, cond := range p.Status.Conditions {
+			if cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue {
+				n.ready++
+			}
+		}
+	}
+	return n, nil
+}
+
+// writeStatus records the outcome of applying objects: ResourcesReady, ready pods, and the placeholders the
+// cluster loop fills in once it has observed the group.
+func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBCluster, applyErr error) error {
+	counts, err := r.countPods(ctx, c)
+	if err != nil {
+		return err
+	}
+	_, err = clusterstatus.Update(ctx, r.Client, client.ObjectKeyFromObject(c), func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
+		s.ObservedGeneration = cl.Generation
+		s.ReadyInstances = counts.ready
+		status, reason, msg := resourcesCondition(c.Spec.Instances, counts, applyErr)
+		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionResourcesReady, status, reason, msg)
+		if s.ClusterState == "" {
+			s.ClusterState = v1.ClusterStatePending
+		}
+		for _, t := range []v1.ConditionType{v1.ConditionGroupOnline, v1.ConditionMembersOnline} {
+			if clusterstatus.ConditionStatus(s, t) == metav1.ConditionUnknown {
+				clusterstatus.SetCondition(s, cl.Generation, t, metav1.ConditionUnknown, v1.ReasonNotObserved,
+					"the group has not been observed yet")
+			}
+		}
+	})
+	return err
+}
+
+func resourcesCondition(want int32, n podCounts, applyErr error) (metav1.ConditionStatus, v1.ConditionReason, string) {
+	switch {
+	case errors.Is(applyErr, errSecretInvalid):
+		return metav1.ConditionFalse, v1.ReasonSecretInvalid, applyErr.Error()
+	case applyErr != nil:
+		return metav1.ConditionFalse, v1.ReasonApplyFailed, applyErr.Error()
+	case n.running < want:
+		return metav1.ConditionFalse, v1.ReasonPodsNotReady, fmt.Sprintf("%d of %d member pods are running", n.running, want)
+	default:
+		return metav1.ConditionTrue, v1.ReasonApplied, fmt.Sprintf("all objects applied; %d member pods running", n.running)
+	}
+}

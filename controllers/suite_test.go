@@ -1,0 +1,139 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/test/envtestutil"
+)
+
+// The suite runs the reconciler in a real manager against a real kube-apiserver + etcd.
+var (
+	k8s        client.Client
+	reconciler *InnoDBClusterReconciler
+	loops      = &recordingLoops{}
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	if os.Getenv("ORCA_TEST_VERBOSE") != "" {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
+	} else {
+		ctrl.SetLogger(logr.Discard())
+	}
+	env, err := envtestutil.NewEnvironment()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "envtest:", err)
+		return 1
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start envtest control plane:", err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
+		return 1
+	}
+	reconciler = &InnoDBClusterReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
+		Recorder: mgr.GetEventRecorder("orca"), OrcaImage: "orca:test", Loops: loops,
+	}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, "setup:", err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = mgr.Start(ctx) }()
+	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "client:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// eventually polls fn until it returns nil or the timeout passes, then fails with fn's last error.
+func eventually(t *testing.T, timeout time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not reached within %s: %v", timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{}
+	ns.GenerateName = "orca-test-"
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatalf("create namespace: %v", err)
+	}
+	return ns.Name
+}
+
+// recordingLoops stands in for the clustering loops and records wake-ups.
+type recordingLoops struct {
+	mu               sync.Mutex
+	woken, forgotten map[string]int
+}
+
+func (l *recordingLoops) Wake(key client.ObjectKey) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.woken == nil {
+		l.woken = map[string]int{}
+	}
+	l.woken[key.String()]++
+}
+
+func (l *recordingLoops) Forget(key client.ObjectKey) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.forgotten == nil {
+		l.forgotten = map[string]int{}
+	}
+	l.forgotten[key.String()]++
+}
+
+func (l *recordingLoops) counts(key client.ObjectKey) (woken, forgotten int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.woken[key.String()], l.forgotten[key.String()]
+}
+
+func reconcileRequest(ns string) ctrl.Request { return ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "db"}} }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -1,0 +1,89 @@
+// Package clusterstatus is the one place InnoDBCluster status is written: every writer (the reconciler, the
+// per-cluster loop) passes a small mutation that is re-applied to a fresh read on conflict, and a write that
+// changes nothing is skipped.
+package clusterstatus
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+// Mutation changes a status in place. It is called once per attempt on a freshly read object, so it must
+// depend only on its inputs and the status it is given.
+type Mutation func(cluster *v1.InnoDBCluster, status *v1.InnoDBClusterStatus)
+
+// Update applies the mutations to the cluster's status, derives Ready, and writes the status subresource,
+// retrying on conflicts. It reports whether anything was written.
+func Update(ctx context.Context, c client.Client, key types.NamespacedName, mutations ...Mutation) (bool, error) {
+	written := false
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var cluster v1.InnoDBCluster
+		if err := c.Get(ctx, key, &cluster); err != nil {
+			return err
+		}
+		before := cluster.Status.DeepCopy()
+		for _, m := range mutations {
+			m(&cluster, &cluster.Status)
+		}
+		DeriveReady(&cluster.Status, cluster.Generation)
+		if equality.Semantic.DeepEqual(before, &cluster.Status) {
+			return nil
+		}
+		if err := c.Status().Update(ctx, &cluster); err != nil {
+			return err
+		}
+		written = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("update status of %s: %w", key, err)
+	}
+	return written, nil
+}
+
+// SetCondition sets one typed condition; the transition time moves only when the status changes.
+func SetCondition(s *v1.InnoDBClusterStatus, generation int64, t v1.ConditionType, status metav1.ConditionStatus,
+	reason v1.ConditionReason, message string) {
+	meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+		Type: string(t), Status: status, Reason: string(reason), Message: message, ObservedGeneration: generation,
+	})
+}
+
+// ConditionStatus returns a condition's status, or Unknown when it is absent.
+func ConditionStatus(s *v1.InnoDBClusterStatus, t v1.ConditionType) metav1.ConditionStatus {
+	if c := meta.FindStatusCondition(s.Conditions, string(t)); c != nil {
+		return c.Status
+	}
+	return metav1.ConditionUnknown
+}
+
+// readyInputs are the conditions Ready sums up, in the order their reasons are reported.
+var readyInputs = []v1.ConditionType{v1.ConditionResourcesReady, v1.ConditionGroupOnline, v1.ConditionMembersOnline}
+
+// DeriveReady sets Ready from the other conditions: True only when all are True; otherwise it carries the
+// reason and message of the first one that is not. It is the only code that writes Ready.
+func DeriveReady(s *v1.InnoDBClusterStatus, generation int64) {
+	for _, t := range readyInputs {
+		c := meta.FindStatusCondition(s.Conditions, string(t))
+		if c == nil {
+			SetCondition(s, generation, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonNotObserved,
+				fmt.Sprintf("%s has not been observed yet", t))
+			return
+		}
+		if c.Status != metav1.ConditionTrue {
+			SetCondition(s, generation, v1.ConditionReady, metav1.ConditionFalse, v1.ConditionReason(c.Reason),
+				fmt.Sprintf("%s: %s", t, c.Message))
+			return
+		}
+	}
+	SetCondition(s, generation, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonOnline, "the cluster is ready")
+}

@@ -1,0 +1,54 @@
+package clusterstatus
+
+import (
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+func TestDeriveReady(t *testing.T) {
+	tests := []struct {
+		name       string
+		set        map[v1.ConditionType]metav1.ConditionStatus
+		wantStatus metav1.ConditionStatus
+		wantReason string
+	}{
+		{"nothing observed", nil, metav1.ConditionFalse, string(v1.ReasonNotObserved)},
+		{"all true", map[v1.ConditionType]metav1.ConditionStatus{
+			v1.ConditionResourcesReady: metav1.ConditionTrue, v1.ConditionGroupOnline: metav1.ConditionTrue,
+			v1.ConditionMembersOnline: metav1.ConditionTrue}, metav1.ConditionTrue, string(v1.ReasonOnline)},
+		{"group not online", map[v1.ConditionType]metav1.ConditionStatus{
+			v1.ConditionResourcesReady: metav1.ConditionTrue, v1.ConditionGroupOnline: metav1.ConditionFalse,
+			v1.ConditionMembersOnline: metav1.ConditionTrue}, metav1.ConditionFalse, "reason-GroupOnline"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s v1.InnoDBClusterStatus
+			for typ, st := range tt.set {
+				SetCondition(&s, 1, typ, st, v1.ConditionReason("reason-"+string(typ)), "msg")
+			}
+			DeriveReady(&s, 1)
+			c := meta.FindStatusCondition(s.Conditions, string(v1.ConditionReady))
+			if c == nil || c.Status != tt.wantStatus || c.Reason != tt.wantReason {
+				t.Fatalf("Ready = %+v, want status %s reason %s", c, tt.wantStatus, tt.wantReason)
+			}
+		})
+	}
+}
+
+func TestSetConditionKeepsTransitionTime(t *testing.T) {
+	var s v1.InnoDBClusterStatus
+	SetCondition(&s, 1, v1.ConditionGroupOnline, metav1.ConditionTrue, v1.ReasonOnline, "a")
+	first := meta.FindStatusCondition(s.Conditions, string(v1.ConditionGroupOnline)).LastTransitionTime
+	SetCondition(&s, 2, v1.ConditionGroupOnline, metav1.ConditionTrue, v1.ReasonOnline, "b")
+	c := meta.FindStatusCondition(s.Conditions, string(v1.ConditionGroupOnline))
+	if !c.LastTransitionTime.Equal(&first) || c.Message != "b" || c.ObservedGeneration != 2 {
+		t.Fatalf("unexpected condition after same-status update: %+v", c)
+	}
+	if ConditionStatus(&s, v1.ConditionMembersOnline) != metav1.ConditionUnknown {
+		t.Fatal("absent condition must be Unknown")
+	}
+}

@@ -1,0 +1,95 @@
+package specs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+// Ports of a MySQL member.
+const (
+	PortMySQL   = 3306
+	PortMySQLX  = 33060
+	PortGR      = 33061
+	ClusterZone = "cluster.local"
+)
+
+// StatefulSetName is the StatefulSet (and pod name prefix) of the cluster's members.
+func StatefulSetName(c *v1.InnoDBCluster) string { return c.Name }
+
+// HeadlessServiceName is the governing Service that gives each member a stable DNS name.
+func HeadlessServiceName(c *v1.InnoDBCluster) string { return c.Name + "-instances" }
+
+// PrimaryServiceName selects the primary.
+func PrimaryServiceName(c *v1.InnoDBCluster) string { return c.Name + "-primary" }
+
+// ReplicasServiceName selects the secondaries.
+func ReplicasServiceName(c *v1.InnoDBCluster) string { return c.Name + "-replicas" }
+
+// ClientServiceName is the cluster's main client Service.
+func ClientServiceName(c *v1.InnoDBCluster) string { return c.Name }
+
+// ConfigMapName holds the generated my.cnf.
+func ConfigMapName(c *v1.InnoDBCluster) string { return c.Name + "-mycnf" }
+
+// PDBName is the PodDisruptionBudget of the members.
+func PDBName(c *v1.InnoDBCluster) string { return c.Name + "-pdb" }
+
+// CredentialsSecretName is the root credentials Secret: spec.secretName or a generated one.
+func CredentialsSecretName(c *v1.InnoDBCluster) string {
+	if c.Spec.SecretName != "" {
+		return c.Spec.SecretName
+	}
+	return c.Name + "-credentials"
+}
+
+// InternalSecretName holds the accounts Orca uses and the group name; users never edit it.
+func InternalSecretName(c *v1.InnoDBCluster) string { return c.Name + "-internal" }
+
+// PodName is the name of the member with the given ordinal.
+func PodName(c *v1.InnoDBCluster, ordinal int) string {
+	return StatefulSetName(c) + "-" + strconv.Itoa(ordinal)
+}
+
+// MemberHost is a member's stable DNS name, used as report_host and as the address other members dial.
+func MemberHost(c *v1.InnoDBCluster, ordinal int, zone string) string {
+	if zone == "" {
+		zone = ClusterZone
+	}
+	return fmt.Sprintf("%s.%s.%s.svc.%s", PodName(c, ordinal), HeadlessServiceName(c), c.Namespace, zone)
+}
+
+// Ordinal parses the ordinal from a member pod name ("mycluster-2" -> 2).
+func Ordinal(pod string) (int, error) {
+	i := strings.LastIndexByte(pod, '-')
+	if i < 0 || i == len(pod)-1 {
+		return 0, fmt.Errorf("pod name %q has no ordinal suffix", pod)
+	}
+	n, err := strconv.Atoi(pod[i+1:])
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("pod name %q has no ordinal suffix", pod)
+	}
+	return n, nil
+}
+
+// SelectorLabels select every member pod of the cluster.
+func SelectorLabels(c *v1.InnoDBCluster) map[string]string {
+	return map[string]string{v1.LabelCluster: c.Name, v1.LabelComponent: v1.ComponentMySQL}
+}
+
+// ObjectLabels are put on every object Orca creates for the cluster.
+func ObjectLabels(c *v1.InnoDBCluster) map[string]string {
+	return map[string]string{v1.LabelCluster: c.Name, v1.LabelManagedBy: v1.ManagedByOrca}
+}
+
+func merge(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,107 @@
+package specs
+
+import (
+	"crypto/rand"
+	"fmt"
+	"math/big"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+// Keys of the credentials Secret (compatible with Oracle's operator) and of the internal Secret.
+const (
+	KeyRootUser            = "rootUser"
+	KeyRootHost            = "rootHost"
+	KeyRootPassword        = "rootPassword"
+	KeyAdminUser           = "adminUser"
+	KeyAdminPassword       = "adminPassword"
+	KeyReplicationUser     = "replicationUser"
+	KeyReplicationPassword = "replicationPassword"
+	KeyGroupName           = "groupName"
+
+	adminUser       = "orca_admin"
+	replicationUser = "orca_repl"
+	passwordChars   = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+	passwordLength  = 32
+)
+
+// CredentialsSecret builds the generated root credentials Secret with a fresh random password.
+// It is created once and never rewritten, so the password stays what the group was built with.
+func CredentialsSecret(c *v1.InnoDBCluster) (*corev1.Secret, error) {
+	pw, err := RandomPassword()
+	if err != nil {
+		return nil, err
+	}
+	return secret(c, CredentialsSecretName(c), map[string]string{
+		KeyRootUser: "root", KeyRootHost: "%", KeyRootPassword: pw,
+	}), nil
+}
+
+// InternalSecret builds the Secret with Orca's own accounts and the Group Replication group name.
+func InternalSecret(c *v1.InnoDBCluster) (*corev1.Secret, error) {
+	admin, err := RandomPassword()
+	if err != nil {
+		return nil, err
+	}
+	repl, err := RandomPassword()
+	if err != nil {
+		return nil, err
+	}
+	group, err := RandomUUID()
+	if err != nil {
+		return nil, err
+	}
+	return secret(c, InternalSecretName(c), map[string]string{
+		KeyAdminUser: adminUser, KeyAdminPassword: admin,
+		KeyReplicationUser: replicationUser, KeyReplicationPassword: repl,
+		KeyGroupName: group,
+	}), nil
+}
+
+// MissingKeys lists the keys a credentials Secret lacks.
+func MissingKeys(s *corev1.Secret, keys ...string) []string {
+	var missing []string
+	for _, k := range keys {
+		if len(s.Data[k]) == 0 && s.StringData[k] == "" {
+			missing = append(missing, k)
+		}
+	}
+	return missing
+}
+
+func secret(c *v1.InnoDBCluster, name string, data map[string]string) *corev1.Secret {
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace, Labels: ObjectLabels(c)},
+		Type:       corev1.SecretTypeOpaque,
+		StringData: data,
+	}
+}
+
+// RandomPassword returns a 32-character password from an unambiguous alphabet (about 186 bits).
+func RandomPassword() (string, error) {
+	b := make([]byte, passwordLength)
+	limit := big.NewInt(int64(len(passwordChars)))
+	for i := range b {
+		n, err := rand.Int(rand.Reader, limit)
+		if err != nil {
+			return "", fmt.Errorf("generate password: %w", err)
+		}
+		b[i] = passwordChars[n.Int64()]
+	}
+	return string(b), nil
+}
+
+// RandomUUID returns a random (version 4) UUID, the form group_replication_group_name takes.
+func RandomUUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate uuid: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}

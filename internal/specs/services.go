@@ -1,0 +1,82 @@
+package specs
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+func memberPorts(withGR bool) []corev1.ServicePort {
+	ports := []corev1.ServicePort{
+		{Name: "mysql", Port: PortMySQL, TargetPort: intstr.FromInt32(PortMySQL)},
+		{Name: "mysqlx", Port: PortMySQLX, TargetPort: intstr.FromInt32(PortMySQLX)},
+	}
+	if withGR {
+		ports = append(ports, corev1.ServicePort{Name: "gr", Port: PortGR, TargetPort: intstr.FromInt32(PortGR)})
+	}
+	return ports
+}
+
+// HeadlessService governs the StatefulSet. It publishes members that are not Ready, because a member must
+// be resolvable by its peers while it joins the group, long before it is ONLINE.
+func HeadlessService(c *v1.InnoDBCluster) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: HeadlessServiceName(c), Namespace: c.Namespace, Labels: ObjectLabels(c)},
+		Spec: corev1.ServiceSpec{
+			ClusterIP:                corev1.ClusterIPNone,
+			PublishNotReadyAddresses: true,
+			Selector:                 SelectorLabels(c),
+			Ports:                    memberPorts(true),
+		},
+	}
+}
+
+// ClientServices are the Services applications use: <name> and <name>-primary follow the primary,
+// <name>-replicas the secondaries. They select on the role label Orca moves on every primary change.
+func ClientServices(c *v1.InnoDBCluster) []*corev1.Service {
+	mk := func(name, role string) *corev1.Service {
+		sel := merge(SelectorLabels(c), map[string]string{v1.LabelRole: role})
+		return &corev1.Service{
+			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace,
+				Labels: merge(c.Spec.Service.Labels, ObjectLabels(c)), Annotations: c.Spec.Service.Annotations},
+			Spec: corev1.ServiceSpec{Type: c.Spec.Service.Type, Selector: sel, Ports: memberPorts(false)},
+		}
+	}
+	return []*corev1.Service{
+		mk(ClientServiceName(c), v1.RolePrimary),
+		mk(PrimaryServiceName(c), v1.RolePrimary),
+		mk(ReplicasServiceName(c), v1.RoleSecondary),
+	}
+}
+
+// PodDisruptionBudget keeps a majority of members up during voluntary disruptions (node drains), so a drain
+// never costs the group its quorum. Clusters of fewer than 3 members have no fault tolerance to protect and
+// get no budget (it would block every drain), so this returns nil for them.
+func PodDisruptionBudget(c *v1.InnoDBCluster) *policyv1.PodDisruptionBudget {
+	if c.Spec.Instances < 3 {
+		return nil
+	}
+	majority := intstr.FromInt32(c.Spec.Instances/2 + 1)
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: metav1.ObjectMeta{Name: PDBName(c), Namespace: c.Namespace, Labels: ObjectLabels(c)},
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MinAvailable: &majority,
+			Selector:     &metav1.LabelSelector{MatchLabels: SelectorLabels(c)},
+		},
+	}
+}
+
+// ConfigMap holds the rendered my.cnf.
+func ConfigMap(c *v1.InnoDBCluster, mycnf string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Name: ConfigMapName(c), Namespace: c.Namespace, Labels: ObjectLabels(c)},
+		Data:       map[string]string{MyCnfKey: mycnf},
+	}
+}

@@ -1,0 +1,87 @@
+package specs
+
+import (
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+func cluster(instances int32) *v1.InnoDBCluster {
+	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "team-a"}}
+	c.Spec.Instances = instances
+	c.SetDefaults()
+	return c
+}
+
+func TestPodDisruptionBudgetKeepsMajority(t *testing.T) {
+	for instances, want := range map[int32]int{3: 2, 4: 3, 5: 3, 7: 4, 9: 5} {
+		if got := PodDisruptionBudget(cluster(instances)).Spec.MinAvailable.IntValue(); got != want {
+			t.Errorf("%d instances: minAvailable %d, want %d", instances, got, want)
+		}
+	}
+	for _, n := range []int32{1, 2} {
+		if PodDisruptionBudget(cluster(n)) != nil {
+			t.Errorf("%d instances must get no budget", n)
+		}
+	}
+}
+
+func TestOrdinal(t *testing.T) {
+	tests := map[string]int{"db-0": 0, "my-db-12": 12}
+	for pod, want := range tests {
+		if got, err := Ordinal(pod); err != nil || got != want {
+			t.Errorf("Ordinal(%q) = %d, %v", pod, got, err)
+		}
+	}
+	for _, bad := range []string{"db", "db-", "db-x", "db--1"} {
+		if _, err := Ordinal(bad); err == nil {
+			t.Errorf("Ordinal(%q) accepted", bad)
+		}
+	}
+}
+
+func TestMyCnfPutsUserOptionsLast(t *testing.T) {
+	c := cluster(3)
+	c.Spec.Mycnf = "[mysqld]\nmax_connections=500"
+	out := RenderMyCnf(c, "8a94f357-aab4-11df-86ab-c80aa9429562")
+	owned := strings.Index(out, "group_replication_group_name=8a94f357-aab4-11df-86ab-c80aa9429562")
+	user := strings.Index(out, "max_connections=500")
+	if owned < 0 || user < owned {
+		t.Fatalf("user options must follow Orca's:\n%s", out)
+	}
+	if strings.Count(out, "[mysqld]") != 1 {
+		t.Fatalf("a repeated [mysqld] header:\n%s", out)
+	}
+	if ConfigHash(out) == ConfigHash(RenderMyCnf(cluster(3), "8a94f357-aab4-11df-86ab-c80aa9429562")) {
+		t.Fatal("config hash ignores spec.mycnf")
+	}
+}
+
+func TestMemberHostAndCnf(t *testing.T) {
+	c := cluster(3)
+	host := MemberHost(c, 2, "")
+	if host != "db-2.db-instances.team-a.svc.cluster.local" {
+		t.Fatalf("host %q", host)
+	}
+	cnf := RenderMemberCnf(c.Spec.BaseServerID, 2, host)
+	if !strings.Contains(cnf, "server_id=1002\n") || !strings.Contains(cnf, "group_replication_local_address="+host+":33061") {
+		t.Fatalf("member cnf:\n%s", cnf)
+	}
+}
+
+func TestGeneratedSecrets(t *testing.T) {
+	c := cluster(3)
+	s, err := InternalSecret(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.StringData[KeyAdminPassword]) != 32 || s.StringData[KeyAdminPassword] == s.StringData[KeyReplicationPassword] {
+		t.Fatal("passwords must be 32 characters and distinct")
+	}
+	if g := s.StringData[KeyGroupName]; len(g) != 36 || g[14] != '4' {
+		t.Fatalf("group name %q is not a v4 UUID", g)
+	}
+}

@@ -67,8 +67,9 @@ func Ordinal(pod string) (int, error) {
 	if i < 0 || i == len(pod)-1 {
 		return 0, fmt.Errorf("pod name %q has no ordinal suffix", pod)
 	}
-	n, err := strconv.Atoi(pod[i+1:])
-	if err != nil || n < 0 {
+	digits := pod[i+1:]
+	n, err := strconv.Atoi(digits)
+	if err != nil || strings.Trim(digits, "0123456789") != "" {
 		return 0, fmt.Errorf("pod name %q has no ordinal suffix", pod)
 	}
 	return n, nil

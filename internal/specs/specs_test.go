@@ -36,7 +36,7 @@ func TestOrdinal(t *testing.T) {
 			t.Errorf("Ordinal(%q) = %d, %v", pod, got, err)
 		}
 	}
-	for _, bad := range []string{"db", "db-", "db-x", "db--1"} {
+	for _, bad := range []string{"db", "db-", "db-x", "db-+1"} {
 		if _, err := Ordinal(bad); err == nil {
 			t.Errorf("Ordinal(%q) accepted", bad)
 		}

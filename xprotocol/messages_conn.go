@@ -60,7 +60,8 @@ func (m *Capabilities) Get(name string) (Any, bool) {
 
 func appendCapabilityList(b []byte, caps []Capability) []byte {
 	for _, c := range caps {
-		b, start := beginMessage(b, 1)
+		var start int
+		b, start = beginMessage(b, 1)
 		b = appendStringField(b, 1, c.Name)
 		vb, vstart := beginMessage(b, 2)
 		b = endMessage(endMessage(AppendAny(vb, c.Value), vstart), start)

@@ -33,8 +33,7 @@ func TestCachingSHA2FullThenFastAuth(t *testing.T) {
 		name := map[bool]string{false: "RSA without TLS", true: "cleartext over TLS"}[tlsOn]
 		t.Run(name, func(t *testing.T) {
 			logs := &logSink{}
-			s, _, addr := newTestServer(t, tlsOn)
-			s.Logger = logs.logger()
+			s, _, addr := newTestServer(t, tlsOn, func(s *Server) { s.Logger = logs.logger() })
 			edit := func(c *mysql.Config) {
 				if tlsOn {
 					c.TLS = clientTLS(s)
@@ -148,13 +147,14 @@ func TestPasswordChangeEvictsFastAuth(t *testing.T) {
 }
 
 func TestInitialSchema(t *testing.T) {
-	s, _, addr := newTestServer(t, false)
-	s.CheckSchema = func(_ context.Context, _ *Conn, schema string) error {
-		if schema != "app" {
-			return NewSQLError(ErBadDB, "42000", "Unknown database '%s'", schema)
+	_, _, addr := newTestServer(t, false, func(s *Server) {
+		s.CheckSchema = func(_ context.Context, _ *Conn, schema string) error {
+			if schema != "app" {
+				return NewSQLError(ErBadDB, "42000", "Unknown database '%s'", schema)
+			}
+			return nil
 		}
-		return nil
-	}
+	})
 	db := openDB(t, addr, "native", "native-pw", func(c *mysql.Config) { c.DBName = "app" })
 	if got := queryString(t, db, "SELECT DATABASE()"); got != "app" {
 		t.Fatalf("DATABASE() = %q", got)
@@ -170,8 +170,7 @@ func TestInitialSchema(t *testing.T) {
 // A client that already holds the server's public key sends the encrypted password without asking for it.
 func TestCachingSHA2WithKnownPublicKey(t *testing.T) {
 	logs := &logSink{}
-	s, _, addr := newTestServer(t, false)
-	s.Logger = logs.logger()
+	_, _, addr := newTestServer(t, false, func(s *Server) { s.Logger = logs.logger() })
 	mysql.RegisterServerPubKey("classic-test", &testRSAKey(t).PublicKey)
 	db := openDB(t, addr, "sha2", "sha2-pw", func(c *mysql.Config) { c.ServerPubKey = "classic-test" })
 	if err := db.Ping(); err != nil {

@@ -217,8 +217,8 @@ func start(t *testing.T, s *Server) string {
 	return l.Addr().String()
 }
 
-// newTestServer starts a server with the test handler and accounts.
-func newTestServer(t *testing.T, tlsOn bool) (*Server, *testHandler, string) {
+// newTestServer starts a server with the test handler and accounts; opts adjust it before it starts.
+func newTestServer(t *testing.T, tlsOn bool, opts ...func(*Server)) (*Server, *testHandler, string) {
 	t.Helper()
 	h := newTestHandler()
 	s := &Server{Handler: h, Credentials: testAccounts, RSAKey: testRSAKey(t)}
@@ -228,6 +228,9 @@ func newTestServer(t *testing.T, tlsOn bool) (*Server, *testHandler, string) {
 			t.Fatal(err)
 		}
 		s.TLSConfig = cfg
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	return s, h, start(t, s)
 }

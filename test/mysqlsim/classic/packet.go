@@ -50,10 +50,14 @@ func (p *packetIO) readPacket() ([]byte, error) {
 		}
 		n := int(hdr[0]) | int(hdr[1])<<8 | int(hdr[2])<<16
 		if hdr[3] != p.seq {
-			return nil, fmt.Errorf("%w: got sequence id %d, want %d", ErrPacketsOutOfOrder, hdr[3], p.seq)
+			want := p.seq
+			p.seq = hdr[3] + 1 // so the ERR that follows carries the id the peer expects
+			return nil, fmt.Errorf("%w: got sequence id %d, want %d", ErrPacketsOutOfOrder, hdr[3], want)
 		}
 		p.seq++
 		if len(payload)+n > p.max {
+			// Swallow this chunk so the client, done writing, reads our ERR rather than a reset.
+			_, _ = io.CopyN(io.Discard, p.r, int64(n))
 			return nil, fmt.Errorf("%w: more than %d bytes", ErrPacketTooLarge, p.max)
 		}
 		start := len(payload)

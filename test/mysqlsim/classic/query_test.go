@@ -170,9 +170,8 @@ func TestErrorAfterResultSet(t *testing.T) {
 }
 
 func TestSessionValueAndStatus(t *testing.T) {
-	s, h, addr := newTestServer(t, false)
 	closed := make(chan *Conn, 1)
-	s.ConnClosed = func(c *Conn) { closed <- c }
+	s, h, addr := newTestServer(t, false, func(s *Server) { s.ConnClosed = func(c *Conn) { closed <- c } })
 	db := openDB(t, addr, "native", "native-pw", nil)
 	c := conn(t, db)
 	ctx := context.Background()
@@ -234,5 +233,20 @@ func TestBigPacketsBothWays(t *testing.T) {
 		if len(got) != n || strings.Trim(got, "b") != "" {
 			t.Fatalf("row value has %d bytes, want %d", len(got), n)
 		}
+	}
+}
+
+func TestPacketTooLargeWithRealClient(t *testing.T) {
+	_, _, addr := newTestServer(t, false, func(s *Server) { s.MaxPacketSize = 4096 })
+	db := openDB(t, addr, "native", "native-pw", nil)
+	c := conn(t, db)
+	_, err := c.ExecContext(context.Background(), "LEN "+strings.Repeat("x", 8000))
+	expectMySQLError(t, err, 1153, "08S01", "Got a packet bigger than 'max_allowed_packet' bytes")
+	// As with mysqld, the server hangs up after this error; the client finds out on its next use.
+	if err := c.PingContext(context.Background()); err == nil {
+		t.Fatal("connection still usable after an oversized packet")
+	}
+	if got := queryString(t, conn(t, db), "SELECT 1"); got != "1" {
+		t.Fatalf("SELECT 1 on a new connection = %q", got)
 	}
 }

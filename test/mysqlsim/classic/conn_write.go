@@ -27,7 +27,7 @@ func (c *Conn) fail(e *SQLError, reason string) error {
 	if err := c.send(errPayload(e)); err != nil {
 		return err
 	}
-	c.srv.Logger.V(1).Info("login refused", "conn", c.id, "reason", reason, "code", e.Code)
+	c.srv.Logger.V(1).Info("login refused", "conn", c.id, "reason", reason, "code", e.Code, "path", c.authPath)
 	return fmt.Errorf("%w: %s", errLoginFailed, reason)
 }
 

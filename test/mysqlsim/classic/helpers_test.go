@@ -124,6 +124,8 @@ func (h *testHandler) fixed(c *Conn, q string) ([]*Result, error) {
 		return one([]Column{{Name: "DATABASE()"}}, c.Schema()), nil
 	case "select connection_id()":
 		return one([]Column{{Name: "CONNECTION_ID()"}}, uint64(c.ID())), nil
+	case "select tls":
+		return one([]Column{{Name: "tls"}}, c.TLS()), nil
 	case "select current_user()":
 		return one([]Column{{Name: "CURRENT_USER()"}}, c.User()+"@"+c.Host()), nil
 	case "types":

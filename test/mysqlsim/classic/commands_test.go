@@ -169,8 +169,8 @@ func TestPacketTooLargeClosesConnection(t *testing.T) {
 	if p := r.command(comQuery, "LEN "+strings.Repeat("x", 1019)); p[0] != 1 {
 		t.Fatalf("query at the limit: %q", p)
 	}
-	r.read() // column
-	r.read() // EOF
+	r.read()                                    // column
+	r.read()                                    // EOF
 	if p := r.read(); string(p) != "\x041023" { // the handler sees the text without the command byte
 		t.Fatalf("row %q", p)
 	}

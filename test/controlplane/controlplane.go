@@ -93,7 +93,7 @@ func (cp *ControlPlane) start(ctx context.Context) error {
 	if err := cp.startCore(ctx, l, caPEM); err != nil {
 		return err
 	}
-	if cp.Config, err = restConfigFrom(cp.Kubeconfig); err != nil {
+	if cp.Config, err = LoadKubeconfig(cp.Kubeconfig); err != nil {
 		return err
 	}
 	if cp.Client, err = NewClient(cp.Config); err != nil {

@@ -33,8 +33,8 @@ func writeKubeconfig(path, server string, caPEM []byte, cred credentials) error 
 	return nil
 }
 
-// restConfigFrom loads a kubeconfig into a rest.Config with generous client-side rate limits for tests.
-func restConfigFrom(path string) (*rest.Config, error) {
+// LoadKubeconfig loads a kubeconfig into a rest.Config with generous client-side rate limits for tests.
+func LoadKubeconfig(path string) (*rest.Config, error) {
 	cfg, err := clientcmd.BuildConfigFromFlags("", path)
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)

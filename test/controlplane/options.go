@@ -21,7 +21,7 @@ type Options struct {
 	Volumes int
 	// VolumeCapacity is the capacity of each pre-made PersistentVolume. Default "100Gi".
 	VolumeCapacity string
-	// PodCIDR is the range kwok takes pod IPs from. Default 10.244.0.0/16. These addresses are fake
+	// PodCIDR is the range kwok takes pod IPs from. Default DefaultPodCIDR. These addresses are fake
 	// and private: nothing may dial them (tests map member names to 127.0.0.N through a dialer instead).
 	PodCIDR string
 	// StartTimeout bounds the whole start. Default 90s.
@@ -40,6 +40,8 @@ const (
 	StorageClassName = "standard"
 	// FakeNodeAnnotation marks the nodes kwok manages.
 	FakeNodeAnnotation = "kwok.x-k8s.io/node"
+	// DefaultPodCIDR is the default range of the fake pod IPs (never dialed).
+	DefaultPodCIDR = "10.244.0.0/16"
 )
 
 func (o Options) withDefaults() Options {
@@ -53,7 +55,7 @@ func (o Options) withDefaults() Options {
 		o.VolumeCapacity = "100Gi"
 	}
 	if o.PodCIDR == "" {
-		o.PodCIDR = "10.244.0.0/16"
+		o.PodCIDR = DefaultPodCIDR
 	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 90 * time.Second

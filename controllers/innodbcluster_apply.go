@@ -38,8 +38,8 @@ func (r *InnoDBClusterReconciler) apply(ctx context.Context, c *v1.InnoDBCluster
 	return nil
 }
 
-func (r *InnoDBClusterReconciler) applyConfig(ctx context.Context, c *v1.InnoDBCluster, groupName string) (string, error) {
-	mycnf := specs.RenderMyCnf(c, groupName)
+func (r *InnoDBClusterReconciler) applyConfig(ctx context.Context, c *v1.InnoDBCluster, group string) (string, error) {
+	mycnf := specs.RenderMyCnf(c, group)
 	if err := r.apply(ctx, c, specs.ConfigMap(c, mycnf)); err != nil {
 		return "", err
 	}

@@ -28,7 +28,9 @@ func newCluster(ns, name string) *v1.InnoDBCluster {
 	return &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 }
 
-func key(ns, name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
+func key(ns, name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: ns, Name: name}
+}
 
 func get[T client.Object](t *testing.T, k types.NamespacedName, obj T) T {
 	t.Helper()
@@ -238,11 +240,11 @@ func TestScaleUpdatesStatefulSetAndBudget(t *testing.T) {
 	eventually(t, wait, func() error {
 		var sts appsv1.StatefulSet
 		if err := k8s.Get(context.Background(), key(ns, "db"), &sts); err != nil || *sts.Spec.Replicas != 1 {
-			return fmt.Errorf("replicas not 1: %v", err)
+			return fmt.Errorf("replicas not 1: %w", err)
 		}
 		err := k8s.Get(context.Background(), key(ns, "db-pdb"), &policyv1.PodDisruptionBudget{})
 		if !apierrors.IsNotFound(err) {
-			return fmt.Errorf("a 1-member cluster must have no disruption budget, got err=%v", err)
+			return fmt.Errorf("a 1-member cluster must have no disruption budget, got: %w", err)
 		}
 		return nil
 	})

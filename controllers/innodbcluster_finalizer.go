@@ -36,7 +36,8 @@ func (r *InnoDBClusterReconciler) finalize(ctx context.Context, c *v1.InnoDBClus
 			emit(r.Recorder, c, evVolumesDeleted, "deleted %d data volume claims", len(claims))
 		}
 	} else if len(claims) > 0 {
-		emit(r.Recorder, c, evVolumesKept, "kept %d data volume claims (datadirRetentionPolicy.whenDeleted=Retain)", len(claims))
+		emit(r.Recorder, c, evVolumesKept, "kept %d data volume claims (datadirRetentionPolicy.whenDeleted=Retain)",
+			len(claims))
 	}
 	controllerutil.RemoveFinalizer(c, v1.Finalizer)
 	if err := r.Update(ctx, c); err != nil && !apierrors.IsNotFound(err) {

@@ -28,8 +28,8 @@ func memberClaim(t *testing.T, c *v1.InnoDBCluster, ordinal int, size string) *c
 		ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: fmt.Sprintf("datadir-%s", specs.PodName(c, ordinal)),
 			Labels: specs.SelectorLabels(c)},
 		Spec: corev1.PersistentVolumeClaimSpec{
-			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)}},
+			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)}},
 			VolumeName:       fmt.Sprintf("pv-%s-%d", c.Namespace, ordinal),
 			StorageClassName: class,
 		},
@@ -80,7 +80,7 @@ func TestDeleteWithDeletePolicyRemovesVolumes(t *testing.T) {
 		if apierrors.IsNotFound(err) || (err == nil && got.DeletionTimestamp != nil) {
 			return nil
 		}
-		return fmt.Errorf("claim still there: %v", err)
+		return fmt.Errorf("claim still there: %w", err)
 	})
 }
 
@@ -105,7 +105,7 @@ func waitGone(t *testing.T, ns string) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("cluster still exists: %v", err)
+		return fmt.Errorf("cluster still exists: %w", err)
 	})
 }
 
@@ -133,7 +133,7 @@ func TestMissingUserSecretIsReported(t *testing.T) {
 	eventually(t, wait, func() error {
 		_, err := reconciler.Reconcile(context.Background(), reconcileRequest(ns))
 		if err == nil || !contains(err.Error(), "lacks keys rootPassword") {
-			return fmt.Errorf("reconcile error %v", err)
+			return fmt.Errorf("reconcile error %w", err)
 		}
 		return nil
 	})

@@ -11,7 +11,6 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
-	"github.com/orca-operator/orca/internal/specs"
 )
 
 // podCounts is what the reconciler reports of the member pods; group state is the cluster loop's to write.
@@ -21,7 +20,7 @@ type podCounts struct {
 
 func (r *InnoDBClusterReconciler) countPods(ctx context.Context, c *v1.InnoDBCluster) (podCounts, error) {
 	var pods corev1.PodList
-	if err := r.List(ctx, &pods, client.InNamespace(c.Namespace), client.MatchingLabels(specs.SelectorLabels(c))); err != nil {
+	if err := r.List(ctx, &pods, inCluster(c)...); err != nil {
 		return podCounts{}, fmt.Errorf("list pods: %w", err)
 	}
 	var n podCounts
@@ -47,7 +46,7 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 	if err != nil {
 		return err
 	}
-	_, err = clusterstatus.Update(ctx, r.Client, client.ObjectKeyFromObject(c), func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
+	mutate := func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
 		s.ObservedGeneration = cl.Generation
 		s.ReadyInstances = counts.ready
 		status, reason, msg := resourcesCondition(c.Spec.Instances, counts, applyErr)
@@ -61,19 +60,23 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 					"the group has not been observed yet")
 			}
 		}
-	})
+	}
+	_, err = clusterstatus.Update(ctx, r.Client, client.ObjectKeyFromObject(c), mutate)
 	return err
 }
 
-func resourcesCondition(want int32, n podCounts, applyErr error) (metav1.ConditionStatus, v1.ConditionReason, string) {
+func resourcesCondition(want int32, n podCounts, applyErr error) (
+	metav1.ConditionStatus, v1.ConditionReason, string) {
 	switch {
 	case errors.Is(applyErr, errSecretInvalid):
 		return metav1.ConditionFalse, v1.ReasonSecretInvalid, applyErr.Error()
 	case applyErr != nil:
 		return metav1.ConditionFalse, v1.ReasonApplyFailed, applyErr.Error()
 	case n.running < want:
-		return metav1.ConditionFalse, v1.ReasonPodsNotReady, fmt.Sprintf("%d of %d member pods are running", n.running, want)
+		msg := fmt.Sprintf("%d of %d member pods are running", n.running, want)
+		return metav1.ConditionFalse, v1.ReasonPodsNotReady, msg
 	default:
-		return metav1.ConditionTrue, v1.ReasonApplied, fmt.Sprintf("all objects applied; %d member pods running", n.running)
+		msg := fmt.Sprintf("all objects applied; %d member pods running", n.running)
+		return metav1.ConditionTrue, v1.ReasonApplied, msg
 	}
 }

@@ -12,9 +12,15 @@ import (
 	"github.com/orca-operator/orca/internal/specs"
 )
 
-func (r *InnoDBClusterReconciler) memberClaims(ctx context.Context, c *v1.InnoDBCluster) ([]corev1.PersistentVolumeClaim, error) {
+// inCluster lists the objects of the cluster's members.
+func inCluster(c *v1.InnoDBCluster) []client.ListOption {
+	return []client.ListOption{client.InNamespace(c.Namespace), client.MatchingLabels(specs.SelectorLabels(c))}
+}
+
+func (r *InnoDBClusterReconciler) memberClaims(ctx context.Context, c *v1.InnoDBCluster) (
+	[]corev1.PersistentVolumeClaim, error) {
 	var list corev1.PersistentVolumeClaimList
-	if err := r.List(ctx, &list, client.InNamespace(c.Namespace), client.MatchingLabels(specs.SelectorLabels(c))); err != nil {
+	if err := r.List(ctx, &list, inCluster(c)...); err != nil {
 		return nil, fmt.Errorf("list volume claims: %w", err)
 	}
 	return list.Items, nil

@@ -134,6 +134,8 @@ func (l *recordingLoops) counts(key client.ObjectKey) (woken, forgotten int) {
 	return l.woken[key.String()], l.forgotten[key.String()]
 }
 
-func reconcileRequest(ns string) ctrl.Request { return ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "db"}} }
+func reconcileRequest(ns string) ctrl.Request {
+	return ctrl.Request{NamespacedName: client.ObjectKey{Namespace: ns, Name: "db"}}
+}
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

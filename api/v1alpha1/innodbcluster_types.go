@@ -328,5 +328,5 @@ type InnoDBClusterList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&InnoDBCluster{}, &InnoDBClusterList{})
+	register(&InnoDBCluster{}, &InnoDBClusterList{})
 }

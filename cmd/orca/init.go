@@ -22,8 +22,8 @@ func newInitCommand() *cobra.Command {
 	var o initOptions
 	cmd := &cobra.Command{
 		Use:   "init",
-		Short: "Prepare a MySQL member's configuration (init container of member pods)",
-		Long: "Copies the cluster's shared my.cnf into the server's configuration folder and writes the member's own\n" +
+		Short: "Prepare a MySQL member configuration (init container of member pods)",
+		Long: "Copies the cluster's shared my.cnf into the server's configuration folder and writes the member's\n" +
 			"options (server_id from the pod ordinal, report_host, group_replication_local_address).\n" +
 			"Reads POD_NAME and POD_NAMESPACE from the environment.",
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -40,7 +40,8 @@ func newOperatorCommand() *cobra.Command {
 	f.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "address of the metrics endpoint; 0 disables it")
 	f.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
 	f.BoolVar(&o.leaderElect, "leader-elect", false, "elect a leader so only one replica reconciles")
-	f.StringVar(&o.orcaImage, "orca-image", "ghcr.io/orca-operator/orca:latest", "image that runs `orca init` in member pods")
+	f.StringVar(&o.orcaImage, "orca-image", "ghcr.io/orca-operator/orca:latest",
+		"image that runs `orca init` in member pods")
 	f.StringVar(&o.clusterZone, "cluster-zone", "cluster.local", "the cluster's DNS zone, for members' report_host")
 	gofs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	o.zap.BindFlags(gofs)

@@ -183,14 +183,14 @@ func mysqlContainer(c *v1.InnoDBCluster) corev1.Container {
 		// Liveness asks only whether mysqld answers at all: `mysqladmin ping` succeeds even when the
 		// account is refused, so a member in distributed recovery (or cloning) is never killed for it.
 		LivenessProbe: &corev1.Probe{
-			ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"mysqladmin", "ping", "--protocol=socket"}}},
+			ProbeHandler:     mysqladminPing,
 			PeriodSeconds:    10,
 			TimeoutSeconds:   5,
 			FailureThreshold: 6,
 		},
 		// Startup allows a long first start (datadir initialisation, a clone) before liveness counts.
 		StartupProbe: &corev1.Probe{
-			ProbeHandler:     corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"mysqladmin", "ping", "--protocol=socket"}}},
+			ProbeHandler:     mysqladminPing,
 			PeriodSeconds:    10,
 			TimeoutSeconds:   5,
 			FailureThreshold: 90,
@@ -208,6 +208,10 @@ func mysqlContainer(c *v1.InnoDBCluster) corev1.Container {
 	}
 	return ctr
 }
+
+var mysqladminPing = corev1.ProbeHandler{Exec: &corev1.ExecAction{
+	Command: []string{"mysqladmin", "ping", "--protocol=socket"},
+}}
 
 func restrictedSecurityContext() *corev1.SecurityContext {
 	return &corev1.SecurityContext{

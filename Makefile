@@ -1,0 +1,92 @@
+# Orca's build. Tools and control-plane binaries are built from the Go module proxy once and cached,
+# keyed by version, under $(ORCA_CACHE) so every clone on the machine reuses them.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+ORCA_CACHE ?= $(HOME)/.cache/orca
+export ORCA_CACHE
+CONTROLLER_GEN_VERSION ?= v0.23.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+CONTROLLER_GEN ?= $(ORCA_CACHE)/tools/controller-gen-$(CONTROLLER_GEN_VERSION)/controller-gen
+GOLANGCI_LINT ?= $(ORCA_CACHE)/tools/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
+FUZZTIME ?= 10s
+GO_TEST_FLAGS ?= -count=1 -timeout=25m
+
+$(CONTROLLER_GEN):
+	GOBIN=$(dir $@) GOFLAGS= go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+
+$(GOLANGCI_LINT):
+	GOBIN=$(dir $@) GOFLAGS= go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate deepcopy code from the API types.
+	$(CONTROLLER_GEN) object:headerFile=/dev/null paths=./api/...
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=orca-manager paths=./controllers/... output:rbac:artifacts:config=config/rbac
+
+.PHONY: check-generated
+check-generated: ## Fail when generated files are stale (they are regenerated in place).
+	hack/check-generated.sh
+
+.PHONY: build
+build: ## Build bin/orca.
+	go build -trimpath -o bin/orca ./cmd/orca
+
+.PHONY: fmt-check
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: vet
+vet:
+	go vet ./...
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## golangci-lint with the repository's .golangci.yml.
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: test-deps
+test-deps: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Install everything the tests need (Debian peers, npm peers, control plane).
+	hack/peers.sh
+	hack/npm.sh
+	hack/controlplane.sh all >/dev/null
+
+.PHONY: unit
+unit: ## Run the Go tests (needs test-deps).
+	KUBEBUILDER_ASSETS=$$(hack/controlplane.sh envtest) go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZTIME each.
+	FUZZTIME=$(FUZZTIME) hack/fuzz.sh
+
+.PHONY: test
+test: test-deps check-generated fmt-check vet lint unit fuzz ## Everything CI runs, from a fresh machine.
+
+.PHONY: e2e
+e2e: test-deps ## End-to-end suites on a kwok-simulated cluster with simulated MySQL members.
+	ORCA_CONTROLPLANE_DIR=$$(hack/controlplane.sh all) go test $(GO_TEST_FLAGS) ./test/e2e/...
+
+.PHONY: playground
+playground: build ## Start a local control plane with simulated nodes and run Orca against it.
+	hack/peers.sh
+	hack/controlplane.sh all >/dev/null
+	go run ./test/playground up --orca-bin=$(CURDIR)/bin/orca
+
+.PHONY: playground-down
+playground-down: ## Stop everything the playground started.
+	go run ./test/playground down
+
+.PHONY: bench
+bench: bench-xprotocol ## All benchmarks that compare against a peer in the same run.
+
+.PHONY: bench-xprotocol
+bench-xprotocol: ## X Protocol ping/decode/prober figures beside go-sql-driver on MariaDB.
+	hack/peers.sh
+	hack/bench-xprotocol.sh
+
+.PHONY: help
+help:
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "%-18s %s\n", $$1, $$2}'

@@ -51,6 +51,7 @@ func startServer(t testing.TB, srv *Server) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	testServers = append(testServers, srv)
 	started := make(chan struct{})
 	srv.NotifyStartedFunc = func() { close(started) }
 	errc := make(chan error, 1)

@@ -113,9 +113,9 @@ type nodeSet struct {
 }
 
 type nodeResult struct {
-	Sets     []nodeSet  `json:"sets"`
-	Affected int        `json:"affected"`
-	InsertID int        `json:"insertId"`
+	Sets     []nodeSet `json:"sets"`
+	Affected int       `json:"affected"`
+	InsertID int       `json:"insertId"`
 	Warnings []struct {
 		Level int    `json:"level"`
 		Code  int    `json:"code"`

@@ -27,6 +27,7 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code from the API types.
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=orca-manager paths=./controllers/... output:rbac:artifacts:config=config/rbac
+	go run ./hack/apidocs config/crd/bases docs/api-reference.md
 
 .PHONY: check-generated
 check-generated: ## Fail when generated files are stale (they are regenerated in place).

@@ -74,3 +74,17 @@ func TestInvalidSpecChangesAreRejectedOnUpdate(t *testing.T) {
 		t.Fatalf("growing the volume was refused: %v", err)
 	}
 }
+
+func TestVersionCannotGoDown(t *testing.T) {
+	ns := newNamespace(t)
+	c := newCluster(ns, "db")
+	c.Spec.Version = "8.4.3"
+	createCluster(t, c)
+	if err := update(t, key(ns, "db"), func(c *v1.InnoDBCluster) { c.Spec.Version = "8.0.40" }); err == nil ||
+		!strings.Contains(err.Error(), "version cannot go down") {
+		t.Fatalf("downgrade: %v", err)
+	}
+	if err := update(t, key(ns, "db"), func(c *v1.InnoDBCluster) { c.Spec.Version = "8.4.10" }); err != nil {
+		t.Fatalf("upgrade 8.4.3 -> 8.4.10 refused: %v", err)
+	}
+}

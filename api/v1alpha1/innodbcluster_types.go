@@ -23,6 +23,8 @@ type InnoDBClusterSpec struct {
 	// Version is the MySQL server version, for example 8.4.3. Changing it starts a rolling upgrade:
 	// secondaries one at a time, then a switchover, then the old primary. Downgrades are refused.
 	// +kubebuilder:validation:Pattern=`^8\.[0-9]+\.[0-9]+$`
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="int(self.split('.')[0]) * 1000000 + int(self.split('.')[1]) * 1000 + int(self.split('.')[2]) >= int(oldSelf.split('.')[0]) * 1000000 + int(oldSelf.split('.')[1]) * 1000 + int(oldSelf.split('.')[2])",message="version cannot go down: MySQL does not support in-place downgrades"
 	// +kubebuilder:default="8.4.3"
 	// +optional
 	Version string `json:"version,omitempty"`

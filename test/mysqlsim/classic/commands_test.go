@@ -169,9 +169,10 @@ func TestPacketTooLargeClosesConnection(t *testing.T) {
 	if p := r.command(comQuery, "LEN "+strings.Repeat("x", 1019)); p[0] != 1 {
 		t.Fatalf("query at the limit: %q", p)
 	}
-	r.read()                                    // column
-	r.read()                                    // EOF
-	if p := r.read(); string(p) != "\x041023" { // the handler sees the text without the command byte
+	r.read() // column
+	r.read() // EOF
+	// The handler sees the text without the command byte.
+	if p := r.read(); string(p) != "\x041023" {
 		t.Fatalf("row %q", p)
 	}
 	r.read() // EOF

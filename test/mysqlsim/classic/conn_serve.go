@@ -152,7 +152,10 @@ func (c *Conn) callHandler(sql string) (results []*Result, err error) {
 // statistics is the COM_STATISTICS text.
 func (s *Server) statistics() string {
 	s.mu.Lock()
-	up, threads := int(time.Since(s.started).Seconds()), len(s.conns)
+	up, threads := 0, len(s.conns)
+	if !s.started.IsZero() {
+		up = int(time.Since(s.started).Seconds())
+	}
 	s.mu.Unlock()
 	return fmt.Sprintf("Uptime: %d  Threads: %d  Questions: %d  Slow queries: 0  Opens: 0  Flush tables: 1  "+
 		"Open tables: 0  Queries per second avg: 0.000", up, threads, s.questions.Load())

@@ -1,0 +1,204 @@
+// Package probe watches MySQL members over the X Protocol: one persistent session per member, ping as
+// keepalive and latency measure, the member's Group Replication state from SQL, and GR notices enabled so
+// that any change triggers an immediate re-probe (as MySQL Router does). Results go to a callback and are
+// kept for Last / Results.
+package probe
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/orca-operator/orca/xprotocol"
+)
+
+// The MySQL 8.4 queries every probe runs; a member simulator answers the same surface.
+const (
+	QueryMembers = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION " +
+		"FROM performance_schema.replication_group_members"
+	QueryViewID = "SELECT VIEW_ID FROM performance_schema.replication_group_member_stats " +
+		"WHERE MEMBER_ID = @@server_uuid"
+	QueryServer = "SELECT @@server_uuid, @@gtid_executed, @@super_read_only, @@version"
+)
+
+// Member names a server to watch.
+type Member struct {
+	// Name identifies the member in results (e.g. the pod name).
+	Name string
+	// Addr is host:port of its X Protocol listener.
+	Addr string
+}
+
+// Trigger says why a probe ran.
+type Trigger uint8
+
+// Probe triggers.
+const (
+	TriggerInterval Trigger = iota // the periodic probe
+	TriggerConnect                 // a (re)connection, or a failed attempt
+	TriggerNotice                  // a Group Replication notice arrived
+)
+
+// String names the trigger.
+func (t Trigger) String() string { return [...]string{"interval", "connect", "notice"}[min(int(t), 2)] }
+
+// GroupMember is one row of performance_schema.replication_group_members.
+type GroupMember struct {
+	ID, Host    string
+	Port        int
+	State, Role string
+	Version     string
+}
+
+// Result is one observation of a member.
+type Result struct {
+	Member string
+	Addr   string
+	// Reachable is true when the session answered ping and the state queries.
+	Reachable bool
+	// Latency is the ping round trip.
+	Latency time.Duration
+	// State and Role are this member's MEMBER_STATE / MEMBER_ROLE (ONLINE, RECOVERING, ... / PRIMARY,
+	// SECONDARY); "" when the member is not listed in its own replication_group_members.
+	State, Role string
+	// ViewID is the group view this member is in ("" when Group Replication is not running).
+	ViewID string
+	// ServerUUID, GTIDExecuted, SuperReadOnly and Version come from the member's system variables.
+	ServerUUID    string
+	GTIDExecuted  string
+	SuperReadOnly bool
+	Version       string
+	// Members is the group as this member sees it.
+	Members []GroupMember
+	// Err is why the member is unreachable or a query failed.
+	Err error
+	// Trigger is why the probe ran; Notice is the GR notice that triggered it (nil otherwise).
+	Trigger Trigger
+	Notice  *xprotocol.GroupReplicationStateChanged
+	// At is when the probe finished.
+	At time.Time
+}
+
+// Config configures a Prober.
+type Config struct {
+	// Session holds credentials, TLS mode and the injectable dialer for every member connection.
+	Session xprotocol.Config
+	// Interval between periodic probes. Default 1s.
+	Interval time.Duration
+	// Timeout bounds one connection attempt or one probe. Default 2s.
+	Timeout time.Duration
+	// MinBackoff and MaxBackoff bound the reconnect delay, which doubles after each failed attempt.
+	// Defaults 250ms and 10s.
+	MinBackoff, MaxBackoff time.Duration
+	// OnResult receives every result, from the member's own goroutine: keep it short (hand it to a
+	// channel or wake a loop).
+	OnResult func(Result)
+	// Logger receives connection errors at V(1). The zero Logger discards.
+	Logger logr.Logger
+}
+
+func orDefault(v, def time.Duration) time.Duration {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Prober watches members. It is safe for concurrent use.
+type Prober struct {
+	cfg      Config
+	ctx      context.Context
+	cancel   context.CancelFunc
+	mu       sync.Mutex
+	watchers map[string]*watcher
+	last     map[string]Result
+	wg       sync.WaitGroup
+}
+
+// New returns a Prober; call Watch for each member and Close when done.
+func New(cfg Config) *Prober {
+	cfg.Interval = orDefault(cfg.Interval, time.Second)
+	cfg.Timeout = orDefault(cfg.Timeout, 2*time.Second)
+	cfg.MinBackoff = orDefault(cfg.MinBackoff, 250*time.Millisecond)
+	cfg.MaxBackoff = orDefault(cfg.MaxBackoff, 10*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Prober{cfg: cfg, ctx: ctx, cancel: cancel, watchers: map[string]*watcher{}, last: map[string]Result{}}
+}
+
+// Watch starts watching m (one goroutine and one session). Watching a known name with a new address
+// restarts its watcher; the same address is a no-op.
+func (p *Prober) Watch(m Member) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ctx.Err() != nil {
+		return
+	}
+	if w, ok := p.watchers[m.Name]; ok {
+		if w.member.Addr == m.Addr {
+			return
+		}
+		w.cancel()
+	}
+	ctx, cancel := context.WithCancel(p.ctx)
+	w := &watcher{p: p, member: m, cancel: cancel}
+	p.watchers[m.Name] = w
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		w.run(ctx)
+	}()
+}
+
+// Forget stops watching the named member and drops its last result.
+func (p *Prober) Forget(name string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if w, ok := p.watchers[name]; ok {
+		w.cancel()
+		delete(p.watchers, name)
+	}
+	delete(p.last, name)
+}
+
+// Last returns the latest result for the named member.
+func (p *Prober) Last(name string) (Result, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r, ok := p.last[name]
+	return r, ok
+}
+
+// Results returns the latest result of every watched member.
+func (p *Prober) Results() []Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Result, 0, len(p.last))
+	for _, r := range p.last {
+		out = append(out, r)
+	}
+	return out
+}
+
+// Close stops every watcher, closes their sessions and waits for their goroutines.
+func (p *Prober) Close() {
+	p.cancel()
+	p.wg.Wait()
+}
+
+func (p *Prober) publish(w *watcher, r Result) {
+	p.mu.Lock()
+	current := p.watchers[r.Member] == w
+	if current {
+		p.last[r.Member] = r
+	}
+	p.mu.Unlock()
+	if current && p.cfg.OnResult != nil {
+		p.cfg.OnResult(r)
+	}
+}
+
+// ErrNotInGroup is reported in Result.Err when the member does not list itself in replication_group_members.
+var ErrNotInGroup = errors.New("probe: member not listed in its own replication_group_members")

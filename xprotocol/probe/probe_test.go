@@ -1,0 +1,132 @@
+package probe_test
+
+import (
+	"context"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/probe"
+	"github.com/orca-operator/orca/xprotocol/probe/probetest"
+)
+
+func listen(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func startFake(t *testing.T, st probetest.State, peers ...probetest.State) *probetest.Member {
+	t.Helper()
+	m := probetest.Start(listen(t, "127.0.0.1:0"), st, peers...)
+	t.Cleanup(m.Stop)
+	return m
+}
+
+func newProber(t *testing.T, cfg probe.Config) (*probe.Prober, <-chan probe.Result) {
+	t.Helper()
+	results := make(chan probe.Result, 100)
+	cfg.Session.User, cfg.Session.Password = probetest.User, probetest.Password
+	cfg.OnResult = func(r probe.Result) { results <- r }
+	p := probe.New(cfg)
+	t.Cleanup(p.Close)
+	return p, results
+}
+
+func next(t *testing.T, results <-chan probe.Result, want func(probe.Result) bool) probe.Result {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case r := <-results:
+			if want(r) {
+				return r
+			}
+		case <-timeout:
+			t.Fatal("no matching probe result")
+		}
+	}
+}
+
+func TestProbeReportsGroupState(t *testing.T) {
+	primary := probetest.Online(1, "PRIMARY")
+	m := startFake(t, primary, probetest.Online(2, "SECONDARY"), probetest.Online(3, "SECONDARY"))
+	p, results := newProber(t, probe.Config{Interval: 50 * time.Millisecond})
+	p.Watch(probe.Member{Name: "m1", Addr: m.Addr})
+	r := next(t, results, func(r probe.Result) bool { return r.Trigger == probe.TriggerConnect })
+	if !r.Reachable || r.Err != nil || r.State != "ONLINE" || r.Role != "PRIMARY" || r.ViewID != "17000000:1" ||
+		r.ServerUUID != primary.UUID || r.GTIDExecuted != "aaaa:1-10" || r.SuperReadOnly || r.Version != "8.4.3" ||
+		r.Latency <= 0 || len(r.Members) != 3 || r.Members[2].Role != "SECONDARY" || r.Members[1].Port != 3306 {
+		t.Fatalf("result %+v", r)
+	}
+	next(t, results, func(r probe.Result) bool { return r.Trigger == probe.TriggerInterval && r.Reachable })
+	if last, ok := p.Last("m1"); !ok || !last.Reachable {
+		t.Fatalf("Last = %+v %v", last, ok)
+	}
+	p.Forget("m1")
+	if _, ok := p.Last("m1"); ok {
+		t.Fatal("Last after Forget")
+	}
+}
+
+func TestNoticeTriggersImmediateReprobe(t *testing.T) {
+	st := probetest.Online(1, "SECONDARY")
+	m := startFake(t, st)
+	p, results := newProber(t, probe.Config{Interval: time.Hour})
+	p.Watch(probe.Member{Name: "m1", Addr: m.Addr})
+	next(t, results, func(r probe.Result) bool { return r.Reachable })
+	st.MemberState, st.ViewID = "RECOVERING", "17000000:2"
+	m.SetState(st, true)
+	r := next(t, results, func(r probe.Result) bool { return true })
+	if r.Trigger != probe.TriggerNotice || r.Notice == nil || r.Notice.ViewID != "17000000:2" ||
+		r.Notice.Type != xprotocol.GRViewChange || r.State != "RECOVERING" || r.ViewID != "17000000:2" {
+		t.Fatalf("after notice %+v", r)
+	}
+}
+
+func TestReconnectWithBackoff(t *testing.T) {
+	l := listen(t, "127.0.0.1:0")
+	addr := l.Addr().String()
+	m := probetest.Start(l, probetest.Online(1, "PRIMARY"))
+	var dials atomic.Int32
+	var d net.Dialer
+	cfg := probe.Config{Interval: 50 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+	cfg.Session.Dial = func(ctx context.Context, network, a string) (net.Conn, error) {
+		dials.Add(1)
+		return d.DialContext(ctx, network, a)
+	}
+	p, results := newProber(t, cfg)
+	p.Watch(probe.Member{Name: "m1", Addr: addr})
+	next(t, results, func(r probe.Result) bool { return r.Reachable })
+	m.Stop()
+	down := next(t, results, func(r probe.Result) bool { return !r.Reachable })
+	if down.Err == nil {
+		t.Fatalf("unreachable without error: %+v", down)
+	}
+	next(t, results, func(r probe.Result) bool { return !r.Reachable && r.Trigger == probe.TriggerConnect })
+	m2 := probetest.Start(listen(t, addr), probetest.Online(1, "SECONDARY"))
+	defer m2.Stop()
+	r := next(t, results, func(r probe.Result) bool { return r.Reachable })
+	if r.Role != "SECONDARY" || r.Trigger != probe.TriggerConnect {
+		t.Fatalf("after reconnect %+v", r)
+	}
+	if dials.Load() < 3 {
+		t.Fatalf("injected dialer used %d times", dials.Load())
+	}
+}
+
+func TestNotInGroup(t *testing.T) {
+	// Group Replication not running: MySQL lists the member itself as OFFLINE, without a view.
+	m := startFake(t, probetest.State{UUID: "ffff", MemberState: "OFFLINE", Version: "8.4.3"})
+	p, results := newProber(t, probe.Config{Interval: time.Hour})
+	p.Watch(probe.Member{Name: "m1", Addr: m.Addr})
+	r := next(t, results, func(probe.Result) bool { return true })
+	if !r.Reachable || r.State != "OFFLINE" || r.ViewID != "" {
+		t.Fatalf("offline member %+v", r)
+	}
+}

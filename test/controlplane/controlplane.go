@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -64,11 +66,30 @@ func Start(ctx context.Context, opts Options) (*ControlPlane, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
-	if err := cp.start(ctx); err != nil {
-		stopErr := cp.Stop()
-		return nil, errors.Join(fmt.Errorf("start control plane in %s: %w", cp.Dir, err), stopErr)
+	for attempt := 1; ; attempt++ {
+		err = cp.start(ctx)
+		if err == nil {
+			return cp, nil
+		}
+		// A free port can be taken by someone else between picking and binding: try again afresh.
+		if attempt < 3 && ctx.Err() == nil && strings.Contains(err.Error(), "address already in use") {
+			if err = cp.reset(); err == nil {
+				continue
+			}
+		}
+		return nil, errors.Join(fmt.Errorf("start control plane in %s: %w", cp.Dir, err), cp.Stop())
 	}
-	return cp, nil
+}
+
+// reset stops the processes of a failed start and empties Dir for the next attempt.
+func (cp *ControlPlane) reset() error {
+	errs := []error{cp.stopProcesses()}
+	entries, err := os.ReadDir(cp.Dir)
+	errs = append(errs, err)
+	for _, e := range entries {
+		errs = append(errs, os.RemoveAll(filepath.Join(cp.Dir, e.Name())))
+	}
+	return errors.Join(errs...)
 }
 
 func (cp *ControlPlane) start(ctx context.Context) error {
@@ -175,6 +196,7 @@ func withExit(p *Process, err error) error {
 }
 
 func (cp *ControlPlane) launch(name, path string, args []string) (*Process, error) {
+	args = append(args, cp.opts.ExtraArgs[name]...)
 	p, err := StartProcess(ProcessSpec{Name: name, Path: path, Args: args, LogDir: cp.Dir, Detach: cp.opts.Detach})
 	if err != nil {
 		return nil, err
@@ -196,17 +218,26 @@ func (cp *ControlPlane) Processes() []*Process {
 // removes Dir when Start made it. Safe to call more than once.
 func (cp *ControlPlane) Stop() error {
 	cp.stopOnce.Do(func() {
-		procs := cp.Processes()
-		var errs []error
-		for i := len(procs) - 1; i >= 0; i-- {
-			errs = append(errs, procs[i].Stop(cp.opts.StopGrace))
-		}
+		errs := []error{cp.stopProcesses()}
 		if cp.ownDir {
 			errs = append(errs, os.RemoveAll(cp.Dir))
 		}
 		cp.stopErr = errors.Join(errs...)
 	})
 	return cp.stopErr
+}
+
+// stopProcesses stops the started processes, newest first, and forgets them.
+func (cp *ControlPlane) stopProcesses() error {
+	cp.mu.Lock()
+	procs := cp.procs
+	cp.procs = nil
+	cp.mu.Unlock()
+	var errs []error
+	for i := len(procs) - 1; i >= 0; i-- {
+		errs = append(errs, procs[i].Stop(cp.opts.StopGrace))
+	}
+	return errors.Join(errs...)
 }
 
 // NewClient returns a controller-runtime client with the client-go scheme (core, apps, storage, ...).

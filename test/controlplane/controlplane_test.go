@@ -3,6 +3,7 @@ package controlplane_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,11 +22,17 @@ import (
 // The core control plane serves RBAC-enforced requests for the admin token, refuses anonymous writes,
 // and Stop leaves no process and no folder behind.
 func TestCoreStartStop(t *testing.T) {
-	cp, err := controlplane.Start(context.Background(), controlplane.Options{})
+	cp, err := controlplane.Start(context.Background(), controlplane.Options{
+		ExtraArgs: map[string][]string{"kube-apiserver": {"--event-ttl=5m"}},
+	})
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	state := cp.State()
+	if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", state.Processes[1].PID)); !strings.Contains(
+		string(cmdline), "--event-ttl=5m") {
+		t.Errorf("extra apiserver flag not passed: %q", cmdline)
+	}
 	if len(state.Processes) != 2 || state.Simulated {
 		t.Fatalf("want etcd and kube-apiserver only, got %+v", state.Processes)
 	}
@@ -127,4 +134,35 @@ func processesMentioning(s string) []string {
 		}
 	}
 	return pids
+}
+
+// A port taken between picking and binding makes Start try again with fresh ports.
+func TestStartRetriesATakenPort(t *testing.T) {
+	bins, err := controlplane.FindBinaries(false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := t.TempDir()
+	if err := os.Symlink(bins.APIServer, filepath.Join(fake, "kube-apiserver")); err != nil {
+		t.Fatal(err)
+	}
+	// The first etcd fails the way a lost port race does; the next ones are the real etcd.
+	script := "#!/bin/sh\nmark=\"$(dirname \"$0\")/tried\"\n" +
+		"if [ ! -e \"$mark\" ]; then touch \"$mark\"; echo 'listen tcp 127.0.0.1:1: bind: address already in use' >&2; exit 1; fi\n" +
+		"exec " + bins.Etcd + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(fake, "etcd"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(controlplane.EnvBinDir, fake)
+	cp, err := controlplane.Start(context.Background(), controlplane.Options{})
+	if err != nil {
+		t.Fatalf("start after a lost port race: %v", err)
+	}
+	defer func() { _ = cp.Stop() }()
+	if _, err := os.Stat(filepath.Join(fake, "tried")); err != nil {
+		t.Fatalf("the failing first attempt did not run: %v", err)
+	}
+	if err := cp.Client.List(context.Background(), &corev1.NamespaceList{}); err != nil {
+		t.Errorf("list namespaces: %v", err)
+	}
 }

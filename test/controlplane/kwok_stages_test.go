@@ -69,6 +69,25 @@ func TestSimulatedKubeletBehaviour(t *testing.T) {
 	t.Run("ReadinessGates", func(t *testing.T) { testReadinessGates(t, cp.Client) })
 	t.Run("JobCompletes", func(t *testing.T) { testJobCompletes(t, cp.Client) })
 	t.Run("DeleteWaitsForFinalizers", func(t *testing.T) { testFinalizer(t, cp.Client) })
+	t.Run("DelayAnnotation", func(t *testing.T) { testDelayAnnotation(t, cp.Client) })
+}
+
+// A pod annotation slows one stage down, for tests of slow-starting members.
+func testDelayAnnotation(t *testing.T, c client.Client) {
+	ctx := context.Background()
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "slow", Namespace: "default",
+			Annotations: map[string]string{"pod-ready.stage.kwok.x-k8s.io/delay": "3s"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "mysql", Image: "mysql:8.4"}}},
+	}
+	start := time.Now()
+	if err := c.Create(ctx, p); err != nil {
+		t.Fatalf("create pod: %v", err)
+	}
+	expectReady(t, c, p, corev1.ConditionTrue)
+	if d := time.Since(start); d < 3*time.Second {
+		t.Errorf("pod Ready after %s despite a 3s delay", d)
+	}
 }
 
 func testReadinessGates(t *testing.T, c client.Client) {

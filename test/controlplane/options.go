@@ -24,6 +24,9 @@ type Options struct {
 	// PodCIDR is the range kwok takes pod IPs from. Default DefaultPodCIDR. These addresses are fake
 	// and private: nothing may dial them (tests map member names to 127.0.0.N through a dialer instead).
 	PodCIDR string
+	// ExtraArgs are appended to a component's flags, keyed by process name ("kube-apiserver", "etcd",
+	// "kube-controller-manager", "kube-scheduler", "kwok"); a repeated flag overrides the default.
+	ExtraArgs map[string][]string
 	// StartTimeout bounds the whole start. Default 90s.
 	StartTimeout time.Duration
 	// StopGrace is how long Stop waits after SIGTERM before SIGKILL. Default 5s.

@@ -53,7 +53,7 @@ func TestProcessGroupStopAndRecord(t *testing.T) {
 func TestStateRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	want := controlplane.State{Dir: "/x", Kubeconfig: "/x/kubeconfig", Server: "https://127.0.0.1:1", Simulated: true,
-		Ports: controlplane.Ports{EtcdClient: 1, APIServer: 2},
+		Ports:     controlplane.Ports{EtcdClient: 1, APIServer: 2},
 		Processes: []controlplane.ProcessRecord{{Name: "etcd", PID: 42, StartTicks: 7, Log: "/x/etcd.log"}},
 		Started:   time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	if err := controlplane.SaveState(path, want); err != nil {

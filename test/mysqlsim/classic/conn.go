@@ -13,8 +13,7 @@ import (
 type Conn struct {
 	srv *Server
 	id  uint32
-	raw net.Conn
-	nc  net.Conn // raw, or the TLS connection over it
+	raw net.Conn // the accepted TCP connection; TLS, when on, runs over it
 	pkt *packetIO
 
 	ctx    context.Context
@@ -43,7 +42,7 @@ func newConn(s *Server, nc net.Conn, id uint32) *Conn {
 	ctx, cancel := context.WithCancel(context.Background())
 	host, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
 	return &Conn{
-		srv: s, id: id, raw: nc, nc: nc, pkt: newPacketIO(nc, s.maxPacket()),
+		srv: s, id: id, raw: nc, pkt: newPacketIO(nc, s.maxPacket()),
 		ctx: ctx, cancel: cancel, host: host, status: StatusAutocommit,
 	}
 }
@@ -166,11 +165,13 @@ func (c *Conn) Close() error {
 	return c.closeLocked()
 }
 
+// closeLocked closes the TCP connection under any TLS layer: a server-side close sends no TLS
+// close_notify, so it never blocks on a client that stopped reading.
 func (c *Conn) closeLocked() error {
 	if !c.closed {
 		c.closed = true
 		c.cancel()
-		c.closeErr = c.nc.Close()
+		c.closeErr = c.raw.Close()
 	}
 	return c.closeErr
 }
@@ -223,7 +224,6 @@ func (c *Conn) upgradeTLS() error {
 		return err
 	}
 	c.mu.Lock()
-	c.nc = tc
 	c.tls = true
 	c.mu.Unlock()
 	c.pkt.reset(tc)

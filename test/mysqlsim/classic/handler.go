@@ -10,7 +10,7 @@ import "context"
 // any other error becomes 1105 (HY000). The connection stays usable either way. Returning no results and no
 // error sends a plain OK.
 //
-// ctx is cancelled when the connection is closed, killed or the server shuts down.
+// ctx is cancelled when the connection is closed or killed, or dropped by a Shutdown whose context ended.
 type Handler interface {
 	Query(ctx context.Context, c *Conn, sql string) ([]*Result, error)
 }

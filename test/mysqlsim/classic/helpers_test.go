@@ -82,6 +82,8 @@ func (h *testHandler) Query(ctx context.Context, c *Conn, q string) ([]*Result, 
 	case "BIG":
 		n, _ := strconv.Atoi(arg)
 		return one([]Column{{Name: "big"}}, strings.Repeat("b", n)), nil
+	case "ECHO":
+		return one([]Column{{Name: "echo"}}, arg), nil
 	case "LEN":
 		return one([]Column{{Name: "len"}}, len(q)), nil
 	case "WAIT":

@@ -250,3 +250,17 @@ func TestPacketTooLargeWithRealClient(t *testing.T) {
 		t.Fatalf("SELECT 1 on a new connection = %q", got)
 	}
 }
+
+// go-sql-driver sends statements with arguments as COM_STMT_PREPARE, which the package does not implement;
+// with interpolateParams it substitutes them itself and sends a COM_QUERY.
+func TestArgumentsNeedInterpolateParams(t *testing.T) {
+	_, _, addr := newTestServer(t, false)
+	db := openDB(t, addr, "native", "native-pw", func(c *mysql.Config) { c.InterpolateParams = true })
+	var got string
+	if err := db.QueryRow("ECHO ?, ?", "it's", 7).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := `'it\'s', 7`; got != want {
+		t.Fatalf("handler saw %q, want %q", got, want)
+	}
+}

@@ -7,11 +7,23 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 func TestCrashDropsConnectionsAndRefusesNewOnes(t *testing.T) {
-	s, _, addr := newTestServer(t, false)
-	db := openDB(t, addr, "native", "native-pw", nil)
+	for _, tlsOn := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "TLS"}[tlsOn], func(t *testing.T) { testCrash(t, tlsOn) })
+	}
+}
+
+func testCrash(t *testing.T, tlsOn bool) {
+	s, _, addr := newTestServer(t, tlsOn)
+	db := openDB(t, addr, "native", "native-pw", func(c *mysql.Config) {
+		if tlsOn {
+			c.TLS = clientTLS(s)
+		}
+	})
 	c := conn(t, db)
 	if got := queryString(t, c, "SELECT 1"); got != "1" {
 		t.Fatal(got)
@@ -36,7 +48,7 @@ func TestCrashDropsConnectionsAndRefusesNewOnes(t *testing.T) {
 	}
 	waitFor(t, func() bool { return len(s.Conns()) == 0 })
 	s.SetRefusing(false)
-	if got := queryString(t, openDB(t, addr, "native", "native-pw", nil), "SELECT 1"); got != "1" {
+	if got := queryString(t, db, "SELECT 1"); got != "1" {
 		t.Fatal(got)
 	}
 }

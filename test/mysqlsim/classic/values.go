@@ -80,12 +80,15 @@ func formatValue(v any, t ColumnType, decimals uint8) []byte {
 	return []byte(fmt.Sprint(v))
 }
 
-// formatFloat prints like mysqld: shortest round-trip digits, exponent without '+'.
+// formatFloat prints like mysqld: shortest round-trip digits, exponent without '+' or leading zeros.
 func formatFloat(f float64, bits int) []byte {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return []byte(strconv.FormatFloat(f, 'g', -1, bits))
+	s := strconv.FormatFloat(f, 'g', -1, bits)
+	mant, exp, ok := strings.Cut(s, "e")
+	if !ok || math.IsInf(f, 0) || math.IsNaN(f) {
+		return []byte(s)
 	}
-	return []byte(strings.Replace(strconv.FormatFloat(f, 'g', -1, bits), "e+", "e", 1))
+	n, _ := strconv.Atoi(exp)
+	return []byte(mant + "e" + strconv.Itoa(n))
 }
 
 func formatTime(ts time.Time, t ColumnType, decimals uint8) []byte {

@@ -273,6 +273,7 @@ func decodeAny(b []byte, depth int) (Any, error) {
 	}
 	var a Any
 	var err error
+	hasScalar := false
 	r := newFieldReader(b)
 	for r.next() {
 		switch r.num {
@@ -281,6 +282,7 @@ func decodeAny(b []byte, depth int) (Any, error) {
 		case 2:
 			if v := r.bytes(); r.err == nil {
 				a.Scalar, err = DecodeScalar(v)
+				hasScalar = true
 			}
 		case 3:
 			if v := r.bytes(); r.err == nil {
@@ -298,8 +300,8 @@ func decodeAny(b []byte, depth int) (Any, error) {
 	if r.err != nil {
 		return Any{}, r.err
 	}
-	if a.Type < AnyScalar || a.Type > AnyArray {
-		return Any{}, fmt.Errorf("%w: Any type %d", ErrMalformed, a.Type)
+	if a.Type < AnyScalar || a.Type > AnyArray || (a.Type == AnyScalar && !hasScalar) {
+		return Any{}, fmt.Errorf("%w: Any type %d without its value", ErrMalformed, a.Type)
 	}
 	return a, nil
 }

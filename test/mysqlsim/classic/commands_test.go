@@ -36,7 +36,8 @@ func TestGreetingAdvertisesMySQL84(t *testing.T) {
 			t.Fatalf("malformed greeting %q", g)
 		}
 		caps := uint32(capsLo) | uint32(capsHi)<<16
-		if proto != 10 || version != wantVersion || charset != 255 || status != 2 || authLen != 21 || plugin != PluginCachingSHA2 {
+		if proto != 10 || version != wantVersion || charset != 255 || status != 2 || authLen != 21 ||
+			plugin != PluginCachingSHA2 {
 			t.Fatalf("greeting: proto=%d version=%q charset=%d status=%d authLen=%d plugin=%q",
 				proto, version, charset, status, authLen, plugin)
 		}

@@ -133,7 +133,8 @@ func (h *testHandler) fixed(c *Conn, q string) ([]*Result, error) {
 	case "types":
 		return typesResult(), nil
 	case "insert":
-		return []*Result{{AffectedRows: 3, LastInsertID: 42, Warnings: 1, Info: "Records: 3  Duplicates: 0  Warnings: 1"}}, nil
+		return []*Result{{AffectedRows: 3, LastInsertID: 42, Warnings: 1,
+			Info: "Records: 3  Duplicates: 0  Warnings: 1"}}, nil
 	case "multi":
 		return []*Result{
 			{Columns: []Column{{Name: "a"}}, Rows: [][]any{{1}, {2}}},

@@ -129,7 +129,8 @@ func TestMariaDBClientCachingSHA2(t *testing.T) {
 		if err := os.WriteFile(ca, pemCert, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		out := mustCLI(t, addr, "-unative", "-pnative-pw", "--ssl-ca="+ca, "--ssl-verify-server-cert", "-N", "-e", "SELECT TLS")
+		out := mustCLI(t, addr, "-unative", "-pnative-pw", "--ssl-ca="+ca, "--ssl-verify-server-cert",
+			"-N", "-e", "SELECT TLS")
 		if out != "1\n" {
 			t.Fatalf("SELECT TLS over a verified TLS session: %q", out)
 		}

@@ -59,7 +59,8 @@ func TestQueryTypesAndNulls(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRows := []row{
-		{-7, 18446744073709551615, 1.5, "héllo", []byte{0, 1, 2}, typesTime, true, nil, sql.NullInt64{Int64: 5, Valid: true}, sql.NullString{String: "ptr", Valid: true}},
+		{-7, 18446744073709551615, 1.5, "héllo", []byte{0, 1, 2}, typesTime, true, nil,
+			sql.NullInt64{Int64: 5, Valid: true}, sql.NullString{String: "ptr", Valid: true}},
 		{8, 1, 2.25e20, "", []byte{}, typesTime.Add(time.Hour), false, nil, sql.NullInt64{}, sql.NullString{}},
 	}
 	if !reflect.DeepEqual(all, wantRows) {

@@ -1,0 +1,156 @@
+package mysqlsim
+
+import (
+	"context"
+	"strconv"
+	"strings"
+)
+
+// cloneSource is the donor of CLONE INSTANCE FROM 'user'@'host':port IDENTIFIED BY 'password'.
+type cloneSource struct {
+	user, host, password string
+	port                 int
+}
+
+func parseCloneSource(p *parser) (cloneSource, *Error) {
+	var c cloneSource
+	if err := p.expect("INSTANCE", "FROM"); err != nil {
+		return c, err
+	}
+	u := p.next()
+	if u.kind != tIdent && u.kind != tString {
+		p.i--
+		return c, p.errHere()
+	}
+	c.user = u.text
+	if h := p.peek(); h.kind == tUserVar {
+		p.i++
+		c.host = h.text
+	} else {
+		if err := p.expectPunct("@"); err != nil {
+			return c, err
+		}
+		h := p.next()
+		if h.kind != tIdent && h.kind != tString {
+			p.i--
+			return c, p.errHere()
+		}
+		c.host = h.text
+	}
+	if err := p.expectPunct(":"); err != nil {
+		return c, err
+	}
+	port := p.next()
+	if port.kind != tNumber {
+		p.i--
+		return c, p.errHere()
+	}
+	c.port, _ = strconv.Atoi(port.text)
+	if err := p.expect("IDENTIFIED", "BY"); err != nil {
+		return c, err
+	}
+	pw, err := p.text()
+	if err != nil {
+		return c, err
+	}
+	c.password = pw
+	if p.acceptSeq("DATA", "DIRECTORY") {
+		p.acceptPunct("=")
+		if _, err := p.text(); err != nil {
+			return c, err
+		}
+	}
+	if p.accept("REQUIRE") {
+		p.accept("NO")
+		if err := p.expect("SSL"); err != nil {
+			return c, err
+		}
+	}
+	return c, p.end()
+}
+
+// execClone runs CLONE INSTANCE (MySQL 8.4 manual, "Cloning Remote Data"): the donor must be in
+// clone_valid_donor_list, reachable, accept the credentials, hold BACKUP_ADMIN and run the same
+// version. When the copy ends the member restarts with the donor's data, GTIDs and accounts (and
+// keeps its own server_uuid and mysqld-auto.cnf); the client sees OK and then loses the connection.
+func (m *Member) execClone(ctx context.Context, s *Session, p *parser) (Result, error) {
+	c, perr := parseCloneSource(p)
+	if perr != nil {
+		return Result{}, perr
+	}
+	if !m.loaded[pluginClone] {
+		return Result{}, sqlErr(1524, "HY000", "Plugin 'clone' is not loaded")
+	}
+	if !s.hasAny("CLONE_ADMIN") {
+		return Result{}, errSpecificAccess("CLONE_ADMIN")
+	}
+	addr := c.host + ":" + strconv.Itoa(c.port)
+	list := m.globals["clone_valid_donor_list"]
+	if !inList(list, addr) {
+		return Result{}, errCloneSysConfig(addr + " is not found in clone_valid_donor_list: " + list)
+	}
+	if m.grRunning {
+		return Result{}, sqlErr(3875, "HY000", "The clone operation cannot be executed when Group Replication is running.")
+	}
+	donor, err := m.cloneDonor(c)
+	if err != nil {
+		return Result{}, err
+	}
+	inc := m.incarnation
+	m.cloneState = cloneStatus{ID: 1, State: "In Progress", Source: addr,
+		Began: m.g.clock.Now().Format("2006-01-02 15:04:05.000")}
+	if err := m.g.sleep(ctx, m.g.seconds(m.g.cfg.CloneSeconds)); err != nil {
+		m.cloneState.State, m.cloneState.ErrorNo, m.cloneState.ErrorMsg = "Failed", 1317, "Query execution was interrupted"
+		return Result{}, sqlErr(1317, "70100", "Query execution was interrupted")
+	}
+	if !m.up || m.incarnation != inc || !donor.up {
+		return Result{}, ErrMemberDown
+	}
+	m.g.finishClone(m, donor)
+	if m.cfg.Unsupervised {
+		return Result{}, errRestartNotSupervised()
+	}
+	return Result{}, nil
+}
+
+func (m *Member) cloneDonor(c cloneSource) (*Member, *Error) {
+	var donor *Member
+	for _, x := range m.g.members {
+		if x.cfg.Port == c.port && (x.cfg.Host == c.host || x.reportHost() == c.host) {
+			donor = x
+		}
+	}
+	if donor == m {
+		return nil, sqlErr(3871, "HY000", "Clone cannot use loop back connection while cloning into current data directory.")
+	}
+	if donor == nil || !donor.up || m.g.partition[donor] != m.g.partition[m] {
+		return nil, errCloneDonor("Connect failed: 2003 : Can't connect to MySQL server on '" + c.host + ":" +
+			strconv.Itoa(c.port) + "' (111).")
+	}
+	acct := donor.accounts.match(c.user, m.cfg.Host)
+	if acct == nil || acct.Password != c.password || acct.Locked {
+		return nil, errCloneDonor("Connect failed: 1045 : Access denied for user '" + c.user + "'@'" + m.cfg.Host +
+			"' (using password: YES).")
+	}
+	if !donor.loaded[pluginClone] {
+		return nil, errCloneDonor("1524 : Plugin 'clone' is not loaded.")
+	}
+	if !acct.hasGlobal("BACKUP_ADMIN") {
+		return nil, errCloneDonor("1227 : Access denied; you need (at least one of) the BACKUP_ADMIN privilege(s) " +
+			"for this operation.")
+	}
+	if donor.cfg.Version != m.cfg.Version {
+		return nil, sqlErr(3864, "HY000", "Clone Donor MySQL version: %s is different from Recipient MySQL version %s.",
+			donor.cfg.Version, m.cfg.Version)
+	}
+	return donor, nil
+}
+
+func inList(list, addr string) bool {
+	for _, x := range strings.Split(list, ",") {
+		if strings.EqualFold(strings.TrimSpace(x), addr) {
+			return true
+		}
+	}
+	return false
+}

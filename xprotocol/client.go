@@ -77,14 +77,16 @@ type Session struct {
 	fr   *FrameReader
 	wbuf []byte
 
-	mu          sync.Mutex // one command at a time
-	inCommand   atomic.Bool
-	in          chan inFrame
-	ack         chan struct{}
-	pendingAck  bool
-	hadDeadline bool
-	stmt        StmtExecute
-	rows        Rows // reused by Ping and Execute
+	mu           sync.Mutex // one command at a time
+	inCommand    atomic.Bool
+	in           chan inFrame
+	ack          chan struct{}
+	lent         bool // the command reads frames directly; the reader goroutine waits for ack
+	readDeadline bool
+	stopCancel   func() bool
+	hadDeadline  bool
+	stmt         StmtExecute
+	rows         Rows // reused by Ping and Execute
 
 	notices chan Notice
 	dropped atomic.Uint64
@@ -203,11 +205,16 @@ func (s *Session) begin(ctx context.Context) error {
 }
 
 // next returns the command's next frame (notices included); the previous frame's buffer is released.
+// The reader goroutine hands over the command's first frame and then lends the FrameReader: the command
+// reads the rest of its reply directly (two goroutine switches per command, not per frame).
 func (s *Session) next(ctx context.Context) (inFrame, error) {
-	s.release()
+	if s.lent {
+		return s.readDirect(ctx)
+	}
 	select {
 	case f := <-s.in:
-		s.pendingAck = true
+		s.lent = true
+		s.lendReader(ctx)
 		return f, nil
 	case <-s.done:
 		return inFrame{}, s.err
@@ -218,19 +225,54 @@ func (s *Session) next(ctx context.Context) (inFrame, error) {
 	}
 }
 
-func (s *Session) release() {
-	if s.pendingAck {
-		s.pendingAck = false
+// lendReader arms the read deadline for direct reads from ctx's deadline and cancellation.
+func (s *Session) lendReader(ctx context.Context) {
+	if dl, ok := ctx.Deadline(); ok {
+		_ = s.raw.SetReadDeadline(dl)
+		s.readDeadline = true
+	}
+	if ctx.Done() != nil {
+		s.stopCancel = context.AfterFunc(ctx, func() { _ = s.raw.SetReadDeadline(time.Unix(1, 0)) })
+	}
+}
+
+func (s *Session) readDirect(ctx context.Context) (inFrame, error) {
+	typ, payload, err := s.fr.ReadFrame()
+	if err != nil {
+		if ctx.Err() != nil {
+			err = fmt.Errorf("x protocol command on %s: %w", s.addr, ctx.Err())
+		} else {
+			err = fmt.Errorf("read from %s: %w", s.addr, err)
+		}
+		s.fail(err)
+		return inFrame{}, err
+	}
+	if typ == ServerNotice {
+		if err := s.deliverNotice(payload); err != nil {
+			s.fail(err)
+			return inFrame{}, err
+		}
+	}
+	return inFrame{typ: typ, payload: payload}, nil
+}
+
+// end returns the session after the command's last frame and gives the FrameReader back to the reader.
+func (s *Session) end() {
+	s.inCommand.Store(false)
+	if s.lent {
+		s.lent = false
+		if s.stopCancel != nil {
+			s.stopCancel()
+			s.stopCancel = nil
+		}
+		if s.readDeadline {
+			_ = s.raw.SetReadDeadline(time.Time{})
+			s.readDeadline = false
+		}
 		select {
 		case s.ack <- struct{}{}:
 		case <-s.done:
 		}
 	}
-}
-
-// end returns the session after the command's last frame.
-func (s *Session) end() {
-	s.inCommand.Store(false)
-	s.release()
 	s.mu.Unlock()
 }

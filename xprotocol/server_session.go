@@ -158,7 +158,9 @@ func (s *ServerSession) send(flush bool, msgs ...Message) error {
 	for _, m := range msgs {
 		s.wbuf = AppendFrame(s.wbuf, m)
 	}
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.srv.writeTimeout()))
+	if flush || s.bw.Available() < len(s.wbuf) { // only then can the write block
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.srv.writeTimeout()))
+	}
 	if _, err := s.bw.Write(s.wbuf); err != nil {
 		return fmt.Errorf("write to %s: %w", s.remote, err)
 	}

@@ -149,6 +149,6 @@ func findScript() (string, error) {
 			dir = parent
 		}
 	}
-	return "", errors.New("hack/controlplane.sh not found above the working directory: run from the Orca checkout or set " +
-		EnvBinDir)
+	return "", errors.New("hack/controlplane.sh not found above the working directory: " +
+		"run from the Orca checkout or set " + EnvBinDir)
 }

@@ -109,7 +109,8 @@ func TestStartFailureShowsLog(t *testing.T) {
 	work := filepath.Join(dir, "cp")
 	start := time.Now()
 	_, err = controlplane.Start(context.Background(), controlplane.Options{Dir: work})
-	if err == nil || !strings.Contains(err.Error(), "simulated failure") || !strings.Contains(err.Error(), "kube-apiserver") {
+	if err == nil || !strings.Contains(err.Error(), "simulated failure") ||
+		!strings.Contains(err.Error(), "kube-apiserver") {
 		t.Fatalf("want the apiserver's log in the error, got %v", err)
 	}
 	if d := time.Since(start); d > 20*time.Second {
@@ -148,7 +149,8 @@ func TestStartRetriesATakenPort(t *testing.T) {
 	}
 	// The first etcd fails the way a lost port race does; the next ones are the real etcd.
 	script := "#!/bin/sh\nmark=\"$(dirname \"$0\")/tried\"\n" +
-		"if [ ! -e \"$mark\" ]; then touch \"$mark\"; echo 'listen tcp 127.0.0.1:1: bind: address already in use' >&2; exit 1; fi\n" +
+		"if [ ! -e \"$mark\" ]; then touch \"$mark\"\n" +
+		"  echo 'listen tcp 127.0.0.1:1: bind: address already in use' >&2; exit 1\nfi\n" +
 		"exec " + bins.Etcd + " \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(fake, "etcd"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)

@@ -78,8 +78,8 @@ func issueCerts(ca *CA, l layout, files map[string][]byte) error {
 		},
 		"kube-controller-manager":         {CommonName: "system:kube-controller-manager", Client: true},
 		"kube-scheduler":                  {CommonName: "system:kube-scheduler", Client: true},
-		"kube-controller-manager-serving": {CommonName: "kube-controller-manager", DNSNames: []string{"localhost"}, IPs: loopback},
-		"kube-scheduler-serving":          {CommonName: "kube-scheduler", DNSNames: []string{"localhost"}, IPs: loopback},
+		"kube-controller-manager-serving": {CommonName: "kube-controller-manager", IPs: loopback},
+		"kube-scheduler-serving":          {CommonName: "kube-scheduler", IPs: loopback},
 	}
 	for name, req := range reqs {
 		cert, key, err := ca.Issue(req)

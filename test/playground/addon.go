@@ -57,7 +57,8 @@ func (e *Env) Start(spec controlplane.ProcessSpec) (*controlplane.Process, error
 	if spec.WorkDir == "" {
 		spec.WorkDir = e.WorkDir
 	}
-	spec.Env = append([]string{"KUBECONFIG=" + e.ControlPlane.Kubeconfig, "ORCA_PLAYGROUND_DIR=" + e.StateDir}, spec.Env...)
+	base := []string{"KUBECONFIG=" + e.ControlPlane.Kubeconfig, "ORCA_PLAYGROUND_DIR=" + e.StateDir}
+	spec.Env = append(base, spec.Env...)
 	p, err := controlplane.StartProcess(spec)
 	if err != nil {
 		return nil, err

@@ -7,12 +7,12 @@ import (
 )
 
 func TestParseArgs(t *testing.T) {
-	cmd, cfg, err := parseArgs([]string{"up", "--nodes", "2", "--exec", "sim=go run ./test/mysqlsim",
+	cmd, cfg, err := parseArgs([]string{"up", "--no-addons", "--nodes", "2", "--exec", "sim=go run ./test/mysqlsim",
 		"--operator-cmd", "go run ./cmd/orca operator", "--state", "/tmp/x"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cmd != "up" || cfg.nodes != 2 || cfg.volumes != 24 || cfg.stateDir != "/tmp/x" {
+	if cmd != "up" || cfg.nodes != 2 || cfg.volumes != 24 || cfg.stateDir != "/tmp/x" || !cfg.noAddons {
 		t.Errorf("got %q %+v", cmd, cfg)
 	}
 	if len(cfg.execs) != 2 || cfg.execs[0].name != "sim" || cfg.execs[1].name != "operator" ||

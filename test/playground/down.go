@@ -100,5 +100,6 @@ func clusterSummary(ctx context.Context, s playState) (string, error) {
 			running++
 		}
 	}
-	return fmt.Sprintf("%d nodes, %d pods (%d running, simulated by kwok)", len(nodes.Items), len(pods.Items), running), nil
+	return fmt.Sprintf("%d nodes, %d pods (%d running, simulated by kwok)",
+		len(nodes.Items), len(pods.Items), running), nil
 }

@@ -1,6 +1,6 @@
 // Command playground runs a simulated Kubernetes cluster on this machine for trying Orca by hand:
 //
-//	go run ./test/playground up [--nodes N] [--volumes N] [--exec NAME=COMMAND]... [--operator-cmd COMMAND]
+//	go run ./test/playground up [--nodes N] [--volumes N] [--no-addons] [--exec NAME=COMMAND]... [--operator-cmd CMD]
 //	go run ./test/playground status
 //	go run ./test/playground down
 //
@@ -27,6 +27,7 @@ type config struct {
 	stateDir string
 	nodes    int
 	volumes  int
+	noAddons bool
 	execs    []execAddon
 }
 
@@ -72,6 +73,8 @@ func parseArgs(args []string, stderr io.Writer) (string, config, error) {
 	if cmd == "up" {
 		fs.IntVar(&cfg.nodes, "nodes", 3, "number of fake nodes (kwok)")
 		fs.IntVar(&cfg.volumes, "volumes", 24, "number of pre-made PersistentVolumes")
+		fs.BoolVar(&cfg.noAddons, "no-addons", false, "start only the cluster and the --exec commands, "+
+			"skipping the built-in addons (CRDs, operator, ...)")
 		fs.Var(execFlag{&cfg.execs}, "exec", "NAME=COMMAND: run COMMAND (sh -c) in the background with KUBECONFIG set; "+
 			"stopped by down (repeatable)")
 		fs.Var(operatorFlag{&cfg.execs}, "operator-cmd", "shorthand for --exec operator=COMMAND, "+

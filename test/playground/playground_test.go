@@ -19,6 +19,19 @@ type playground struct {
 	t     *testing.T
 	bin   string
 	state string
+	root  string // the checkout: `up` runs from there, as `go run ./test/playground up` does
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		t.Fatalf("checkout root not found: %v", err)
+	}
+	return dir
 }
 
 func newPlayground(t *testing.T) *playground {
@@ -31,7 +44,7 @@ func newPlayground(t *testing.T) *playground {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build playground: %v\n%s", err, out)
 	}
-	pg := &playground{t: t, bin: bin, state: filepath.Join(dir, "state")}
+	pg := &playground{t: t, bin: bin, state: filepath.Join(dir, "state"), root: repoRoot(t)}
 	t.Cleanup(func() { pg.run("down") }) // never leave a cluster behind, even on failure
 	return pg
 }
@@ -39,6 +52,7 @@ func newPlayground(t *testing.T) *playground {
 func (pg *playground) run(args ...string) (string, error) {
 	pg.t.Helper()
 	cmd := exec.Command(pg.bin, append(args, "--state", pg.state)...)
+	cmd.Dir = pg.root
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -72,7 +86,7 @@ func expectAlive(t *testing.T, s playState, want bool) {
 
 func TestPlaygroundUpStatusDown(t *testing.T) {
 	pg := newPlayground(t)
-	out := pg.mustRun("up", "--nodes", "2", "--exec", "sleeper=sleep 600")
+	out := pg.mustRun("up", "--no-addons", "--nodes", "2", "--exec", "sleeper=sleep 600")
 	kubeconfig := filepath.Join(pg.state, "cluster", "kubeconfig")
 	for _, want := range []string{"export KUBECONFIG=" + kubeconfig, "only simulated by kwok", "never connect",
 		"go run k8s.io/kubernetes/cmd/kubectl", "sleeper"} {
@@ -87,7 +101,7 @@ func TestPlaygroundUpStatusDown(t *testing.T) {
 	expectAlive(t, first, true) // `up` has exited: they are detached
 	expectNodes(t, kubeconfig, 2)
 
-	if out := pg.mustRun("up"); !strings.Contains(out, "already up") {
+	if out := pg.mustRun("up", "--no-addons"); !strings.Contains(out, "already up") {
 		t.Errorf("second up should say it is already up:\n%s", out)
 	}
 	if again := pg.loaded(); again.Processes[0].PID != first.Processes[0].PID {
@@ -107,7 +121,7 @@ func TestPlaygroundUpStatusDown(t *testing.T) {
 	if out, err := pg.run("status"); err == nil || !strings.Contains(out, "NOT RUNNING") {
 		t.Errorf("status should fail and name the dead scheduler: %v\n%s", err, out)
 	}
-	if out := pg.mustRun("up"); !strings.Contains(out, "broken playground") {
+	if out := pg.mustRun("up", "--no-addons"); !strings.Contains(out, "broken playground") {
 		t.Errorf("up over a broken playground should say so:\n%s", out)
 	}
 	expectAlive(t, first, false)
@@ -128,7 +142,7 @@ func TestPlaygroundUpStatusDown(t *testing.T) {
 // An addon that fails stops the whole `up`: nothing is left running and the error shows its log.
 func TestPlaygroundFailedAddonStopsEverything(t *testing.T) {
 	pg := newPlayground(t)
-	out, err := pg.run("up", "--nodes", "1", "--operator-cmd", "echo operator boom; exit 3")
+	out, err := pg.run("up", "--no-addons", "--nodes", "1", "--operator-cmd", "echo operator boom; exit 3")
 	if err == nil || !strings.Contains(out, "operator boom") || !strings.Contains(out, "addon operator") {
 		t.Fatalf("want a failed up showing the operator's log: %v\n%s", err, out)
 	}

@@ -75,7 +75,11 @@ func start(ctx context.Context, cfg config, out io.Writer) (playState, error) {
 	}
 	wd, _ := os.Getwd()
 	env := &Env{ControlPlane: cp, StateDir: cfg.stateDir, WorkDir: wd}
-	s, err := runAddons(ctx, env, cfg.execs, out)
+	builtin := addons
+	if cfg.noAddons {
+		builtin = nil
+	}
+	s, err := runAddons(ctx, env, builtin, cfg.execs, out)
 	if err == nil {
 		err = saveState(cfg.stateDir, s)
 	}
@@ -86,10 +90,10 @@ func start(ctx context.Context, cfg config, out io.Writer) (playState, error) {
 	return s, nil
 }
 
-// runAddons runs the registered addons then the --exec ones. The returned state holds every process
+// runAddons runs the built-in addons then the --exec ones. The returned state holds every process
 // started so far, also on error, so that the caller can stop them.
-func runAddons(ctx context.Context, env *Env, execs []execAddon, out io.Writer) (playState, error) {
-	all := append([]Addon{}, addons...)
+func runAddons(ctx context.Context, env *Env, builtin []Addon, execs []execAddon, out io.Writer) (playState, error) {
+	all := append([]Addon{}, builtin...)
 	for _, e := range execs {
 		all = append(all, e)
 	}
@@ -120,12 +124,14 @@ func printUsage(out io.Writer, stateDir string, s playState) {
 	p("  export KUBECONFIG=%s", s.Kubeconfig)
 	p("  kubectl get nodes,storageclass,pv")
 	p("No kubectl on this machine? Build it once from the pinned Kubernetes sources (several minutes):")
-	p("  (cd hack/controlplane && go build -trimpath -o \"$HOME/.cache/orca/bin/kubectl\" k8s.io/kubernetes/cmd/kubectl)")
+	const kubectlOut = "$HOME/.cache/orca/bin/kubectl"
+	p("  (cd hack/controlplane && go build -trimpath -o \"%s\" k8s.io/kubernetes/cmd/kubectl)", kubectlOut)
 	p("or let Go build it on every call (heavy):")
 	p("  (cd hack/controlplane && go run k8s.io/kubernetes/cmd/kubectl get nodes)")
 	p("")
 	p("Simulated, not real: every pod, MySQL members included, is only simulated by kwok. Pods turn Running and")
-	p("Ready and get a fake IP from %s, but no container runs and nothing listens on those IPs:", controlplane.DefaultPodCIDR)
+	p("Ready and get a fake IP from %s, but no container runs and nothing listens on those IPs:",
+		controlplane.DefaultPodCIDR)
 	p("never connect to them.")
 	p("")
 	p("Status: go run ./test/playground status    Stop everything: go run ./test/playground down")

@@ -74,7 +74,7 @@ e2e: test-deps ## End-to-end suites on a kwok-simulated cluster with simulated M
 playground: build ## Start a local control plane with simulated nodes and run Orca against it.
 	hack/peers.sh
 	hack/controlplane.sh all >/dev/null
-	go run ./test/playground up --orca-bin=$(CURDIR)/bin/orca
+	go run ./test/playground up
 
 .PHONY: playground-down
 playground-down: ## Stop everything the playground started.

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/operator"
+	"github.com/orca-operator/orca/test/controlplane"
+)
+
+// Orca's pieces of the playground, in order: the CRDs, `orca operator` as a detached process, the samples.
+func init() {
+	addons = append(addons, crdAddon{}, operatorAddon{}, samplesAddon{})
+}
+
+type crdAddon struct{}
+
+func (crdAddon) Name() string { return "crds" }
+
+func (crdAddon) Up(_ context.Context, env *Env) error {
+	_, err := envtest.InstallCRDs(env.ControlPlane.Config, envtest.CRDInstallOptions{
+		Paths: []string{filepath.Join(env.WorkDir, "config", "crd", "bases")}, ErrorIfPathMissing: true,
+	})
+	if err != nil {
+		return fmt.Errorf("install CRDs: %w", err)
+	}
+	return nil
+}
+
+// operatorAddon runs bin/orca (built by `make playground`) against the playground.
+type operatorAddon struct{}
+
+func (operatorAddon) Name() string { return "orca-operator" }
+
+func (operatorAddon) Up(_ context.Context, env *Env) error {
+	bin := filepath.Join(env.WorkDir, "bin", "orca")
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("%s missing: run `make playground` (it builds it): %w", bin, err)
+	}
+	p, err := env.Start(controlplane.ProcessSpec{Name: "orca-operator", Path: bin,
+		Args: []string{"operator", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--orca-image=orca:dev"}})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-p.Done():
+		return fmt.Errorf("orca operator exited at once; see %s", filepath.Join(env.StateDir, "orca-operator.log"))
+	case <-time.After(2 * time.Second):
+	}
+	env.Note("orca operator log: %s", filepath.Join(env.StateDir, "orca-operator.log"))
+	return nil
+}
+
+// samplesAddon creates config/samples in the default namespace.
+type samplesAddon struct{}
+
+func (samplesAddon) Name() string { return "samples" }
+
+func (samplesAddon) Up(ctx context.Context, env *Env) error {
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		return err
+	}
+	c, err := client.New(env.ControlPlane.Config, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	files, err := filepath.Glob(filepath.Join(env.WorkDir, "config", "samples", "mysql_*.yaml"))
+	if err != nil {
+		return err
+	}
+	decoder := serializer.NewCodecFactory(scheme).UniversalDeserializer()
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		obj, _, err := decoder.Decode(raw, nil, nil)
+		if err != nil {
+			return fmt.Errorf("decode %s: %w", f, err)
+		}
+		ic, ok := obj.(*v1.InnoDBCluster)
+		if !ok {
+			continue
+		}
+		ic.Namespace = "default"
+		if err := c.Create(ctx, ic); client.IgnoreAlreadyExists(err) != nil {
+			return fmt.Errorf("create %s: %w", ic.Name, err)
+		}
+		env.Note("sample InnoDBCluster default/%s created: kubectl get ic,sts,pods -n default", ic.Name)
+	}
+	env.Note("MySQL pods are SIMULATED by kwok: nothing runs inside them.")
+	return nil
+}

@@ -20,9 +20,8 @@ type cloneStatus struct {
 // scheduleRecovery runs distributed recovery for a joiner after RecoverySeconds (MySQL 8.4 manual,
 // "Distributed Recovery").
 func (g *Group) scheduleRecovery(m *Member) {
-	v := m.view
 	m.after(g.cfg.RecoverySeconds, func() {
-		if m.view == v && m.state == StateRecovering && m.grRunning {
+		if m.view != nil && m.state == StateRecovering && m.grRunning {
 			g.recover(m)
 		}
 	})
@@ -128,9 +127,8 @@ func (g *Group) recoveryRetry(m *Member, lastErr string) {
 		g.leaveWithError(m, false)
 		return
 	}
-	v := m.view
 	m.after(float64(m.intVar("group_replication_recovery_reconnect_interval")), func() {
-		if m.view == v && m.state == StateRecovering {
+		if m.view != nil && m.state == StateRecovering && m.grRunning {
 			g.recover(m)
 		}
 	})

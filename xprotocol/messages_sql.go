@@ -33,10 +33,10 @@ func (m *StmtExecute) AppendPayload(b []byte) []byte {
 	return b
 }
 
-// Unmarshal decodes a StmtExecute payload. Stmt aliases b; arguments are copied.
-// An absent namespace decodes as "sql".
+// Unmarshal decodes a StmtExecute payload. Stmt aliases b; arguments are copied into a new slice (a
+// Handler may keep them). An absent namespace decodes as "sql".
 func (m *StmtExecute) Unmarshal(b []byte) error {
-	*m = StmtExecute{Namespace: NamespaceSQL, Args: m.Args[:0]}
+	*m = StmtExecute{Namespace: NamespaceSQL}
 	seen := false
 	r := newFieldReader(b)
 	for r.next() {

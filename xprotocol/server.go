@@ -196,6 +196,7 @@ func (srv *Server) Session(id uint64) (*ServerSession, bool) {
 // BroadcastGroupReplicationNotice sends a GROUP_REPLICATION_STATE_CHANGED notice (scope GLOBAL) to every
 // authenticated session that enabled the matching notice (e.g. "group_replication/membership/view" for
 // GRViewChange). It returns how many sessions it was sent to; sessions whose write fails are closed.
+// Sends are sequential: a client that stops reading delays the broadcast by at most WriteTimeout.
 func (srv *Server) BroadcastGroupReplicationNotice(g GroupReplicationStateChanged) int {
 	name := g.Type.NoticeName()
 	n := &Notice{Type: NoticeGroupReplicationStateChanged, Scope: ScopeGlobal,

@@ -65,6 +65,19 @@ func dataDSN(t *testing.T) string {
 	return maria.DSN(name)
 }
 
+// dropDatabase removes a database the manual's examples create, so the test can run again.
+func dropDatabase(t *testing.T, name string) {
+	t.Helper()
+	db, err := sql.Open("mysql", maria.DSN(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	if _, err := db.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
+		t.Fatal(err)
+	}
+}
+
 type testCluster struct {
 	t       *testing.T
 	g       *Group

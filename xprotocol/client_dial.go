@@ -25,11 +25,7 @@ func Dial(ctx context.Context, addr string, cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dial x protocol %s: %w", addr, err)
 	}
-	s := &Session{
-		addr: addr, conn: conn, raw: conn, fr: NewFrameReader(conn, cfg.MaxFrameSize),
-		in: make(chan inFrame), ack: make(chan struct{}), done: make(chan struct{}),
-		readerDone: make(chan struct{}), notices: make(chan Notice, orDefault(cfg.NoticeBuffer, DefaultNoticeBuffer)),
-	}
+	s := newSession(addr, conn, cfg)
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
@@ -46,6 +42,14 @@ func Dial(ctx context.Context, addr string, cfg Config) (*Session, error) {
 	_ = s.raw.SetDeadline(time.Time{})
 	go s.readLoop()
 	return s, nil
+}
+
+func newSession(addr string, conn net.Conn, cfg Config) *Session {
+	return &Session{
+		addr: addr, conn: conn, raw: conn, fr: NewFrameReader(conn, cfg.MaxFrameSize),
+		in: make(chan inFrame), ack: make(chan struct{}), done: make(chan struct{}),
+		readerDone: make(chan struct{}), notices: make(chan Notice, orDefault(cfg.NoticeBuffer, DefaultNoticeBuffer)),
+	}
 }
 
 func (s *Session) handshake(ctx context.Context, cfg Config) error {

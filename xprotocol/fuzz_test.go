@@ -2,6 +2,8 @@ package xprotocol
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -234,6 +236,53 @@ func FuzzServerSession(f *testing.F) {
 	})
 }
 
+func seedResults() [][]byte {
+	frames := func(msgs ...Message) []byte {
+		var b []byte
+		for _, m := range msgs {
+			b = AppendFrame(b, m)
+		}
+		return b
+	}
+	warn := &Notice{Type: NoticeWarning, Scope: ScopeLocal, Payload: AppendWarning(nil, Warning{Code: 1, Msg: "w"})}
+	col := &ColumnMetaData{Type: ColumnSint, Name: "a"}
+	return [][]byte{
+		frames(col, &Row{Fields: [][]byte{{2}}}, msgFetchDone, warn, msgStmtExecuteOk),
+		frames(col, &Row{Fields: [][]byte{{2}}}, msgFetchDoneMoreRS, col, msgFetchDone, msgStmtExecuteOk),
+		frames(&Error{Code: 1146, SQLState: "42S02", Msg: "no"}),
+		frames(col, &Error{Severity: SeverityFatal, Code: 1053, SQLState: "08S01", Msg: "bye"}),
+	}
+}
+
+// FuzzClientResult feeds arbitrary bytes to the client as the reply to a statement: it must return a
+// result or an error, never panic or hang.
+func FuzzClientResult(f *testing.F) {
+	for _, r := range seedResults() {
+		f.Add(r)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		client, server := net.Pipe()
+		s := newSession("pipe", client, Config{MaxFrameSize: 1 << 16})
+		go s.readLoop()
+		go func() {
+			_, _, _ = NewFrameReader(server, 0).ReadFrame() // the StmtExecute
+			_ = server.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = server.Write(data)
+			_ = server.Close()
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		res, err := s.Execute(ctx, "SELECT a")
+		if err == nil && res == nil {
+			t.Fatal("nil result without error")
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatal("client hung on a closed stream")
+		}
+		_ = s.Close()
+	})
+}
+
 // TestWriteFuzzSeeds writes the committed seed corpus (only with ORCA_WRITE_FUZZ_SEEDS=1).
 func TestWriteFuzzSeeds(t *testing.T) {
 	if os.Getenv("ORCA_WRITE_FUZZ_SEEDS") != "1" {
@@ -259,6 +308,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		if serverDecoder(m.MessageType()) != nil {
 			write("FuzzDecodeServerMessage", i, fmt.Sprintf("byte(%q)\n[]byte(%q)\n", m.MessageType(), m.AppendPayload(nil)))
 		}
+	}
+	for i, r := range seedResults() {
+		write("FuzzClientResult", i, fmt.Sprintf("[]byte(%q)\n", r))
 	}
 	for i, s := range seedRows() {
 		write("FuzzDecodeRow", i, fmt.Sprintf("byte(%q)\n[]byte(%q)\n", s[0][0], s[1]))

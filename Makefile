@@ -86,7 +86,7 @@ bench: bench-xprotocol ## All benchmarks that compare against a peer in the same
 .PHONY: bench-xprotocol
 bench-xprotocol: ## X Protocol ping/decode/prober figures beside go-sql-driver on MariaDB.
 	hack/peers.sh
-	hack/bench-xprotocol.sh
+	go run ./xprotocol/internal/benchcmp
 
 .PHONY: help
 help:

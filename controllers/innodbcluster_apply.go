@@ -60,7 +60,7 @@ func (r *InnoDBClusterReconciler) applyServices(ctx context.Context, c *v1.InnoD
 
 func (r *InnoDBClusterReconciler) applyStatefulSet(ctx context.Context, c *v1.InnoDBCluster, hash string) error {
 	sts, err := specs.StatefulSet(c, specs.StatefulSetOptions{OrcaImage: r.OrcaImage, ConfigHash: hash,
-		ClusterZone: r.ClusterZone})
+		ClusterZone: r.ClusterZone, Replicas: specs.ReplicasDuringScaleDown(c)})
 	if err != nil {
 		return err
 	}

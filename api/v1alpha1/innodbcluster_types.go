@@ -235,6 +235,12 @@ const (
 	ClusterStateOffline ClusterState = "OFFLINE"
 	// ClusterStateOfflineUncertain means no reachable member runs Group Replication and some are unreachable.
 	ClusterStateOfflineUncertain ClusterState = "OFFLINE_UNCERTAIN"
+	// ClusterStateNoQuorumUncertain is NO_QUORUM with members that cannot be queried.
+	ClusterStateNoQuorumUncertain ClusterState = "NO_QUORUM_UNCERTAIN"
+	// ClusterStateSplitBrain means two disjoint partitions each report quorum; Orca does not act.
+	ClusterStateSplitBrain ClusterState = "SPLIT_BRAIN"
+	// ClusterStateUnknown means no member can be queried while some pods run.
+	ClusterStateUnknown ClusterState = "UNKNOWN"
 	// ClusterStateFinalizing means the cluster is being deleted.
 	ClusterStateFinalizing ClusterState = "FINALIZING"
 )
@@ -279,6 +285,11 @@ type InnoDBClusterStatus struct {
 	// Primary is the pod name of the current primary.
 	// +optional
 	Primary string `json:"primary,omitempty"`
+
+	// Bootstrapped is true once the group was bootstrapped. From then on Orca never bootstraps a new group
+	// on these members; after a complete outage it reboots the existing one.
+	// +optional
+	Bootstrapped bool `json:"bootstrapped,omitempty"`
 
 	// ViewID is the Group Replication view id last observed.
 	// +optional

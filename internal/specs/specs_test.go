@@ -85,3 +85,18 @@ func TestGeneratedSecrets(t *testing.T) {
 		t.Fatalf("group name %q is not a v4 UUID", g)
 	}
 }
+
+func TestReplicasDuringScaleDownWaitsForMembersToLeave(t *testing.T) {
+	c := cluster(3)
+	c.Status.Members = []v1.MemberStatus{
+		{Pod: "db-0", State: "ONLINE"}, {Pod: "db-1", State: "ONLINE"}, {Pod: "db-2", State: "ONLINE"},
+		{Pod: "db-3", State: "OFFLINE"}, {Pod: "db-4", State: "ONLINE"},
+	}
+	if got := ReplicasDuringScaleDown(c); got != 5 {
+		t.Fatalf("replicas %d, want 5 while db-4 is still ONLINE", got)
+	}
+	c.Status.Members[4].State = "OFFLINE"
+	if got := ReplicasDuringScaleDown(c); got != 3 {
+		t.Fatalf("replicas %d, want 3 once the extra members left", got)
+	}
+}

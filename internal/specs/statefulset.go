@@ -33,6 +33,8 @@ type StatefulSetOptions struct {
 	ConfigHash string
 	// ClusterZone is the cluster DNS zone (cluster.local by default).
 	ClusterZone string
+	// Replicas overrides spec.instances while members beyond it still have to leave the group gracefully.
+	Replicas int32
 }
 
 // StatefulSet builds the members' StatefulSet. Updates are OnDelete: Orca replaces pods itself, one at a
@@ -49,7 +51,7 @@ func StatefulSet(c *v1.InnoDBCluster, o StatefulSetOptions) (*appsv1.StatefulSet
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
 		ObjectMeta: metav1.ObjectMeta{Name: StatefulSetName(c), Namespace: c.Namespace, Labels: ObjectLabels(c)},
 		Spec: appsv1.StatefulSetSpec{
-			Replicas:            ptr.To(c.Spec.Instances),
+			Replicas:            ptr.To(max(c.Spec.Instances, o.Replicas)),
 			ServiceName:         HeadlessServiceName(c),
 			PodManagementPolicy: appsv1.ParallelPodManagement,
 			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType},
@@ -75,6 +77,22 @@ func StatefulSet(c *v1.InnoDBCluster, o StatefulSetOptions) (*appsv1.StatefulSet
 		},
 	}
 	return sts, nil
+}
+
+// ReplicasDuringScaleDown keeps the pods of members beyond spec.instances until they have left the group:
+// the StatefulSet shrinks only past members that are no longer ONLINE or RECOVERING, so scale-down never
+// yanks a member out of a running group.
+func ReplicasDuringScaleDown(c *v1.InnoDBCluster) int32 {
+	replicas := c.Spec.Instances
+	for _, m := range c.Status.Members {
+		if m.State != "ONLINE" && m.State != "RECOVERING" {
+			continue
+		}
+		if ord, err := Ordinal(m.Pod); err == nil && int32(ord) >= replicas {
+			replicas = int32(ord) + 1
+		}
+	}
+	return replicas
 }
 
 func retention(a v1.RetentionAction) appsv1.PersistentVolumeClaimRetentionPolicyType {

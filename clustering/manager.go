@@ -1,0 +1,122 @@
+// Package clustering runs one loop per InnoDBCluster: observe the members, ask topology for a decision, run at
+// most ONE action, write status, repeat. It is woken by reconciles and by Group Replication notices, and
+// resyncs on a timer. SQL runs only here (through an Executor), never inside a Reconcile.
+package clustering
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+)
+
+// Manager owns the per-cluster loops. It is a controller-runtime Runnable that needs leader election:
+// only the leader acts on groups.
+type Manager struct {
+	// Client reads clusters and pods (cached) and writes status, labels and pod conditions.
+	Client client.Client
+	// APIReader reads Secrets the cache does not hold; Client when nil.
+	APIReader client.Reader
+	// ClusterZone is the cluster DNS zone of members' report_host; cluster.local when empty.
+	ClusterZone string
+	// Executor runs SQL against members.
+	Executor Executor
+	// Recorder emits events on the cluster.
+	Recorder recorder.EventRecorder
+	// Interval is the resync period of each loop. Default 10s.
+	Interval time.Duration
+	// ActionTimeout bounds one action (a clone can take long). Default 10m.
+	ActionTimeout time.Duration
+	// StatusTimeout bounds querying one member. Default 3s.
+	StatusTimeout time.Duration
+	// Log is the base logger. Default: discard.
+	Log logr.Logger
+
+	mu    sync.Mutex
+	ctx   context.Context
+	loops map[types.NamespacedName]*loop
+	wg    sync.WaitGroup
+	seq   uint64
+}
+
+// Start runs until ctx ends, then stops every loop.
+func (m *Manager) Start(ctx context.Context) error {
+	m.mu.Lock()
+	m.ctx = ctx
+	pending := make([]types.NamespacedName, 0, len(m.loops))
+	for k := range m.loops {
+		pending = append(pending, k)
+	}
+	m.mu.Unlock()
+	for _, k := range pending {
+		m.Wake(k)
+	}
+	<-ctx.Done()
+	m.mu.Lock()
+	for k, l := range m.loops {
+		l.cancel()
+		delete(m.loops, k)
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
+	return nil
+}
+
+// NeedLeaderElection makes only the leader run loops.
+func (m *Manager) NeedLeaderElection() bool { return true }
+
+// Wake makes the cluster's loop run a pass now, starting the loop when it does not run yet.
+func (m *Manager) Wake(key types.NamespacedName) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.loops == nil {
+		m.loops = map[types.NamespacedName]*loop{}
+	}
+	l, ok := m.loops[key]
+	if !ok {
+		l = &loop{key: key, m: m, wake: make(chan struct{}, 1)}
+		m.loops[key] = l
+	}
+	if m.ctx != nil && l.cancel == nil {
+		ctx, cancel := context.WithCancel(m.ctx)
+		l.cancel = cancel
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); l.run(ctx) }()
+	}
+	select {
+	case l.wake <- struct{}{}:
+	default: // a pass is already pending
+	}
+}
+
+// Forget stops the cluster's loop.
+func (m *Manager) Forget(key types.NamespacedName) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if l, ok := m.loops[key]; ok {
+		if l.cancel != nil {
+			l.cancel()
+		}
+		delete(m.loops, key)
+	}
+}
+
+func (m *Manager) nextOperationID() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seq++
+	return m.seq
+}
+
+func (m *Manager) interval() time.Duration { return orDefault(m.Interval, 10*time.Second) }
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,189 @@
+package clustering
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/topology"
+)
+
+// observation is one pass's view: the Kubernetes objects read, and the topology input built from them and
+// from each member's SQL status.
+type observation struct {
+	cluster *v1.InnoDBCluster
+	pods    map[string]*corev1.Pod
+	info    *ClusterInfo
+	topo    topology.Observation
+}
+
+func (l *loop) observe(ctx context.Context) (*observation, error) {
+	var cluster v1.InnoDBCluster
+	if err := l.m.Client.Get(ctx, l.key, &cluster); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, errPassDone
+		}
+		return nil, fmt.Errorf("get cluster: %w", err)
+	}
+	if !cluster.DeletionTimestamp.IsZero() {
+		return nil, errPassDone
+	}
+	cluster.SetDefaults()
+	o := &observation{cluster: &cluster, pods: map[string]*corev1.Pod{}}
+	if err := l.readPods(ctx, o); err != nil {
+		return nil, err
+	}
+	info, err := l.clusterInfo(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	o.info = info
+	revision, err := l.updateRevision(ctx, &cluster)
+	if err != nil {
+		return nil, err
+	}
+	o.topo = topology.Observation{
+		Instances:   int(cluster.Spec.Instances),
+		Initialized: cluster.Status.Bootstrapped,
+		Requests:    requests(&cluster),
+	}
+	o.topo.Members = l.observeMembers(ctx, o, revision)
+	for _, m := range o.topo.Members {
+		if m.PodRunning && !m.AtTarget {
+			o.topo.Requests.RollingUpgrade = true
+		}
+	}
+	return o, nil
+}
+
+func (l *loop) readPods(ctx context.Context, o *observation) error {
+	var pods corev1.PodList
+	if err := l.m.Client.List(ctx, &pods, client.InNamespace(l.key.Namespace),
+		client.MatchingLabels(specs.SelectorLabels(o.cluster))); err != nil {
+		return fmt.Errorf("list pods: %w", err)
+	}
+	for i := range pods.Items {
+		o.pods[pods.Items[i].Name] = &pods.Items[i]
+	}
+	return nil
+}
+
+// memberCount covers the desired members and any pod beyond them that still exists (being scaled away).
+func memberCount(o *observation) int {
+	n := int(o.cluster.Spec.Instances)
+	for name := range o.pods {
+		if ord, err := specs.Ordinal(name); err == nil && ord+1 > n {
+			n = ord + 1
+		}
+	}
+	return n
+}
+
+func (l *loop) updateRevision(ctx context.Context, c *v1.InnoDBCluster) (string, error) {
+	var sts appsv1.StatefulSet
+	err := l.m.Client.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: specs.StatefulSetName(c)}, &sts)
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("get statefulset: %w", err)
+	}
+	return sts.Status.UpdateRevision, nil
+}
+
+func requests(c *v1.InnoDBCluster) topology.Requests {
+	a := c.Annotations
+	return topology.Requests{
+		ForceRebootFrom: a[v1.AnnotationForceRebootFrom],
+		ForceQuorum:     a[v1.AnnotationForceQuorum] == "true",
+		SwitchoverTo:    a[v1.AnnotationSwitchoverTo],
+		AllowErrantWipe: a[v1.AnnotationAllowErrantWipe] == "true",
+	}
+}
+
+// observeMembers queries every running member concurrently, each bounded by StatusTimeout.
+func (l *loop) observeMembers(ctx context.Context, o *observation, revision string) []topology.Member {
+	members := make([]topology.Member, len(o.info.Pods))
+	var wg sync.WaitGroup
+	for i, name := range o.info.Pods {
+		ord, _ := specs.Ordinal(name)
+		m := topology.Member{Pod: name, Ordinal: ord, Host: o.info.Hosts[name]}
+		if pod, ok := o.pods[name]; ok {
+			m.PodExists = true
+			m.PodDeleting = pod.DeletionTimestamp != nil
+			m.PodRunning = pod.Status.Phase == corev1.PodRunning && !m.PodDeleting
+			m.AtTarget = revision == "" || pod.Labels[appsv1.StatefulSetRevisionLabel] == revision
+		}
+		members[i] = m
+		if !m.PodRunning {
+			members[i].Unreachable = "pod is not running"
+			continue
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			qctx, cancel := context.WithTimeout(ctx, orDefault(l.m.StatusTimeout, 3*time.Second))
+			defer cancel()
+			st, err := l.m.Executor.Status(qctx, o.info, members[i].Pod)
+			if err != nil {
+				members[i].Unreachable = err.Error()
+				return
+			}
+			members[i].Status = st
+		}(i)
+	}
+	wg.Wait()
+	return members
+}
+
+func (l *loop) clusterInfo(ctx context.Context, o *observation) (*ClusterInfo, error) {
+	c := o.cluster
+	creds, err := l.readSecret(ctx, specs.CredentialsSecretName(c))
+	if err != nil {
+		return nil, err
+	}
+	internal, err := l.readSecret(ctx, specs.InternalSecretName(c))
+	if err != nil {
+		return nil, err
+	}
+	rootUser := string(creds.Data[specs.KeyRootUser])
+	if rootUser == "" {
+		rootUser = "root"
+	}
+	info := &ClusterInfo{
+		Key:       l.key,
+		GroupName: string(internal.Data[specs.KeyGroupName]),
+		Credentials: Credentials{
+			RootUser: rootUser, RootPassword: string(creds.Data[specs.KeyRootPassword]),
+			ReplicationUser:     string(internal.Data[specs.KeyReplicationUser]),
+			ReplicationPassword: string(internal.Data[specs.KeyReplicationPassword]),
+		},
+		Hosts: map[string]string{},
+	}
+	for i := 0; i < memberCount(o); i++ {
+		pod := specs.PodName(c, i)
+		info.Pods = append(info.Pods, pod)
+		info.Hosts[pod] = specs.MemberHost(c, i, l.m.ClusterZone)
+	}
+	return info, nil
+}
+
+func (l *loop) readSecret(ctx context.Context, name string) (*corev1.Secret, error) {
+	var s corev1.Secret
+	reader := l.m.APIReader
+	if reader == nil {
+		reader = l.m.Client
+	}
+	if err := reader.Get(ctx, client.ObjectKey{Namespace: l.key.Namespace, Name: name}, &s); err != nil {
+		return nil, fmt.Errorf("read secret %s: %w", name, err)
+	}
+	return &s, nil
+}

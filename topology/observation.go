@@ -1,0 +1,133 @@
+package topology
+
+// MemberState is a Group Replication member state as performance_schema.replication_group_members
+// shows it (MySQL 8.4 manual, 29.12.11.16 "The replication_group_members Table").
+type MemberState string
+
+// Member states. OFFLINE is also used for a server whose Group Replication is not running.
+const (
+	StateOffline     MemberState = "OFFLINE"
+	StateRecovering  MemberState = "RECOVERING"
+	StateOnline      MemberState = "ONLINE"
+	StateError       MemberState = "ERROR"
+	StateUnreachable MemberState = "UNREACHABLE"
+)
+
+// Role is a member's role in a single-primary group; empty while it is not in a group.
+type Role string
+
+// Roles as MEMBER_ROLE shows them.
+const (
+	RolePrimary   Role = "PRIMARY"
+	RoleSecondary Role = "SECONDARY"
+	RoleNone      Role = ""
+)
+
+// Observation is everything topology needs to decide one pass, gathered by the caller from
+// Kubernetes objects and from each member's SQL status. Decide reads it and never changes it.
+type Observation struct {
+	// Instances is the desired number of members (spec.instances); members with an ordinal at or
+	// above it are being scaled away.
+	Instances int
+	// Initialized records (from the cluster's status) that a group was bootstrapped once. A fresh
+	// bootstrap is only planned while it is false; the members' data decides everything else.
+	Initialized bool
+	// Deleting is true when the cluster object is being deleted.
+	Deleting bool
+	// CloneThreshold is the largest number of missing transactions recovered from the binary logs;
+	// a joiner further behind is cloned. Zero disables the gap rule (purged transactions still
+	// force a clone).
+	CloneThreshold int64
+	// Members lists every pod of the cluster, one entry per ordinal, in any order.
+	Members []Member
+	// Requests are the user's requests, read from the cluster's annotations.
+	Requests Requests
+}
+
+// Requests are explicit user requests. Forcing requests exist for the cases where acting is only
+// safe with a human's knowledge; Orca never infers them.
+type Requests struct {
+	// ForceRebootFrom names the pod to reboot the group from after a complete outage, even when
+	// a majority of members cannot be reached (annotation mysql.orca.dev/force-reboot-from).
+	ForceRebootFrom string
+	// ForceQuorum restores quorum from the reachable ONLINE members of a partition that lost it
+	// (annotation mysql.orca.dev/force-quorum).
+	ForceQuorum bool
+	// SwitchoverTo names the pod that should become primary (annotation mysql.orca.dev/switchover-to).
+	SwitchoverTo string
+	// AllowErrantWipe lets Orca clone over a member whose extra transactions keep it out of the group
+	// (annotation mysql.orca.dev/allow-errant-wipe).
+	AllowErrantWipe bool
+	// RollingUpgrade is true while the pods' template changed (new version or configuration) and
+	// the members not yet at the target must be restarted one at a time.
+	RollingUpgrade bool
+}
+
+// Member is one pod of the cluster as the caller observed it.
+type Member struct {
+	// Pod is the pod name, for example "mycluster-0".
+	Pod string
+	// Ordinal is the StatefulSet ordinal of the pod.
+	Ordinal int
+	// Host is the member's report_host as Group Replication lists it in MEMBER_HOST; it matches
+	// members the operator cannot reach to the group's view.
+	Host string
+	// PodExists is false when the pod object does not exist (yet).
+	PodExists bool
+	// PodRunning is true when the pod runs and its mysqld container is started. False means mysqld
+	// is certainly down.
+	PodRunning bool
+	// PodDeleting is true when the pod has a deletion timestamp.
+	PodDeleting bool
+	// AtTarget is true when the pod runs the spec's target version and configuration.
+	AtTarget bool
+	// Status is the member's SQL status, nil when the operator could not query it.
+	Status *MemberStatus
+	// Unreachable says why Status is nil (the connection or query error), for messages.
+	Unreachable string
+}
+
+// MemberStatus is what one reachable member reports about itself and the group it sees.
+type MemberStatus struct {
+	// ServerUUID is @@server_uuid.
+	ServerUUID string
+	// State is the member's own state as it reports it; OFFLINE when Group Replication is stopped.
+	State MemberState
+	// Role is the member's own role as it reports it.
+	Role Role
+	// ViewID is the group view id the member is in, empty when it is in none.
+	ViewID string
+	// GTIDExecuted is @@gtid_executed.
+	GTIDExecuted string
+	// GTIDReceived is the group_replication_applier channel's RECEIVED_TRANSACTION_SET: transactions
+	// the member received but may not have applied yet. Optional; used to find the most advanced
+	// member after an outage, as MySQL Shell does.
+	GTIDReceived string
+	// GTIDPurged is @@gtid_purged. Only read for ONLINE members, which may be recovery donors.
+	GTIDPurged string
+	// Version is @@version.
+	Version string
+	// SuperReadOnly is @@super_read_only.
+	SuperReadOnly bool
+	// Group is the replication_group_members table as this member sees it.
+	Group []GroupMember
+}
+
+// GroupMember is one row of performance_schema.replication_group_members.
+type GroupMember struct {
+	// UUID is MEMBER_ID (the member's server_uuid).
+	UUID string
+	// Host is MEMBER_HOST.
+	Host string
+	// Port is MEMBER_PORT.
+	Port int
+	// State is MEMBER_STATE.
+	State MemberState
+	// Role is MEMBER_ROLE.
+	Role Role
+	// Version is MEMBER_VERSION.
+	Version string
+}
+
+// Reachable reports whether the operator could query the member.
+func (m *Member) Reachable() bool { return m.Status != nil }

@@ -1,0 +1,198 @@
+package topology
+
+import (
+	"fmt"
+	"strings"
+)
+
+// planBootstrap starts the very first group on the lowest ordinal once every running pod can be
+// queried (a pod that runs but cannot be queried might hold data).
+func (a *analysis) planBootstrap(p *plan) {
+	if u := a.unqueried(); len(u) > 0 {
+		p.note(ReasonPodsPending, "", "waiting to query every running pod before bootstrapping: %s", strings.Join(u, ", "))
+		return
+	}
+	var first *memberInfo
+	for _, mi := range a.ordered {
+		if mi.desired {
+			first = mi
+			break
+		}
+	}
+	if first == nil || first.Ordinal != 0 || !first.actionable() {
+		p.note(ReasonPodsPending, "", "waiting for the pod with ordinal 0 to run")
+		return
+	}
+	p.act(Action{Kind: ActionBootstrapGroup, Member: first.Pod, StopFirst: first.grRunning(),
+		Reason: ReasonBootstrapping, Message: fmt.Sprintf("bootstrap a new group on %s", first.Pod)})
+}
+
+// expected lists the members that may have been in the last group: the desired ordinals that
+// exist plus any other existing pod. Missing desired ordinals count as unreachable.
+func (a *analysis) expected() (reachable []*memberInfo, missing []string, total int) {
+	seen := map[int]bool{}
+	for _, mi := range a.ordered {
+		if !mi.desired && !mi.PodExists {
+			continue
+		}
+		seen[mi.Ordinal] = true
+		total++
+		if mi.actionable() {
+			reachable = append(reachable, mi)
+		} else {
+			missing = append(missing, mi.Pod)
+		}
+	}
+	for o := range a.obs.Instances {
+		if !seen[o] {
+			total++
+			missing = append(missing, fmt.Sprintf("ordinal %d", o))
+		}
+	}
+	return reachable, missing, total
+}
+
+// planOutage reboots the group after a complete outage from the member with the most advanced
+// GTID set, but only when a majority of the members can be queried: then no group with quorum can
+// exist elsewhere and no committed transaction can be missing from all of them.
+func (a *analysis) planOutage(p *plan) {
+	reachable, missing, total := a.expected()
+	majority := 2*len(reachable) > total
+	if name := a.obs.Requests.ForceRebootFrom; name != "" {
+		a.planForcedReboot(p, name, majority)
+		return
+	}
+	if !majority {
+		p.note(ReasonRecoveryBlocked, "", "complete outage: %d of %d members can be queried (%s), a majority is needed; "+
+			"missing %s. To reboot anyway set mysql.orca.dev/force-reboot-from=<pod>; transactions only the missing "+
+			"members have would be lost", len(reachable), total, strings.Join(podNames(reachable), ", "),
+			strings.Join(missing, ", "))
+		return
+	}
+	best, f := mostAdvanced(reachable)
+	if f != nil {
+		p.findings = append(p.findings, *f)
+		return
+	}
+	p.act(Action{Kind: ActionRebootGroup, Member: best.Pod, StopFirst: best.grRunning(), Reason: ReasonRebooting,
+		Message: fmt.Sprintf("reboot the group from %s, the most advanced of %d reachable members (%d transactions)",
+			best.Pod, len(reachable), best.advanced.Count())})
+}
+
+// mostAdvanced returns the member whose GTID set contains every other's, preferring desired members
+// and low ordinals on ties. Diverging sets are a finding: someone must choose.
+func mostAdvanced(ms []*memberInfo) (*memberInfo, *Finding) {
+	var all GTIDSet
+	for _, mi := range ms {
+		if !mi.gtidOK {
+			return nil, &Finding{Reason: ReasonGTIDUnreadable, Member: mi.Pod,
+				Message: fmt.Sprintf("cannot parse the GTID sets of %s; the most advanced member is unknown", mi.Pod)}
+		}
+		all = all.Union(mi.advanced)
+	}
+	var best *memberInfo
+	for _, mi := range ms {
+		if all.SubsetOf(mi.advanced) && (best == nil || (mi.desired && !best.desired)) {
+			best = mi
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	return nil, &Finding{Reason: ReasonRecoveryBlocked, Message: "complete outage and the members' GTID sets diverge: " +
+		divergence(ms, all) + ". Choose the member to keep with mysql.orca.dev/force-reboot-from=<pod>"}
+}
+
+// divergence describes what each member lacks, for the message.
+func divergence(ms []*memberInfo, all GTIDSet) string {
+	parts := make([]string, 0, len(ms))
+	for _, mi := range ms {
+		parts = append(parts, fmt.Sprintf("%s lacks %d", mi.Pod, all.Subtract(mi.advanced).Count()))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// planForcedReboot reboots from the member the user named. Without a majority it still refuses
+// when a pod runs but cannot be queried: that member could be serving a group of its own.
+func (a *analysis) planForcedReboot(p *plan, name string, majority bool) {
+	mi := a.byPod[name]
+	switch {
+	case mi == nil:
+		p.note(ReasonRecoveryBlocked, name, "force-reboot-from names %s, which is not a member of this cluster", name)
+		return
+	case !mi.actionable():
+		p.note(ReasonRecoveryBlocked, name, "force-reboot-from names %s, which cannot be queried", name)
+		return
+	case !majority && a.anyUncertain():
+		p.note(ReasonRecoveryBlocked, name, "refusing the forced reboot from %s: %s run but cannot be queried and could "+
+			"hold a group of their own; stop them or restore connectivity", name, strings.Join(a.unqueried(), ", "))
+		return
+	}
+	msg := fmt.Sprintf("reboot the group from %s as forced", name)
+	if lost := a.lostByForcing(mi); lost > 0 {
+		msg += fmt.Sprintf("; %d transactions other reachable members have will make them errant", lost)
+	}
+	p.act(Action{Kind: ActionRebootGroup, Member: name, StopFirst: mi.grRunning(), Reason: ReasonRebooting, Message: msg})
+}
+
+// lostByForcing counts transactions reachable members have that the chosen member lacks.
+func (a *analysis) lostByForcing(chosen *memberInfo) int64 {
+	var others GTIDSet
+	for _, mi := range a.members {
+		if mi.cert == queried && mi.gtidOK {
+			others = others.Union(mi.advanced)
+		}
+	}
+	return others.Subtract(chosen.advanced).Count()
+}
+
+// planNoQuorum acts only when forced: it restores quorum from the ONLINE members of the largest
+// partition, and only when every member's state is known.
+func (a *analysis) planNoQuorum(p *plan) {
+	if !a.obs.Requests.ForceQuorum {
+		p.note(ReasonQuorumLost, "", "no partition has a majority (%s); Orca does not act. If the missing members are "+
+			"gone for good, set mysql.orca.dev/force-quorum=true to continue with the reachable ones", a.partitionList())
+		return
+	}
+	if a.anyUncertain() {
+		p.note(ReasonRecoveryBlocked, "", "refusing to force quorum: %s run but cannot be queried and could hold a quorum "+
+			"of their own; stop them or restore connectivity", strings.Join(a.unqueried(), ", "))
+		return
+	}
+	part, f := a.forcePartition()
+	if f != nil {
+		p.findings = append(p.findings, *f)
+		return
+	}
+	leader := part[0]
+	for _, mi := range part {
+		if mi.Status.Role == RolePrimary {
+			leader = mi
+		}
+	}
+	p.act(Action{Kind: ActionForceQuorum, Member: leader.Pod, Members: podNames(part), Reason: ReasonForcingQuorum,
+		Message: fmt.Sprintf("force quorum with %s as requested", strings.Join(podNames(part), ", "))})
+}
+
+// partitionList describes the minority views for messages.
+func (a *analysis) partitionList() string {
+	parts := make([]string, 0, len(a.minorityViews))
+	for _, v := range a.minorityViews {
+		var unreachable []string
+		for _, e := range v.entries {
+			if e.State == StateUnreachable {
+				unreachable = append(unreachable, a.entryName(&e))
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s sees %s UNREACHABLE", v.reporter.Pod, strings.Join(unreachable, ", ")))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// entryName names a group entry by its pod when it maps to one, else by its host.
+func (a *analysis) entryName(e *GroupMember) string {
+	if mi := a.podFor(e); mi != nil {
+		return mi.Pod
+	}
+	return e.Host
+}

@@ -1,0 +1,91 @@
+package topology
+
+// clusterState classifies the cluster. The order of the cases is the order of precedence.
+func (a *analysis) clusterState() ClusterState {
+	switch {
+	case a.obs.Deleting:
+		return ClusterFinalizing
+	case a.splitBrain:
+		return ClusterSplitBrain
+	case a.viewsDisagree:
+		return ClusterOnlineUncertain
+	case a.group != nil:
+		return a.onlineState()
+	case a.anyInGroup():
+		return pick(a.anyUncertain(), ClusterNoQuorumUncertain, ClusterNoQuorum)
+	case a.count(func(mi *memberInfo) bool { return mi.cert == queried }) == 0:
+		return a.nothingQueriedState()
+	case a.isFresh():
+		return ClusterInitializing
+	}
+	return pick(a.anyUncertain(), ClusterOfflineUncertain, ClusterOffline)
+}
+
+// onlineState tells ONLINE from ONLINE_PARTIAL and ONLINE_UNCERTAIN once a group has quorum.
+func (a *analysis) onlineState() ClusterState {
+	if a.anyUncertain() {
+		return ClusterOnlineUncertain
+	}
+	for _, mi := range a.members {
+		if mi.desired && !(mi.listedAlive() && mi.entry.State == StateOnline && a.agrees(mi)) {
+			return ClusterOnlinePartial
+		}
+	}
+	if a.count(func(mi *memberInfo) bool { return mi.desired }) < a.obs.Instances {
+		return ClusterOnlinePartial
+	}
+	return ClusterOnline
+}
+
+// agrees reports whether a member the group lists is consistent with its own report, or could
+// not be queried (then the group's word stands).
+func (a *analysis) agrees(mi *memberInfo) bool {
+	return mi.cert != queried || a.inGroupConsistently(mi)
+}
+
+// nothingQueriedState is the state when no member answered.
+func (a *analysis) nothingQueriedState() ClusterState {
+	switch {
+	case a.anyUncertain():
+		return ClusterUnknown
+	case !a.obs.Initialized:
+		return ClusterPending
+	}
+	return ClusterOffline
+}
+
+// anyInGroup reports whether some queried member runs Group Replication in a view.
+func (a *analysis) anyInGroup() bool {
+	return a.count(func(mi *memberInfo) bool { return mi.grRunningOutsideGroup() }) > 0
+}
+
+// isFresh reports whether no group was ever bootstrapped: the status says so and no queried
+// member has a transaction.
+func (a *analysis) isFresh() bool {
+	if a.obs.Initialized {
+		return false
+	}
+	for _, mi := range a.members {
+		if mi.cert == queried && (!mi.gtidOK || !mi.advanced.IsEmpty()) {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *analysis) count(pred func(*memberInfo) bool) int {
+	n := 0
+	for _, mi := range a.members {
+		if pred(mi) {
+			n++
+		}
+	}
+	return n
+}
+
+func pick[T any](cond bool, yes, no T) T {
+	if cond {
+		return yes
+	}
+	return no
+}

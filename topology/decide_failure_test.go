@@ -287,8 +287,8 @@ func TestDecideOutage(t *testing.T) {
 			state: ClusterOfflineUncertain, first: "none", reason: ReasonRecoveryBlocked,
 		},
 		{
-			name: "forced reboot from a member that is not the most advanced warns about errant members",
-			obs:  allOff().req(func(r *Requests) { r.ForceRebootFrom = "mysql-0" }).obs(),
+			name:  "forced reboot from a member that is not the most advanced warns about errant members",
+			obs:   allOff().req(func(r *Requests) { r.ForceRebootFrom = "mysql-0" }).obs(),
 			state: ClusterOffline, first: "RebootGroup mysql-0", reason: ReasonRebooting,
 			check: func(t *testing.T, d Decision) {
 				if !contains(d.Actions[0].Message, "20 transactions") {
@@ -406,7 +406,9 @@ func TestDecideSplitViews(t *testing.T) {
 	})
 }
 
-func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0) }
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
+}
 
 func indexOf(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {

@@ -212,8 +212,8 @@ func TestDecideRollingUpgrade(t *testing.T) {
 			state: ClusterOnline, first: "none", reason: ReasonOnline,
 		},
 		{
-			name: "configuration-only roll: same version, so the primary is switched away first",
-			obs: healthy3().outdated(0).req(up).obs(),
+			name:  "configuration-only roll: same version, so the primary is switched away first",
+			obs:   healthy3().outdated(0).req(up).obs(),
 			state: ClusterOnline, first: "Switchover mysql-1", reason: ReasonUpgradeInProgress,
 		},
 		{

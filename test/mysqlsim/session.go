@@ -74,6 +74,13 @@ func (s *Session) Var(name string) (string, bool) {
 	return v, ok
 }
 
+// InTransaction reports whether an explicit transaction is open (SERVER_STATUS_IN_TRANS).
+func (s *Session) InTransaction() bool {
+	s.m.g.mu.Lock()
+	defer s.m.g.mu.Unlock()
+	return s.inTx
+}
+
 // Alive reports whether the session's member incarnation is still running.
 func (s *Session) Alive() bool {
 	s.m.g.mu.Lock()

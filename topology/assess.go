@@ -6,7 +6,7 @@ import "fmt"
 func (a *analysis) assess(mi *memberInfo) Assessment {
 	as := Assessment{Pod: mi.Pod, Desired: mi.desired, Reachable: mi.cert == queried}
 	if mi.entry != nil {
-		as.State, as.InGroup = mi.entry.State, mi.listedAlive()
+		as.State, as.InGroup = mi.entry.State, mi.listedAlive() && a.agrees(mi)
 		if as.InGroup {
 			as.Role = mi.entry.Role
 		}
@@ -35,7 +35,8 @@ func (m *memberInfo) grRunningOutsideGroup() bool {
 func (a *analysis) assessUnqueried(mi *memberInfo, as *Assessment) {
 	switch {
 	case mi.listedAlive() && mi.entry.State == StateOnline:
-		as.Health, as.Detail = HealthOnline, "ONLINE as the group sees it; the operator cannot query it: "+mi.Unreachable
+		as.Health = HealthOnline
+		as.Detail = "ONLINE as the group sees it; the operator cannot query it: " + mi.Unreachable
 	case mi.listedAlive():
 		as.Health, as.Detail = HealthRecovering, "RECOVERING as the group sees it; the operator cannot query it"
 	case mi.cert == down && !mi.desired:
@@ -80,7 +81,8 @@ func (a *analysis) assessQueried(mi *memberInfo, as *Assessment) {
 		as.Missing = missing.Count()
 		if !errant.IsEmpty() {
 			as.Health, as.Errant = HealthErrant, errant.String()
-			as.Detail = fmt.Sprintf("has %d transactions the group lacks (%s)", errant.Count(), abbreviate(errant.String()))
+			as.Detail = fmt.Sprintf("has %d transactions the group lacks (%s)", errant.Count(),
+				abbreviate(errant.String()))
 		}
 	}
 }

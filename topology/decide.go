@@ -84,6 +84,11 @@ func (a *analysis) planOnline(p *plan) {
 		}
 		return
 	}
+	if prim := a.primary; prim != nil && prim.cert == queried && !a.inGroupConsistently(prim) {
+		p.note(ReasonViewsDisagree, prim.Pod, "the group lists %s as primary but it reports %s in view %q; waiting "+
+			"for the group to settle", prim.Pod, prim.selfState(), prim.Status.ViewID)
+		return
+	}
 	a.planRepairs(p)
 	a.planScaleDown(p)
 	a.planSwitchover(p)

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -197,6 +198,11 @@ func TestDecideErrorAndErrant(t *testing.T) {
 			state: ClusterOnlinePartial, first: "none", reason: ReasonRecoveryBlocked,
 		},
 		{
+			name:  "a member whose pod is being deleted is not rejoined",
+			obs:   healthy3().state(StateError, 2).gtid(g("1-95"), 2).group("1:4", 0, 0, 1).deleting(2).obs(),
+			state: ClusterOnlinePartial, first: "none", reason: ReasonPartiallyOnline,
+		},
+		{
 			name:  "unparseable GTID set blocks only that member",
 			obs:   healthy3().state(StateOffline, 2).gtid("garbage", 2).group("1:4", 0, 0, 1).obs(),
 			state: ClusterOnlinePartial, first: "none", reason: ReasonGTIDUnreadable,
@@ -268,7 +274,7 @@ func TestDecideOutage(t *testing.T) {
 			check: func(t *testing.T, d Decision) {
 				msg := d.Findings[0].Message
 				for _, want := range []string{"mysql-1", "mysql-2", "force-reboot-from"} {
-					if !contains(msg, want) {
+					if !strings.Contains(msg, want) {
 						t.Errorf("message %q lacks %q", msg, want)
 					}
 				}
@@ -291,7 +297,7 @@ func TestDecideOutage(t *testing.T) {
 			obs:   allOff().req(func(r *Requests) { r.ForceRebootFrom = "mysql-0" }).obs(),
 			state: ClusterOffline, first: "RebootGroup mysql-0", reason: ReasonRebooting,
 			check: func(t *testing.T, d Decision) {
-				if !contains(d.Actions[0].Message, "20 transactions") {
+				if !strings.Contains(d.Actions[0].Message, "20 transactions") {
 					t.Errorf("message should count the 20 transactions mysql-1 has: %q", d.Actions[0].Message)
 				}
 			},
@@ -346,7 +352,7 @@ func TestDecideNoQuorum(t *testing.T) {
 			obs:   lost().down(1, 2).obs(),
 			state: ClusterNoQuorum, first: "none", reason: ReasonQuorumLost,
 			check: func(t *testing.T, d Decision) {
-				if !contains(d.Message, "force-quorum") || assessment(d, "mysql-0").Health != HealthNoQuorum {
+				if !strings.Contains(d.Message, "force-quorum") || assessment(d, "mysql-0").Health != HealthNoQuorum {
 					t.Errorf("message should name the annotation: %q", d.Message)
 				}
 			},
@@ -404,17 +410,4 @@ func TestDecideSplitViews(t *testing.T) {
 			state: ClusterOnlineUncertain, first: "none", reason: ReasonViewsDisagree,
 		},
 	})
-}
-
-func contains(s, sub string) bool {
-	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }

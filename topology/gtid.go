@@ -125,7 +125,8 @@ func parseGNO(s string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 1 || n > maxGNO {
-		return 0, fmt.Errorf("%w: transaction number %q out of range 1..%d", ErrGTIDSyntax, abbreviate(s), int64(maxGNO))
+		return 0, fmt.Errorf("%w: transaction number %q out of range 1..%d", ErrGTIDSyntax, abbreviate(s),
+			int64(maxGNO))
 	}
 	return n, nil
 }

@@ -9,7 +9,8 @@ import (
 // queried (a pod that runs but cannot be queried might hold data).
 func (a *analysis) planBootstrap(p *plan) {
 	if u := a.unqueried(); len(u) > 0 {
-		p.note(ReasonPodsPending, "", "waiting to query every running pod before bootstrapping: %s", strings.Join(u, ", "))
+		p.note(ReasonPodsPending, "", "waiting to query every running pod before bootstrapping: %s",
+			strings.Join(u, ", "))
 		return
 	}
 	var first *memberInfo
@@ -63,10 +64,10 @@ func (a *analysis) planOutage(p *plan) {
 		return
 	}
 	if !majority {
-		p.note(ReasonRecoveryBlocked, "", "complete outage: %d of %d members can be queried (%s), a majority is needed; "+
-			"missing %s. To reboot anyway set mysql.orca.dev/force-reboot-from=<pod>; transactions only the missing "+
-			"members have would be lost", len(reachable), total, strings.Join(podNames(reachable), ", "),
-			strings.Join(missing, ", "))
+		p.note(ReasonRecoveryBlocked, "", "complete outage: %d of %d members can be queried (%s), "+
+			"a majority is needed; missing %s. To reboot anyway set mysql.orca.dev/force-reboot-from=<pod>; "+
+			"transactions only the missing members have would be lost", len(reachable), total,
+			strings.Join(podNames(reachable), ", "), strings.Join(missing, ", "))
 		return
 	}
 	best, f := mostAdvanced(reachable)
@@ -99,8 +100,8 @@ func mostAdvanced(ms []*memberInfo) (*memberInfo, *Finding) {
 	if best != nil {
 		return best, nil
 	}
-	return nil, &Finding{Reason: ReasonRecoveryBlocked, Message: "complete outage and the members' GTID sets diverge: " +
-		divergence(ms, all) + ". Choose the member to keep with mysql.orca.dev/force-reboot-from=<pod>"}
+	return nil, &Finding{Reason: ReasonRecoveryBlocked, Message: "complete outage and the members' GTID sets " +
+		"diverge: " + divergence(ms, all) + ". Choose the member to keep with mysql.orca.dev/force-reboot-from=<pod>"}
 }
 
 // divergence describes what each member lacks, for the message.
@@ -124,15 +125,17 @@ func (a *analysis) planForcedReboot(p *plan, name string, majority bool) {
 		p.note(ReasonRecoveryBlocked, name, "force-reboot-from names %s, which cannot be queried", name)
 		return
 	case !majority && a.anyUncertain():
-		p.note(ReasonRecoveryBlocked, name, "refusing the forced reboot from %s: %s run but cannot be queried and could "+
-			"hold a group of their own; stop them or restore connectivity", name, strings.Join(a.unqueried(), ", "))
+		p.note(ReasonRecoveryBlocked, name, "refusing the forced reboot from %s: %s run but cannot be queried "+
+			"and could hold a group of their own; stop them or restore connectivity", name,
+			strings.Join(a.unqueried(), ", "))
 		return
 	}
 	msg := fmt.Sprintf("reboot the group from %s as forced", name)
 	if lost := a.lostByForcing(mi); lost > 0 {
 		msg += fmt.Sprintf("; %d transactions other reachable members have will make them errant", lost)
 	}
-	p.act(Action{Kind: ActionRebootGroup, Member: name, StopFirst: mi.grRunning(), Reason: ReasonRebooting, Message: msg})
+	p.act(Action{Kind: ActionRebootGroup, Member: name, StopFirst: mi.grRunning(), Reason: ReasonRebooting,
+		Message: msg})
 }
 
 // lostByForcing counts transactions reachable members have that the chosen member lacks.
@@ -150,13 +153,14 @@ func (a *analysis) lostByForcing(chosen *memberInfo) int64 {
 // partition, and only when every member's state is known.
 func (a *analysis) planNoQuorum(p *plan) {
 	if !a.obs.Requests.ForceQuorum {
-		p.note(ReasonQuorumLost, "", "no partition has a majority (%s); Orca does not act. If the missing members are "+
-			"gone for good, set mysql.orca.dev/force-quorum=true to continue with the reachable ones", a.partitionList())
+		p.note(ReasonQuorumLost, "", "no partition has a majority (%s); Orca does not act. If the missing "+
+			"members are gone for good, set mysql.orca.dev/force-quorum=true to continue with the reachable ones",
+			a.partitionList())
 		return
 	}
 	if a.anyUncertain() {
-		p.note(ReasonRecoveryBlocked, "", "refusing to force quorum: %s run but cannot be queried and could hold a quorum "+
-			"of their own; stop them or restore connectivity", strings.Join(a.unqueried(), ", "))
+		p.note(ReasonRecoveryBlocked, "", "refusing to force quorum: %s run but cannot be queried and could "+
+			"hold a quorum of their own; stop them or restore connectivity", strings.Join(a.unqueried(), ", "))
 		return
 	}
 	part, f := a.forcePartition()

@@ -29,7 +29,8 @@ func (a *analysis) forcePartition() ([]*memberInfo, *Finding) {
 	}
 	if len(best) == 0 {
 		return nil, &Finding{Reason: ReasonRecoveryBlocked,
-			Message: "no partition has all its ONLINE members queryable and agreeing on their view; cannot force quorum"}
+			Message: "no partition has all its ONLINE members queryable and agreeing on their view; " +
+				"cannot force quorum"}
 	}
 	if len(best) == 1 {
 		return best[0], nil

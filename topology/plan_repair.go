@@ -8,7 +8,8 @@ import "fmt"
 func (a *analysis) planRepairs(p *plan) {
 	recovering := a.recoveringMembers()
 	for _, mi := range recovering {
-		p.note(ReasonMemberRecovering, mi.Pod, "%s is in distributed recovery; it is left alone until it is ONLINE", mi.Pod)
+		p.note(ReasonMemberRecovering, mi.Pod, "%s is in distributed recovery; it is left alone until it is ONLINE",
+			mi.Pod)
 	}
 	for _, mi := range a.ordered {
 		if !mi.desired {
@@ -67,16 +68,18 @@ func (a *analysis) repairBlocker(mi *memberInfo, recovering []*memberInfo) *Find
 	case !a.groupGTIDOK:
 		return block(ReasonMembersUnreachable,
 			"no ONLINE member of the group can be queried to compare transactions with %s", mi.Pod)
-	case len(recovering) > 0 && !(a.isErrant(mi) && !a.obs.Requests.AllowErrantWipe):
+	case len(recovering) > 0 && !a.keptOut(mi):
 		return block(ReasonMemberRecovering, "%s waits until %s finishes recovery: members join one at a time",
 			mi.Pod, recovering[0].Pod)
 	}
 	return nil
 }
 
-func (a *analysis) isErrant(mi *memberInfo) bool {
+// keptOut reports whether the member has errant transactions and may not be wiped: it only gets a
+// finding, so it need not wait for anything.
+func (a *analysis) keptOut(mi *memberInfo) bool {
 	errant, _, ok := a.gtidGap(mi)
-	return ok && !errant.IsEmpty()
+	return ok && !errant.IsEmpty() && !a.obs.Requests.AllowErrantWipe
 }
 
 // repairAction chooses join, rejoin or clone for a member outside the group, or explains why none
@@ -103,7 +106,8 @@ func (a *analysis) repairAction(mi *memberInfo) (Action, *Finding) {
 				missing.Count())}, nil
 	}
 	return Action{Kind: ActionJoinMember, Member: mi.Pod, Reason: ReasonMemberJoining,
-		Message: fmt.Sprintf("join %s with incremental recovery (%d transactions behind)", mi.Pod, missing.Count())}, nil
+		Message: fmt.Sprintf("join %s with incremental recovery (%d transactions behind)", mi.Pod,
+			missing.Count())}, nil
 }
 
 func rejoinCause(mi *memberInfo) string {
@@ -123,7 +127,8 @@ func (a *analysis) errantAction(mi *memberInfo, errant GTIDSet, stop bool) (Acti
 	donor := a.cloneDonor(mi)
 	if donor == nil {
 		return Action{}, &Finding{Reason: ReasonRecoveryBlocked, Member: mi.Pod, Message: fmt.Sprintf(
-			"%s has errant transactions and may be wiped, but no ONLINE member of its release series can donate", mi.Pod)}
+			"%s has errant transactions and may be wiped, but no ONLINE member of its release series can donate",
+			mi.Pod)}
 	}
 	return Action{Kind: ActionCloneMember, Member: mi.Pod, Donor: donor.Pod, StopFirst: stop,
 		Reason: ReasonErrantTransactions, Message: fmt.Sprintf(

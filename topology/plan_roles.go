@@ -7,7 +7,8 @@ import "fmt"
 func (a *analysis) planScaleDown(p *plan) {
 	for i := len(a.ordered) - 1; i >= 0; i-- {
 		mi := a.ordered[i]
-		if mi.desired || !(mi.listedAlive() || mi.grRunningOutsideGroup()) {
+		leaving := mi.listedAlive() || mi.grRunningOutsideGroup()
+		if mi.desired || !leaving {
 			continue
 		}
 		if !mi.actionable() {
@@ -87,11 +88,10 @@ func (a *analysis) planSwitchover(p *plan) {
 	if name == "" {
 		return
 	}
-	mi := a.byPod[name]
-	switch {
-	case mi == nil:
+	switch mi := a.byPod[name]; mi {
+	case nil:
 		p.note(ReasonSwitchoverBlocked, name, "switchover target %s is not a member of this cluster", name)
-	case mi == a.primary:
+	case a.primary:
 		p.note(ReasonSwitchoverDone, name, "%s is the primary; the switchover request can be removed", name)
 	default:
 		if why := a.primaryEligible(mi); why != "" {

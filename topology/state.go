@@ -27,7 +27,7 @@ func (a *analysis) onlineState() ClusterState {
 		return ClusterOnlineUncertain
 	}
 	for _, mi := range a.members {
-		if mi.desired && !(mi.listedAlive() && mi.entry.State == StateOnline && a.agrees(mi)) {
+		if mi.desired && !a.onlineInGroup(mi) {
 			return ClusterOnlinePartial
 		}
 	}
@@ -35,6 +35,11 @@ func (a *analysis) onlineState() ClusterState {
 		return ClusterOnlinePartial
 	}
 	return ClusterOnline
+}
+
+// onlineInGroup reports whether the group lists the member ONLINE and the member does not contradict it.
+func (a *analysis) onlineInGroup(mi *memberInfo) bool {
+	return mi.listedAlive() && mi.entry.State == StateOnline && a.agrees(mi)
 }
 
 // agrees reports whether a member the group lists is consistent with its own report, or could

@@ -1,0 +1,252 @@
+package topology
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// gen produces random, often inconsistent observations: members in every pod and Group
+// Replication state, views that agree or not, random GTID sets and random requests.
+type gen struct{ r *rand.Rand }
+
+func (g_ gen) one(xs ...string) string { return xs[g_.r.IntN(len(xs))] }
+func (g_ gen) chance(n int) bool       { return g_.r.IntN(n) == 0 }
+
+func randomObservation(seed uint64) Observation {
+	gn := gen{rand.New(rand.NewPCG(seed, 7))}
+	n := 1 + gn.r.IntN(6)
+	o := Observation{Instances: gn.r.IntN(n + 2), Initialized: !gn.chance(3), CloneThreshold: int64(gn.r.IntN(3) * 8)}
+	truth := map[string][]GroupMember{}
+	for _, v := range []string{"1:1", "1:2", "2:1"} {
+		truth[v] = gn.entries(n, -1)
+	}
+	for i := range n {
+		o.Members = append(o.Members, gn.member(i, n, truth))
+	}
+	gn.r.Shuffle(len(o.Members), func(i, j int) { o.Members[i], o.Members[j] = o.Members[j], o.Members[i] })
+	pods := []string{"", "", "", "nope", pod(0), pod(1), pod(2), pod(n - 1)}
+	o.Requests = Requests{
+		ForceRebootFrom: pods[gn.r.IntN(len(pods))],
+		ForceQuorum:     gn.chance(3),
+		SwitchoverTo:    pods[gn.r.IntN(len(pods))],
+		AllowErrantWipe: gn.chance(3),
+		RollingUpgrade:  gn.chance(2),
+	}
+	return o
+}
+
+// entries is a random replication_group_members table over some of n members, with at most one
+// primary; self (if >= 0) is always listed.
+func (gn gen) entries(n, self int) []GroupMember {
+	var es []GroupMember
+	primary := gn.r.IntN(n + 1)
+	for j := range n {
+		if j != self && gn.chance(3) {
+			continue
+		}
+		st := []MemberState{StateOnline, StateOnline, StateRecovering, StateUnreachable}[gn.r.IntN(4)]
+		role := pick(j == primary && st != StateRecovering, RolePrimary, RoleSecondary)
+		e := entry(j, st, role)
+		e.Version = gn.one("8.4.6", "8.4.6", "8.4.7")
+		es = append(es, e)
+	}
+	return es
+}
+
+func (gn gen) member(i, n int, truth map[string][]GroupMember) Member {
+	m := Member{Pod: pod(i), Ordinal: i, Host: host(i), PodExists: !gn.chance(8), AtTarget: !gn.chance(3)}
+	m.PodRunning = m.PodExists && !gn.chance(6)
+	m.PodDeleting = m.PodExists && gn.chance(12)
+	if !m.PodRunning || gn.chance(6) {
+		m.Unreachable = "dial tcp: i/o timeout"
+		return m
+	}
+	st := &MemberStatus{
+		ServerUUID:   uuid(i),
+		State:        []MemberState{StateOffline, StateOnline, StateOnline, StateRecovering, StateError}[gn.r.IntN(5)],
+		GTIDExecuted: gn.one("", g("1-10"), g("1-20"), g("1-15"), g("1-20")+","+xUUID+":1", "garbage"),
+		GTIDReceived: gn.one("", "", g("1-21")),
+		GTIDPurged:   gn.one("", "", g("1-5"), g("1-18")),
+		Version:      gn.one("8.4.6", "8.4.7", "9.0.0"),
+	}
+	if st.State == StateOnline || st.State == StateRecovering {
+		gn.placeInView(i, n, st, truth)
+	} else {
+		st.Group = []GroupMember{{UUID: st.ServerUUID, Host: host(i), Port: 3306, State: st.State}}
+	}
+	m.Status = st
+	return m
+}
+
+// placeInView gives an in-group member a view: the shared one of its view id when it is listed
+// there, else a private random one.
+func (gn gen) placeInView(i, n int, st *MemberStatus, truth map[string][]GroupMember) {
+	st.ViewID = gn.one("1:1", "1:2", "2:1")
+	es := truth[st.ViewID]
+	if !listed(es, i) || gn.chance(4) {
+		es = gn.entries(n, i)
+	}
+	st.Group = make([]GroupMember, len(es))
+	copy(st.Group, es)
+	for k := range st.Group {
+		if st.Group[k].UUID == uuid(i) {
+			if st.Group[k].State == StateUnreachable {
+				st.Group[k].State = st.State // nobody sees itself UNREACHABLE
+			}
+			st.State, st.Role = st.Group[k].State, st.Group[k].Role
+		}
+	}
+}
+
+func listed(es []GroupMember, i int) bool {
+	for _, e := range es {
+		if e.UUID == uuid(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDecideProperties checks invariants that must hold for any observation.
+func TestDecideProperties(t *testing.T) {
+	states, kinds := map[ClusterState]int{}, map[ActionKind]int{}
+	for seed := range uint64(30000) {
+		obs := randomObservation(seed)
+		d := Decide(obs)
+		if !reflect.DeepEqual(obs, randomObservation(seed)) {
+			t.Fatalf("seed %d: Decide mutated its input", seed)
+		}
+		if again := Decide(obs); !reflect.DeepEqual(d, again) {
+			t.Fatalf("seed %d: Decide is not deterministic", seed)
+		}
+		if err := checkInvariants(obs, d); err != nil {
+			t.Fatalf("seed %d: %v\n%s", seed, err, describe(d))
+		}
+		states[d.State]++
+		for _, a := range d.Actions {
+			kinds[a.Kind]++
+		}
+	}
+	for _, s := range []ClusterState{ClusterOnline, ClusterOnlinePartial, ClusterOnlineUncertain, ClusterNoQuorum,
+		ClusterNoQuorumUncertain, ClusterOffline, ClusterOfflineUncertain, ClusterInitializing, ClusterUnknown} {
+		if states[s] == 0 {
+			t.Errorf("the generator never produced state %s: %v", s, states)
+		}
+	}
+	for _, k := range []ActionKind{ActionBootstrapGroup, ActionRebootGroup, ActionForceQuorum, ActionJoinMember,
+		ActionRejoinMember, ActionCloneMember, ActionRemoveMember, ActionSwitchover, ActionUpgradeMember} {
+		if kinds[k] == 0 {
+			t.Errorf("the generator never produced action %s: %v", k, kinds)
+		}
+	}
+	t.Logf("states %v\nactions %v", states, kinds)
+}
+
+// checkInvariants returns the first violated safety rule.
+func checkInvariants(obs Observation, d Decision) error {
+	byPod := map[string]*Member{}
+	for i := range obs.Members {
+		byPod[obs.Members[i].Pod] = &obs.Members[i]
+	}
+	if len(d.Members) != len(obs.Members) && d.Reason != ReasonInvalidObservation {
+		return fmt.Errorf("%d assessments for %d members", len(d.Members), len(obs.Members))
+	}
+	if err := checkGroupActions(obs, d); err != nil {
+		return err
+	}
+	for _, a := range d.Actions {
+		if err := checkAction(obs, d, byPod, a); err != nil {
+			return fmt.Errorf("%s %s: %w", a.Kind, a.Member, err)
+		}
+	}
+	return nil
+}
+
+// checkGroupActions: never two group-creating actions, each only in its state, and nothing at
+// all where Orca must not act.
+func checkGroupActions(obs Observation, d Decision) error {
+	creating := 0
+	for _, a := range d.Actions {
+		switch a.Kind {
+		case ActionBootstrapGroup, ActionRebootGroup, ActionForceQuorum:
+			creating++
+		}
+	}
+	if creating > 1 {
+		return fmt.Errorf("%d group-creating actions", creating)
+	}
+	if len(d.Actions) == 0 {
+		return nil
+	}
+	first := d.Actions[0].Kind
+	switch d.State {
+	case ClusterSplitBrain, ClusterUnknown, ClusterFinalizing, ClusterPending, ClusterNoQuorumUncertain:
+		return fmt.Errorf("acted in state %s", d.State)
+	case ClusterNoQuorum:
+		if first != ActionForceQuorum || !obs.Requests.ForceQuorum || len(d.Actions) != 1 {
+			return fmt.Errorf("quorum lost: only a requested force quorum may run")
+		}
+	case ClusterInitializing:
+		if first != ActionBootstrapGroup {
+			return fmt.Errorf("initializing but %s", first)
+		}
+	case ClusterOffline, ClusterOfflineUncertain:
+		if first != ActionRebootGroup {
+			return fmt.Errorf("offline but %s", first)
+		}
+	default:
+		if creating > 0 {
+			return fmt.Errorf("created a group while one has quorum (%s)", d.State)
+		}
+	}
+	return nil
+}
+
+// checkAction: every action targets queried members that are not being deleted, never removes
+// the primary, never restarts a RECOVERING member, and only repairs desired members.
+func checkAction(obs Observation, d Decision, byPod map[string]*Member, a Action) error {
+	targets := append([]string{a.Member}, a.Members...)
+	if a.Donor != "" {
+		targets = append(targets, a.Donor)
+	}
+	for _, p := range targets {
+		m := byPod[p]
+		if m == nil || m.Status == nil || m.PodDeleting {
+			return fmt.Errorf("targets %s, which cannot be queried or is being deleted", p)
+		}
+	}
+	m := byPod[a.Member]
+	if a.Kind == ActionRemoveMember && a.Member == d.Primary {
+		return fmt.Errorf("removes the primary")
+	}
+	if a.Kind == ActionSwitchover && a.Member == d.Primary {
+		return fmt.Errorf("switches over to the current primary")
+	}
+	touches := a.Kind == ActionJoinMember || a.Kind == ActionRejoinMember || a.Kind == ActionCloneMember ||
+		a.Kind == ActionUpgradeMember
+	if touches && (m.Status.State == StateRecovering || assessment(d, a.Member).State == StateRecovering) {
+		return fmt.Errorf("restarts a RECOVERING member")
+	}
+	if joins := touches && a.Kind != ActionUpgradeMember; joins && anyRecovering(d) {
+		return fmt.Errorf("joins while a member recovers: members join one at a time")
+	}
+	if touches && m.Ordinal >= obs.Instances {
+		return fmt.Errorf("repairs a member beyond the desired instances")
+	}
+	restarts := touches || a.Kind == ActionBootstrapGroup || a.Kind == ActionRebootGroup
+	if restarts && a.Kind != ActionUpgradeMember && a.StopFirst != (m.Status.State == StateError || m.Status.State == StateOnline) {
+		return fmt.Errorf("StopFirst=%v for a member in %s", a.StopFirst, m.Status.State)
+	}
+	return nil
+}
+
+func anyRecovering(d Decision) bool {
+	for _, a := range d.Members {
+		if a.Health == HealthRecovering {
+			return true
+		}
+	}
+	return false
+}

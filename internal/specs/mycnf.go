@@ -31,6 +31,9 @@ func RenderMyCnf(c *v1.InnoDBCluster, groupName string) string {
 		{"group_replication_single_primary_mode", "ON"},
 		{"group_replication_communication_stack", "XCOM"},
 		{"group_replication_ssl_mode", "REQUIRED"},
+		// The recovery account uses caching_sha2_password, which refuses an unencrypted connection:
+		// distributed recovery must use TLS or it fails with "Authentication requires secure connection".
+		{"group_replication_recovery_use_ssl", "ON"},
 		{"group_replication_autorejoin_tries", "3"},
 		{"group_replication_exit_state_action", "OFFLINE_MODE"},
 		{"skip_replica_start", "ON"},

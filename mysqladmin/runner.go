@@ -1,0 +1,134 @@
+package mysqladmin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/orca-operator/orca/xprotocol"
+)
+
+// Row is one result row; a nil field is SQL NULL.
+type Row []*string
+
+// Runner runs statements on one connection to one member.
+type Runner interface {
+	// Query runs a statement that returns one result set.
+	Query(ctx context.Context, stmt string) ([]Row, error)
+	// Exec runs a statement whose result is ignored.
+	Exec(ctx context.Context, stmt string) error
+	// Close ends the connection.
+	Close() error
+}
+
+// XRunner runs statements over an X Protocol session.
+type XRunner struct{ S *xprotocol.Session }
+
+// Query implements Runner.
+func (r XRunner) Query(ctx context.Context, stmt string) ([]Row, error) {
+	res, err := r.S.Execute(ctx, stmt)
+	if err != nil {
+		return nil, connErr(err)
+	}
+	if len(res.Sets) == 0 {
+		return nil, nil
+	}
+	rows := make([]Row, 0, len(res.Sets[0].Rows))
+	for _, in := range res.Sets[0].Rows {
+		row := make(Row, len(in))
+		for i := range in {
+			if !in[i].IsNull() {
+				s := in[i].String()
+				row[i] = &s
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// Exec implements Runner.
+func (r XRunner) Exec(ctx context.Context, stmt string) error {
+	_, err := r.S.Execute(ctx, stmt)
+	return connErr(err)
+}
+
+// connErr marks every error that is not the server's answer as ErrUnreachable: the connection is gone.
+func connErr(err error) error {
+	var xe *xprotocol.Error
+	if err == nil || errors.As(err, &xe) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnreachable, err)
+}
+
+// Close implements Runner.
+func (r XRunner) Close() error { return r.S.Close() }
+
+// Quote returns s as a single-quoted SQL string literal, escaping as MySQL's default sql_mode requires.
+func Quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('\'')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\'':
+			b.WriteString("\\'")
+		case '\\':
+			b.WriteString("\\\\")
+		case 0:
+			b.WriteString("\\0")
+		case '\n':
+			b.WriteString("\\n")
+		case '\r':
+			b.WriteString("\\r")
+		case 0x1a:
+			b.WriteString("\\Z")
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// redact replaces every password in a statement's error text, so a server echoing the statement back never
+// puts a secret into a log.
+func redact(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s != "" && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, "<redacted>")
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	var xe *xprotocol.Error
+	if errors.As(err, &xe) {
+		return &xprotocol.Error{Severity: xe.Severity, Code: xe.Code, SQLState: xe.SQLState, Msg: msg}
+	}
+	return errors.New(msg)
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func need(rows []Row, cols int, what string) error {
+	for _, r := range rows {
+		if len(r) != cols {
+			return fmt.Errorf("%w: %s returned %d columns, want %d", ErrUnexpectedResult, what, len(r), cols)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,267 @@
+package mysqladmin
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/test/mysqlsim"
+	"github.com/orca-operator/orca/topology"
+)
+
+// simRunner runs statements on a simulated MySQL 8.4 member in-process: the SQL text is parsed by the
+// simulator exactly as a real server would parse it, so a typo fails here.
+type simRunner struct {
+	m *mysqlsim.Member
+	s *mysqlsim.Session
+}
+
+func (r simRunner) Query(ctx context.Context, stmt string) ([]Row, error) {
+	res, err := r.m.Exec(ctx, r.s, stmt)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for _, set := range res {
+		if !set.IsResultSet() {
+			continue
+		}
+		for _, in := range set.Rows {
+			row := make(Row, len(in))
+			for i, v := range in {
+				if v != nil {
+					s := fmt.Sprint(v)
+					if b, ok := v.([]byte); ok {
+						s = string(b)
+					}
+					row[i] = &s
+				}
+			}
+			rows = append(rows, row)
+		}
+		break
+	}
+	return rows, nil
+}
+
+func (r simRunner) Exec(ctx context.Context, stmt string) error {
+	_, err := r.m.Exec(ctx, r.s, stmt)
+	return err
+}
+
+func (r simRunner) Close() error { r.s.Close(); return nil }
+
+// orcaOptions turns the my.cnf Orca renders into the simulator's option map, plus the per-member options
+// `orca init` writes: the simulator refuses unknown options at boot, as mysqld does.
+func orcaOptions(t *testing.T, ordinal int) map[string]string {
+	t.Helper()
+	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "ns"}}
+	c.SetDefaults()
+	cnf := specs.RenderMyCnf(c, "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa") +
+		specs.RenderMemberCnf(1000, ordinal, memberHost(ordinal))
+	opts := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(cnf))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "[") {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		if prev, ok := opts[k]; ok {
+			v = prev + "," + v
+		}
+		opts[k] = v
+	}
+	return opts
+}
+
+func memberHost(i int) string { return fmt.Sprintf("db-%d.db-instances.ns.svc.cluster.local", i) }
+
+type simCluster struct {
+	g         *mysqlsim.Group
+	members   []*mysqlsim.Member
+	instances []Instance
+}
+
+var repl = Account{User: "orca_repl", Password: "r3pl-'quote\\-Pass"}
+
+func newSimCluster(t *testing.T, n int) *simCluster {
+	t.Helper()
+	g, err := mysqlsim.NewGroup(mysqlsim.Config{Second: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	sc := &simCluster{g: g}
+	for i := 0; i < n; i++ {
+		m, err := g.AddMember(mysqlsim.MemberConfig{Name: fmt.Sprintf("db-%d", i), Host: memberHost(i),
+			Version: "8.4.3", Options: orcaOptions(t, i), RootPassword: "root-pw"})
+		if err != nil {
+			t.Fatalf("boot member %d with Orca's my.cnf: %v", i, err)
+		}
+		s, err := m.RootSession()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc.members = append(sc.members, m)
+		sc.instances = append(sc.instances, New(simRunner{m: m, s: s}))
+	}
+	return sc
+}
+
+func (sc *simCluster) seeds() []string {
+	var out []string
+	for i := range sc.members {
+		out = append(out, memberHost(i)+":33061")
+	}
+	return out
+}
+
+func waitStatus(t *testing.T, in Instance, cond func(*topology.MemberStatus) bool) *topology.MemberStatus {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := in.Status(context.Background())
+		if err == nil && cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			if sm, ok := in.(*sqlInstance); ok {
+				if r, ok := sm.r.(simRunner); ok {
+					t.Logf("error log of %s: %+v", r.m.Name(), r.m.ErrorLog())
+				}
+			}
+			t.Fatalf("status not reached: %+v %v", st, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func online(st *topology.MemberStatus) bool { return st.State == topology.StateOnline }
+
+func TestBootstrapJoinSwitchoverOnSimulator(t *testing.T) {
+	ctx := context.Background()
+	sc := newSimCluster(t, 3)
+	first := sc.instances[0]
+	st, err := first.Status(ctx)
+	if err != nil || st.State != topology.StateOffline || len(st.Group) != 0 || st.ServerUUID == "" {
+		t.Fatalf("fresh member status %+v %v", st, err)
+	}
+	if err := first.EnsureReplicationUser(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.EnsureReplicationUser(ctx, repl); err != nil {
+		t.Fatalf("EnsureReplicationUser is not idempotent: %v", err)
+	}
+	for _, in := range sc.instances {
+		if err := in.SetGroupSeeds(ctx, sc.seeds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := first.BootstrapGroup(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := sc.members[0].Var("group_replication_bootstrap_group"); v != "OFF" {
+		t.Fatalf("bootstrap flag left %q", v)
+	}
+	st = waitStatus(t, first, online)
+	if st.Role != topology.RolePrimary || st.ViewID == "" || len(st.Group) != 1 {
+		t.Fatalf("after bootstrap %+v", st)
+	}
+	for _, in := range sc.instances[1:] {
+		if err := in.StartGroupReplication(ctx, repl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, in := range sc.instances {
+		st = waitStatus(t, in, func(s *topology.MemberStatus) bool { return online(s) && len(s.Group) == 3 })
+	}
+	if st.Role != topology.RoleSecondary || !st.SuperReadOnly || st.GTIDExecuted == "" {
+		t.Fatalf("secondary status %+v", st)
+	}
+	target := sc.members[2].UUID()
+	if err := first.SetPrimary(ctx, target); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, sc.instances[2], func(s *topology.MemberStatus) bool { return s.Role == topology.RolePrimary })
+	if err := sc.instances[1].StopGroupReplication(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, sc.instances[1], func(s *topology.MemberStatus) bool {
+		return s.State == topology.StateOffline && len(s.Group) == 0 && s.Role == topology.RoleNone
+	})
+}
+
+func TestForceMembersAndErrorsOnSimulator(t *testing.T) {
+	ctx := context.Background()
+	sc := newSimCluster(t, 3)
+	for _, in := range sc.instances {
+		if err := in.SetGroupSeeds(ctx, sc.seeds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sc.instances[0].EnsureReplicationUser(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.instances[0].BootstrapGroup(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range sc.instances[1:] {
+		if err := in.StartGroupReplication(ctx, repl); err != nil {
+			t.Fatal(err)
+		}
+		waitStatus(t, in, online)
+	}
+	// Two of three isolated: the survivor has no quorum until forced.
+	sc.members[1].Isolate()
+	sc.members[2].Isolate()
+	waitStatus(t, sc.instances[0], func(s *topology.MemberStatus) bool {
+		unreachable := 0
+		for _, g := range s.Group {
+			if g.State == topology.StateUnreachable {
+				unreachable++
+			}
+		}
+		return unreachable == 2
+	})
+	if sc.members[0].HasQuorum() {
+		t.Fatal("a member that lost 2 of 3 still has quorum")
+	}
+	if err := sc.instances[0].ForceMembers(ctx, []string{memberHost(0) + ":33061"}); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, sc.instances[0], func(s *topology.MemberStatus) bool { return online(s) && len(s.Group) == 1 })
+	if !sc.members[0].HasQuorum() {
+		t.Fatal("force members did not restore quorum")
+	}
+	// Joining twice is refused by the server with its error, and the password never shows in it.
+	err := sc.instances[0].StartGroupReplication(ctx, repl)
+	if err == nil {
+		t.Fatal("START GROUP_REPLICATION on a running member succeeded")
+	}
+	if strings.Contains(err.Error(), repl.Password) {
+		t.Fatalf("error leaks the password: %v", err)
+	}
+	var se *mysqlsim.Error
+	if !errors.As(err, &se) {
+		t.Fatalf("error %T does not wrap the server's error", err)
+	}
+}
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain": "'plain'", "it's": `'it\'s'`, `back\slash`: `'back\\slash'`, "nl\n": `'nl\n'`, "\x00": `'\0'`,
+	} {
+		if got := Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

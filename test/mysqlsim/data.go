@@ -78,9 +78,16 @@ func (m *Member) execData(ctx context.Context, s *Session, p *parser, stmt strin
 		return Result{}, err
 	}
 	conn, err := m.sessionConn(ctx, s)
+	sets := s.dataSets
+	s.dataSets = nil
 	m.g.mu.Unlock()
 	if err != nil {
 		return Result{}, err
+	}
+	for _, set := range sets {
+		if _, err := conn.ExecContext(ctx, set); err != nil {
+			return Result{}, translateErr(err)
+		}
 	}
 	r, err := runOnConn(ctx, conn, p, stmt)
 	if err != nil {

@@ -301,3 +301,26 @@ func waitNotice(t *testing.T, sub *Subscription, want NoticeType) Notice {
 		}
 	}
 }
+
+func TestTransactionsGetOneGTIDAtCommit(t *testing.T) {
+	tc := newCluster(t, 1, dataDSN(t), nil)
+	m := tc.members[0]
+	s := tc.session(m)
+	tc.execIn(s, "CREATE TABLE tx (id INT PRIMARY KEY)")
+	before := m.GTIDExecuted().Count()
+	tc.execIn(s, "SET autocommit = 0; INSERT INTO tx VALUES (1); ROLLBACK")
+	if m.GTIDExecuted().Count() != before {
+		t.Fatal("a rolled back transaction got a GTID")
+	}
+	if rows := tc.execIn(s, "SELECT * FROM tx")[0].Rows; len(rows) != 0 {
+		t.Fatalf("rollback did not reach the data store: %v", rows)
+	}
+	tc.execIn(s, "INSERT INTO tx VALUES (2); INSERT INTO tx VALUES (3); COMMIT; SET SESSION transaction_isolation = 'READ-COMMITTED'")
+	if m.GTIDExecuted().Count() != before+1 {
+		t.Fatalf("commit: %s", m.GTIDExecuted())
+	}
+	tc.execIn(s, "SET sql_log_bin = 0; INSERT INTO tx VALUES (4); COMMIT")
+	if m.GTIDExecuted().Count() != before+1 {
+		t.Fatal("sql_log_bin=0 write got a GTID")
+	}
+}

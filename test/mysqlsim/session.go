@@ -21,6 +21,7 @@ type Session struct {
 	inTx        bool
 	txWrites    bool
 	dead        bool
+	dataSets    []string // session settings still to apply on conn
 }
 
 // NewSession opens a session for a client that authenticated as user from clientHost. The front-end

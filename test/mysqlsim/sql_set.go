@@ -132,6 +132,7 @@ func (m *Member) setNames(s *Session, p *parser) (Result, error) {
 	for _, name := range []string{"character_set_client", "character_set_connection", "character_set_results"} {
 		s.vars[name] = cs
 	}
+	s.dataSets = append(s.dataSets, "SET NAMES "+quoteString(cs))
 	return Result{}, nil
 }
 

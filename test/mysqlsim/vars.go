@@ -242,7 +242,21 @@ func (m *Member) setSessionVar(s *Session, v *sysVar, a assignment) (uint16, *Er
 		return 0, sqlErr(1694, "HY000", "Cannot modify @@session.sql_log_bin inside a transaction")
 	}
 	s.vars[v.name] = val
+	if name, ok := forwardedSessionVars[v.name]; ok {
+		s.dataSets = append(s.dataSets, "SET SESSION "+name+" = "+quoteString(val))
+	}
 	return warn, nil
+}
+
+// forwardedSessionVars also change the session's data-store connection, so transactions, SQL
+// modes and time zones behave there as the client asked.
+// The value is the name MariaDB 10.11 knows the variable by.
+var forwardedSessionVars = map[string]string{
+	"autocommit": "autocommit", "sql_mode": "sql_mode", "time_zone": "time_zone",
+	"transaction_isolation": "tx_isolation", "transaction_read_only": "tx_read_only",
+	"foreign_key_checks": "foreign_key_checks", "unique_checks": "unique_checks",
+	"character_set_client": "character_set_client", "character_set_connection": "character_set_connection",
+	"character_set_results": "character_set_results", "sql_safe_updates": "sql_safe_updates",
 }
 
 // applyGlobal sets a global value with the side effects and checks MySQL and Group Replication

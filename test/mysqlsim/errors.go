@@ -66,10 +66,6 @@ func errWrongTypeForVar(name string) *Error {
 	return sqlErr(1232, "42000", "Incorrect argument type to variable '%s'", name)
 }
 
-func errNoDefault(name string) *Error {
-	return sqlErr(1230, "42000", "Variable '%s' doesn't have a default value", name)
-}
-
 func errOptionPrevents(option string) *Error {
 	return sqlErr(1290, "HY000", "The MySQL server is running with the %s option so it cannot execute this statement", option)
 }
@@ -85,11 +81,6 @@ func errGRConfiguration() *Error {
 
 func errGRRunning() *Error {
 	return sqlErr(3093, "HY000", "The START GROUP_REPLICATION command failed since the group is already running.")
-}
-
-func errGRJoin() *Error {
-	return sqlErr(3097, "HY000", "The START GROUP_REPLICATION command failed as there was an error when joining the "+
-		"communication group.")
 }
 
 func errGRUserMandatory() *Error {
@@ -131,10 +122,6 @@ func errRestartNotSupervised() *Error {
 
 func errFunctionNotExist(name string) *Error {
 	return sqlErr(1305, "42000", "FUNCTION %s does not exist", name)
-}
-
-func errUnknownTable(table, schema string) *Error {
-	return sqlErr(1109, "42S02", "Unknown table '%s' in %s", table, schema)
 }
 
 func errBadField(col, where string) *Error {

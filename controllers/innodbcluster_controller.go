@@ -16,8 +16,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
@@ -123,6 +125,15 @@ func (r *InnoDBClusterReconciler) applyAll(ctx context.Context, c *v1.InnoDBClus
 	return ctrl.Result{}, nil
 }
 
+func podToCluster(_ context.Context, obj client.Object) []reconcile.Request {
+	labels := obj.GetLabels()
+	name, ok := labels[v1.LabelCluster]
+	if !ok || labels[v1.LabelComponent] != v1.ComponentMySQL {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
+}
+
 func (r *InnoDBClusterReconciler) forget(key types.NamespacedName) {
 	if r.Loops != nil {
 		r.Loops.Forget(key)
@@ -138,6 +149,8 @@ func (r *InnoDBClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.ConfigMap{}).
 		Owns(&corev1.Secret{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
+		// A member pod that starts, stops or changes wakes its cluster's loop through a reconcile.
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToCluster)).
 		Named("innodbcluster").
 		Complete(r)
 }

@@ -5,8 +5,11 @@ package memberdial
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -97,4 +100,60 @@ func (l *Loopback) DialContext(ctx context.Context, network, address string) (ne
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, network, target)
+}
+
+// LoopbackFile is a Loopback whose map is a JSON file ({"member": "127.0.0.N", ...}) re-read when it
+// changes. The playground's simulated members publish their addresses there for `orca operator` running as
+// a separate process. A missing file maps nothing.
+type LoopbackFile struct {
+	path string
+	mu   sync.Mutex
+	mod  time.Time
+	l    *Loopback
+}
+
+// NewLoopbackFile returns a dialer that reads its member map from path.
+func NewLoopbackFile(path string) *LoopbackFile { return &LoopbackFile{path: path, l: NewLoopback()} }
+
+func (f *LoopbackFile) reload() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st, err := os.Stat(f.path)
+	if errors.Is(err, os.ErrNotExist) {
+		f.l = NewLoopback()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("memberdial: stat %s: %w", f.path, err)
+	}
+	if st.ModTime().Equal(f.mod) {
+		return nil
+	}
+	raw, err := os.ReadFile(f.path)
+	if err != nil {
+		return fmt.Errorf("memberdial: read %s: %w", f.path, err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("memberdial: parse %s: %w", f.path, err)
+	}
+	l := NewLoopback()
+	for member, target := range m {
+		if err := l.Set(member, target); err != nil {
+			return err
+		}
+	}
+	f.l, f.mod = l, st.ModTime()
+	return nil
+}
+
+// DialContext dials the loopback address the member maps to in the file.
+func (f *LoopbackFile) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if err := f.reload(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	l := f.l
+	f.mu.Unlock()
+	return l.DialContext(ctx, network, address)
 }

@@ -3,8 +3,10 @@ package memberdial
 import (
 	"context"
 	"net"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoopbackMapsMembersAndRefusesOthers(t *testing.T) {
@@ -59,5 +61,34 @@ func TestLoopbackKeepsDialedPortForHostTargets(t *testing.T) {
 	got, err := l.Resolve("db-1.db-instances.ns.svc.cluster.local:33060")
 	if err != nil || got != "127.0.0.3:33060" {
 		t.Fatalf("Resolve = %q, %v", got, err)
+	}
+}
+
+func TestLoopbackFileFollowsTheFile(t *testing.T) {
+	path := t.TempDir() + "/members.json"
+	f := NewLoopbackFile(path)
+	if _, err := f.DialContext(context.Background(), "tcp", "db-0:3306"); err == nil {
+		t.Fatal("dial without a map file succeeded")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = ln.Close() }()
+	if err := os.WriteFile(path, []byte(`{"db-0": "`+ln.Addr().String()+`"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.DialContext(context.Background(), "tcp", "db-0.db-instances.ns.svc.cluster.local:3306")
+	if err != nil {
+		t.Fatalf("dial after the file appeared: %v", err)
+	}
+	_ = c.Close()
+	if err := os.WriteFile(path, []byte(`{"db-0": "10.244.0.3"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Second)
+	_ = os.Chtimes(path, later, later)
+	if _, err := f.DialContext(context.Background(), "tcp", "db-0:3306"); err == nil {
+		t.Fatal("a private-range target in the file was dialled")
 	}
 }

@@ -9,10 +9,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/orca-operator/orca/internal/operator"
+	"github.com/orca-operator/orca/memberdial"
 )
 
 func newOperatorCommand() *cobra.Command {
 	var o operator.Options
+	var memberMap string
 	zo := zap.Options{}
 	cmd := &cobra.Command{
 		Use:   "operator",
@@ -22,6 +24,9 @@ func newOperatorCommand() *cobra.Command {
 			cfg, err := ctrl.GetConfig()
 			if err != nil {
 				return fmt.Errorf("load kubeconfig: %w", err)
+			}
+			if memberMap != "" {
+				o.Dialer = memberdial.NewLoopbackFile(memberMap)
 			}
 			mgr, err := operator.New(cfg, o)
 			if err != nil {
@@ -39,6 +44,9 @@ func newOperatorCommand() *cobra.Command {
 	f.StringVar(&o.OrcaImage, "orca-image", "ghcr.io/orca-operator/orca:latest",
 		"image that runs `orca init` in member pods")
 	f.StringVar(&o.ClusterZone, "cluster-zone", "cluster.local", "the cluster's DNS zone, for members' report_host")
+	f.StringVar(&memberMap, "dev-member-map", "",
+		"development only: dial members through loopback addresses from this JSON file (playground)")
+	_ = f.MarkHidden("dev-member-map")
 	gofs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	zo.BindFlags(gofs)
 	f.AddGoFlagSet(gofs)

@@ -4,6 +4,7 @@ package operator
 
 import (
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -17,7 +18,9 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/clustering"
 	"github.com/orca-operator/orca/controllers"
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/memberdial"
 )
 
@@ -37,6 +40,8 @@ type Options struct {
 	ClusterZone string
 	// Dialer opens every connection to a member; memberdial.Direct() when nil.
 	Dialer memberdial.Dialer
+	// ResyncInterval is how often each cluster's loop observes its members without a wake-up. Default 10s.
+	ResyncInterval time.Duration
 }
 
 // NewScheme holds every kind the operator reads or writes.
@@ -86,7 +91,20 @@ func cacheOptions() cache.Options {
 }
 
 func setup(mgr ctrl.Manager, o Options) error {
+	loops := &clustering.Manager{
+		Client:      mgr.GetClient(),
+		APIReader:   mgr.GetAPIReader(),
+		ClusterZone: o.ClusterZone,
+		Executor:    clustering.SQLExecutor{Connector: mysqladmin.Factory{Dialer: o.Dialer}},
+		Recorder:    mgr.GetEventRecorder("orca-clustering"),
+		Interval:    o.ResyncInterval,
+		Log:         ctrl.Log.WithName("clustering"),
+	}
+	if err := mgr.Add(loops); err != nil {
+		return fmt.Errorf("add cluster loops: %w", err)
+	}
 	r := &controllers.InnoDBClusterReconciler{
+		Loops:       loops,
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),
 		Scheme:      mgr.GetScheme(),

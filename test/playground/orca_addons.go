@@ -46,7 +46,10 @@ func (operatorAddon) Up(_ context.Context, env *Env) error {
 		return fmt.Errorf("%s missing: run `make playground` (it builds it): %w", bin, err)
 	}
 	p, err := env.Start(controlplane.ProcessSpec{Name: "orca-operator", Path: bin,
-		Args: []string{"operator", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--orca-image=orca:dev"}})
+		Args: []string{"operator", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--orca-image=orca:dev",
+			// Members are reached only through loopback addresses the simulator publishes: the playground's pod
+			// IPs and cluster DNS names are fake and must never be dialled or resolved.
+			"--dev-member-map=" + filepath.Join(env.StateDir, "members.json")}})
 	if err != nil {
 		return err
 	}

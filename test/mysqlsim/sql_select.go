@@ -326,7 +326,8 @@ func (m *Member) selectTable(ctx context.Context, s *Session, st *selectStmt, tb
 		return Result{}, err
 	}
 	var r Result
-	var idx []int
+	var idx []int // column index, or -1 for a constant expression
+	consts := map[int]any{}
 	for _, it := range st.items {
 		if it.e.kind == eStar {
 			for i, c := range tbl.cols {
@@ -336,9 +337,15 @@ func (m *Member) selectTable(ctx context.Context, s *Session, st *selectStmt, tb
 			}
 			continue
 		}
-		if it.e.kind != eCol {
-			return Result{}, sqlErr(1235, "42000", "This version of MySQL doesn't yet support 'expressions over "+
-				"simulated tables'")
+		if it.e.kind != eCol { // @@variables, literals and functions: the same value on every row
+			v, err := m.eval(ctx, s, it.e)
+			if err != nil {
+				return Result{}, err
+			}
+			consts[len(idx)] = v
+			idx = append(idx, -1)
+			r.Columns = append(r.Columns, columnFor(label(it), v))
+			continue
 		}
 		i := tbl.col(it.e.name)
 		if i < 0 {
@@ -352,7 +359,11 @@ func (m *Member) selectTable(ctx context.Context, s *Session, st *selectStmt, tb
 	for _, row := range rows {
 		out := make([]any, len(idx))
 		for j, i := range idx {
-			out[j] = row[i]
+			if i < 0 {
+				out[j] = consts[j]
+			} else {
+				out[j] = row[i]
+			}
 		}
 		r.Rows = append(r.Rows, out)
 	}

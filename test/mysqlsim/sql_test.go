@@ -55,6 +55,11 @@ func TestProberStatements(t *testing.T) {
 	if r := tc.row(m1, "SELECT @@super_read_only"); r[0] != int64(0) {
 		t.Fatalf("primary super_read_only %v", r)
 	}
+	rs = tc.exec(m1, "SELECT member_id, @@group_replication_single_primary_mode AS spm FROM "+
+		"performance_schema.replication_group_members WHERE CHANNEL_NAME = 'group_replication_applier'")
+	if len(rs[0].Rows) != 3 || rs[0].Rows[0][1] != int64(1) || rs[0].Columns[1].Name != "spm" {
+		t.Fatalf("router-style query: %+v", rs[0])
+	}
 	if primaries != 1 {
 		t.Fatalf("want one primary, got %d", primaries)
 	}

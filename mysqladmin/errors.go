@@ -1,6 +1,10 @@
 package mysqladmin
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/orca-operator/orca/xprotocol"
+)
 
 var (
 	// ErrUnreachable means the member could not be connected to.
@@ -9,4 +13,19 @@ var (
 	ErrNotInGroup = errors.New("member not listed in replication_group_members")
 	// ErrUnexpectedResult means a query returned a shape the code does not understand.
 	ErrUnexpectedResult = errors.New("unexpected result")
+	// ErrRestartNeeded means CLONE INSTANCE replaced the data but mysqld could not restart itself
+	// (ER_RESTART_SERVER_FAILED, 3707: no supervisor): the pod must be restarted to finish the clone.
+	ErrRestartNeeded = errors.New("server restart needed to finish the clone")
 )
+
+// MySQL error codes mysqladmin reacts to (MySQL 8.4 Error Reference).
+const (
+	codeRestartFailed = 3707 // ER_RESTART_SERVER_FAILED
+)
+
+// hasCode reports whether err is (or wraps) a server error with the given code. Runners return server
+// errors as *xprotocol.Error.
+func hasCode(err error, code uint32) bool {
+	var xe *xprotocol.Error
+	return errors.As(err, &xe) && xe.Code == code
+}

@@ -10,10 +10,28 @@ import (
 	"github.com/orca-operator/orca/topology"
 )
 
-// Account is a user and password used in a statement (never logged).
+// Account is a user and password used in a statement. It formats with the password redacted under every
+// fmt verb, so logging an Account never leaks it.
 type Account struct {
 	User     string
 	Password string
+}
+
+// String returns the user with the password redacted.
+func (a Account) String() string { return fmt.Sprintf("{User:%s Password:<redacted>}", a.User) }
+
+// GoString returns the user with the password redacted, for %#v.
+func (a Account) GoString() string {
+	return fmt.Sprintf("mysqladmin.Account{User:%q, Password:\"<redacted>\"}", a.User)
+}
+
+// Format applies the redaction to every verb (%v, %+v, %s, %q, %x, ...).
+func (a Account) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = fmt.Fprint(f, a.GoString())
+		return
+	}
+	_, _ = fmt.Fprint(f, a.String())
 }
 
 // Instance is the administration surface of one member.
@@ -23,12 +41,17 @@ type Instance interface {
 	//   SELECT @@gtid_purged
 	//   SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION
 	//     FROM performance_schema.replication_group_members
+	// then, unless the member is OFFLINE:
 	//   SELECT VIEW_ID FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid
 	Status(ctx context.Context) (*topology.MemberStatus, error)
 	// EnsureReplicationUser creates the distributed-recovery account with least privilege (MySQL 8.4 manual
 	// 20.2.1.3 "User Credentials For Distributed Recovery" and 7.6.7.3 "Cloning Remote Data"):
 	//   CREATE USER IF NOT EXISTS 'u'@'%' IDENTIFIED BY 'p'
+	//   ALTER USER 'u'@'%' IDENTIFIED BY 'p'            (a changed Secret takes effect)
 	//   GRANT REPLICATION SLAVE, CONNECTION_ADMIN, BACKUP_ADMIN, GROUP_REPLICATION_STREAM ON *.* TO 'u'@'%'
+	// The statements are binary-logged, the first of the manual's two options: run it only on the member
+	// about to bootstrap a new group, whose history becomes the group's, so distributed recovery carries the
+	// account to every joiner. On any other member they would be errant transactions.
 	EnsureReplicationUser(ctx context.Context, a Account) error
 	// SetGroupSeeds persists the seed list: SET PERSIST group_replication_group_seeds = 'h1:33061,...'
 	SetGroupSeeds(ctx context.Context, seeds []string) error
@@ -48,7 +71,9 @@ type Instance interface {
 	// CloneFrom replaces this member's data with the donor's (manual 7.6.7.3):
 	//   SET GLOBAL clone_valid_donor_list = 'donor:3306'
 	//   CLONE INSTANCE FROM 'u'@'donor':3306 IDENTIFIED BY 'p'
-	// The member restarts when the clone completes, so a lost connection afterwards is success.
+	// The member restarts when the clone completes, so a lost connection afterwards is success. Without a
+	// supervisor the server reports ER_RESTART_SERVER_FAILED (3707) instead: CloneFrom returns
+	// ErrRestartNeeded and the caller restarts the pod.
 	CloneFrom(ctx context.Context, donorHost string, donorPort int, a Account) error
 	// SetPrimary elects the member with the given server_uuid: SELECT group_replication_set_as_primary('uuid')
 	SetPrimary(ctx context.Context, serverUUID string) error
@@ -93,8 +118,8 @@ func (m *sqlInstance) Status(ctx context.Context) (*topology.MemberStatus, error
 }
 
 func (m *sqlInstance) readGroup(ctx context.Context, st *topology.MemberStatus) error {
-	rows, err := m.r.Query(ctx, "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION "+
-		"FROM performance_schema.replication_group_members")
+	rows, err := m.r.Query(ctx, "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, "+
+		"MEMBER_VERSION FROM performance_schema.replication_group_members")
 	if err != nil {
 		return fmt.Errorf("read replication_group_members: %w", err)
 	}
@@ -138,6 +163,9 @@ func (m *sqlInstance) EnsureReplicationUser(ctx context.Context, a Account) erro
 	if err := m.r.Exec(ctx, "CREATE USER IF NOT EXISTS "+user+" IDENTIFIED BY "+Quote(a.Password)); err != nil {
 		return fmt.Errorf("create user %s: %w", a.User, redact(err, a.Password))
 	}
+	if err := m.r.Exec(ctx, "ALTER USER "+user+" IDENTIFIED BY "+Quote(a.Password)); err != nil {
+		return fmt.Errorf("set password of %s: %w", a.User, redact(err, a.Password))
+	}
 	if err := m.r.Exec(ctx, "GRANT REPLICATION SLAVE, CONNECTION_ADMIN, BACKUP_ADMIN, GROUP_REPLICATION_STREAM "+
 		"ON *.* TO "+user); err != nil {
 		return fmt.Errorf("grant %s: %w", a.User, err)
@@ -146,7 +174,8 @@ func (m *sqlInstance) EnsureReplicationUser(ctx context.Context, a Account) erro
 }
 
 func (m *sqlInstance) SetGroupSeeds(ctx context.Context, seeds []string) error {
-	if err := m.r.Exec(ctx, "SET PERSIST group_replication_group_seeds = "+Quote(strings.Join(seeds, ","))); err != nil {
+	stmt := "SET PERSIST group_replication_group_seeds = " + Quote(strings.Join(seeds, ","))
+	if err := m.r.Exec(ctx, stmt); err != nil {
 		return fmt.Errorf("set group seeds: %w", err)
 	}
 	return nil
@@ -187,7 +216,8 @@ func (m *sqlInstance) StopGroupReplication(ctx context.Context) error {
 }
 
 func (m *sqlInstance) ForceMembers(ctx context.Context, addrs []string) error {
-	if err := m.r.Exec(ctx, "SET GLOBAL group_replication_force_members = "+Quote(strings.Join(addrs, ","))); err != nil {
+	stmt := "SET GLOBAL group_replication_force_members = " + Quote(strings.Join(addrs, ","))
+	if err := m.r.Exec(ctx, stmt); err != nil {
 		return fmt.Errorf("force members: %w", err)
 	}
 	if err := m.r.Exec(ctx, "SET GLOBAL group_replication_force_members = ''"); err != nil {
@@ -206,6 +236,9 @@ func (m *sqlInstance) CloneFrom(ctx context.Context, host string, port int, a Ac
 	if err := m.r.Exec(ctx, stmt); err != nil {
 		if errors.Is(err, ErrUnreachable) {
 			return nil // the recipient restarts to finish the clone, which closes the connection
+		}
+		if hasCode(err, codeRestartFailed) {
+			return fmt.Errorf("clone from %s: %w", donor, ErrRestartNeeded)
 		}
 		return fmt.Errorf("clone from %s: %w", donor, redact(err, a.Password))
 	}

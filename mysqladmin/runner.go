@@ -12,7 +12,9 @@ import (
 // Row is one result row; a nil field is SQL NULL.
 type Row []*string
 
-// Runner runs statements on one connection to one member.
+// Runner runs statements on one connection to one member. Errors the server sent are returned as (or
+// wrap) *xprotocol.Error so their codes can be tested; an error that is not the server's answer means the
+// connection is gone and wraps ErrUnreachable.
 type Runner interface {
 	// Query runs a statement that returns one result set.
 	Query(ctx context.Context, stmt string) ([]Row, error)
@@ -93,8 +95,9 @@ func Quote(s string) string {
 	return b.String()
 }
 
-// redact replaces every password in a statement's error text, so a server echoing the statement back never
-// puts a secret into a log.
+// redact replaces every password in a statement's error text, so a server or runner echoing the statement
+// back never puts a secret into a log. Both the raw password and its escaped form (as it appears inside
+// the statement's quotes) are replaced.
 func redact(err error, secrets ...string) error {
 	if err == nil {
 		return nil
@@ -102,9 +105,11 @@ func redact(err error, secrets ...string) error {
 	msg := err.Error()
 	changed := false
 	for _, s := range secrets {
-		if s != "" && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, "<redacted>")
-			changed = true
+		for _, form := range []string{s, unquoted(Quote(s))} {
+			if form != "" && strings.Contains(msg, form) {
+				msg = strings.ReplaceAll(msg, form, "<redacted>")
+				changed = true
+			}
 		}
 	}
 	if !changed {
@@ -114,8 +119,14 @@ func redact(err error, secrets ...string) error {
 	if errors.As(err, &xe) {
 		return &xprotocol.Error{Severity: xe.Severity, Code: xe.Code, SQLState: xe.SQLState, Msg: msg}
 	}
+	if errors.Is(err, ErrUnreachable) {
+		return fmt.Errorf("%w: %s", ErrUnreachable, msg)
+	}
 	return errors.New(msg)
 }
+
+// unquoted strips the quotes Quote added.
+func unquoted(lit string) string { return lit[1 : len(lit)-1] }
 
 func str(p *string) string {
 	if p == nil {

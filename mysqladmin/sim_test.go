@@ -1,7 +1,6 @@
-package mysqladmin
+package mysqladmin_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -13,74 +12,20 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/mysqladmin"
+	"github.com/orca-operator/orca/mysqladmin/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/topology"
 )
 
-// simRunner runs statements on a simulated MySQL 8.4 member in-process: the SQL text is parsed by the
-// simulator exactly as a real server would parse it, so a typo fails here.
-type simRunner struct {
-	m *mysqlsim.Member
-	s *mysqlsim.Session
-}
-
-func (r simRunner) Query(ctx context.Context, stmt string) ([]Row, error) {
-	res, err := r.m.Exec(ctx, r.s, stmt)
-	if err != nil {
-		return nil, err
-	}
-	var rows []Row
-	for _, set := range res {
-		if !set.IsResultSet() {
-			continue
-		}
-		for _, in := range set.Rows {
-			row := make(Row, len(in))
-			for i, v := range in {
-				if v != nil {
-					s := fmt.Sprint(v)
-					if b, ok := v.([]byte); ok {
-						s = string(b)
-					}
-					row[i] = &s
-				}
-			}
-			rows = append(rows, row)
-		}
-		break
-	}
-	return rows, nil
-}
-
-func (r simRunner) Exec(ctx context.Context, stmt string) error {
-	_, err := r.m.Exec(ctx, r.s, stmt)
-	return err
-}
-
-func (r simRunner) Close() error { r.s.Close(); return nil }
-
-// orcaOptions turns the my.cnf Orca renders into the simulator's option map, plus the per-member options
-// `orca init` writes: the simulator refuses unknown options at boot, as mysqld does.
+// orcaOptions is the my.cnf Orca renders plus what `orca init` writes: the simulator refuses unknown options
+// at boot, as mysqld does.
 func orcaOptions(t *testing.T, ordinal int) map[string]string {
 	t.Helper()
 	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "ns"}}
 	c.SetDefaults()
-	cnf := specs.RenderMyCnf(c, "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa") +
-		specs.RenderMemberCnf(1000, ordinal, memberHost(ordinal))
-	opts := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(cnf))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "[") {
-			continue
-		}
-		k, v, _ := strings.Cut(line, "=")
-		if prev, ok := opts[k]; ok {
-			v = prev + "," + v
-		}
-		opts[k] = v
-	}
-	return opts
+	return admintest.OptionsFromMyCnf(specs.RenderMyCnf(c, "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"),
+		specs.RenderMemberCnf(1000, ordinal, memberHost(ordinal)))
 }
 
 func memberHost(i int) string { return fmt.Sprintf("db-%d.db-instances.ns.svc.cluster.local", i) }
@@ -88,10 +33,10 @@ func memberHost(i int) string { return fmt.Sprintf("db-%d.db-instances.ns.svc.cl
 type simCluster struct {
 	g         *mysqlsim.Group
 	members   []*mysqlsim.Member
-	instances []Instance
+	instances []mysqladmin.Instance
 }
 
-var repl = Account{User: "orca_repl", Password: "r3pl-'quote\\-Pass"}
+var repl = mysqladmin.Account{User: "orca_repl", Password: "r3pl-'quote\\-Pass"}
 
 func newSimCluster(t *testing.T, n int) *simCluster {
 	t.Helper()
@@ -112,7 +57,7 @@ func newSimCluster(t *testing.T, n int) *simCluster {
 			t.Fatal(err)
 		}
 		sc.members = append(sc.members, m)
-		sc.instances = append(sc.instances, New(simRunner{m: m, s: s}))
+		sc.instances = append(sc.instances, mysqladmin.New(admintest.Runner{M: m, S: s}))
 	}
 	return sc
 }
@@ -125,7 +70,7 @@ func (sc *simCluster) seeds() []string {
 	return out
 }
 
-func waitStatus(t *testing.T, in Instance, cond func(*topology.MemberStatus) bool) *topology.MemberStatus {
+func waitStatus(t *testing.T, in mysqladmin.Instance, cond func(*topology.MemberStatus) bool) *topology.MemberStatus {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -134,11 +79,6 @@ func waitStatus(t *testing.T, in Instance, cond func(*topology.MemberStatus) boo
 			return st
 		}
 		if time.Now().After(deadline) {
-			if sm, ok := in.(*sqlInstance); ok {
-				if r, ok := sm.r.(simRunner); ok {
-					t.Logf("error log of %s: %+v", r.m.Name(), r.m.ErrorLog())
-				}
-			}
 			t.Fatalf("status not reached: %+v %v", st, err)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -260,7 +200,7 @@ func TestQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain": "'plain'", "it's": `'it\'s'`, `back\slash`: `'back\\slash'`, "nl\n": `'nl\n'`, "\x00": `'\0'`,
 	} {
-		if got := Quote(in); got != want {
+		if got := mysqladmin.Quote(in); got != want {
 			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
 		}
 	}

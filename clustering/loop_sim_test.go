@@ -1,0 +1,181 @@
+package clustering_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/mysqladmin/admintest"
+	"github.com/orca-operator/orca/test/mysqlsim"
+)
+
+// world is one cluster: its Kubernetes objects on the apiserver and one simulated member per pod.
+type world struct {
+	t       *testing.T
+	ns      string
+	cluster *v1.InnoDBCluster
+	group   *mysqlsim.Group
+	members []*mysqlsim.Member
+}
+
+func newWorld(t *testing.T, instances int32) *world {
+	t.Helper()
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "loop-"}}
+	if err := k8s.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"}}
+	c.Spec.Instances = instances
+	if err := k8s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, ns: ns.Name, cluster: c}
+	var secret corev1.Secret
+	var cm corev1.ConfigMap
+	eventually(t, 20*time.Second, func() error {
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns.Name, Name: "db-credentials"}, &secret); err != nil {
+			return err
+		}
+		return k8s.Get(ctx, client.ObjectKey{Namespace: ns.Name, Name: "db-mycnf"}, &cm)
+	})
+	g, err := mysqlsim.NewGroup(mysqlsim.Config{Second: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	w.group = g
+	for i := 0; i < int(instances); i++ {
+		host := specs.MemberHost(c, i, "")
+		m, err := g.AddMember(mysqlsim.MemberConfig{Name: specs.PodName(c, i), Host: host, Version: "8.4.3",
+			Options:      admintest.OptionsFromMyCnf(cm.Data[specs.MyCnfKey], specs.RenderMemberCnf(1000, i, host)),
+			RootPassword: string(secret.Data[specs.KeyRootPassword])})
+		if err != nil {
+			t.Fatalf("boot member %d from the cluster's ConfigMap: %v", i, err)
+		}
+		connector.Add(m)
+		w.members = append(w.members, m)
+		w.runPod(i)
+	}
+	return w
+}
+
+// runPod creates the member's pod as Running, as the StatefulSet controller and kubelet would.
+func (w *world) runPod(i int) {
+	ctx := context.Background()
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: specs.PodName(w.cluster, i),
+		Labels: specs.SelectorLabels(w.cluster)},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "mysql", Image: "mysql:8.4.3"}},
+			ReadinessGates: []corev1.PodReadinessGate{{ConditionType: specs.ReadinessGateOnline}}}}
+	if err := k8s.Create(ctx, pod); err != nil {
+		w.t.Fatal(err)
+	}
+	pod.Status.Phase = corev1.PodRunning
+	if err := k8s.Status().Update(ctx, pod); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+func (w *world) get() *v1.InnoDBCluster {
+	var c v1.InnoDBCluster
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(w.cluster), &c); err != nil {
+		w.t.Fatal(err)
+	}
+	return &c
+}
+
+func (w *world) pod(i int) *corev1.Pod {
+	var p corev1.Pod
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: w.ns, Name: specs.PodName(w.cluster, i)}, &p); err != nil {
+		w.t.Fatal(err)
+	}
+	return &p
+}
+
+func gate(p *corev1.Pod) corev1.ConditionStatus {
+	for _, c := range p.Status.Conditions {
+		if c.Type == specs.ReadinessGateOnline {
+			return c.Status
+		}
+	}
+	return ""
+}
+
+// waitOnline waits until the cluster is ONLINE with the given primary and every pod labelled and gated.
+func (w *world) waitOnline(primary int) {
+	w.t.Helper()
+	eventually(w.t, 30*time.Second, func() error {
+		c := w.get()
+		if c.Status.ClusterState != v1.ClusterStateOnline || c.Status.OnlineInstances != c.Spec.Instances {
+			return fmt.Errorf("state %s online %d: %s", c.Status.ClusterState, c.Status.OnlineInstances, condMsg(c))
+		}
+		if want := specs.PodName(w.cluster, primary); c.Status.Primary != want {
+			return fmt.Errorf("primary %q, want %q", c.Status.Primary, want)
+		}
+		if ready := meta.FindStatusCondition(c.Status.Conditions, string(v1.ConditionReady)); ready == nil ||
+			ready.Status != metav1.ConditionTrue {
+			return fmt.Errorf("Ready %+v", ready)
+		}
+		for i := 0; i < int(c.Spec.Instances); i++ {
+			p := w.pod(i)
+			role := v1.RoleSecondary
+			if i == primary {
+				role = v1.RolePrimary
+			}
+			if p.Labels[v1.LabelRole] != role || gate(p) != corev1.ConditionTrue {
+				return fmt.Errorf("pod %s role %q gate %q", p.Name, p.Labels[v1.LabelRole], gate(p))
+			}
+		}
+		return nil
+	})
+}
+
+func condMsg(c *v1.InnoDBCluster) string {
+	if g := meta.FindStatusCondition(c.Status.Conditions, string(v1.ConditionGroupOnline)); g != nil {
+		return g.Reason + ": " + g.Message
+	}
+	return "no GroupOnline condition"
+}
+
+func TestLoopBootstrapsThenSurvivesPrimaryCrash(t *testing.T) {
+	w := newWorld(t, 3)
+	w.waitOnline(0)
+	if !w.get().Status.Bootstrapped {
+		t.Fatal("status.bootstrapped not recorded")
+	}
+	gtids := w.members[0].GTIDExecuted()
+
+	// The primary's mysqld dies; the pod stays (its container restarts). The group elects a new primary and
+	// the role labels follow; the crashed member is neither labelled nor Ready.
+	w.members[0].Crash()
+	eventually(t, 30*time.Second, func() error {
+		c := w.get()
+		if c.Status.Primary == "" || c.Status.Primary == "db-0" {
+			return fmt.Errorf("primary %q: %s", c.Status.Primary, condMsg(c))
+		}
+		p := w.pod(0)
+		if _, labelled := p.Labels[v1.LabelRole]; labelled || gate(p) != corev1.ConditionFalse {
+			return fmt.Errorf("crashed member still labelled %v gate %q", p.Labels, gate(p))
+		}
+		return nil
+	})
+	newPrimary := w.get().Status.Primary
+
+	// mysqld comes back without Group Replication (start_on_boot is off): Orca rejoins it as a secondary.
+	if err := w.members[0].Restart(); err != nil {
+		t.Fatal(err)
+	}
+	ord, _ := specs.Ordinal(newPrimary)
+	w.waitOnline(ord)
+	if !gtids.SubsetOf(w.members[0].GTIDExecuted()) {
+		t.Fatalf("rejoined member lost transactions: had %s, has %s", gtids, w.members[0].GTIDExecuted())
+	}
+}

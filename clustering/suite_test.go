@@ -1,0 +1,95 @@
+package clustering_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/orca-operator/orca/clustering"
+	"github.com/orca-operator/orca/controllers"
+	"github.com/orca-operator/orca/internal/operator"
+	"github.com/orca-operator/orca/mysqladmin/admintest"
+	"github.com/orca-operator/orca/test/envtestutil"
+)
+
+// The suite runs the real reconciler and the cluster loops against a real kube-apiserver; members are
+// simulated MySQL 8.4 servers reached in-process through admintest.Connector.
+var (
+	k8s       client.Client
+	connector = &admintest.Connector{}
+)
+
+func TestMain(m *testing.M) { os.Exit(runSuite(m)) }
+
+func runSuite(m *testing.M) int {
+	if os.Getenv("ORCA_TEST_VERBOSE") != "" {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
+	} else {
+		ctrl.SetLogger(logr.Discard())
+	}
+	env, err := envtestutil.NewEnvironment()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "envtest:", err)
+		return 1
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start envtest:", err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	loops := &clustering.Manager{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Executor: clustering.SQLExecutor{Connector: connector}, Interval: 300 * time.Millisecond,
+		StatusTimeout: time.Second, Log: ctrl.Log.WithName("clustering")}
+	if err := mgr.Add(loops); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	r := &controllers.InnoDBClusterReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Scheme: scheme, OrcaImage: "orca:test", Loops: loops}
+	if err := r.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = mgr.Start(ctx) }()
+	if k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+func eventually(t *testing.T, timeout time.Duration, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not reached within %s: %v", timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

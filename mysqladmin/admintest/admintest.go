@@ -1,0 +1,127 @@
+// Package admintest connects mysqladmin to simulated MySQL 8.4 members in-process, for tests that exercise
+// Orca's SQL against the simulator's parser and Group Replication model without sockets.
+package admintest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/orca-operator/orca/mysqladmin"
+	"github.com/orca-operator/orca/test/mysqlsim"
+)
+
+// Runner runs statements on one simulated member session.
+type Runner struct {
+	M *mysqlsim.Member
+	S *mysqlsim.Session
+}
+
+// Query implements mysqladmin.Runner: the first result set, values rendered as MySQL's text protocol would.
+func (r Runner) Query(ctx context.Context, stmt string) ([]mysqladmin.Row, error) {
+	res, err := r.M.Exec(ctx, r.S, stmt)
+	if err != nil {
+		return nil, err
+	}
+	for _, set := range res {
+		if !set.IsResultSet() {
+			continue
+		}
+		rows := make([]mysqladmin.Row, 0, len(set.Rows))
+		for _, in := range set.Rows {
+			row := make(mysqladmin.Row, len(in))
+			for i, v := range in {
+				if v == nil {
+					continue
+				}
+				var s string
+				if b, ok := v.([]byte); ok {
+					s = string(b)
+				} else {
+					s = fmt.Sprint(v)
+				}
+				row[i] = &s
+			}
+			rows = append(rows, row)
+		}
+		return rows, nil
+	}
+	return nil, nil
+}
+
+// Exec implements mysqladmin.Runner. A member that went down mid-statement reads as a lost connection.
+func (r Runner) Exec(ctx context.Context, stmt string) error {
+	_, err := r.M.Exec(ctx, r.S, stmt)
+	if err != nil && !r.M.Up() {
+		return fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
+	}
+	return err
+}
+
+// Close implements mysqladmin.Runner.
+func (r Runner) Close() error {
+	r.S.Close()
+	return nil
+}
+
+// Connector finds simulated members by their report_host and opens sessions on them, checking the
+// account's password as the server would.
+type Connector struct {
+	mu      sync.Mutex
+	members map[string]*mysqlsim.Member
+}
+
+// Add makes a member reachable under its report_host.
+func (c *Connector) Add(m *mysqlsim.Member) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.members == nil {
+		c.members = map[string]*mysqlsim.Member{}
+	}
+	c.members[m.Host()] = m
+}
+
+// Connect implements the operator's member connector.
+func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladmin.Account) (mysqladmin.Instance, error) {
+	c.mu.Lock()
+	m := c.members[host]
+	c.mu.Unlock()
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	if m == nil || !m.Up() {
+		err := fmt.Errorf("connect to %s: connection refused", addr)
+		return mysqladmin.Unreachable{Err: err}, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
+	}
+	acct, ok := m.LookupAccount(a.User, "127.0.0.1")
+	if !ok || acct.Password != a.Password {
+		return nil, fmt.Errorf("access denied for user '%s' on %s", a.User, addr)
+	}
+	s, err := m.NewSession(a.User, "127.0.0.1")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
+	}
+	return mysqladmin.New(Runner{M: m, S: s}), nil
+}
+
+// OptionsFromMyCnf turns my.cnf text into the simulator's option map: [section] headers and comments are
+// skipped and a repeated option (plugin_load_add) accumulates, comma-separated.
+func OptionsFromMyCnf(cnf ...string) map[string]string {
+	opts := map[string]string{}
+	for _, text := range cnf {
+		for _, line := range strings.Split(text, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || line[0] == '#' || line[0] == '[' || line[0] == '!' {
+				continue
+			}
+			k, v, _ := strings.Cut(line, "=")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if prev, ok := opts[k]; ok {
+				v = prev + "," + v
+			}
+			opts[k] = v
+		}
+	}
+	return opts
+}

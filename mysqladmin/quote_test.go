@@ -11,7 +11,7 @@ import (
 	"github.com/orca-operator/orca/xprotocol"
 )
 
-func TestQuote(t *testing.T) {
+func TestQuoteEscapes(t *testing.T) {
 	cases := map[string]string{
 		"":              `''`,
 		"plain":         `'plain'`,

@@ -35,6 +35,8 @@ type Manager struct {
 	StatusTimeout time.Duration
 	// Log is the base logger. Default: discard.
 	Log logr.Logger
+	// Monitor, when set, watches every member over the X Protocol and wakes loops on changes and GR notices.
+	Monitor *Monitor
 
 	mu    sync.Mutex
 	ctx   context.Context
@@ -58,11 +60,14 @@ func (m *Manager) Start(ctx context.Context) error {
 	<-ctx.Done()
 	m.mu.Lock()
 	for k, l := range m.loops {
-		l.cancel()
+		if l.cancel != nil {
+			l.cancel()
+		}
 		delete(m.loops, k)
 	}
 	m.mu.Unlock()
 	m.wg.Wait()
+	m.Monitor.Close()
 	return nil
 }
 
@@ -103,6 +108,7 @@ func (m *Manager) Forget(key types.NamespacedName) {
 		}
 		delete(m.loops, key)
 	}
+	m.Monitor.Forget(key)
 }
 
 func (m *Manager) nextOperationID() uint64 {

@@ -46,6 +46,7 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 		return nil, err
 	}
 	o.info = info
+	l.m.Monitor.Sync(info)
 	revision, err := l.updateRevision(ctx, &cluster)
 	if err != nil {
 		return nil, err

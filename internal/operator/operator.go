@@ -100,6 +100,7 @@ func setup(mgr ctrl.Manager, o Options) error {
 		Interval:    o.ResyncInterval,
 		Log:         ctrl.Log.WithName("clustering"),
 	}
+	loops.Monitor = &clustering.Monitor{Dialer: o.Dialer, Wake: loops.Wake}
 	if err := mgr.Add(loops); err != nil {
 		return fmt.Errorf("add cluster loops: %w", err)
 	}

@@ -1,0 +1,124 @@
+package clustering
+
+import (
+	"crypto/tls"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/memberdial"
+	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/probe"
+)
+
+// Monitor keeps one X Protocol health session per member, with Group Replication notices enabled, and wakes
+// the member's cluster loop the moment a member's state, role or view changes or it becomes (un)reachable, as
+// MySQL Router does with use_gr_notifications. The loop's own SQL observation stays the source of truth;
+// the monitor only makes it run sooner than the resync timer.
+type Monitor struct {
+	// Dialer opens every connection.
+	Dialer memberdial.Dialer
+	// Wake is called with the cluster whose member changed.
+	Wake func(types.NamespacedName)
+	// Interval is the periodic probe of each member; notices wake loops sooner. Default 1s.
+	Interval time.Duration
+
+	mu       sync.Mutex
+	clusters map[types.NamespacedName]*watched
+}
+
+type watched struct {
+	prober *probe.Prober
+	user   string
+	last   map[string]string // member -> fingerprint of its last result
+	addrs  map[string]string
+}
+
+// Sync makes the monitor watch exactly the cluster's current members with the given account.
+func (m *Monitor) Sync(c *ClusterInfo) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.clusters == nil {
+		m.clusters = map[types.NamespacedName]*watched{}
+	}
+	w := m.clusters[c.Key]
+	if w != nil && w.user != c.Credentials.RootUser+"\x00"+c.Credentials.RootPassword {
+		w.prober.Close()
+		w = nil
+	}
+	if w == nil {
+		w = m.newWatched(c)
+		m.clusters[c.Key] = w
+	}
+	for pod, host := range c.Hosts {
+		addr := fmt.Sprintf("%s:%d", host, specs.PortMySQLX)
+		if w.addrs[pod] != addr {
+			w.addrs[pod] = addr
+			w.prober.Watch(probe.Member{Name: pod, Addr: addr})
+		}
+	}
+	for pod := range w.addrs {
+		if _, ok := c.Hosts[pod]; !ok {
+			delete(w.addrs, pod)
+			w.prober.Forget(pod)
+		}
+	}
+}
+
+func (m *Monitor) newWatched(c *ClusterInfo) *watched {
+	key := c.Key
+	w := &watched{user: c.Credentials.RootUser + "\x00" + c.Credentials.RootPassword,
+		last: map[string]string{}, addrs: map[string]string{}}
+	var lastMu sync.Mutex
+	w.prober = probe.New(probe.Config{
+		Interval: m.Interval,
+		Session: xprotocol.Config{User: c.Credentials.RootUser, Password: c.Credentials.RootPassword,
+			TLSMode: xprotocol.TLSPreferred, TLSConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // as mysqladmin.Factory
+			Dial: m.Dialer.DialContext, ConnectAttrs: map[string]string{"program_name": "orca-monitor"}},
+		OnResult: func(r probe.Result) {
+			fp := fmt.Sprintf("%t|%s|%s|%s", r.Reachable, r.State, r.Role, r.ViewID)
+			lastMu.Lock()
+			changed := w.last[r.Member] != fp
+			w.last[r.Member] = fp
+			lastMu.Unlock()
+			if changed || r.Trigger == probe.TriggerNotice {
+				m.Wake(key)
+			}
+		},
+	})
+	return w
+}
+
+// Forget stops watching the cluster's members.
+func (m *Monitor) Forget(key types.NamespacedName) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	w := m.clusters[key]
+	delete(m.clusters, key)
+	m.mu.Unlock()
+	if w != nil {
+		w.prober.Close()
+	}
+}
+
+// Close stops every watcher.
+func (m *Monitor) Close() {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	all := m.clusters
+	m.clusters = nil
+	m.mu.Unlock()
+	for _, w := range all {
+		w.prober.Close()
+	}
+}

@@ -62,7 +62,6 @@ const (
 	ReasonSwitchoverDone       Reason = "SwitchoverDone"
 	ReasonScalingDown          Reason = "ScalingDown"
 	ReasonUpgradeInProgress    Reason = "UpgradeInProgress"
-	ReasonUpgradeBlocked       Reason = "UpgradeBlocked"
 	ReasonMembersUnreachable   Reason = "MembersUnreachable"
 	ReasonNoPrimary            Reason = "NoPrimary"
 	ReasonViewsDisagree        Reason = "ViewsDisagree"

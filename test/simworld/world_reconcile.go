@@ -1,0 +1,223 @@
+package simworld
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/test/mysqlsim"
+)
+
+// Reconcile makes one pod's member match the pod: observe, plan, then apply the steps in order.
+func (w *World) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	key := req.NamespacedName
+	o, pod, err := w.observe(ctx, key)
+	if err != nil {
+		return reconcile.Result{}, err
+	}
+	for _, s := range plan(o) {
+		if err := w.apply(ctx, s, key, pod, o); err != nil {
+			return reconcile.Result{}, fmt.Errorf("%s member %s: %w", s, key, err)
+		}
+	}
+	return reconcile.Result{}, nil
+}
+
+// observe reads the pod and its data claim from the cache and the member from the world.
+func (w *World) observe(ctx context.Context, key types.NamespacedName) (observation, *corev1.Pod, error) {
+	var o observation
+	pod := &corev1.Pod{}
+	if err := w.cache.Get(ctx, key, pod); apierrors.IsNotFound(err) {
+		pod = nil
+	} else if err != nil {
+		return o, nil, fmt.Errorf("get pod %s: %w", key, err)
+	}
+	w.mu.Lock()
+	rec, tomb := w.members[key], w.tombstones[key]
+	w.mu.Unlock()
+	claimName := specs.DatadirVolume + "-" + key.Name
+	if rec != nil {
+		o.Member = &memberFacts{Up: rec.sim.Up(), PodUID: rec.podUID, ClaimUID: rec.claimUID}
+		o.Graceful = tomb != "" && tomb == rec.podUID
+		if rec.claimName != "" {
+			claimName = rec.claimName
+		}
+	}
+	if pod != nil {
+		o.PodUID = pod.UID
+		o.Pod = phaseOf(pod)
+		if refs, err := readPod(pod); err == nil && refs.Claim != "" {
+			claimName = refs.Claim
+		}
+	}
+	claim := &corev1.PersistentVolumeClaim{}
+	err := w.cache.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: claimName}, claim)
+	switch {
+	case err == nil:
+		o.ClaimUID = claim.UID
+	case !apierrors.IsNotFound(err):
+		return o, nil, fmt.Errorf("get claim %s/%s: %w", key.Namespace, claimName, err)
+	}
+	return o, pod, nil
+}
+
+func phaseOf(p *corev1.Pod) podPhase {
+	switch {
+	case p.DeletionTimestamp != nil:
+		return podTerminating
+	case p.Status.Phase == corev1.PodRunning:
+		return podRunning
+	}
+	return podPending
+}
+
+func (w *World) apply(ctx context.Context, s step, key types.NamespacedName, pod *corev1.Pod, o observation) error {
+	w.log.V(1).Info("member step", "member", key.String(), "step", s.String(), "pod", o.Pod.String())
+	switch s {
+	case stepWipe:
+		return w.wipe(key)
+	case stepCreate:
+		return w.create(ctx, key, pod, o.ClaimUID)
+	case stepRestart:
+		return w.restart(ctx, key, pod)
+	case stepShutdown:
+		w.shutdown(ctx, key)
+	case stepCrash:
+		w.record(key).sim.Crash()
+		w.log.Info("member crashed with its pod", "member", key.String())
+	case stepPublish:
+		return w.publish(key)
+	case stepUnpublish:
+		return w.unpublish(key)
+	}
+	return nil
+}
+
+func (w *World) record(key types.NamespacedName) *member {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.members[key]
+}
+
+// create initialises the member's data folder (first start on a new claim) and boots it.
+func (w *World) create(ctx context.Context, key types.NamespacedName, pod *corev1.Pod, claimUID types.UID) error {
+	refs, err := readPod(pod)
+	if err != nil {
+		// The pod spec does not change: retrying cannot help.
+		return reconcile.TerminalError(err)
+	}
+	cfg, err := w.configFor(ctx, key, refs)
+	if err != nil {
+		return err
+	}
+	if cfg.Host, err = w.addrs.assign(key.String(), []int{cfg.Port, cfg.XPort}); err != nil {
+		return err
+	}
+	ck := clusterKey{Namespace: key.Namespace, Name: refs.Cluster}
+	c, err := w.clusterFor(ck)
+	if err != nil {
+		return err
+	}
+	sim, err := c.group.AddMember(cfg)
+	if err != nil {
+		return fmt.Errorf("boot: %w", err)
+	}
+	rec := &member{cluster: ck, sim: sim, cfg: cfg, podUID: pod.UID, claimUID: claimUID, claimName: refs.Claim,
+		names: []string{memberHost(key.Name, key.Namespace, refs.Init), key.Name}}
+	w.mu.Lock()
+	w.members[key] = rec
+	delete(w.tombstones, key)
+	w.mu.Unlock()
+	w.log.Info("member initialised and booted", "member", key.String(), "address", cfg.Host,
+		"reportHost", rec.names[0], "serverUUID", sim.UUID(), "version", sim.Version())
+	return nil
+}
+
+// configFor reads the pod's ConfigMap and Secret (uncached: Secrets are not watched) and builds the member's
+// configuration.
+func (w *World) configFor(ctx context.Context, key types.NamespacedName, refs podRefs) (cfg mysqlsim.MemberConfig, err error) {
+	var cm corev1.ConfigMap
+	if err := w.reader.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: refs.ConfigMap}, &cm); err != nil {
+		return cfg, fmt.Errorf("read ConfigMap %s (the pod's my.cnf): %w", refs.ConfigMap, err)
+	}
+	shared, ok := cm.Data[specs.MyCnfKey]
+	if !ok {
+		return cfg, fmt.Errorf("ConfigMap %s has no %s", refs.ConfigMap, specs.MyCnfKey)
+	}
+	var sec corev1.Secret
+	if err := w.reader.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: refs.Secret}, &sec); err != nil {
+		return cfg, fmt.Errorf("read Secret %s (MYSQL_ROOT_PASSWORD): %w", refs.Secret, err)
+	}
+	pw, ok := sec.Data[refs.SecretKey]
+	if !ok {
+		return cfg, fmt.Errorf("secret %s has no key %s", refs.Secret, refs.SecretKey)
+	}
+	return memberConfig(memberInput{Pod: key.Name, Namespace: key.Namespace, Refs: refs, SharedCnf: shared,
+		RootPassword: string(pw)})
+}
+
+// restart boots the member again for its pod's successor, with the data it had.
+func (w *World) restart(ctx context.Context, key types.NamespacedName, pod *corev1.Pod) error {
+	rec := w.record(key)
+	w.warnIfReconfigured(ctx, key, pod, rec)
+	if err := rec.sim.Restart(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	rec.podUID = pod.UID
+	delete(w.tombstones, key)
+	w.mu.Unlock()
+	w.log.Info("member restarted for a new pod", "member", key.String(), "serverUUID", rec.sim.UUID(),
+		"gtidExecuted", rec.sim.GTIDExecuted().String())
+	return nil
+}
+
+// warnIfReconfigured logs when the new pod would configure mysqld differently: a simulated member keeps the
+// configuration of its first boot.
+func (w *World) warnIfReconfigured(ctx context.Context, key types.NamespacedName, pod *corev1.Pod, rec *member) {
+	refs, err := readPod(pod)
+	if err != nil {
+		return
+	}
+	cfg, err := w.configFor(ctx, key, refs)
+	if err != nil {
+		return
+	}
+	if cfg.Version != rec.cfg.Version || !equalOptions(cfg.Options, rec.cfg.Options) {
+		w.log.Info("the new pod changes the member's version or my.cnf; the simulated member keeps its first "+
+			"configuration", "member", key.String(), "version", rec.cfg.Version, "podVersion", cfg.Version)
+	}
+}
+
+func equalOptions(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// shutdown stops mysqld as SIGTERM does: SHUTDOWN leaves the group cleanly when a majority is reachable.
+func (w *World) shutdown(ctx context.Context, key types.NamespacedName) {
+	rec := w.record(key)
+	if s, err := rec.sim.RootSession(); err == nil {
+		_, _ = rec.sim.Exec(ctx, s, "SHUTDOWN")
+		s.Close()
+	}
+	if rec.sim.Up() {
+		rec.sim.Crash()
+	}
+	w.mu.Lock()
+	delete(w.tombstones, key)
+	w.mu.Unlock()
+	w.log.Info("member shut down with its pod", "member", key.String())
+}

@@ -1,7 +1,7 @@
 package topology
 
 // MemberState is a Group Replication member state as performance_schema.replication_group_members
-// shows it (MySQL 8.4 manual, 29.12.11.16 "The replication_group_members Table").
+// shows it (MySQL 8.4 manual, Performance Schema, "The replication_group_members Table").
 type MemberState string
 
 // Member states. OFFLINE is also used for a server whose Group Replication is not running.

@@ -81,6 +81,19 @@ func TestDecideScale(t *testing.T) {
 			},
 		},
 		{
+			name: "5 -> 3 while two desired members are down but still in the view: leaving would cost quorum",
+			obs: newCluster(3, 5).down(1, 2).view("1:5", []GroupMember{entry(0, StateOnline, RolePrimary),
+				entry(1, StateUnreachable, RoleSecondary), entry(2, StateUnreachable, RoleSecondary),
+				entry(3, StateOnline, RoleSecondary), entry(4, StateOnline, RoleSecondary)}, 0, 3, 4).
+				gtid(g("1-100"), 0, 3, 4).obs(),
+			state: ClusterOnlinePartial, first: "none", reason: ReasonScalingDown,
+			check: func(t *testing.T, d Decision) {
+				if !hasFinding(d, ReasonScalingDown, "mysql-4") || !hasFinding(d, ReasonScalingDown, "mysql-3") {
+					t.Errorf("both leaving members should be held back")
+				}
+			},
+		},
+		{
 			name:  "repairs come before the scale-down",
 			obs:   five().state(StateError, 1).group("1:6", 0, 0, 2, 3, 4).obs(),
 			state: ClusterOnlinePartial, first: "RejoinMember mysql-1", reason: ReasonMemberRejoining,

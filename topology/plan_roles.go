@@ -19,9 +19,30 @@ func (a *analysis) planScaleDown(p *plan) {
 			a.switchAwayFrom(p, mi, ReasonScalingDown, "before removing it")
 			continue
 		}
+		if !a.keepsQuorumWithout(mi) {
+			p.note(ReasonScalingDown, mi.Pod, "%s cannot leave yet: the group would lose quorum, as it still "+
+				"counts unreachable members", mi.Pod)
+			continue
+		}
 		p.act(Action{Kind: ActionRemoveMember, Member: mi.Pod, Reason: ReasonScalingDown,
 			Message: fmt.Sprintf("%s leaves the group before its pod is scaled away", mi.Pod)})
 	}
+}
+
+// keepsQuorumWithout reports whether the group keeps a majority of reachable members once mi leaves
+// gracefully: a leave shrinks the view, but the members it lists as UNREACHABLE stay in it (8.4 manual
+// 20.7.8). Two of five unreachable plus one leaving would leave two of four.
+func (a *analysis) keepsQuorumWithout(mi *memberInfo) bool {
+	alive, size := 0, len(a.group.entries)
+	for _, e := range a.group.entries {
+		if e.State == StateOnline || e.State == StateRecovering {
+			alive++
+		}
+	}
+	if mi.listedAlive() {
+		alive, size = alive-1, size-1
+	}
+	return 2*alive > size
 }
 
 // switchAwayFrom plans a switchover from the primary to the best eligible secondary.

@@ -29,7 +29,7 @@ func (a *analysis) planUpgrade(p *plan) {
 	}
 	for i := len(outdated) - 1; i >= 0; i-- {
 		if mi := outdated[i]; mi != a.primary {
-			p.act(upgradeAction(mi, "secondary"))
+			a.upgradeIfQuorumHolds(p, mi, "secondary")
 			return
 		}
 	}
@@ -67,9 +67,21 @@ func (a *analysis) planPrimaryUpgrade(p *plan) {
 			Message: fmt.Sprintf("switch the primary to upgraded %s before restarting %s", target.Pod, a.primary.Pod)})
 		return
 	}
-	act := upgradeAction(a.primary, "primary")
-	act.Message += "; the upgraded members run a newer version, which MySQL refuses as switchover target, " +
-		"so the group elects the new primary when this one leaves"
+	a.upgradeIfQuorumHolds(p, a.primary, "primary")
+}
+
+// upgradeIfQuorumHolds restarts the member unless its leaving would cost the group its quorum.
+func (a *analysis) upgradeIfQuorumHolds(p *plan, mi *memberInfo, role string) {
+	if !a.keepsQuorumWithout(mi) {
+		p.note(ReasonUpgradeInProgress, mi.Pod, "rolling upgrade waits: the group would lose quorum without %s",
+			mi.Pod)
+		return
+	}
+	act := upgradeAction(mi, role)
+	if mi == a.primary {
+		act.Message += "; the upgraded members run a newer version, which MySQL refuses as switchover target, " +
+			"so the group elects the new primary when this one leaves"
+	}
 	p.act(act)
 }
 

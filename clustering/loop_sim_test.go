@@ -125,6 +125,9 @@ func (w *world) waitOnline(primary int) {
 			return fmt.Errorf("Ready %+v", ready)
 		}
 		for i := 0; i < int(c.Spec.Instances); i++ {
+			if st := w.members[i].State(); st != mysqlsim.StateOnline {
+				return fmt.Errorf("member %d is %s", i, st)
+			}
 			p := w.pod(i)
 			role := v1.RoleSecondary
 			if i == primary {

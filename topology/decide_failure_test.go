@@ -116,6 +116,17 @@ func TestDecideIsolatedSecondary(t *testing.T) {
 			state: ClusterOnlineUncertain, first: "none", reason: ReasonMembersUnreachable,
 		},
 		{
+			name: "uncertain about one member, certain about another: the certain one is still repaired",
+			obs: newCluster(3, 3).group("1:4", 0, 0).unreachable(1).gtid(g("1-100"), 0).
+				gtid(g("1-90"), 2).obs(),
+			state: ClusterOnlineUncertain, first: "JoinMember mysql-2", reason: ReasonMemberJoining,
+			check: func(t *testing.T, d Decision) {
+				if !hasFinding(d, ReasonMembersUnreachable, "mysql-1") || len(d.Actions) != 1 {
+					t.Errorf("mysql-1 should be reported and left alone")
+				}
+			},
+		},
+		{
 			name: "a secondary ONLINE in the group but unqueryable still counts as ONLINE",
 			obs:  healthy3().unreachable(2).obs(),
 			// The group vouches for it (manual: the group's view takes precedence); no action targets it.

@@ -24,9 +24,16 @@ type world struct {
 	cluster *v1.InnoDBCluster
 	group   *mysqlsim.Group
 	members []*mysqlsim.Member
+
+	mycnf, rootPassword string
 }
 
 func newWorld(t *testing.T, instances int32) *world {
+	t.Helper()
+	return newWorldWith(t, instances, mysqlsim.Config{Second: 5 * time.Millisecond})
+}
+
+func newWorldWith(t *testing.T, instances int32, simCfg mysqlsim.Config) *world {
 	t.Helper()
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "loop-"}}
@@ -47,25 +54,31 @@ func newWorld(t *testing.T, instances int32) *world {
 		}
 		return k8s.Get(ctx, client.ObjectKey{Namespace: ns.Name, Name: "db-mycnf"}, &cm)
 	})
-	g, err := mysqlsim.NewGroup(mysqlsim.Config{Second: 5 * time.Millisecond})
+	g, err := mysqlsim.NewGroup(simCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = g.Close() })
-	w.group = g
+	w.group, w.mycnf, w.rootPassword = g, cm.Data[specs.MyCnfKey], string(secret.Data[specs.KeyRootPassword])
 	for i := 0; i < int(instances); i++ {
-		host := specs.MemberHost(c, i, "")
-		m, err := g.AddMember(mysqlsim.MemberConfig{Name: specs.PodName(c, i), Host: host, Version: "8.4.3",
-			Options:      admintest.OptionsFromMyCnf(cm.Data[specs.MyCnfKey], specs.RenderMemberCnf(1000, i, host)),
-			RootPassword: string(secret.Data[specs.KeyRootPassword])})
-		if err != nil {
-			t.Fatalf("boot member %d from the cluster's ConfigMap: %v", i, err)
-		}
-		connector.Add(m)
-		w.members = append(w.members, m)
-		w.runPod(i)
+		w.addMember(i)
 	}
 	return w
+}
+
+// addMember boots the simulated server of ordinal i from the cluster's my.cnf and runs its pod.
+func (w *world) addMember(i int) {
+	w.t.Helper()
+	host := specs.MemberHost(w.cluster, i, "")
+	m, err := w.group.AddMember(mysqlsim.MemberConfig{Name: specs.PodName(w.cluster, i), Host: host,
+		Version: "8.4.3", RootPassword: w.rootPassword,
+		Options: admintest.OptionsFromMyCnf(w.mycnf, specs.RenderMemberCnf(1000, i, host))})
+	if err != nil {
+		w.t.Fatalf("boot member %d from the cluster's ConfigMap: %v", i, err)
+	}
+	connector.Add(m)
+	w.members = append(w.members, m)
+	w.runPod(i)
 }
 
 // runPod creates the member's pod as Running, as the StatefulSet controller and kubelet would.

@@ -25,8 +25,16 @@ func (l *loop) publish(ctx context.Context, o *observation, d *topology.Decision
 	if err := l.labelPods(ctx, o, d); err != nil {
 		return err
 	}
-	_, err := clusterstatus.Update(ctx, l.m.Client, l.key, statusMutation(d, actErr))
-	return err
+	if _, err := clusterstatus.Update(ctx, l.m.Client, l.key, statusMutation(d, actErr)); err != nil {
+		return err
+	}
+	for _, f := range d.Findings {
+		if f.Reason == topology.ReasonSwitchoverDone && o.topo.Requests.SwitchoverTo != "" {
+			// The request is fulfilled: clear it so a later failover is not undone by a stale request.
+			return l.dropAnnotation(ctx, v1.AnnotationSwitchoverTo)
+		}
+	}
+	return nil
 }
 
 func (l *loop) markBootstrapped(ctx context.Context) error {

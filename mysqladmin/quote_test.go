@@ -129,6 +129,8 @@ func TestErrorsNeverCarryPasswords(t *testing.T) {
 			var xe *xprotocol.Error
 			if !errors.As(err, &xe) || xe.Code != 1045 {
 				t.Errorf("%s: server error code lost: %v", name, err)
+			} else if strings.Contains(xe.Msg, pw) || strings.Contains(xe.Msg, unquoted(Quote(pw))) {
+				t.Errorf("%s: the unwrapped server error still carries the password: %s", name, xe.Msg)
 			}
 		}
 	}
@@ -151,3 +153,16 @@ func (f failingEcho) Exec(ctx context.Context, stmt string) error {
 }
 
 func (failingEcho) Close() error { return nil }
+
+func TestRedactKeepsWhatCallersTest(t *testing.T) {
+	lost := fmt.Errorf("%w: %w", ErrUnreachable, &xprotocol.Error{Severity: xprotocol.SeverityFatal, Code: 1053,
+		SQLState: "08S01", Msg: "shutdown while running IDENTIFIED BY 'hunter2'"})
+	err := redact(lost, "hunter2")
+	var xe *xprotocol.Error
+	if !errors.Is(err, ErrUnreachable) || !errors.As(err, &xe) || xe.Code != 1053 || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("redacted error %v lost its identity or kept the secret", err)
+	}
+	if plain := errors.New("nothing secret"); redact(plain, "hunter2") != plain { //nolint:errorlint // identity
+		t.Fatal("an error without secrets should pass through unchanged")
+	}
+}

@@ -56,10 +56,12 @@ func (r XRunner) Exec(ctx context.Context, stmt string) error {
 	return connErr(err)
 }
 
-// connErr marks every error that is not the server's answer as ErrUnreachable: the connection is gone.
+// connErr marks every error that is not the server's answer as ErrUnreachable: the connection is gone. So
+// is a FATAL server error (for example ER_SERVER_SHUTDOWN while a clone restarts the server): the server
+// closes the session after sending it.
 func connErr(err error) error {
 	var xe *xprotocol.Error
-	if err == nil || errors.As(err, &xe) {
+	if err == nil || (errors.As(err, &xe) && xe.Severity != xprotocol.SeverityFatal) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrUnreachable, err)
@@ -97,33 +99,47 @@ func Quote(s string) string {
 
 // redact replaces every password in a statement's error text, so a server or runner echoing the statement
 // back never puts a secret into a log. Both the raw password and its escaped form (as it appears inside
-// the statement's quotes) are replaced.
+// the statement's quotes) are replaced. The result still matches errors.As for *xprotocol.Error (with the
+// message scrubbed too) and errors.Is for ErrUnreachable.
 func redact(err error, secrets ...string) error {
 	if err == nil {
 		return nil
 	}
-	msg := err.Error()
-	changed := false
-	for _, s := range secrets {
-		for _, form := range []string{s, unquoted(Quote(s))} {
-			if form != "" && strings.Contains(msg, form) {
-				msg = strings.ReplaceAll(msg, form, "<redacted>")
-				changed = true
+	scrub := func(text string) string {
+		for _, s := range secrets {
+			for _, form := range []string{s, unquoted(Quote(s))} {
+				if form != "" {
+					text = strings.ReplaceAll(text, form, "<redacted>")
+				}
 			}
 		}
+		return text
 	}
-	if !changed {
+	msg := scrub(err.Error())
+	if msg == err.Error() {
 		return err
 	}
+	out := &scrubbedError{msg: msg}
 	var xe *xprotocol.Error
 	if errors.As(err, &xe) {
-		return &xprotocol.Error{Severity: xe.Severity, Code: xe.Code, SQLState: xe.SQLState, Msg: msg}
+		out.wrapped = append(out.wrapped, &xprotocol.Error{Severity: xe.Severity, Code: xe.Code,
+			SQLState: xe.SQLState, Msg: scrub(xe.Msg)})
 	}
 	if errors.Is(err, ErrUnreachable) {
-		return fmt.Errorf("%w: %s", ErrUnreachable, msg)
+		out.wrapped = append(out.wrapped, ErrUnreachable)
 	}
-	return errors.New(msg)
+	return out
 }
+
+// scrubbedError is an error whose text had secrets removed; it unwraps to a scrubbed copy of the server
+// error and to ErrUnreachable, never to the original.
+type scrubbedError struct {
+	msg     string
+	wrapped []error
+}
+
+func (e *scrubbedError) Error() string   { return e.msg }
+func (e *scrubbedError) Unwrap() []error { return e.wrapped }
 
 // unquoted strips the quotes Quote added.
 func unquoted(lit string) string { return lit[1 : len(lit)-1] }

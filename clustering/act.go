@@ -2,6 +2,7 @@ package clustering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -10,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/topology"
 )
 
@@ -26,7 +28,13 @@ func (l *loop) act(ctx context.Context, o *observation, d *topology.Decision) (b
 	emit(l.m.Recorder, o.cluster, corev1.EventTypeNormal, string(a.Kind), "Act", "%s", a.Message)
 	actx, cancel := context.WithTimeout(ctx, orDefault(l.m.ActionTimeout, defaultActionTimeout))
 	defer cancel()
-	if err := l.m.Executor.Run(actx, o.info, a); err != nil {
+	err := l.m.Executor.Run(actx, o.info, a)
+	if errors.Is(err, mysqladmin.ErrRestartNeeded) {
+		// The clone finished but mysqld has no supervisor to restart it: restarting the pod does.
+		logger.Info("member needs a restart to finish the action; deleting its pod")
+		err = l.deletePod(ctx, o, a.Member)
+	}
+	if err != nil {
 		emit(l.m.Recorder, o.cluster, corev1.EventTypeWarning, "ActionFailed", "Act", "%s on %s failed: %v",
 			a.Kind, a.Member, err)
 		return true, fmt.Errorf("%s on %s: %w", a.Kind, a.Member, err)

@@ -55,4 +55,34 @@ const (
 	ReasonMembersUnreachable ConditionReason = "MembersUnreachable"
 	// ReasonNotObserved means the operator has not observed the group yet.
 	ReasonNotObserved ConditionReason = "NotObserved"
+	// ReasonPodsPending means member pods are not running yet.
+	ReasonPodsPending ConditionReason = "PodsPending"
+	// ReasonForcingQuorum means quorum is being forced from the reachable members on request.
+	ReasonForcingQuorum ConditionReason = "ForcingQuorum"
+	// ReasonMemberJoining means a member is joining the group.
+	ReasonMemberJoining ConditionReason = "MemberJoining"
+	// ReasonMemberRejoining means a member that left or failed is rejoining.
+	ReasonMemberRejoining ConditionReason = "MemberRejoining"
+	// ReasonMemberCloning means a member's data is being replaced by a clone of a donor.
+	ReasonMemberCloning ConditionReason = "MemberCloning"
+	// ReasonMemberExpelPending means a member disagrees with the group and Orca waits for the group to expel it.
+	ReasonMemberExpelPending ConditionReason = "MemberExpelPending"
+	// ReasonSwitchoverBlocked means a requested switchover cannot run; the message says why.
+	ReasonSwitchoverBlocked ConditionReason = "SwitchoverBlocked"
+	// ReasonSwitchoverDone means the requested primary is the primary.
+	ReasonSwitchoverDone ConditionReason = "SwitchoverDone"
+	// ReasonScalingDown means members beyond spec.instances are leaving the group.
+	ReasonScalingDown ConditionReason = "ScalingDown"
+	// ReasonUpgradeBlocked means a rolling upgrade waits for the group to be healthy.
+	ReasonUpgradeBlocked ConditionReason = "UpgradeBlocked"
+	// ReasonNoPrimary means the group has quorum but no primary.
+	ReasonNoPrimary ConditionReason = "NoPrimary"
+	// ReasonViewsDisagree means members report different views; Orca waits for them to settle.
+	ReasonViewsDisagree ConditionReason = "ViewsDisagree"
+	// ReasonSplitBrain means two partitions each claim quorum; Orca does not act.
+	ReasonSplitBrain ConditionReason = "SplitBrain"
+	// ReasonGTIDUnreadable means a member's GTID set could not be parsed.
+	ReasonGTIDUnreadable ConditionReason = "GTIDUnreadable"
+	// ReasonInvalidObservation means the observation was inconsistent; nothing was done.
+	ReasonInvalidObservation ConditionReason = "InvalidObservation"
 )

@@ -97,6 +97,7 @@ func (w *World) publish(key types.NamespacedName) error {
 	if !changed {
 		return nil
 	}
+	w.log.V(1).Info("member published", "member", key.String(), "names", rec.names, "address", rec.cfg.Host)
 	return w.writeMapFileLocked()
 }
 
@@ -120,6 +121,7 @@ func (w *World) unpublish(key types.NamespacedName) error {
 	if !changed {
 		return nil
 	}
+	w.log.V(1).Info("member unpublished", "member", key.String(), "names", rec.names)
 	return w.writeMapFileLocked()
 }
 

@@ -77,7 +77,9 @@ func phaseOf(p *corev1.Pod) podPhase {
 }
 
 func (w *World) apply(ctx context.Context, s step, key types.NamespacedName, pod *corev1.Pod, o observation) error {
-	w.log.V(1).Info("member step", "member", key.String(), "step", s.String(), "pod", o.Pod.String())
+	if s != stepPublish && s != stepUnpublish {
+		w.log.V(1).Info("member step", "member", key.String(), "step", s.String(), "pod", o.Pod.String())
+	}
 	switch s {
 	case stepWipe:
 		return w.wipe(key)

@@ -24,8 +24,8 @@ func TestMonitorWakesOnGroupReplicationChange(t *testing.T) {
 	defer func() { _ = g.Close() }()
 	m, err := g.AddMember(mysqlsim.MemberConfig{Name: "db-0", Host: "127.0.0.77", Port: 13306, XPort: 13360,
 		RootPassword: "pw", Options: admintest.OptionsFromMyCnf(
-			"plugin_load_add=group_replication.so\ngtid_mode=ON\nenforce_gtid_consistency=ON\n"+
-				"group_replication_group_name=aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa\n"+
+			"plugin_load_add=group_replication.so\ngtid_mode=ON\nenforce_gtid_consistency=ON\n" +
+				"group_replication_group_name=aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa\n" +
 				"group_replication_local_address=127.0.0.77:33061\ngroup_replication_start_on_boot=OFF\n")})
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,11 @@ import (
 
 const defaultActionTimeout = 10 * time.Minute
 
+var roleLabels = map[topology.Role]string{
+	topology.RolePrimary:   v1.RolePrimary,
+	topology.RoleSecondary: v1.RoleSecondary,
+}
+
 // publish makes the decision visible: pod role labels (which the primary and replica Services follow),
 // readiness gates, and the cluster's status.
 func (l *loop) publish(ctx context.Context, o *observation, d *topology.Decision, actErr error) error {
@@ -93,7 +98,7 @@ func (l *loop) labelPods(ctx context.Context, o *observation, d *topology.Decisi
 		}
 		role := ""
 		if m.Health == topology.HealthOnline {
-			role = map[topology.Role]string{topology.RolePrimary: v1.RolePrimary, topology.RoleSecondary: v1.RoleSecondary}[m.Role]
+			role = roleLabels[m.Role]
 		}
 		if err := l.setRole(ctx, pod, role); err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 	"github.com/orca-operator/orca/internal/operator"
 	"github.com/orca-operator/orca/mysqladmin/admintest"
 	"github.com/orca-operator/orca/test/envtestutil"
+	"github.com/orca-operator/orca/test/testutil"
 )
 
 // The suite runs the real reconciler and the cluster loops against a real kube-apiserver; members are
@@ -81,15 +82,5 @@ func runSuite(m *testing.M) int {
 
 func eventually(t *testing.T, timeout time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not reached within %s: %v", timeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testutil.Eventually(t, timeout, fn)
 }

@@ -20,6 +20,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/test/envtestutil"
+	"github.com/orca-operator/orca/test/testutil"
 )
 
 // The suite runs the reconciler in a real manager against a real kube-apiserver + etcd.
@@ -78,20 +79,9 @@ func runSuite(m *testing.M) int {
 	return m.Run()
 }
 
-// eventually polls fn until it returns nil or the timeout passes, then fails with fn's last error.
 func eventually(t *testing.T, timeout time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not reached within %s: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testutil.Eventually(t, timeout, fn)
 }
 
 func newNamespace(t *testing.T) string {

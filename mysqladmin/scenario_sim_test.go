@@ -2,7 +2,6 @@ package mysqladmin_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/mysqladmin"
+	"github.com/orca-operator/orca/mysqladmin/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/topology"
 )
@@ -21,56 +21,6 @@ import (
 // between: observe every member through mysqladmin, ask topology, run the first action through mysqladmin,
 // repeat. It checks that topology's decisions hold on Group Replication's behaviour (the simulator's
 // model of it) and that the SQL of every action is accepted.
-
-// scenarioRunner adapts a simulated member to mysqladmin.Runner. A session whose member went down reads
-// as a lost connection, as the X Protocol runner reports it.
-type scenarioRunner struct {
-	m *mysqlsim.Member
-	s *mysqlsim.Session
-}
-
-func (r scenarioRunner) Query(ctx context.Context, stmt string) ([]mysqladmin.Row, error) {
-	res, err := r.m.Exec(ctx, r.s, stmt)
-	if err != nil {
-		if errors.Is(err, mysqlsim.ErrMemberDown) || errors.Is(err, mysqlsim.ErrSessionClosed) || !r.m.Up() {
-			return nil, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
-		}
-		return nil, err
-	}
-	for _, set := range res {
-		if set.IsResultSet() {
-			return textRows(set.Rows), nil
-		}
-	}
-	return nil, nil
-}
-
-func textRows(in [][]any) []mysqladmin.Row {
-	out := make([]mysqladmin.Row, 0, len(in))
-	for _, vals := range in {
-		row := make(mysqladmin.Row, len(vals))
-		for i, v := range vals {
-			switch v := v.(type) {
-			case nil:
-			case []byte:
-				s := string(v)
-				row[i] = &s
-			default:
-				s := fmt.Sprint(v)
-				row[i] = &s
-			}
-		}
-		out = append(out, row)
-	}
-	return out
-}
-
-func (r scenarioRunner) Exec(ctx context.Context, stmt string) error {
-	_, err := r.Query(ctx, stmt)
-	return err
-}
-
-func (r scenarioRunner) Close() error { r.s.Close(); return nil }
 
 // scenario is a simulated cluster plus the requests the "user" has made.
 type scenario struct {
@@ -137,7 +87,7 @@ func (sc *scenario) instance(i int) (mysqladmin.Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
 	}
-	return mysqladmin.New(scenarioRunner{m: m, s: s}), nil
+	return mysqladmin.New(admintest.Runner{M: m, S: s}), nil
 }
 
 // observe builds topology's input; a crashed member's pod counts as not running.

@@ -20,8 +20,8 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/clustering"
 	"github.com/orca-operator/orca/controllers"
-	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/memberdial"
+	"github.com/orca-operator/orca/mysqladmin"
 )
 
 // Options configure the operator.

@@ -4,6 +4,7 @@ package admintest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -21,43 +22,47 @@ type Runner struct {
 }
 
 // Query implements mysqladmin.Runner: the first result set, values rendered as MySQL's text protocol would.
+// A member that went down reads as a lost connection, as the X Protocol runner reports it.
 func (r Runner) Query(ctx context.Context, stmt string) ([]mysqladmin.Row, error) {
 	res, err := r.M.Exec(ctx, r.S, stmt)
 	if err != nil {
+		if errors.Is(err, mysqlsim.ErrMemberDown) || errors.Is(err, mysqlsim.ErrSessionClosed) || !r.M.Up() {
+			return nil, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
+		}
 		return nil, err
 	}
 	for _, set := range res {
-		if !set.IsResultSet() {
-			continue
+		if set.IsResultSet() {
+			return TextRows(set.Rows), nil
 		}
-		rows := make([]mysqladmin.Row, 0, len(set.Rows))
-		for _, in := range set.Rows {
-			row := make(mysqladmin.Row, len(in))
-			for i, v := range in {
-				if v == nil {
-					continue
-				}
-				var s string
-				if b, ok := v.([]byte); ok {
-					s = string(b)
-				} else {
-					s = fmt.Sprint(v)
-				}
-				row[i] = &s
-			}
-			rows = append(rows, row)
-		}
-		return rows, nil
 	}
 	return nil, nil
 }
 
-// Exec implements mysqladmin.Runner. A member that went down mid-statement reads as a lost connection.
-func (r Runner) Exec(ctx context.Context, stmt string) error {
-	_, err := r.M.Exec(ctx, r.S, stmt)
-	if err != nil && !r.M.Up() {
-		return fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
+// TextRows renders simulator values as the text protocol would: NULL as nil, everything else as a string.
+func TextRows(in [][]any) []mysqladmin.Row {
+	out := make([]mysqladmin.Row, 0, len(in))
+	for _, vals := range in {
+		row := make(mysqladmin.Row, len(vals))
+		for i, v := range vals {
+			switch v := v.(type) {
+			case nil:
+			case []byte:
+				s := string(v)
+				row[i] = &s
+			default:
+				s := fmt.Sprint(v)
+				row[i] = &s
+			}
+		}
+		out = append(out, row)
 	}
+	return out
+}
+
+// Exec implements mysqladmin.Runner.
+func (r Runner) Exec(ctx context.Context, stmt string) error {
+	_, err := r.Query(ctx, stmt)
 	return err
 }
 
@@ -85,7 +90,8 @@ func (c *Connector) Add(m *mysqlsim.Member) {
 }
 
 // Connect implements the operator's member connector.
-func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladmin.Account) (mysqladmin.Instance, error) {
+func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladmin.Account) (
+	mysqladmin.Instance, error) {
 	c.mu.Lock()
 	m := c.members[host]
 	c.mu.Unlock()

@@ -20,6 +20,7 @@ import (
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/test/controlplane"
 	"github.com/orca-operator/orca/test/envtestutil"
+	"github.com/orca-operator/orca/test/testutil"
 )
 
 // harness is a kwok-simulated Kubernetes cluster with Orca's operator running in-process against it.
@@ -93,17 +94,7 @@ func loadSample(t *testing.T, name string) *v1.InnoDBCluster {
 
 func eventually(t *testing.T, timeout time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not reached within %s: %v", timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testutil.Eventually(t, timeout, fn)
 }
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

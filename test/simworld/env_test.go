@@ -123,16 +123,25 @@ func startOperator(t *testing.T, cp *controlplane.ControlPlane, dialer memberdia
 	})
 }
 
-func (e *env) createCluster(t *testing.T, name string) *v1.InnoDBCluster {
+func (e *env) createCluster(t *testing.T, namespace, name string, instances int32,
+	baseServerID int64) *v1.InnoDBCluster {
 	t.Helper()
-	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"}}
-	c.Spec.Instances = 3
+	ctx := context.Background()
+	if namespace != "default" {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
+		if err := e.Client.Create(ctx, ns); err != nil {
+			t.Fatalf("create namespace: %v", err)
+		}
+	}
+	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}}
+	c.Spec.Instances = instances
+	c.Spec.BaseServerID = baseServerID
 	c.Spec.Version = "8.4.3"
 	c.Spec.DatadirVolumeClaimTemplate = &v1.DatadirVolumeClaim{Storage: "1Gi"}
-	if err := e.Client.Create(context.Background(), c); err != nil {
+	if err := e.Client.Create(ctx, c); err != nil {
 		t.Fatalf("create cluster: %v", err)
 	}
-	if err := e.Client.Get(context.Background(), client.ObjectKeyFromObject(c), c); err != nil {
+	if err := e.Client.Get(ctx, client.ObjectKeyFromObject(c), c); err != nil {
 		t.Fatal(err)
 	}
 	return c

@@ -23,7 +23,7 @@ import (
 // data with it.
 func TestMembersFollowPods(t *testing.T) {
 	e := startEnv(t)
-	c := e.createCluster(t, "mycluster")
+	c := e.createCluster(t, "default", "mycluster", 3, 1000)
 	password := e.rootPassword(t, c)
 	members := make([]*mysqlsim.Member, 3)
 	for i := range members {
@@ -47,12 +47,24 @@ func TestMembersFollowPods(t *testing.T) {
 		t.FailNow()
 	}
 	if !t.Run("deleted pod: member down, successor restarts it with its data", func(t *testing.T) {
-		e.checkPodReplacement(t, c, 1, members[1], password)
+		e.checkPodReplacement(t, c, 1, members, password)
 	}) {
 		t.FailNow()
 	}
 	t.Run("deleted claim: the data goes with it", func(t *testing.T) {
 		e.checkClaimDeletion(t, c, 2, members[2], password)
+	})
+	t.Run("same pod names in another namespace: another group, another address", func(t *testing.T) {
+		other := e.createCluster(t, "team-b", "mycluster", 1, 7000)
+		m := e.runningMember(t, other, 0, 90*time.Second)
+		if e.World.Group("team-b", "mycluster") == e.World.Group("default", "mycluster") {
+			t.Fatal("two clusters share one group")
+		}
+		if a, b := e.World.Address("team-b", "mycluster-0"), e.World.Address("default", "mycluster-0"); a == b {
+			t.Fatalf("both mycluster-0 members on %s", a)
+		}
+		e.checkIdentity(t, other, 0, e.rootPassword(t, other), m.UUID())
+		e.checkIdentity(t, c, 0, password, members[0].UUID())
 	})
 }
 
@@ -105,14 +117,16 @@ func (e *env) checkOnlyLoopback(t *testing.T, c *v1.InnoDBCluster, ordinal int) 
 	}
 }
 
-func (e *env) checkPodReplacement(t *testing.T, c *v1.InnoDBCluster, ordinal int, m *mysqlsim.Member,
+func (e *env) checkPodReplacement(t *testing.T, c *v1.InnoDBCluster, ordinal int, members []*mysqlsim.Member,
 	password string) {
 	ns, pod, host := c.Namespace, specs.PodName(c, ordinal), specs.MemberHost(c, ordinal, "")
-	// The operator's bootstrap and account setup write transactions: wait for some so "same GTIDs" means
-	// something.
+	m, peer := members[ordinal], members[(ordinal+1)%len(members)]
+	// The operator bootstraps the group and joins the member, writing transactions: wait for it to be ONLINE
+	// with some, so that "same GTIDs" means something and a clean leave is visible.
 	eventually(t, 90*time.Second, func() error {
-		if m.GTIDExecuted().IsEmpty() {
-			return fmt.Errorf("member %s has no transactions yet (state %s)", pod, m.State())
+		if m.State() != mysqlsim.StateOnline || m.GTIDExecuted().IsEmpty() {
+			return fmt.Errorf("member %s is %s with gtid_executed %q (the operator joins it)", pod, m.State(),
+				m.GTIDExecuted())
 		}
 		return nil
 	})
@@ -135,6 +149,16 @@ func (e *env) checkPodReplacement(t *testing.T, c *v1.InnoDBCluster, ordinal int
 	eventually(t, 30*time.Second, func() error {
 		if m.Up() {
 			return fmt.Errorf("member %s still up", pod)
+		}
+		return nil
+	})
+	// A graceful deletion is SIGTERM: mysqld leaves the group before it stops, so its peers drop it from the
+	// view at once instead of finding it UNREACHABLE seconds later.
+	eventually(t, 2*time.Second, func() error {
+		for _, row := range peer.GroupMembers() {
+			if row.UUID == uuid {
+				return fmt.Errorf("%s still sees %s as %s", peer.Name(), pod, row.State)
+			}
 		}
 		return nil
 	})

@@ -31,7 +31,7 @@ func TestFrameReader(t *testing.T) {
 	if err != nil || typ != ServerSQLStmtExecuteOk || len(p) != 0 {
 		t.Fatalf("frame 3: %d %v", typ, err)
 	}
-	if _, _, err = fr.ReadFrame(); err != io.EOF {
+	if _, _, err = fr.ReadFrame(); !errors.Is(err, io.EOF) {
 		t.Fatalf("end: %v, want io.EOF", err)
 	}
 }

@@ -80,7 +80,7 @@ func noticeNames(args []Any) ([]string, *Error) {
 	case len(args) == 1 && args[0].Type == AnyObject:
 		v, ok := args[0].Field("notice")
 		if !ok {
-			return nil, NewError(ErCodeXCmdArgumentType, "HY000", "Invalid type of argument 'notice', expected list of strings")
+			return nil, errNoticeArgumentType()
 		}
 		items = v.Array
 		if v.Type == AnyScalar {
@@ -96,7 +96,7 @@ func noticeNames(args []Any) ([]string, *Error) {
 	for _, it := range items {
 		name, ok := it.Text()
 		if !ok {
-			return nil, NewError(ErCodeXCmdArgumentType, "HY000", "Invalid type of argument 'notice', expected list of strings")
+			return nil, errNoticeArgumentType()
 		}
 		names = append(names, name)
 	}
@@ -170,4 +170,9 @@ func (s *ServerSession) listClients() error {
 		return w.err
 	}
 	return s.send(true, msgFetchDone, msgStmtExecuteOk)
+}
+
+// errNoticeArgumentType is the error MySQL returns when a notice-list argument is not a list of strings.
+func errNoticeArgumentType() *Error {
+	return NewError(ErCodeXCmdArgumentType, "HY000", "Invalid type of argument 'notice', expected list of strings")
 }

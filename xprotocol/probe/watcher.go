@@ -106,7 +106,8 @@ func grNotice(n xprotocol.Notice) (xprotocol.GroupReplicationStateChanged, bool)
 	return g, err == nil
 }
 
-func drainNotices(s *xprotocol.Session, last xprotocol.GroupReplicationStateChanged) xprotocol.GroupReplicationStateChanged {
+func drainNotices(s *xprotocol.Session,
+	last xprotocol.GroupReplicationStateChanged) xprotocol.GroupReplicationStateChanged {
 	for {
 		select {
 		case n := <-s.Notices():

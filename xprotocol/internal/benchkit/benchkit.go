@@ -29,7 +29,8 @@ func Serve(l net.Listener, rows int) *xprotocol.Server {
 // RowsHandler streams n identical pre-encoded rows of Columns for any statement.
 func RowsHandler(n int) xprotocol.Handler {
 	fields := RowFields()
-	return xprotocol.HandlerFunc(func(_ context.Context, _ *xprotocol.ServerSession, _ string, _ []xprotocol.Any, w xprotocol.ResultWriter) error {
+	return xprotocol.HandlerFunc(func(_ context.Context, _ *xprotocol.ServerSession, _ string, _ []xprotocol.Any,
+		w xprotocol.ResultWriter) error {
 		if err := w.WriteColumns(Columns...); err != nil {
 			return err
 		}
@@ -46,7 +47,8 @@ func RowsHandler(n int) xprotocol.Handler {
 var Columns = []xprotocol.ColumnMetaData{
 	{Type: xprotocol.ColumnSint, Name: "id"}, {Type: xprotocol.ColumnUint, Name: "n"},
 	{Type: xprotocol.ColumnBytes, Name: "host", Collation: xprotocol.CollationUTF8MB4Ai0900},
-	{Type: xprotocol.ColumnDouble, Name: "lag"}, {Type: xprotocol.ColumnDatetime, Name: "at"}, {Type: xprotocol.ColumnDecimal, Name: "amount"},
+	{Type: xprotocol.ColumnDouble, Name: "lag"}, {Type: xprotocol.ColumnDatetime, Name: "at"},
+	{Type: xprotocol.ColumnDecimal, Name: "amount"},
 }
 
 // RowFields encodes one row of Columns.
@@ -54,7 +56,8 @@ func RowFields() [][]byte {
 	dec, _ := xprotocol.AppendDecimalField(nil, "12345.67")
 	return [][]byte{xprotocol.AppendSintField(nil, -123456), xprotocol.AppendUintField(nil, 987654321),
 		xprotocol.AppendStringField(nil, "member-2.orca-instances.default.svc"), xprotocol.AppendDoubleField(nil, 0.25),
-		xprotocol.AppendDateTimeField(nil, xprotocol.DateTime{Year: 2026, Month: 11, Day: 25, Hour: 20, Minute: 1, Second: 2, HasTime: true}),
+		xprotocol.AppendDateTimeField(nil, xprotocol.DateTime{
+			Year: 2026, Month: 11, Day: 25, Hour: 20, Minute: 1, Second: 2, HasTime: true}),
 		dec}
 }
 

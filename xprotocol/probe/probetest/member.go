@@ -84,7 +84,8 @@ func (m *Member) State() State {
 }
 
 func textCol(name string) xprotocol.ColumnMetaData {
-	return xprotocol.ColumnMetaData{Type: xprotocol.ColumnBytes, Name: name, Collation: xprotocol.CollationUTF8MB4Ai0900}
+	return xprotocol.ColumnMetaData{Type: xprotocol.ColumnBytes, Name: name,
+		Collation: xprotocol.CollationUTF8MB4Ai0900}
 }
 
 func (m *Member) execute(_ context.Context, _ *xprotocol.ServerSession, stmt string, _ []xprotocol.Any,
@@ -94,8 +95,9 @@ func (m *Member) execute(_ context.Context, _ *xprotocol.ServerSession, stmt str
 	m.mu.Unlock()
 	switch stmt {
 	case probe.QueryServer:
-		if err := w.WriteColumns(textCol("@@server_uuid"), textCol("@@gtid_executed"),
-			xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: "@@super_read_only"}, textCol("@@version")); err != nil {
+		readOnly := xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: "@@super_read_only"}
+		if err := w.WriteColumns(textCol("@@server_uuid"), textCol("@@gtid_executed"), readOnly,
+			textCol("@@version")); err != nil {
 			return err
 		}
 		return w.WriteRow(st.UUID, st.GTIDExecuted, st.SuperReadOnly, st.Version)

@@ -64,7 +64,7 @@ func startEnv(t *testing.T) *env {
 	// Another test may run members on 127.0.0.2 and up: start this world somewhere else in 127/8.
 	base := fmt.Sprintf("127.%d.%d.2", 100+rand.IntN(100), rand.IntN(250))
 	w, err := Start(context.Background(), Options{Config: cp.Config, Dialer: e.Dialer, DataDSN: maria.DSN(""),
-		BaseAddress: base, Logger: log.WithName("simworld"), MapFile: filepath.Join(t.TempDir(), "members.json")})
+		BaseAddress: base, ContainerRestartDelay: time.Second, Logger: log.WithName("simworld"), MapFile: filepath.Join(t.TempDir(), "members.json")})
 	if err != nil {
 		t.Fatalf("start world: %v", err)
 	}

@@ -28,6 +28,9 @@ type observation struct {
 	// Graceful is set when the member's pod was (or is being) deleted with a grace period: mysqld got SIGTERM
 	// and shuts down cleanly. Without it, a member whose pod no longer runs is killed.
 	Graceful bool
+	// RestartDue is set when the member has been down longer than the kubelet's container restart delay while
+	// its own pod runs.
+	RestartDue bool
 	// ClaimUID is the uid of the pod's data PersistentVolumeClaim ("" when it does not exist).
 	ClaimUID types.UID
 	// Member is the simulated member kept for the pod, nil when it has no data.
@@ -50,7 +53,8 @@ const (
 	stepWipe step = iota + 1
 	// stepCreate initialises a data folder and boots the member (first start of the pod's volume).
 	stepCreate
-	// stepRestart boots the member for a new pod, killing it first if it still runs for the old one.
+	// stepRestart boots the member for a new pod (killing it first if it still runs for the old one), or again in
+	// its pod, as the kubelet restarts an exited container.
 	stepRestart
 	// stepShutdown stops the member cleanly (SHUTDOWN: it leaves its group first).
 	stepShutdown
@@ -67,7 +71,8 @@ func (s step) String() string {
 }
 
 // plan decides what to do to a pod's member, in order. A member that is down while its own pod still runs is
-// left alone: a test crashed it on purpose and restarts it itself.
+// restarted only once RestartDue says so (without a container restart delay, never: a test crashed it on
+// purpose and restarts it itself).
 func plan(o observation) []step {
 	var steps []step
 	m := o.Member
@@ -79,7 +84,7 @@ func plan(o observation) []step {
 		switch {
 		case m == nil:
 			steps = append(steps, stepCreate)
-		case m.PodUID != o.PodUID:
+		case m.PodUID != o.PodUID, !m.Up && o.RestartDue:
 			steps = append(steps, stepRestart)
 		}
 		return append(steps, stepPublish)

@@ -27,6 +27,10 @@ type podRefs struct {
 	Claim string
 	// Image is the mysql container's image.
 	Image string
+	// Supervised is set when the mysql container declares a supervisor (MYSQLD_PARENT_PID, as Oracle's operator
+	// does): RESTART and the restart after a clone then work. The official image runs mysqld as PID 1 without
+	// one, so they fail with ER 3707 and the container restart brings mysqld back.
+	Supervised bool
 	// Init are the settings of `orca init`.
 	Init initFlags
 }
@@ -61,8 +65,11 @@ func readPod(pod *corev1.Pod) (podRefs, error) {
 	}
 	r.Image = ctr.Image
 	for _, env := range ctr.Env {
-		if env.Name == "MYSQL_ROOT_PASSWORD" && env.ValueFrom != nil && env.ValueFrom.SecretKeyRef != nil {
+		switch {
+		case env.Name == "MYSQL_ROOT_PASSWORD" && env.ValueFrom != nil && env.ValueFrom.SecretKeyRef != nil:
 			r.Secret, r.SecretKey = env.ValueFrom.SecretKeyRef.Name, env.ValueFrom.SecretKeyRef.Key
+		case env.Name == "MYSQLD_PARENT_PID" && (env.Value != "" || env.ValueFrom != nil):
+			r.Supervised = true
 		}
 	}
 	if r.Secret == "" {
@@ -165,6 +172,7 @@ func memberConfig(in memberInput) (mysqlsim.MemberConfig, error) {
 	cfg := mysqlsim.MemberConfig{
 		Name: in.Pod, Host: in.Address, Port: specs.PortMySQL, XPort: specs.PortMySQLX,
 		Version: imageVersion(in.Refs.Image), Options: opts, RootPassword: in.RootPassword,
+		Unsupervised: !in.Refs.Supervised,
 	}
 	if cfg.Port, err = portOption(opts, "port", cfg.Port); err != nil {
 		return mysqlsim.MemberConfig{}, err

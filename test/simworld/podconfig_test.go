@@ -1,6 +1,8 @@
 package simworld
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -147,5 +149,29 @@ func TestMemberConfigBootsAsThePodsMysqld(t *testing.T) {
 	}
 	if acct, ok := m.LookupAccount("root", "10.0.0.1"); !ok || acct.Password != "s3cret" {
 		t.Errorf("root@%% account %+v (found %v)", acct, ok)
+	}
+	// mysqld is PID 1 of the official image, with no supervisor to restart it.
+	s, err := m.RootSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var serr *mysqlsim.Error
+	if _, err := m.Exec(context.Background(), s, "RESTART"); !errors.As(err, &serr) || serr.Code != 3707 {
+		t.Errorf("RESTART without a supervisor: %v, want ER 3707", err)
+	}
+}
+
+func TestMysqldParentPIDMeansSupervised(t *testing.T) {
+	pod := memberPod(t, testCluster(), 0, "")
+	pod.Spec.Containers[0].Env = append(pod.Spec.Containers[0].Env, corev1.EnvVar{Name: "MYSQLD_PARENT_PID", Value: "1"})
+	refs, err := readPod(pod)
+	if err != nil || !refs.Supervised {
+		t.Fatalf("refs %+v, %v", refs, err)
+	}
+	cfg, err := memberConfig(memberInput{Pod: pod.Name, Namespace: pod.Namespace, Refs: refs,
+		SharedCnf: "[mysqld]\n"})
+	if err != nil || cfg.Unsupervised {
+		t.Fatalf("config %+v, %v", cfg, err)
 	}
 }

@@ -50,6 +50,10 @@ type Options struct {
 	// MapFile, when set, also receives the published mappings as JSON ({"name": "127.0.0.N"}), for an
 	// operator running in another process (memberdial.NewLoopbackFile).
 	MapFile string
+	// ContainerRestartDelay is how long after mysqld exits while its pod runs (a crash, SHUTDOWN, the end of a
+	// clone without a supervisor) the kubelet restarts the container. Zero: never; a member crashed on
+	// purpose stays down until the test restarts it or its pod is replaced.
+	ContainerRestartDelay time.Duration
 	// Logger receives what the world does. Default: discards.
 	Logger logr.Logger
 }
@@ -89,7 +93,8 @@ type member struct {
 	podUID    types.UID
 	claimUID  types.UID
 	claimName string
-	names     []string // published dial names: the DNS name, then the pod name
+	names     []string  // published dial names: the DNS name, then the pod name
+	downSince time.Time // when it was first seen down while its pod runs (container restarts)
 }
 
 // Start watches the control plane and runs members for its MySQL pods until Stop. ctx bounds the start only.

@@ -3,6 +3,7 @@ package simworld
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -25,7 +26,26 @@ func (w *World) Reconcile(ctx context.Context, req reconcile.Request) (reconcile
 			return reconcile.Result{}, fmt.Errorf("%s member %s: %w", s, key, err)
 		}
 	}
+	if d := w.opts.ContainerRestartDelay; d > 0 && o.Pod == podRunning {
+		// mysqld exiting sends no Kubernetes event: look again to restart it like the kubelet would.
+		return reconcile.Result{RequeueAfter: min(max(d/4, 100*time.Millisecond), 2*time.Second)}, nil
+	}
 	return reconcile.Result{}, nil
+}
+
+// restartDue notes when a member is down while its own pod runs and says whether the kubelet's container
+// restart delay has passed.
+func (w *World) restartDue(rec *member, pod *corev1.Pod, up bool) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if up || pod == nil || pod.UID != rec.podUID || phaseOf(pod) != podRunning || w.opts.ContainerRestartDelay <= 0 {
+		rec.downSince = time.Time{}
+		return false
+	}
+	if rec.downSince.IsZero() {
+		rec.downSince = time.Now()
+	}
+	return time.Since(rec.downSince) >= w.opts.ContainerRestartDelay
 }
 
 // observe reads the pod and its data claim from the cache and the member from the world.
@@ -54,6 +74,9 @@ func (w *World) observe(ctx context.Context, key types.NamespacedName) (observat
 		if refs, err := readPod(pod); err == nil && refs.Claim != "" {
 			claimName = refs.Claim
 		}
+	}
+	if rec != nil {
+		o.RestartDue = w.restartDue(rec, pod, o.Member.Up)
 	}
 	claim := &corev1.PersistentVolumeClaim{}
 	err := w.cache.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: claimName}, claim)
@@ -163,18 +186,24 @@ func (w *World) configFor(ctx context.Context, key types.NamespacedName, refs po
 		RootPassword: string(pw)})
 }
 
-// restart boots the member again for its pod's successor, with the data it had.
+// restart boots the member again, with the data it had, for its pod's successor or in its pod (container
+// restart).
 func (w *World) restart(ctx context.Context, key types.NamespacedName, pod *corev1.Pod) error {
 	rec := w.record(key)
-	w.warnIfReconfigured(ctx, key, pod, rec)
+	reason := "new pod"
+	if rec.podUID == pod.UID {
+		reason = "container restart"
+	} else {
+		w.warnIfReconfigured(ctx, key, pod, rec)
+	}
 	if err := rec.sim.Restart(); err != nil {
 		return err
 	}
 	w.mu.Lock()
-	rec.podUID = pod.UID
+	rec.podUID, rec.downSince = pod.UID, time.Time{}
 	delete(w.tombstones, key)
 	w.mu.Unlock()
-	w.log.Info("member restarted for a new pod", "member", key.String(), "serverUUID", rec.sim.UUID(),
+	w.log.Info("member restarted", "member", key.String(), "reason", reason, "serverUUID", rec.sim.UUID(),
 		"gtidExecuted", rec.sim.GTIDExecuted().String())
 	return nil
 }

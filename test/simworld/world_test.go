@@ -54,6 +54,22 @@ func TestMembersFollowPods(t *testing.T) {
 	t.Run("deleted claim: the data goes with it", func(t *testing.T) {
 		e.checkClaimDeletion(t, c, 2, members[2], password)
 	})
+	t.Run("mysqld exits in its pod: the kubelet restarts the container", func(t *testing.T) {
+		m := members[0]
+		inc, uuid := m.Incarnation(), m.UUID()
+		crashed := time.Now()
+		m.Crash()
+		eventually(t, 15*time.Second, func() error {
+			if !m.Up() || m.Incarnation() == inc {
+				return fmt.Errorf("member %s not restarted", m.Name())
+			}
+			return nil
+		})
+		if waited := time.Since(crashed); waited < 900*time.Millisecond {
+			t.Errorf("restarted after %s, before the 1s container restart delay", waited)
+		}
+		e.checkIdentity(t, c, 0, password, uuid)
+	})
 	t.Run("same pod names in another namespace: another group, another address", func(t *testing.T) {
 		other := e.createCluster(t, "team-b", "mycluster", 1, 7000)
 		m := e.runningMember(t, other, 0, 90*time.Second)

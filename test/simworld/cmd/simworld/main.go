@@ -34,7 +34,7 @@ import (
 
 type settings struct {
 	kubeconfig, dataDSN, startMariaDB, base, memberMap, control string
-	second                                                      time.Duration
+	second, restartDelay                                        time.Duration
 	verbose                                                     bool
 }
 
@@ -50,6 +50,8 @@ func main() {
 		"JSON file the member addresses are published in (orca operator --dev-member-map); empty: none")
 	flag.StringVar(&s.control, "control", "127.0.0.1:8090", "loopback address of the HTTP control API; empty: none")
 	flag.DurationVar(&s.second, "second", time.Second, "length of one simulated second (MySQL timeouts scale with it)")
+	flag.DurationVar(&s.restartDelay, "container-restart-delay", 10*time.Second,
+		"restart a member whose mysqld exited while its pod runs after this long, as the kubelet does; 0: never")
 	flag.BoolVar(&s.verbose, "v", false, "log every step")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -88,7 +90,8 @@ func run(ctx context.Context, s settings, out io.Writer) error {
 		s.dataDSN = maria.DSN("")
 	}
 	w, err := simworld.Start(ctx, simworld.Options{Config: cfg, DataDSN: s.dataDSN, BaseAddress: s.base,
-		MapFile: s.memberMap, Sim: mysqlsim.Config{Second: s.second}, Logger: logger(s.verbose)})
+		MapFile: s.memberMap, Sim: mysqlsim.Config{Second: s.second}, ContainerRestartDelay: s.restartDelay,
+		Logger: logger(s.verbose)})
 	if err != nil {
 		return err
 	}

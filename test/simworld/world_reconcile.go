@@ -165,7 +165,8 @@ func (w *World) create(ctx context.Context, key types.NamespacedName, pod *corev
 
 // configFor reads the pod's ConfigMap and Secret (uncached: Secrets are not watched) and builds the member's
 // configuration.
-func (w *World) configFor(ctx context.Context, key types.NamespacedName, refs podRefs) (cfg mysqlsim.MemberConfig, err error) {
+func (w *World) configFor(ctx context.Context, key types.NamespacedName,
+	refs podRefs) (cfg mysqlsim.MemberConfig, err error) {
 	var cm corev1.ConfigMap
 	if err := w.reader.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: refs.ConfigMap}, &cm); err != nil {
 		return cfg, fmt.Errorf("read ConfigMap %s (the pod's my.cnf): %w", refs.ConfigMap, err)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"net"
 	"os"
@@ -148,7 +149,8 @@ func runNode(t *testing.T, c nodeConnect, steps ...nodeStep) nodeOutput {
 	cmd := exec.CommandContext(ctx, "node", "client.js", string(spec))
 	var stderr []byte
 	out, err := cmd.Output()
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		stderr = ee.Stderr
 	}
 	var o nodeOutput

@@ -40,7 +40,8 @@ func (h healthCheck) wait(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return startError(h.proc, fmt.Errorf("%s not healthy at %s: %w (last: %v)", h.proc.Name(), h.url, ctx.Err(), last))
+			return startError(h.proc, fmt.Errorf("%s not healthy at %s: %w (last: %w)",
+				h.proc.Name(), h.url, ctx.Err(), last))
 		case <-h.proc.Done():
 		case <-time.After(100 * time.Millisecond):
 		}

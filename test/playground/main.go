@@ -75,8 +75,8 @@ func parseArgs(args []string, stderr io.Writer) (string, config, error) {
 		fs.IntVar(&cfg.volumes, "volumes", 24, "number of pre-made PersistentVolumes")
 		fs.BoolVar(&cfg.noAddons, "no-addons", false, "start only the cluster and the --exec commands, "+
 			"skipping the built-in addons (CRDs, operator, ...)")
-		fs.Var(execFlag{&cfg.execs}, "exec", "NAME=COMMAND: run COMMAND (sh -c) in the background with KUBECONFIG set; "+
-			"stopped by down (repeatable)")
+		fs.Var(execFlag{&cfg.execs}, "exec", "NAME=COMMAND: run COMMAND (sh -c) in the background "+
+			"with KUBECONFIG set; stopped by down (repeatable)")
 		fs.Var(operatorFlag{&cfg.execs}, "operator-cmd", "shorthand for --exec operator=COMMAND, "+
 			"e.g. 'go run ./cmd/orca operator'")
 	}

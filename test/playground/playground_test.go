@@ -45,7 +45,11 @@ func newPlayground(t *testing.T) *playground {
 		t.Fatalf("build playground: %v\n%s", err, out)
 	}
 	pg := &playground{t: t, bin: bin, state: filepath.Join(dir, "state"), root: repoRoot(t)}
-	t.Cleanup(func() { pg.run("down") }) // never leave a cluster behind, even on failure
+	t.Cleanup(func() { // never leave a cluster behind, even on failure
+		if out, err := pg.run("down"); err != nil {
+			t.Errorf("playground down: %v\n%s", err, out)
+		}
+	})
 	return pg
 }
 

@@ -27,7 +27,8 @@ func up(ctx context.Context, cfg config, out io.Writer) error {
 	case err == nil:
 		dead := s.Dead()
 		if len(dead) == 0 && apiReady(ctx, s) == nil {
-			fmt.Fprintf(out, "The Orca playground is already up (since %s).\n\n", s.Started.Local().Format(time.DateTime))
+			since := s.Started.Local().Format(time.DateTime)
+			fmt.Fprintf(out, "The Orca playground is already up (since %s).\n\n", since)
 			printUsage(out, cfg.stateDir, s)
 			return nil
 		}

@@ -11,9 +11,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -40,6 +42,9 @@ type Options struct {
 	ClusterZone string
 	// Dialer opens every connection to a member; memberdial.Direct() when nil.
 	Dialer memberdial.Dialer
+	// SecondInstance allows building a second operator in one process (tests that restart the operator);
+	// controller-runtime otherwise refuses a repeated controller name.
+	SecondInstance bool
 	// ResyncInterval is how often each cluster's loop observes its members without a wake-up. Default 10s.
 	ResyncInterval time.Duration
 }
@@ -73,6 +78,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionID:        "orca.mysql.orca.dev",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 		Cache:                   cacheOptions(),
+		Controller:              config.Controller{SkipNameValidation: ptr.To(o.SecondInstance)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,84 +16,113 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/operator"
-	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/test/controlplane"
 	"github.com/orca-operator/orca/test/envtestutil"
+	"github.com/orca-operator/orca/test/mysqlsim"
+	"github.com/orca-operator/orca/test/peers"
+	"github.com/orca-operator/orca/test/simworld"
 	"github.com/orca-operator/orca/test/testutil"
 )
 
-// harness is a kwok-simulated Kubernetes cluster with Orca's operator running in-process against it.
-// Member connections go through Dialer, which only ever reaches 127.0.0.0/8.
+// harness is a kwok-simulated Kubernetes cluster (real etcd, apiserver, controller-manager, scheduler), simulated
+// MySQL 8.4 members that follow its pods (simworld, data in a real MariaDB), and Orca's operator in-process.
+// Every member connection goes through World's loopback dialer: pod IPs are never dialled.
 type harness struct {
+	tb     testing.TB
 	CP     *controlplane.ControlPlane
 	Client client.Client
-	Dialer *memberdial.Loopback
+	World  *simworld.World
+
+	stopOperator func()
 }
 
-func startHarness(t *testing.T) *harness {
-	t.Helper()
+func startHarness(tb testing.TB) *harness {
+	tb.Helper()
 	if os.Getenv("ORCA_TEST_VERBOSE") != "" {
 		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
 	} else {
 		ctrl.SetLogger(logr.Discard())
 	}
-	cp := controlplane.StartT(t, controlplane.Options{Simulated: true})
+	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true})
 	if _, err := envtest.InstallCRDs(cp.Config, envtest.CRDInstallOptions{
 		Paths: []string{filepath.Join(envtestutil.RepoRoot(), "config", "crd", "bases")}, ErrorIfPathMissing: true,
 	}); err != nil {
-		t.Fatalf("install CRDs: %v", err)
+		tb.Fatalf("install CRDs: %v", err)
 	}
-	h := &harness{CP: cp, Dialer: memberdial.NewLoopback()}
-	mgr, err := operator.New(cp.Config, operator.Options{MetricsAddr: "0", OrcaImage: "orca:e2e", Dialer: h.Dialer})
+	maria := peers.StartMariaDB(tb)
+	world, err := simworld.Start(context.Background(), simworld.Options{Config: cp.Config, DataDSN: maria.DSN(""),
+		Sim: mysqlsim.Config{Second: 10 * time.Millisecond}, ContainerRestartDelay: time.Second})
 	if err != nil {
-		t.Fatalf("build operator: %v", err)
+		tb.Fatalf("start simulated members: %v", err)
+	}
+	tb.Cleanup(world.Stop)
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := &harness{tb: tb, CP: cp, World: world}
+	if h.Client, err = client.New(cp.Config, client.Options{Scheme: scheme}); err != nil {
+		tb.Fatalf("client: %v", err)
+	}
+	h.startOperator()
+	tb.Cleanup(func() { h.stopOperatorNow() })
+	return h
+}
+
+// startOperator runs Orca's operator in-process, exactly as `orca operator` builds it.
+func (h *harness) startOperator() {
+	h.tb.Helper()
+	mgr, err := operator.New(h.CP.Config, operator.Options{MetricsAddr: "0", OrcaImage: "orca:e2e",
+		Dialer: h.World.Dialer(), ResyncInterval: time.Second, SecondInstance: true})
+	if err != nil {
+		h.tb.Fatalf("build operator: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
+	h.stopOperator = func() {
 		cancel()
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("operator stopped with: %v", err)
+				h.tb.Errorf("operator stopped with: %v", err)
 			}
 		case <-time.After(30 * time.Second):
-			t.Error("operator did not stop within 30s")
+			h.tb.Error("operator did not stop within 30s")
 		}
-	})
-	h.Client, err = client.New(cp.Config, client.Options{Scheme: mgr.GetScheme()})
-	if err != nil {
-		t.Fatalf("client: %v", err)
 	}
-	return h
+}
+
+func (h *harness) stopOperatorNow() {
+	if h.stopOperator != nil {
+		h.stopOperator()
+		h.stopOperator = nil
+	}
 }
 
 // loadSample decodes an InnoDBCluster manifest from config/samples.
-func loadSample(t *testing.T, name string) *v1.InnoDBCluster {
-	t.Helper()
+func loadSample(tb testing.TB, name string) *v1.InnoDBCluster {
+	tb.Helper()
 	raw, err := os.ReadFile(filepath.Join(envtestutil.RepoRoot(), "config", "samples", name))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	scheme, err := operator.NewScheme()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	obj, _, err := serializer.NewCodecFactory(scheme).UniversalDeserializer().Decode(raw, nil, nil)
 	if err != nil {
-		t.Fatalf("decode sample %s: %v", name, err)
+		tb.Fatalf("decode sample %s: %v", name, err)
 	}
 	c, ok := obj.(*v1.InnoDBCluster)
 	if !ok {
-		t.Fatalf("sample %s is a %T", name, obj)
+		tb.Fatalf("sample %s is a %T", name, obj)
 	}
 	return c
 }
 
-func eventually(t *testing.T, timeout time.Duration, fn func() error) {
-	t.Helper()
-	testutil.Eventually(t, timeout, fn)
+func eventually(tb testing.TB, timeout time.Duration, fn func() error) {
+	tb.Helper()
+	testutil.Eventually(tb, timeout, fn)
 }
-
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

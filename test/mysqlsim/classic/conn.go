@@ -199,7 +199,7 @@ func (c *Conn) setBusy(busy bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.busy = busy
-	return busy || !(c.closed || c.srv.closing.Load())
+	return busy || (!c.closed && !c.srv.closing.Load())
 }
 
 // finish releases everything once serve returns.

@@ -55,7 +55,8 @@ func accessDenied(user, host string, usedPassword bool) *SQLError {
 	if usedPassword {
 		yes = "YES"
 	}
-	return NewSQLError(ErAccessDenied, "28000", "Access denied for user '%s'@'%s' (using password: %s)", user, host, yes)
+	return NewSQLError(ErAccessDenied, "28000", "Access denied for user '%s'@'%s' (using password: %s)",
+		user, host, yes)
 }
 
 // toSQLError turns any handler error into what goes on the wire.

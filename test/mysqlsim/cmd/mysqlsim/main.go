@@ -90,7 +90,8 @@ func run(s settings) error {
 		_ = srv.Shutdown(sctx)
 	}()
 	for _, m := range g.Members() {
-		fmt.Printf("member %s uuid %s classic %s:%d x %s:%d\n", m.Name(), m.UUID(), m.Host(), m.Port(), m.Host(), m.XPort())
+		fmt.Printf("member %s uuid %s classic %s:%d x %s:%d\n",
+			m.Name(), m.UUID(), m.Host(), m.Port(), m.Host(), m.XPort())
 	}
 	fmt.Printf("control http://%s/members\n", s.control)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {

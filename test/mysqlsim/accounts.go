@@ -152,7 +152,9 @@ func (st *accountStore) match(user, clientHost string) *account {
 			cands = append(cands, a)
 		}
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return hostSpecificity(cands[i].Host) > hostSpecificity(cands[j].Host) })
+	sort.SliceStable(cands, func(i, j int) bool {
+		return hostSpecificity(cands[i].Host) > hostSpecificity(cands[j].Host)
+	})
 	if len(cands) == 0 {
 		return nil
 	}

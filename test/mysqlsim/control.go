@@ -26,7 +26,8 @@ type MemberStatus struct {
 // Status summarises the member for the control API.
 func (m *Member) Status() MemberStatus {
 	return MemberStatus{Name: m.Name(), UUID: m.UUID(), Host: m.Host(), Port: m.Port(), XPort: m.XPort(), Up: m.Up(),
-		State: m.State(), Role: m.Role(), ViewID: m.ViewID(), Quorum: m.HasQuorum(), GTIDExecuted: m.GTIDExecuted().String()}
+		State: m.State(), Role: m.Role(), ViewID: m.ViewID(), Quorum: m.HasQuorum(),
+		GTIDExecuted: m.GTIDExecuted().String()}
 }
 
 // AddMemberRequest is the body of POST /members.

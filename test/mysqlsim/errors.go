@@ -67,11 +67,13 @@ func errWrongTypeForVar(name string) *Error {
 }
 
 func errOptionPrevents(option string) *Error {
-	return sqlErr(1290, "HY000", "The MySQL server is running with the %s option so it cannot execute this statement", option)
+	return sqlErr(1290, "HY000", "The MySQL server is running with the %s option so it cannot execute this statement",
+		option)
 }
 
 func errSpecificAccess(privs string) *Error {
-	return sqlErr(1227, "42000", "Access denied; you need (at least one of) the %s privilege(s) for this operation", privs)
+	return sqlErr(1227, "42000", "Access denied; you need (at least one of) the %s privilege(s) for this operation",
+		privs)
 }
 
 func errGRConfiguration() *Error {
@@ -94,10 +96,6 @@ func errGRUserEmpty() *Error {
 
 func errCantInitUDF(fn, msg string) *Error {
 	return sqlErr(1123, "HY000", "Can't initialize function '%s'; %s", fn, msg)
-}
-
-func errUDF(fn, msg string) *Error {
-	return sqlErr(3910, "HY000", "The function '%s' failed. %s", fn, msg)
 }
 
 func errCannotUser(op, user string) *Error {

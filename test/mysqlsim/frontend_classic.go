@@ -24,7 +24,8 @@ func newClassicServer(m *Member, tlsConfig *tls.Config, log logr.Logger) *classi
 			return classic.Account{Password: a.Password, Plugin: a.Plugin}, true
 		}),
 	}
-	srv.Handler = classic.HandlerFunc(func(ctx context.Context, c *classic.Conn, query string) ([]*classic.Result, error) {
+	srv.Handler = classic.HandlerFunc(func(ctx context.Context, c *classic.Conn,
+		query string) ([]*classic.Result, error) {
 		return classicQuery(ctx, m, c, query)
 	})
 	srv.CheckSchema = func(ctx context.Context, c *classic.Conn, schema string) error {

@@ -57,7 +57,8 @@ func (g *Group) updateSuspects(m *Member) {
 			changed = true
 			if sus {
 				m.suspects[x] = true
-				m.grLog("Warning", "MY-011493", "Member with address %s:%d has become unreachable.", x.cfg.Host, x.cfg.Port)
+				m.grLog("Warning", "MY-011493", "Member with address %s:%d has become unreachable.",
+					x.cfg.Host, x.cfg.Port)
 			} else {
 				delete(m.suspects, x)
 				m.grLog("Warning", "MY-011494", "Member with address %s:%d is reachable again.", x.cfg.Host, x.cfg.Port)
@@ -215,7 +216,8 @@ func (g *Group) exitStateAction(m *Member) {
 			})
 		}
 	default:
-		m.grLog("ERROR", "MY-011712", "The server was automatically set into read only mode after an error was detected.")
+		m.grLog("ERROR", "MY-011712", "The server was automatically set into read only mode after an error "+
+			"was detected.")
 	}
 	g.changed()
 }
@@ -223,7 +225,7 @@ func (g *Group) exitStateAction(m *Member) {
 // forceMembers applies group_replication_force_members on a member without quorum: the listed
 // members (XCom addresses) become the new view (MySQL 8.4 manual, "Handling a Network Partition
 // and Loss of Quorum").
-func (g *Group) forceMembers(m *Member, value string) error {
+func (g *Group) forceMembers(m *Member, value string) *Error {
 	if value == "" {
 		return nil
 	}

@@ -97,8 +97,10 @@ func (g *Group) recoveryLogin(m, donor *Member, clone bool) string {
 		return fmt.Sprintf("Access denied for user '%s'@'%s' (using password: YES)", creds.User, m.cfg.Host)
 	}
 	if acct.Plugin == pluginCachingSHA2 && !m.boolVar("group_replication_recovery_use_ssl") &&
-		!m.boolVar("group_replication_recovery_get_public_key") && m.globals["group_replication_recovery_public_key_path"] == "" {
-		return "Authentication plugin 'caching_sha2_password' reported error: Authentication requires secure connection."
+		!m.boolVar("group_replication_recovery_get_public_key") &&
+		m.globals["group_replication_recovery_public_key_path"] == "" {
+		return "Authentication plugin 'caching_sha2_password' reported error: " +
+			"Authentication requires secure connection."
 	}
 	if !acct.hasGlobal("REPLICATION SLAVE") {
 		return fmt.Sprintf("Access denied; you need (at least one of) the REPLICATION SLAVE privilege(s) for this " +

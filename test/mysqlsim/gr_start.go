@@ -125,7 +125,8 @@ func (m *Member) checkStartConfig() error {
 	case m.globals["group_replication_force_members"] != "":
 		return fail("group_replication_force_members must be empty on group start. Current value: '%s'",
 			m.globals["group_replication_force_members"])
-	case m.boolVar("group_replication_single_primary_mode") && m.boolVar("group_replication_enforce_update_everywhere_checks"):
+	case m.boolVar("group_replication_single_primary_mode") &&
+		m.boolVar("group_replication_enforce_update_everywhere_checks"):
 		return fail("Is is not allowed to start Group Replication with single-primary mode and " +
 			"enforce_update_everywhere_checks enabled.")
 	}
@@ -211,21 +212,24 @@ func (g *Group) checkCompatible(m *Member, v *view) error {
 	}
 	if m.boolVar("group_replication_single_primary_mode") != v.grp.singlePrimary {
 		return fail("MY-011529", "The member configuration is not compatible with the group configuration. "+
-			"Variables such as group_replication_single_primary_mode or group_replication_enforce_update_everywhere_checks "+
+			"Variables such as group_replication_single_primary_mode or "+
+			"group_replication_enforce_update_everywhere_checks "+
 			"must have the same value on every server in the group. (member configuration option: [%s], group "+
 			"configuration option: [%s]).", modeOption(m.boolVar("group_replication_single_primary_mode")),
 			modeOption(v.grp.singlePrimary))
 	}
 	for _, x := range v.members {
 		if x != m && x.uuid == m.uuid {
-			return fail("MY-011516", "There is already a member with server_uuid %s. The member will now exit the group.", m.uuid)
+			return fail("MY-011516", "There is already a member with server_uuid %s. "+
+				"The member will now exit the group.", m.uuid)
 		}
 	}
 	group := g.groupExecuted(v)
 	if !m.gtid.SubsetOf(group) {
 		m.grLog("ERROR", "MY-011526", "This member has more executed transactions than those present in the group. "+
 			"Local transactions: %s > Group transactions: %s", m.gtid, group)
-		return fail("MY-011522", "The member contains transactions not present in the group. The member will now exit the group.")
+		return fail("MY-011522", "The member contains transactions not present in the group. "+
+			"The member will now exit the group.")
 	}
 	return nil
 }

@@ -19,6 +19,15 @@ type GTIDSet struct {
 // ParseGTIDSet parses MySQL's text form "uuid:1-5:7,uuid2:1". Whitespace and newlines around the
 // elements are ignored, as MySQL does. Tagged GTIDs (uuid:tag:n, MySQL 8.3+) are not supported.
 func ParseGTIDSet(s string) (GTIDSet, error) {
+	set, err := parseGTIDSet(s)
+	if err != nil { // never turn a nil *Error into a non-nil error
+		return GTIDSet{}, err
+	}
+	return set, nil
+}
+
+// parseGTIDSet is ParseGTIDSet with the concrete error type the SQL layer returns to clients.
+func parseGTIDSet(s string) (GTIDSet, *Error) {
 	var set GTIDSet
 	s = strings.TrimSpace(s)
 	if s == "" {

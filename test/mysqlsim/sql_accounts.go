@@ -123,44 +123,61 @@ func (m *Member) boolOption(name string) bool {
 // parseAccountOptions consumes the trailing options of CREATE/ALTER USER.
 func parseAccountOptions(p *parser, specs []userSpec) *Error {
 	for p.peek().kind != tEOF {
+		var err *Error
 		switch {
 		case p.accept("REQUIRE"):
 			if !p.accept("NONE") && !p.accept("SSL") && !p.accept("X509") {
-				return p.errHere()
+				err = p.errHere()
 			}
 		case p.accept("ACCOUNT"):
-			lock := p.accept("LOCK")
-			if !lock && !p.accept("UNLOCK") {
-				return p.errHere()
-			}
-			for i := range specs {
-				specs[i].lock, specs[i].unlock = lock, !lock
-			}
+			err = parseAccountLock(p, specs)
 		case p.accept("PASSWORD"):
-			if err := p.expect("EXPIRE"); err != nil {
-				return err
-			}
-			if p.accept("INTERVAL") {
-				p.next()
-				if err := p.expect("DAY"); err != nil {
-					return err
-				}
-			} else {
-				_ = p.accept("NEVER") || p.accept("DEFAULT")
-			}
+			err = parsePasswordExpire(p)
 		case p.accept("COMMENT"), p.accept("ATTRIBUTE"):
-			if _, err := p.text(); err != nil {
-				return err
-			}
+			_, err = p.text()
 		case p.accept("WITH"):
-			for p.peek().kind == tIdent && strings.HasPrefix(strings.ToUpper(p.peek().text), "MAX_") {
-				p.next()
-				if p.next().kind != tNumber {
-					p.i--
-					return p.errHere()
-				}
-			}
+			err = parseResourceLimits(p)
 		default:
+			err = p.errHere()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseAccountLock reads the rest of ACCOUNT LOCK|UNLOCK and records it on every spec.
+func parseAccountLock(p *parser, specs []userSpec) *Error {
+	lock := p.accept("LOCK")
+	if !lock && !p.accept("UNLOCK") {
+		return p.errHere()
+	}
+	for i := range specs {
+		specs[i].lock, specs[i].unlock = lock, !lock
+	}
+	return nil
+}
+
+// parsePasswordExpire reads the rest of PASSWORD EXPIRE [INTERVAL n DAY | NEVER | DEFAULT]; the simulator ignores it.
+func parsePasswordExpire(p *parser) *Error {
+	if err := p.expect("EXPIRE"); err != nil {
+		return err
+	}
+	if p.accept("INTERVAL") {
+		p.next()
+		return p.expect("DAY")
+	}
+	_ = p.accept("NEVER") || p.accept("DEFAULT")
+	return nil
+}
+
+// parseResourceLimits reads the MAX_... n pairs after WITH; the simulator ignores them.
+func parseResourceLimits(p *parser) *Error {
+	for p.peek().kind == tIdent && strings.HasPrefix(strings.ToUpper(p.peek().text), "MAX_") {
+		p.next()
+		if p.next().kind != tNumber {
+			p.i--
 			return p.errHere()
 		}
 	}

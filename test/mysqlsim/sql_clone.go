@@ -90,7 +90,8 @@ func (m *Member) execClone(ctx context.Context, s *Session, p *parser) (Result, 
 		return Result{}, errCloneSysConfig(addr + " is not found in clone_valid_donor_list: " + list)
 	}
 	if m.grRunning {
-		return Result{}, sqlErr(3875, "HY000", "The clone operation cannot be executed when Group Replication is running.")
+		return Result{}, sqlErr(3875, "HY000",
+			"The clone operation cannot be executed when Group Replication is running.")
 	}
 	donor, err := m.cloneDonor(c)
 	if err != nil {
@@ -100,7 +101,8 @@ func (m *Member) execClone(ctx context.Context, s *Session, p *parser) (Result, 
 	m.cloneState = cloneStatus{ID: 1, State: "In Progress", Source: addr,
 		Began: m.g.clock.Now().Format("2006-01-02 15:04:05.000")}
 	if err := m.g.sleep(ctx, m.g.seconds(m.g.cfg.CloneSeconds)); err != nil {
-		m.cloneState.State, m.cloneState.ErrorNo, m.cloneState.ErrorMsg = "Failed", 1317, "Query execution was interrupted"
+		m.cloneState.State, m.cloneState.ErrorNo = "Failed", 1317
+		m.cloneState.ErrorMsg = "Query execution was interrupted"
 		return Result{}, sqlErr(1317, "70100", "Query execution was interrupted")
 	}
 	if !m.up || m.incarnation != inc || !donor.up {
@@ -121,7 +123,8 @@ func (m *Member) cloneDonor(c cloneSource) (*Member, *Error) {
 		}
 	}
 	if donor == m {
-		return nil, sqlErr(3871, "HY000", "Clone cannot use loop back connection while cloning into current data directory.")
+		return nil, sqlErr(3871, "HY000",
+			"Clone cannot use loop back connection while cloning into current data directory.")
 	}
 	if donor == nil || !donor.up || m.g.partition[donor] != m.g.partition[m] {
 		return nil, errCloneDonor("Connect failed: 2003 : Can't connect to MySQL server on '" + c.host + ":" +

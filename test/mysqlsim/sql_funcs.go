@@ -101,20 +101,21 @@ func (m *Member) call(ctx context.Context, s *Session, name string, args []any) 
 
 func gtidFunc(name string, args []any) (any, *Error) {
 	if len(args) != 2 {
-		return nil, sqlErr(1582, "42000", "Incorrect parameter count in the call to native function '%s'", strings.ToUpper(name))
+		return nil, sqlErr(1582, "42000", "Incorrect parameter count in the call to native function '%s'",
+			strings.ToUpper(name))
 	}
 	a, okA := argString(args[0])
 	b, okB := argString(args[1])
 	if !okA || !okB {
 		return nil, nil
 	}
-	sa, err := ParseGTIDSet(a)
+	sa, err := parseGTIDSet(a)
 	if err != nil {
-		return nil, err.(*Error)
+		return nil, err
 	}
-	sb, err := ParseGTIDSet(b)
+	sb, err := parseGTIDSet(b)
 	if err != nil {
-		return nil, err.(*Error)
+		return nil, err
 	}
 	if name == "gtid_subtract" {
 		return sa.Subtract(sb).String(), nil
@@ -133,9 +134,9 @@ func (m *Member) waitForGTIDs(ctx context.Context, args []any) (any, *Error) {
 			"'WAIT_FOR_EXECUTED_GTID_SET'")
 	}
 	str, _ := argString(args[0])
-	want, err := ParseGTIDSet(str)
+	want, err := parseGTIDSet(str)
 	if err != nil {
-		return nil, err.(*Error)
+		return nil, err
 	}
 	if len(args) == 2 {
 		var cancel context.CancelFunc

@@ -112,18 +112,7 @@ func (lx *lexer) next() *Error {
 		lx.i += 2
 		lx.sysVar(start)
 	case c == '@':
-		lx.i++
-		name := lx.word()
-		if name == "" && lx.i < len(lx.src) && (lx.src[lx.i] == '\'' || lx.src[lx.i] == '`' || lx.src[lx.i] == '"') {
-			s, err := lx.quoted(lx.src[lx.i])
-			if err != nil {
-				return err
-			}
-			lx.emit(token{kind: tPunct, text: "@", pos: start})
-			lx.emit(token{kind: tString, text: s, pos: start + 1})
-			return nil
-		}
-		lx.emit(token{kind: tUserVar, text: name, pos: start})
+		return lx.userVar(start)
 	case isDigit(c):
 		lx.number(start)
 	case isWordChar(c):
@@ -131,8 +120,7 @@ func (lx *lexer) next() *Error {
 	case strings.HasPrefix(lx.src[lx.i:], ":="):
 		lx.i += 2
 		lx.emit(token{kind: tPunct, text: "=", pos: start})
-	case strings.HasPrefix(lx.src[lx.i:], "<>") || strings.HasPrefix(lx.src[lx.i:], "!=") ||
-		strings.HasPrefix(lx.src[lx.i:], "<=") || strings.HasPrefix(lx.src[lx.i:], ">="):
+	case hasTwoCharOp(lx.src[lx.i:]):
 		lx.i += 2
 		lx.emit(token{kind: tPunct, text: lx.src[start:lx.i], pos: start})
 	default:
@@ -140,6 +128,33 @@ func (lx *lexer) next() *Error {
 		lx.emit(token{kind: tPunct, text: string(c), pos: start})
 	}
 	return nil
+}
+
+// userVar reads @name, or @'host' (quoted with ', " or `) as the punctuation "@" and a string, as in 'user'@'host'.
+func (lx *lexer) userVar(start int) *Error {
+	lx.i++
+	name := lx.word()
+	if name == "" && lx.i < len(lx.src) && (lx.src[lx.i] == '\'' || lx.src[lx.i] == '`' || lx.src[lx.i] == '"') {
+		s, err := lx.quoted(lx.src[lx.i])
+		if err != nil {
+			return err
+		}
+		lx.emit(token{kind: tPunct, text: "@", pos: start})
+		lx.emit(token{kind: tString, text: s, pos: start + 1})
+		return nil
+	}
+	lx.emit(token{kind: tUserVar, text: name, pos: start})
+	return nil
+}
+
+// hasTwoCharOp reports whether s starts with a comparison operator of two characters.
+func hasTwoCharOp(s string) bool {
+	for _, op := range []string{"<>", "!=", "<=", ">="} {
+		if strings.HasPrefix(s, op) {
+			return true
+		}
+	}
+	return false
 }
 
 func (lx *lexer) emit(t token) {
@@ -238,28 +253,48 @@ func splitStatements(src string) []string {
 		c := src[i]
 		switch {
 		case quote != 0:
-			if c == '\\' && quote != '`' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
+			i, quote = inQuote(src, i, quote)
 		case c == '\'' || c == '"' || c == '`':
 			quote = c
-		case c == '/' && i+1 < len(src) && src[i+1] == '*' && (i+2 >= len(src) || src[i+2] != '!'):
-			if end := strings.Index(src[i+2:], "*/"); end >= 0 {
-				i += end + 3
-			}
-		case c == '#' || (c == '-' && strings.HasPrefix(src[i:], "-- ")):
-			for i < len(src) && src[i] != '\n' {
-				i++
-			}
 		case c == ';':
 			out = append(out, src[start:i])
 			start = i + 1
+		default:
+			i = skipComment(src, i)
 		}
 	}
 	if strings.TrimSpace(src[start:]) != "" || len(out) == 0 {
 		out = append(out, src[start:])
 	}
 	return out
+}
+
+// inQuote consumes src[i] inside a string quoted with quote. It returns the index of the last byte consumed (a
+// backslash escape takes two) and the quote still open, 0 once this byte closed it.
+func inQuote(src string, i int, quote byte) (int, byte) {
+	switch {
+	case src[i] == '\\' && quote != '`':
+		return i + 1, quote
+	case src[i] == quote:
+		return i, 0
+	}
+	return i, quote
+}
+
+// skipComment returns the index of the byte that ends the comment starting at src[i] (the '/' of a block comment,
+// the newline of a line comment), or i when none starts there.
+// Executable comments (/*! ... */) are not skipped: their content is part of the statement.
+func skipComment(src string, i int) int {
+	c := src[i]
+	switch {
+	case c == '/' && i+1 < len(src) && src[i+1] == '*' && (i+2 >= len(src) || src[i+2] != '!'):
+		if end := strings.Index(src[i+2:], "*/"); end >= 0 {
+			return i + end + 3
+		}
+	case c == '#' || (c == '-' && strings.HasPrefix(src[i:], "-- ")):
+		for i < len(src) && src[i] != '\n' {
+			i++
+		}
+	}
+	return i
 }

@@ -64,8 +64,7 @@ func isAdminSelect(p *parser) bool {
 	if err != nil {
 		// A statement we cannot parse is ours when it names our tables or functions: report the error.
 		for _, t := range p.toks {
-			if t.kind == tSysVar || (t.kind == tIdent && (strings.HasPrefix(strings.ToLower(t.text), "group_replication_") ||
-				strings.EqualFold(t.text, "performance_schema"))) {
+			if t.kind == tSysVar || (t.kind == tIdent && namesOurs(t.text)) {
 				return true
 			}
 		}
@@ -114,8 +113,17 @@ func aliasName(p *parser) (string, *Error) {
 	return t.text, nil
 }
 
+// namesOurs reports whether an identifier names a Group Replication function or performance_schema.
+func namesOurs(ident string) bool {
+	return strings.HasPrefix(strings.ToLower(ident), "group_replication_") ||
+		strings.EqualFold(ident, "performance_schema")
+}
+
+// clauseKeywords end a select list or expression.
+var clauseKeywords = []string{"FROM", "WHERE", "ORDER", "LIMIT", "GROUP", "HAVING", "INTO", "FOR", "UNION", "AND", "OR"}
+
 func isClauseKeyword(t token) bool {
-	for _, kw := range []string{"FROM", "WHERE", "ORDER", "LIMIT", "GROUP", "HAVING", "INTO", "FOR", "UNION", "AND", "OR"} {
+	for _, kw := range clauseKeywords {
 		if t.is(kw) {
 			return true
 		}

@@ -57,7 +57,8 @@ func (m *Member) table(schema, name string) (*tableData, *Error) {
 		}
 		return t, nil
 	case "performance_schema.error_log":
-		t := newTable(schema, name, vc("LOGGED"), uc("THREAD_ID"), vc("PRIO"), vc("ERROR_CODE"), vc("SUBSYSTEM"), vc("DATA"))
+		t := newTable(schema, name, vc("LOGGED"), uc("THREAD_ID"), vc("PRIO"), vc("ERROR_CODE"), vc("SUBSYSTEM"),
+			vc("DATA"))
 		for _, l := range m.errorLog {
 			t.rows = append(t.rows, []any{l.Time.UTC().Format("2006-01-02 15:04:05.000000"), uint64(0), l.Prio,
 				l.ErrorCode, l.Subsystem, l.Data})
@@ -99,7 +100,8 @@ func (m *Member) groupMembersTable() *tableData {
 func (m *Member) memberStatsTable() *tableData {
 	t := newTable("performance_schema", "replication_group_member_stats", vc("CHANNEL_NAME"), vc("VIEW_ID"),
 		vc("MEMBER_ID"), uc("COUNT_TRANSACTIONS_IN_QUEUE"), uc("COUNT_TRANSACTIONS_CHECKED"),
-		uc("COUNT_CONFLICTS_DETECTED"), uc("COUNT_TRANSACTIONS_ROWS_VALIDATING"), vc("TRANSACTIONS_COMMITTED_ALL_MEMBERS"),
+		uc("COUNT_CONFLICTS_DETECTED"), uc("COUNT_TRANSACTIONS_ROWS_VALIDATING"),
+		vc("TRANSACTIONS_COMMITTED_ALL_MEMBERS"),
 		vc("LAST_CONFLICT_FREE_TRANSACTION"), uc("COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE"),
 		uc("COUNT_TRANSACTIONS_REMOTE_APPLIED"), uc("COUNT_TRANSACTIONS_LOCAL_PROPOSED"),
 		uc("COUNT_TRANSACTIONS_LOCAL_ROLLBACK"))

@@ -270,7 +270,7 @@ func (m *Member) applyGlobal(v *sysVar, val string, lit value) *Error {
 		return m.setGTIDPurged(val)
 	case "group_replication_force_members":
 		if err := m.g.forceMembers(m, val); err != nil {
-			return err.(*Error)
+			return err
 		}
 	case "super_read_only":
 		if val == "ON" {
@@ -336,9 +336,9 @@ func (m *Member) setGTIDPurged(val string) *Error {
 	if m.grRunning {
 		return sqlErr(3911, "HY000", "Cannot update GTID_PURGED with the Group Replication plugin running")
 	}
-	add, err := ParseGTIDSet(strings.TrimPrefix(strings.TrimSpace(val), "+"))
+	add, err := parseGTIDSet(strings.TrimPrefix(strings.TrimSpace(val), "+"))
 	if err != nil {
-		return err.(*Error)
+		return err
 	}
 	if !strings.HasPrefix(strings.TrimSpace(val), "+") {
 		if !m.purged.SubsetOf(add) {

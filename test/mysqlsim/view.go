@@ -250,7 +250,8 @@ func (g *Group) applyRoles(v *view) {
 		}
 		if v.primary != nil {
 			m.grLog("System", "MY-011507", "A new primary with address %s:%d was elected. The new primary will "+
-				"execute all previous group transactions before allowing writes.", v.primary.cfg.Host, v.primary.cfg.Port)
+				"execute all previous group transactions before allowing writes.",
+				v.primary.cfg.Host, v.primary.cfg.Port)
 		}
 		m.emit(NoticeRoleChange)
 	}

@@ -71,7 +71,8 @@ e2e: test-deps ## End-to-end suites on a kwok-simulated cluster with simulated M
 	ORCA_CONTROLPLANE_DIR=$$(hack/controlplane.sh all) go test $(GO_TEST_FLAGS) ./test/e2e/...
 
 .PHONY: playground
-playground: build ## Start a local control plane with simulated nodes and run Orca against it.
+playground: build ## Start a local control plane with simulated nodes and members, and run Orca against it.
+	go build -trimpath -o bin/simworld ./test/simworld/cmd/simworld
 	hack/peers.sh
 	hack/controlplane.sh all >/dev/null
 	go run ./test/playground up

@@ -57,7 +57,11 @@ func (m *Notice) Unmarshal(b []byte) error {
 			m.Type = NoticeType(r.varint())
 			seen = true
 		case 2:
-			m.Scope = NoticeScope(r.varint())
+			// Scope is a closed proto2 enum: a value outside it is an unknown field and the default
+			// (GLOBAL) stays, as protobuf's own decoders do.
+			if v := r.varint(); v == uint64(ScopeGlobal) || v == uint64(ScopeLocal) {
+				m.Scope = NoticeScope(v)
+			}
 		case 3:
 			m.Payload = r.bytes()
 		}

@@ -19,11 +19,11 @@ import (
 // cluster is one InnoDBCluster of a test, in its own namespace.
 type cluster struct {
 	h   *harness
-	t   *testing.T
+	t   testing.TB
 	obj *v1.InnoDBCluster
 }
 
-func (h *harness) createSample(t *testing.T) *cluster {
+func (h *harness) createSample(t testing.TB) *cluster {
 	t.Helper()
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}

@@ -20,6 +20,13 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("PrimaryCrashFailsOver", func(t *testing.T) { primaryCrashFailsOver(t, h) })
 	t.Run("AllPodsDeletedReboots", func(t *testing.T) { allPodsDeletedReboots(t, h) })
 	t.Run("OperatorRestartMidBootstrap", func(t *testing.T) { operatorRestartMidBootstrap(t, h) })
+	t.Run("IsolatedSecondaryRecovered", func(t *testing.T) { isolatedSecondaryRecovered(t, h) })
+	t.Run("TwoDownForceQuorum", func(t *testing.T) { twoDownForceQuorum(t, h) })
+	t.Run("MemberInErrorRejoined", func(t *testing.T) { memberInErrorRejoined(t, h) })
+	t.Run("ScaleUpAndDown", func(t *testing.T) { scaleUpAndDown(t, h) })
+	t.Run("SwitchoverByAnnotation", func(t *testing.T) { switchoverByAnnotation(t, h) })
+	t.Run("RollingUpgrade", func(t *testing.T) { rollingUpgrade(t, h) })
+	t.Run("RecoveringMemberLeftAlone", func(t *testing.T) { recoveringMemberLeftAlone(t, h) })
 }
 
 // The sample cluster: three Running pods with bound volumes, a bootstrapped group ONLINE with one primary,

@@ -43,7 +43,7 @@ func startHarness(tb testing.TB) *harness {
 	} else {
 		ctrl.SetLogger(logr.Discard())
 	}
-	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true})
+	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true, Volumes: 48}) // every case keeps its volumes
 	if _, err := envtest.InstallCRDs(cp.Config, envtest.CRDInstallOptions{
 		Paths: []string{filepath.Join(envtestutil.RepoRoot(), "config", "crd", "bases")}, ErrorIfPathMissing: true,
 	}); err != nil {

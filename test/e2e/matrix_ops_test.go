@@ -1,0 +1,275 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/test/mysqlsim"
+	"github.com/orca-operator/orca/topology"
+)
+
+// The failure matrix, part two: operations a user asks for (scale, switchover, upgrade).
+
+// Scale 3 -> 5 -> 3 through spec.instances. The real StatefulSet controller creates and deletes the pods; on
+// the way down it keeps members 3 and 4 until they left the group with a clean STOP GROUP_REPLICATION (their
+// peers never find them unreachable), and the first three members are never restarted.
+func scaleUpAndDown(t *testing.T, h *harness) {
+	c := h.createSample(t)
+	primary := c.waitOnline(90 * time.Second)
+	c.patch(func(ic *v1.InnoDBCluster) { ic.Spec.Instances = 5 })
+	c.waitOnline(90 * time.Second)
+	if r := c.stsReplicas(); r != 5 {
+		t.Fatalf("statefulset replicas %d after scale-up", r)
+	}
+	incs, uids := c.incarnations(), c.podUIDs()
+	extra := []string{c.pod(3), c.pod(4)}
+	start := time.Now()
+	c.patch(func(ic *v1.InnoDBCluster) { ic.Spec.Instances = 3 })
+	c.watchScaleDown(extra, start)
+	if p := c.waitOnline(60 * time.Second); p != primary {
+		t.Fatalf("the primary moved from %s to %s", primary, p)
+	}
+	if r := c.stsReplicas(); r != 3 {
+		t.Fatalf("statefulset replicas %d after scale-down", r)
+	}
+	after, afterUIDs := c.incarnations(), c.podUIDs()
+	for _, pod := range []string{c.pod(0), c.pod(1), c.pod(2)} {
+		if after[pod] != incs[pod] || afterUIDs[pod] != uids[pod] {
+			t.Fatalf("scale-down touched %s: incarnation %d -> %d, pod %s -> %s", pod, incs[pod], after[pod],
+				uids[pod], afterUIDs[pod])
+		}
+	}
+	for _, pod := range extra {
+		m := c.member(pod)
+		if m.Incarnation() != incs[pod] {
+			t.Fatalf("%s was restarted on its way out", pod)
+		}
+		for _, peer := range []string{c.pod(0), c.pod(1), c.pod(2)} {
+			if logged(c.member(peer), start, "MY-011493", m.Host()) {
+				t.Fatalf("%s found %s unreachable: it crashed out of the group instead of leaving", peer, pod)
+			}
+		}
+	}
+}
+
+// watchScaleDown follows the extra members until their pods are gone, and fails if a pod goes (is deleted
+// or missing) before its member stopped Group Replication, or if a member is seen down while still in the
+// group.
+func (c *cluster) watchScaleDown(extra []string, since time.Time) {
+	c.t.Helper()
+	stopped := map[string]bool{}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		left := 0
+		for _, pod := range extra {
+			m := c.member(pod)
+			// The error log first: MY-011651 is only written by STOP GROUP_REPLICATION, never by a shutdown.
+			if !stopped[pod] && logged(m, since, "MY-011651", "stopped") {
+				stopped[pod] = true
+				c.t.Logf("%s stopped Group Replication (state %s, up %v) %s after the scale-down", pod, m.State(),
+					m.Up(), time.Since(since).Round(time.Millisecond))
+			}
+			p, ok := c.pods()[pod]
+			if ok && p.DeletionTimestamp == nil {
+				continue
+			}
+			if !stopped[pod] {
+				c.t.Fatalf("pod %s went (exists %v) before its member left the group: state %s", pod, ok, m.State())
+			}
+			if !ok {
+				left++
+			}
+		}
+		if left == len(extra) {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("pods %v still there 60s after the scale-down: %s", extra,
+				condString(c.condition(v1.ConditionGroupOnline)))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (c *cluster) statefulSet() *appsv1.StatefulSet {
+	c.t.Helper()
+	var sts appsv1.StatefulSet
+	if err := c.h.Client.Get(context.Background(), client.ObjectKeyFromObject(c.obj), &sts); err != nil {
+		c.t.Fatal(err)
+	}
+	return &sts
+}
+
+func (c *cluster) stsReplicas() int32 { return *c.statefulSet().Spec.Replicas }
+
+// A switchover by annotation moves the primary, the labels and the primary Service, and clears the request.
+// Then a second switchover is requested and the operator stops right away: a new operator process reads the
+// request again and converges.
+func switchoverByAnnotation(t *testing.T, h *harness) {
+	c := h.createSample(t)
+	first := c.waitOnline(90 * time.Second)
+	incs := c.incarnations()
+	target := c.secondaries(first)[1]
+	c.annotate(v1.AnnotationSwitchoverTo, target)
+	c.waitSwitchedTo(target)
+
+	c.annotate(v1.AnnotationSwitchoverTo, first)
+	h.stopOperatorNow()
+	t.Logf("operator stopped right after the request: %s is %s, %s is %s", first, c.member(first).Role(), target,
+		c.member(target).Role())
+	h.startOperator()
+	c.waitSwitchedTo(first)
+	after := c.incarnations()
+	for pod, inc := range incs {
+		if after[pod] != inc {
+			t.Fatalf("a switchover restarted %s", pod)
+		}
+	}
+}
+
+func (c *cluster) waitSwitchedTo(target string) {
+	c.t.Helper()
+	eventually(c.t, 60*time.Second, func() error {
+		p, err := c.online()
+		if err != nil {
+			return err
+		}
+		if p != target {
+			return fmt.Errorf("primary %s, want %s", p, target)
+		}
+		if r := c.member(target).Role(); r != mysqlsim.RolePrimary {
+			return fmt.Errorf("%s reports role %s", target, r)
+		}
+		if err := c.primaryServiceFollows(target); err != nil {
+			return err
+		}
+		return c.annotationGone(v1.AnnotationSwitchoverTo)
+	})
+}
+
+// upgradeWatch is what a rolling upgrade was seen doing.
+type upgradeWatch struct {
+	order   []string // pods in the order they were replaced
+	primary map[string]string
+	worst   int // most members not ONLINE at once
+}
+
+// spec.version 8.4.3 -> 8.4.4: the loop replaces the pods one at a time, secondaries first (highest ordinal
+// first), switching the primary role to an upgraded member before the old primary's pod goes, until every pod
+// runs the StatefulSet's new revision; the cluster ends ONLINE with every transaction.
+func rollingUpgrade(t *testing.T, h *harness) {
+	c := h.createSample(t)
+	primary := c.waitOnline(90 * time.Second)
+	c.write(c.member(primary), 5)
+	before := map[string]mysqlsim.GTIDSet{}
+	for pod := range c.pods() {
+		before[pod] = c.member(pod).GTIDExecuted()
+	}
+	incs, uids, since := c.incarnations(), c.podUIDs(), time.Now()
+	oldRev := c.statefulSet().Status.UpdateRevision
+	c.patch(func(ic *v1.InnoDBCluster) { ic.Spec.Version = "8.4.4" })
+	var newRev string
+	eventually(t, 30*time.Second, func() error {
+		if newRev = c.statefulSet().Status.UpdateRevision; newRev == oldRev {
+			return fmt.Errorf("statefulset revision still %s", oldRev)
+		}
+		return nil
+	})
+	w := c.watchUpgrade(uids, newRev)
+	t.Logf("replaced in order %v; primary when each pod went: %v; at most %d member(s) not ONLINE at once",
+		w.order, w.primary, w.worst)
+	secs := c.secondaries(primary)
+	if len(w.order) != 3 || w.order[0] != secs[1] || w.order[1] != secs[0] || w.order[2] != primary {
+		t.Fatalf("replacement order %v, want secondaries %s, %s then the primary %s", w.order, secs[1], secs[0],
+			primary)
+	}
+	if p := w.primary[primary]; p == primary || p == "" {
+		t.Fatalf("the old primary's pod went while it was still primary (primary %q)", p)
+	}
+	if !c.switchedOverBeforeUpgrade(since, primary) {
+		t.Fatalf("no switchover away from %s before it was restarted: %v", primary, c.actionNotes(since))
+	}
+	for pod, gtids := range before {
+		m := c.member(pod)
+		if !gtids.SubsetOf(m.GTIDExecuted()) || m.Incarnation() <= incs[pod] {
+			t.Fatalf("%s after the upgrade: incarnation %d (was %d), gtid_executed %s, had %s", pod,
+				m.Incarnation(), incs[pod], m.GTIDExecuted(), gtids)
+		}
+	}
+}
+
+// switchedOverBeforeUpgrade reports whether the loop moved the primary role off the old primary (a
+// Switchover action) before it restarted it (its UpgradeMember action).
+func (c *cluster) switchedOverBeforeUpgrade(since time.Time, primary string) bool {
+	switched := false
+	for _, note := range c.actionNotes(since) {
+		c.t.Logf("action: %s", note)
+		switch {
+		case strings.HasPrefix(note, string(topology.ActionSwitchover)+":"):
+			switched = true
+		case strings.HasPrefix(note, string(topology.ActionUpgradeMember)+":") && strings.Contains(note, primary+" "):
+			return switched
+		}
+	}
+	return false
+}
+
+// watchUpgrade follows the upgrade until every pod runs the new revision and the cluster is ONLINE. It fails
+// if two members are ever out of the group at once.
+func (c *cluster) watchUpgrade(uids map[string]types.UID, newRev string) upgradeWatch {
+	c.t.Helper()
+	w := upgradeWatch{primary: map[string]string{}}
+	seen := map[string]bool{}
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		notOnline := 0
+		for pod := range uids {
+			if m := c.member(pod); !m.Up() || m.State() != mysqlsim.StateOnline {
+				notOnline++
+			}
+		}
+		w.worst = max(w.worst, notOnline)
+		if notOnline > 1 {
+			c.t.Fatalf("%d members out of the group at once during the upgrade (replaced so far: %v)", notOnline,
+				w.order)
+		}
+		atTarget, pods := 0, c.pods()
+		for pod, uid := range uids {
+			p, ok := pods[pod]
+			if !seen[pod] && (!ok || p.DeletionTimestamp != nil || p.UID != uid) {
+				seen[pod] = true
+				w.order = append(w.order, pod)
+				w.primary[pod] = c.simPrimary(uids)
+			}
+			if ok && p.UID != uid && p.Labels[appsv1.StatefulSetRevisionLabel] == newRev {
+				atTarget++
+			}
+		}
+		if _, err := c.online(); err == nil && atTarget == len(uids) {
+			return w
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("upgrade not done in 120s: replaced %v, %d at target: %s", w.order, atTarget,
+				condString(c.condition(v1.ConditionGroupOnline)))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// simPrimary is the member the simulated group has as primary ("" when none).
+func (c *cluster) simPrimary(uids map[string]types.UID) string {
+	for pod := range uids {
+		if m := c.member(pod); m.Up() && m.State() == mysqlsim.StateOnline && m.Role() == mysqlsim.RolePrimary {
+			return pod
+		}
+	}
+	return ""
+}

@@ -89,6 +89,12 @@ bench-xprotocol: ## X Protocol ping/decode/prober figures beside go-sql-driver o
 	hack/peers.sh
 	go run ./xprotocol/internal/benchcmp
 
+.PHONY: bench-failover
+bench-failover: ## Failover timing on the e2e harness: 10 primary crashes, GR election vs Orca's labels (docs/e2e.md).
+	hack/peers.sh
+	ORCA_CONTROLPLANE_DIR=$$(hack/controlplane.sh all) go test -count=1 -timeout=10m ./test/e2e -run '^$$' \
+		-bench Failover -benchtime 1x
+
 .PHONY: help
 help:
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "%-18s %s\n", $$1, $$2}'

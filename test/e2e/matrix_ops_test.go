@@ -194,8 +194,15 @@ func rollingUpgrade(t *testing.T, h *harness) {
 	if p := w.primary[primary]; p == primary || p == "" {
 		t.Fatalf("the old primary's pod went while it was still primary (primary %q)", p)
 	}
-	if !c.switchedOverBeforeUpgrade(since, primary) {
-		t.Fatalf("no switchover away from %s before it was restarted: %v", primary, c.actionNotes(since))
+	// simworld keeps a member's first version, so the upgraded members still report 8.4.3 and MySQL allows a
+	// switchover to them; with real 8.4.4 members the old primary would simply leave and the group elect.
+	if v := c.member(secs[0]).Version(); v == c.member(primary).Version() {
+		if !c.switchedOverBeforeUpgrade(since, primary) {
+			t.Fatalf("no switchover away from %s before it was restarted: %v", primary, c.actionNotes(since))
+		}
+	} else {
+		t.Logf("members run different versions (%s vs %s): the old primary left and the group elected", v,
+			c.member(primary).Version())
 	}
 	for pod, gtids := range before {
 		m := c.member(pod)

@@ -29,6 +29,11 @@ func isolatedSecondaryRecovered(t *testing.T, h *harness) {
 	incs, uids, since := c.incarnations(), c.podUIDs(), time.Now()
 	c.member(victim).Isolate()
 	eventually(t, 30*time.Second, func() error {
+		for _, row := range c.member(primary).GroupMembers() {
+			if row.UUID == c.member(victim).UUID() {
+				return fmt.Errorf("the group still lists %s as %s", victim, row.State)
+			}
+		}
 		s := c.get().Status
 		if s.ClusterState == v1.ClusterStateOnline || s.OnlineInstances != 2 {
 			return fmt.Errorf("state %s online %d", s.ClusterState, s.OnlineInstances)

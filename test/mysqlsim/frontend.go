@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/go-logr/logr"
 
@@ -89,6 +90,11 @@ func (f *Frontends) follow() {
 		}
 		if err := f.sync(); err != nil {
 			f.Logger.Error(err, "sync member listeners")
+			// Back off before retrying: the address may be freed a moment later.
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
 		}
 	}
 }
@@ -115,31 +121,31 @@ func (f *Frontends) outOfSync() bool {
 func (f *Frontends) sync() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	members := f.Group.Members()
 	present := map[*Member]bool{}
-	for _, m := range f.Group.Members() {
+	for _, m := range members {
 		present[m] = true
-		ep := f.running[m]
-		up, inc := m.Up(), m.Incarnation()
-		if ep != nil && (!up || ep.incarnation != inc) {
-			ep.close()
-			delete(f.running, m)
-			ep = nil
-		}
-		if up && ep == nil {
-			ep, err := f.open(m, inc)
-			if err != nil {
-				return fmt.Errorf("open listeners of member %s: %w", m.Name(), err)
-			}
-			f.running[m] = ep
-		}
 	}
+	// Close first: a removed or restarted member may free an address another member is about to take.
 	for m, ep := range f.running {
-		if !present[m] {
+		if !present[m] || !m.Up() || ep.incarnation != m.Incarnation() {
 			ep.close()
 			delete(f.running, m)
 		}
 	}
-	return nil
+	var errs []error
+	for _, m := range members {
+		if !m.Up() || f.running[m] != nil {
+			continue
+		}
+		ep, err := f.open(m, m.Incarnation())
+		if err != nil {
+			errs = append(errs, fmt.Errorf("open listeners of member %s: %w", m.Name(), err))
+			continue
+		}
+		f.running[m] = ep
+	}
+	return errors.Join(errs...)
 }
 
 func (f *Frontends) closeAll() {

@@ -120,12 +120,17 @@ func twoDownForceQuorum(t *testing.T, h *harness) {
 		return c.annotationGone(v1.AnnotationForceQuorum)
 	})
 	c.write(c.member(survivor), 3) // the group of one takes writes
-	want := c.member(survivor).GTIDExecuted()
+	want, back := c.member(survivor).GTIDExecuted(), time.Now()
 	h.setCordoned(t, false)
 	c.waitOnline(90 * time.Second)
+	joins := strings.Join(c.actionNotes(back), "\n")
 	for _, pod := range lost {
 		if got := c.member(pod).GTIDExecuted(); !want.SubsetOf(got) {
 			t.Fatalf("%s rejoined without the survivor's writes: has %s, want %s", pod, got, want)
+		}
+		// start_on_boot is OFF: a member outside the forced group comes back only when Orca joins it.
+		if !strings.Contains(joins, "join "+pod+" ") {
+			t.Fatalf("no join action for %s after the nodes came back: %s", pod, joins)
 		}
 	}
 }

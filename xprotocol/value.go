@@ -307,7 +307,12 @@ func decodeAny(b []byte, depth int) (Any, error) {
 }
 
 func decodeObject(b []byte, depth int) ([]ObjectField, error) {
-	var fields []ObjectField
+	return decodeRepeated(b, depth, decodeObjectField)
+}
+
+// decodeRepeated decodes every field 1 of b (a repeated message) with decode.
+func decodeRepeated[T any](b []byte, depth int, decode func([]byte, int) (T, error)) ([]T, error) {
+	var items []T
 	r := newFieldReader(b)
 	for r.next() {
 		if r.num != 1 {
@@ -317,13 +322,13 @@ func decodeObject(b []byte, depth int) ([]ObjectField, error) {
 		if r.err != nil {
 			break
 		}
-		f, err := decodeObjectField(v, depth)
+		item, err := decode(v, depth)
 		if err != nil {
 			return nil, err
 		}
-		fields = append(fields, f)
+		items = append(items, item)
 	}
-	return fields, r.err
+	return items, r.err
 }
 
 func decodeObjectField(b []byte, depth int) (ObjectField, error) {
@@ -352,23 +357,7 @@ func decodeObjectField(b []byte, depth int) (ObjectField, error) {
 }
 
 func decodeArray(b []byte, depth int) ([]Any, error) {
-	var items []Any
-	r := newFieldReader(b)
-	for r.next() {
-		if r.num != 1 {
-			continue
-		}
-		v := r.bytes()
-		if r.err != nil {
-			break
-		}
-		a, err := decodeAny(v, depth)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, a)
-	}
-	return items, r.err
+	return decodeRepeated(b, depth, decodeAny)
 }
 
 // DecodeScalar decodes a Datatypes.Scalar message. Byte values are copied.

@@ -29,6 +29,7 @@ import (
 	"github.com/orca-operator/orca/test/envtestutil"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/test/peers"
+	"github.com/orca-operator/orca/test/testutil"
 	"github.com/orca-operator/orca/xprotocol"
 )
 
@@ -276,15 +277,5 @@ func (e *env) classicIdentity(ctx context.Context, host, password string) (ident
 
 func eventually(t *testing.T, timeout time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not reached within %s: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testutil.Eventually(t, timeout, fn)
 }

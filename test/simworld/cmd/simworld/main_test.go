@@ -22,6 +22,7 @@ import (
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/test/controlplane"
+	"github.com/orca-operator/orca/test/testutil"
 	"github.com/orca-operator/orca/xprotocol"
 )
 
@@ -189,15 +190,5 @@ func mustRead(t *testing.T, path string) []byte {
 
 func eventually(t *testing.T, timeout time.Duration, fn func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not reached within %s: %v", timeout, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testutil.Eventually(t, timeout, fn)
 }

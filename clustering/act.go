@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -25,7 +26,8 @@ func (l *loop) act(ctx context.Context, o *observation, d *topology.Decision) (b
 	}
 	logger := log.FromContext(ctx).WithValues("action", string(a.Kind), "member", a.Member)
 	logger.Info("running action", "reason", string(a.Reason), "message", a.Message)
-	emit(l.m.Recorder, o.cluster, corev1.EventTypeNormal, string(a.Kind), "Act", "%s", a.Message)
+	pod := memberPod(o, a.Member)
+	emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeNormal, string(a.Kind), "Act", "%s", a.Message)
 	actx, cancel := context.WithTimeout(ctx, orDefault(l.m.ActionTimeout, defaultActionTimeout))
 	defer cancel()
 	err := l.m.Executor.Run(actx, o.info, a)
@@ -35,7 +37,7 @@ func (l *loop) act(ctx context.Context, o *observation, d *topology.Decision) (b
 		err = l.deletePod(ctx, o, a.Member)
 	}
 	if err != nil {
-		emit(l.m.Recorder, o.cluster, corev1.EventTypeWarning, "ActionFailed", "Act", "%s on %s failed: %v",
+		emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeWarning, "ActionFailed", "Act", "%s on %s failed: %v",
 			a.Kind, a.Member, err)
 		return true, fmt.Errorf("%s on %s: %w", a.Kind, a.Member, err)
 	}
@@ -50,6 +52,14 @@ func (l *loop) act(ctx context.Context, o *observation, d *topology.Decision) (b
 	}
 	logger.Info("action done")
 	return true, nil
+}
+
+// memberPod is the pod an action runs on, as an event's related object (nil when it has none).
+func memberPod(o *observation, pod string) runtime.Object {
+	if p, ok := o.pods[pod]; ok {
+		return p
+	}
+	return nil
 }
 
 // afterAction records what an action changed for good: a bootstrap marks the cluster as bootstrapped, and

@@ -158,8 +158,11 @@ func (l *loop) setGate(ctx context.Context, pod *corev1.Pod, online bool, health
 	return nil
 }
 
-func emit(r recorder.EventRecorder, obj runtime.Object, typ, reason, action, format string, args ...any) {
+// emit records an event on obj. related names the member pod it concerns (nil for none): the events API folds
+// events with the same reason, object and related object into one series that keeps the first note, so
+// without it every JoinMember of a cluster would read as the first one.
+func emit(r recorder.EventRecorder, obj, related runtime.Object, typ, reason, action, format string, args ...any) {
 	if r != nil {
-		r.Eventf(obj, nil, typ, reason, action, format, args...)
+		r.Eventf(obj, related, typ, reason, action, format, args...)
 	}
 }

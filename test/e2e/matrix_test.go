@@ -64,17 +64,21 @@ func isolatedSecondaryRecovered(t *testing.T, h *harness) {
 }
 
 // onlyActedOn checks that every action event since the failure names the pod, and that at least one does.
+// Events are written asynchronously (and a repeated one only as a series), hence the wait.
 func (c *cluster) onlyActedOn(pod string, since time.Time) {
 	c.t.Helper()
-	notes := c.actionNotes(since)
+	var notes []string
+	eventually(c.t, 10*time.Second, func() error {
+		if notes = c.actionNotes(since); len(notes) == 0 {
+			return fmt.Errorf("no action event names %s: who recovered it?", pod)
+		}
+		return nil
+	})
 	for _, note := range notes {
 		if !strings.Contains(note, pod) {
 			c.t.Fatalf("Orca acted on another member: %s", note)
 		}
 		c.t.Logf("action: %s", note)
-	}
-	if len(notes) == 0 {
-		c.t.Fatalf("no action event names %s: who recovered it?", pod)
 	}
 }
 
@@ -123,16 +127,21 @@ func twoDownForceQuorum(t *testing.T, h *harness) {
 	want, back := c.member(survivor).GTIDExecuted(), time.Now()
 	h.setCordoned(t, false)
 	c.waitOnline(90 * time.Second)
-	joins := strings.Join(c.actionNotes(back), "\n")
 	for _, pod := range lost {
 		if got := c.member(pod).GTIDExecuted(); !want.SubsetOf(got) {
 			t.Fatalf("%s rejoined without the survivor's writes: has %s, want %s", pod, got, want)
 		}
-		// start_on_boot is OFF: a member outside the forced group comes back only when Orca joins it.
-		if !strings.Contains(joins, "join "+pod+" ") {
-			t.Fatalf("no join action for %s after the nodes came back: %s", pod, joins)
-		}
 	}
+	// start_on_boot is OFF: a member outside the forced group comes back only when Orca joins it.
+	eventually(t, 10*time.Second, func() error {
+		joins := strings.Join(c.actionNotes(back), "\n")
+		for _, pod := range lost {
+			if !strings.Contains(joins, "join "+pod+" ") {
+				return fmt.Errorf("no join action for %s after the nodes came back: %s", pod, joins)
+			}
+		}
+		return nil
+	})
 }
 
 // waitNoQuorum waits until the lost pods are gone for good (their successors Pending) and the status says

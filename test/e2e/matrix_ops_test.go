@@ -197,9 +197,13 @@ func rollingUpgrade(t *testing.T, h *harness) {
 	// simworld keeps a member's first version, so the upgraded members still report 8.4.3 and MySQL allows a
 	// switchover to them; with real 8.4.4 members the old primary would simply leave and the group elect.
 	if v := c.member(secs[0]).Version(); v == c.member(primary).Version() {
-		if !c.switchedOverBeforeUpgrade(since, primary) {
-			t.Fatalf("no switchover away from %s before it was restarted: %v", primary, c.actionNotes(since))
-		}
+		eventually(t, 10*time.Second, func() error { // events are written asynchronously
+			if !c.switchedOverBeforeUpgrade(since, primary) {
+				return fmt.Errorf("no switchover away from %s before it was restarted: %v", primary,
+					c.actionNotes(since))
+			}
+			return nil
+		})
 	} else {
 		t.Logf("members run different versions (%s vs %s): the old primary left and the group elected", v,
 			c.member(primary).Version())
@@ -218,11 +222,11 @@ func rollingUpgrade(t *testing.T, h *harness) {
 func (c *cluster) switchedOverBeforeUpgrade(since time.Time, primary string) bool {
 	switched := false
 	for _, note := range c.actionNotes(since) {
-		c.t.Logf("action: %s", note)
 		switch {
 		case strings.HasPrefix(note, string(topology.ActionSwitchover)+":"):
 			switched = true
 		case strings.HasPrefix(note, string(topology.ActionUpgradeMember)+":") && strings.Contains(note, primary+" "):
+			c.t.Logf("actions: %v", c.actionNotes(since))
 			return switched
 		}
 	}

@@ -82,7 +82,7 @@ playground-down: ## Stop everything the playground started.
 	go run ./test/playground down
 
 .PHONY: bench
-bench: bench-xprotocol ## All benchmarks that compare against a peer in the same run.
+bench: bench-xprotocol bench-failover ## Every benchmark (each prints its figures beside its target).
 
 .PHONY: bench-xprotocol
 bench-xprotocol: ## X Protocol ping/decode/prober figures beside go-sql-driver on MariaDB.

@@ -53,10 +53,13 @@ func status(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "Playground in %s, started %s\n", cfg.stateDir, s.Started.Local().Format(time.DateTime))
+	// Check each process once: the table and the verdict below must agree even while a process is dying.
+	var dead []string
 	for _, p := range s.Processes {
 		state := "running"
 		if !p.Alive() {
 			state = "NOT RUNNING"
+			dead = append(dead, p.Name)
 		}
 		fmt.Fprintf(out, "  %-24s pid %-8d %-12s %s\n", p.Name, p.PID, state, p.Log)
 	}
@@ -70,7 +73,7 @@ func status(ctx context.Context, cfg config, out io.Writer) error {
 	if summary, err := clusterSummary(ctx, s); err == nil {
 		fmt.Fprintf(out, "  %s\n", summary)
 	}
-	if dead := s.Dead(); len(dead) > 0 {
+	if len(dead) > 0 {
 		fmt.Fprintf(out, "Not running: %s. Run `up` again to restart everything.\n", strings.Join(dead, ", "))
 		return errNotUp
 	}

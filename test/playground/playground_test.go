@@ -2,16 +2,19 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/orca-operator/orca/test/controlplane"
+	"github.com/orca-operator/orca/test/testutil"
 )
 
 // playground runs the built command as a user would, so that the processes must outlive it.
@@ -122,6 +125,13 @@ func TestPlaygroundUpStatusDown(t *testing.T) {
 	if err := syscall.Kill(sched.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
+	// SIGKILL is asynchronous: wait until the process is really gone before asking status about it.
+	testutil.Eventually(t, 10*time.Second, func() error {
+		if sched.Alive() {
+			return fmt.Errorf("kube-scheduler (pid %d) still alive", sched.PID)
+		}
+		return nil
+	})
 	if out, err := pg.run("status"); err == nil || !strings.Contains(out, "NOT RUNNING") {
 		t.Errorf("status should fail and name the dead scheduler: %v\n%s", err, out)
 	}

@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/orca-operator/orca/clustering"
@@ -31,22 +29,12 @@ var (
 func TestMain(m *testing.M) { os.Exit(runSuite(m)) }
 
 func runSuite(m *testing.M) int {
-	if os.Getenv("ORCA_TEST_VERBOSE") != "" {
-		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
-	} else {
-		ctrl.SetLogger(logr.Discard())
-	}
-	env, err := envtestutil.NewEnvironment()
+	cfg, stop, err := envtestutil.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "envtest:", err)
 		return 1
 	}
-	cfg, err := env.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start envtest:", err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
+	defer stop()
 	scheme, err := operator.NewScheme()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -7,12 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/operator"
@@ -38,11 +35,7 @@ type harness struct {
 
 func startHarness(tb testing.TB) *harness {
 	tb.Helper()
-	if os.Getenv("ORCA_TEST_VERBOSE") != "" {
-		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
-	} else {
-		ctrl.SetLogger(logr.Discard())
-	}
+	envtestutil.SetLogger()
 	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true, Volumes: 48}) // every case keeps its volumes
 	if _, err := envtest.InstallCRDs(cp.Config, envtest.CRDInstallOptions{
 		Paths: []string{filepath.Join(envtestutil.RepoRoot(), "config", "crd", "bases")}, ErrorIfPathMissing: true,

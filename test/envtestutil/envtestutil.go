@@ -10,7 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 )
 
 // RepoRoot is the repository's root folder, found from this file's location.
@@ -53,4 +57,27 @@ func NewEnvironment() (*envtest.Environment, error) {
 		ControlPlaneStartTimeout: 60 * time.Second,
 		ControlPlaneStopTimeout:  30 * time.Second,
 	}, nil
+}
+
+// SetLogger sends controller-runtime logs to stderr when ORCA_TEST_VERBOSE is set and discards them otherwise.
+func SetLogger() {
+	if os.Getenv("ORCA_TEST_VERBOSE") != "" {
+		ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
+		return
+	}
+	ctrl.SetLogger(logr.Discard())
+}
+
+// Start sets the logger, starts a control plane with Orca's CRDs and returns its config and a stop function.
+func Start() (*rest.Config, func(), error) {
+	SetLogger()
+	env, err := NewEnvironment()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, nil, fmt.Errorf("start envtest control plane: %w", err)
+	}
+	return cfg, func() { _ = env.Stop() }, nil
 }

@@ -11,6 +11,7 @@ import (
 // Credentials are the accounts the loop uses. Passwords never appear in logs, events or errors.
 type Credentials struct {
 	RootUser, RootPassword               string
+	AdminUser, AdminPassword             string
 	ReplicationUser, ReplicationPassword string
 }
 

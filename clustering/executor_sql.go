@@ -2,6 +2,7 @@ package clustering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/orca-operator/orca/internal/specs"
@@ -19,10 +20,22 @@ type SQLExecutor struct {
 	Connector Connector
 }
 
+// connect logs in with the operator's own least-privilege account. A member that does not have it yet (a
+// fresh server that never joined: accounts arrive with distributed recovery or a clone) is reached as root,
+// the only account the server was initialised with.
 func (e SQLExecutor) connect(ctx context.Context, c *ClusterInfo, pod string) (mysqladmin.Instance, error) {
 	host, ok := c.Hosts[pod]
 	if !ok {
 		return nil, fmt.Errorf("no member %s in cluster %s", pod, c.Key)
+	}
+	if admin := c.admin(); admin.User != "" {
+		in, err := e.Connector.Connect(ctx, host, specs.PortMySQLX, admin)
+		if err == nil {
+			return in, nil
+		}
+		if !accessDenied(err) {
+			return nil, fmt.Errorf("connect to %s: %w", pod, err)
+		}
 	}
 	in, err := e.Connector.Connect(ctx, host, specs.PortMySQLX,
 		mysqladmin.Account{User: c.Credentials.RootUser, Password: c.Credentials.RootPassword})
@@ -30,6 +43,13 @@ func (e SQLExecutor) connect(ctx context.Context, c *ClusterInfo, pod string) (m
 		return nil, fmt.Errorf("connect to %s: %w", pod, err)
 	}
 	return in, nil
+}
+
+// accessDenied reports a refused login (the member answered, but does not know the account yet).
+func accessDenied(err error) bool { return errors.Is(err, mysqladmin.ErrAccessDenied) }
+
+func (c *ClusterInfo) admin() mysqladmin.Account {
+	return mysqladmin.Account{User: c.Credentials.AdminUser, Password: c.Credentials.AdminPassword}
 }
 
 // Status implements Executor.
@@ -68,13 +88,7 @@ func (e SQLExecutor) Run(ctx context.Context, c *ClusterInfo, a topology.Action)
 	}
 	switch a.Kind {
 	case topology.ActionBootstrapGroup:
-		if err := in.SetGroupSeeds(ctx, c.seeds()); err != nil {
-			return err
-		}
-		if err := in.EnsureReplicationUser(ctx, c.recovery()); err != nil {
-			return err
-		}
-		return in.BootstrapGroup(ctx, c.recovery())
+		return bootstrap(ctx, in, c)
 	case topology.ActionRebootGroup:
 		if err := in.SetGroupSeeds(ctx, c.seeds()); err != nil {
 			return err
@@ -103,4 +117,21 @@ func (e SQLExecutor) Run(ctx context.Context, c *ClusterInfo, a topology.Action)
 		return in.SetPrimary(ctx, st.ServerUUID)
 	}
 	return fmt.Errorf("unknown action %q", a.Kind)
+}
+
+// bootstrap creates the group on its first member: seeds, the operator's and the recovery accounts (with the
+// binary log on, so recovery carries them to every joiner), then the group itself.
+func bootstrap(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo) error {
+	if err := in.SetGroupSeeds(ctx, c.seeds()); err != nil {
+		return err
+	}
+	if admin := c.admin(); admin.User != "" {
+		if err := in.EnsureAdminUser(ctx, admin); err != nil {
+			return err
+		}
+	}
+	if err := in.EnsureReplicationUser(ctx, c.recovery()); err != nil {
+		return err
+	}
+	return in.BootstrapGroup(ctx, c.recovery())
 }

@@ -167,6 +167,24 @@ func TestLoopBootstrapsThenSurvivesPrimaryCrash(t *testing.T) {
 	if !w.get().Status.Bootstrapped {
 		t.Fatal("status.bootstrapped not recorded")
 	}
+	// Once every member has the operator's own account (created at bootstrap, replicated by recovery), the
+	// loop works with it alone: root is only for members that never joined.
+	var internal corev1.Secret
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: w.ns, Name: "db-internal"}, &internal); err != nil {
+		t.Fatal(err)
+	}
+	admin := string(internal.Data[specs.KeyAdminUser])
+	for _, m := range w.members {
+		if acct, ok := m.LookupAccount(admin, "127.0.0.1"); !ok ||
+			acct.Password != string(internal.Data[specs.KeyAdminPassword]) {
+			t.Fatalf("%s lacks the operator's account %s", m.Name(), admin)
+		}
+	}
+	connector.Logins()
+	time.Sleep(time.Second) // a few resync passes
+	if logins := connector.Logins(); logins[admin] == 0 || logins["root"] != 0 {
+		t.Fatalf("logins after bootstrap %v: want only %s", logins, admin)
+	}
 	gtids := w.members[0].GTIDExecuted()
 
 	// The primary's mysqld dies; the pod stays (its container restarts). The group elects a new primary and

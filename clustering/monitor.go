@@ -10,6 +10,7 @@ import (
 
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/memberdial"
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/probe"
 )
@@ -48,7 +49,8 @@ func (m *Monitor) Sync(c *ClusterInfo) {
 		m.clusters = map[types.NamespacedName]*watched{}
 	}
 	w := m.clusters[c.Key]
-	if w != nil && w.user != c.Credentials.RootUser+"\x00"+c.Credentials.RootPassword {
+	account := c.monitorAccount()
+	if w != nil && w.user != account.User+"\x00"+account.Password {
 		w.prober.Close()
 		w = nil
 	}
@@ -73,12 +75,13 @@ func (m *Monitor) Sync(c *ClusterInfo) {
 
 func (m *Monitor) newWatched(c *ClusterInfo) *watched {
 	key := c.Key
-	w := &watched{user: c.Credentials.RootUser + "\x00" + c.Credentials.RootPassword,
+	account := c.monitorAccount()
+	w := &watched{user: account.User + "\x00" + account.Password,
 		last: map[string]string{}, addrs: map[string]string{}}
 	var lastMu sync.Mutex
 	w.prober = probe.New(probe.Config{
 		Interval: m.Interval,
-		Session: xprotocol.Config{User: c.Credentials.RootUser, Password: c.Credentials.RootPassword,
+		Session: xprotocol.Config{User: account.User, Password: account.Password,
 			// Encrypt without verifying, as mysqladmin.Factory does: MySQL serves self-generated certificates.
 			TLSMode: xprotocol.TLSPreferred, TLSConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec
 			Dial: m.Dialer.DialContext, ConnectAttrs: map[string]string{"program_name": "orca-monitor"}},
@@ -94,6 +97,16 @@ func (m *Monitor) newWatched(c *ClusterInfo) *watched {
 		},
 	})
 	return w
+}
+
+// monitorAccount is the operator's own account; root only when the cluster has none (older clusters). A member
+// that does not have the account yet (never joined) refuses the probe, which only delays a wake-up: the loop's
+// own observation reaches it as root.
+func (c *ClusterInfo) monitorAccount() mysqladmin.Account {
+	if a := c.admin(); a.User != "" {
+		return a
+	}
+	return mysqladmin.Account{User: c.Credentials.RootUser, Password: c.Credentials.RootPassword}
 }
 
 // Forget stops watching the cluster's members.

@@ -164,6 +164,8 @@ func (l *loop) clusterInfo(ctx context.Context, o *observation) (*ClusterInfo, e
 		GroupName: string(internal.Data[specs.KeyGroupName]),
 		Credentials: Credentials{
 			RootUser: rootUser, RootPassword: string(creds.Data[specs.KeyRootPassword]),
+			AdminUser:           string(internal.Data[specs.KeyAdminUser]),
+			AdminPassword:       string(internal.Data[specs.KeyAdminPassword]),
 			ReplicationUser:     string(internal.Data[specs.KeyReplicationUser]),
 			ReplicationPassword: string(internal.Data[specs.KeyReplicationPassword]),
 		},

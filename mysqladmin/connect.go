@@ -19,8 +19,8 @@ type Factory struct {
 	TLS *tls.Config
 }
 
-// Connect opens an admin session to host:port as the given account. A failure to connect returns an
-// Unreachable instance and the error.
+// Connect opens an admin session to host:port as the given account. A failure returns an Unreachable
+// instance and an error: ErrAccessDenied when the server refused the login, ErrUnreachable otherwise.
 func (f Factory) Connect(ctx context.Context, host string, port int, a Account) (Instance, error) {
 	cfg := xprotocol.Config{User: a.User, Password: a.Password, Dial: f.Dialer.DialContext,
 		TLSMode: xprotocol.TLSPreferred, TLSConfig: f.TLS,
@@ -32,6 +32,11 @@ func (f Factory) Connect(ctx context.Context, host string, port int, a Account) 
 	}
 	addr := net.JoinHostPort(host, fmt.Sprint(port))
 	s, err := xprotocol.Dial(ctx, addr, cfg)
+	if hasCode(err, codeAccessDenied) {
+		// The server answered: it is reachable, it refused this account.
+		err = fmt.Errorf("%w: %s on %s: %w", ErrAccessDenied, a.User, addr, redact(err, a.Password))
+		return Unreachable{Err: err}, err
+	}
 	if err != nil {
 		err = fmt.Errorf("connect to %s: %w", addr, redact(err, a.Password))
 		u := Unreachable{Err: err}

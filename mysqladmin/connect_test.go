@@ -149,6 +149,9 @@ func TestFactoryConnectFailures(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-secret") {
 		t.Fatalf("error leaks the password: %v", err)
 	}
+	if !errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrUnreachable) {
+		t.Fatalf("a refused login must be ErrAccessDenied, not ErrUnreachable: %v", err)
+	}
 	if _, serr := in.Status(ctx); !errors.Is(serr, ErrUnreachable) {
 		t.Fatalf("instance after a failed connect should be Unreachable: %v", serr)
 	}

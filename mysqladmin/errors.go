@@ -7,6 +7,8 @@ import (
 )
 
 var (
+	// ErrAccessDenied means the server refused the account's login (ER_ACCESS_DENIED_ERROR, 1045).
+	ErrAccessDenied = errors.New("access denied")
 	// ErrUnreachable means the member could not be connected to.
 	ErrUnreachable = errors.New("member unreachable")
 	// ErrNotInGroup means the member lists no row for itself in replication_group_members.
@@ -21,6 +23,7 @@ var (
 // MySQL error codes mysqladmin reacts to (MySQL 8.4 Error Reference).
 const (
 	codeRestartFailed = 3707 // ER_RESTART_SERVER_FAILED
+	codeAccessDenied  = 1045 // ER_ACCESS_DENIED_ERROR
 )
 
 // hasCode reports whether err is (or wraps) a server error with the given code. Runners return server

@@ -53,6 +53,14 @@ type Instance interface {
 	// about to bootstrap a new group, whose history becomes the group's, so distributed recovery carries the
 	// account to every joiner. On any other member they would be errant transactions.
 	EnsureReplicationUser(ctx context.Context, a Account) error
+	// EnsureAdminUser creates (or re-keys) the operator's own least-privilege account, so routine work does not
+	// run as root (privileges: docs/topology.md, "Privileges of the operator's account"):
+	//   CREATE USER IF NOT EXISTS 'u'@'%' IDENTIFIED BY 'p'
+	//   ALTER USER 'u'@'%' IDENTIFIED BY 'p'
+	//   GRANT GROUP_REPLICATION_ADMIN, SYSTEM_VARIABLES_ADMIN, CLONE_ADMIN, CONNECTION_ADMIN, CREATE USER,
+	//     REPLICATION SLAVE, BACKUP_ADMIN, GROUP_REPLICATION_STREAM ON *.* TO 'u'@'%' WITH GRANT OPTION
+	//   GRANT SELECT ON performance_schema.* TO 'u'@'%'
+	EnsureAdminUser(ctx context.Context, a Account) error
 	// SetGroupSeeds persists the seed list: SET PERSIST group_replication_group_seeds = 'h1:33061,...'
 	SetGroupSeeds(ctx context.Context, seeds []string) error
 	// BootstrapGroup starts a new group (or reboots one) on this member:
@@ -169,6 +177,26 @@ func (m *sqlInstance) EnsureReplicationUser(ctx context.Context, a Account) erro
 	if err := m.r.Exec(ctx, "GRANT REPLICATION SLAVE, CONNECTION_ADMIN, BACKUP_ADMIN, GROUP_REPLICATION_STREAM "+
 		"ON *.* TO "+user); err != nil {
 		return fmt.Errorf("grant %s: %w", a.User, err)
+	}
+	return nil
+}
+
+func (m *sqlInstance) EnsureAdminUser(ctx context.Context, a Account) error {
+	user := Quote(a.User) + "@'%'"
+	if err := m.r.Exec(ctx, "CREATE USER IF NOT EXISTS "+user+" IDENTIFIED BY "+Quote(a.Password)); err != nil {
+		return fmt.Errorf("create user %s: %w", a.User, redact(err, a.Password))
+	}
+	if err := m.r.Exec(ctx, "ALTER USER "+user+" IDENTIFIED BY "+Quote(a.Password)); err != nil {
+		return fmt.Errorf("set password of %s: %w", a.User, redact(err, a.Password))
+	}
+	for _, grant := range []string{
+		"GRANT GROUP_REPLICATION_ADMIN, SYSTEM_VARIABLES_ADMIN, CLONE_ADMIN, CONNECTION_ADMIN, CREATE USER, " +
+			"REPLICATION SLAVE, BACKUP_ADMIN, GROUP_REPLICATION_STREAM ON *.* TO " + user + " WITH GRANT OPTION",
+		"GRANT SELECT ON performance_schema.* TO " + user,
+	} {
+		if err := m.r.Exec(ctx, grant); err != nil {
+			return fmt.Errorf("grant %s: %w", a.User, err)
+		}
 	}
 	return nil
 }

@@ -205,3 +205,65 @@ func TestQuote(t *testing.T) {
 		}
 	}
 }
+
+// The operator's account is created on the bootstrap member, reaches every joiner through distributed
+// recovery, and its privileges are enough for everything the operator does; it cannot do what it was not
+// granted (the simulator enforces MySQL's privilege checks).
+func TestAdminAccountIsEnoughOnSimulator(t *testing.T) {
+	ctx := context.Background()
+	sc := newSimCluster(t, 3)
+	admin := mysqladmin.Account{User: "orca_admin", Password: "adm1n-Pw"}
+	for _, in := range sc.instances {
+		if err := in.SetGroupSeeds(ctx, sc.seeds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sc.instances[0].EnsureAdminUser(ctx, admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.instances[0].EnsureReplicationUser(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.instances[0].BootstrapGroup(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.instances[1].StartGroupReplication(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, sc.instances[1], online)
+	// From here on, only the operator's account, on a member that got it through recovery.
+	s, err := sc.members[1].NewSession(admin.User, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acct, ok := sc.members[1].LookupAccount(admin.User, "127.0.0.1"); !ok || acct.Password != admin.Password {
+		t.Fatal("the operator's account did not reach the joiner")
+	}
+	op := mysqladmin.New(admintest.Runner{M: sc.members[1], S: s})
+	st, err := op.Status(ctx)
+	if err != nil || st.State != topology.StateOnline {
+		t.Fatalf("status as the operator's account: %+v %v", st, err)
+	}
+	if err := op.SetGroupSeeds(ctx, sc.seeds()); err != nil {
+		t.Fatal(err)
+	}
+	if err := op.SetPrimary(ctx, sc.members[1].UUID()); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, op, func(s *topology.MemberStatus) bool { return s.Role == topology.RolePrimary })
+	// Account changes run on the primary (secondaries are super_read_only).
+	if err := op.EnsureReplicationUser(ctx, repl); err != nil {
+		t.Fatalf("re-keying the recovery account: %v", err)
+	}
+	if err := op.StopGroupReplication(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := op.StartGroupReplication(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, op, online)
+	runner := admintest.Runner{M: sc.members[1], S: s}
+	if err := runner.Exec(ctx, "SHUTDOWN"); err == nil {
+		t.Fatal("the operator's account may SHUTDOWN a member: it has more privileges than it needs")
+	}
+}

@@ -18,6 +18,9 @@ func (u Unreachable) Status(context.Context) (*topology.MemberStatus, error) { r
 // EnsureReplicationUser implements Instance.
 func (u Unreachable) EnsureReplicationUser(context.Context, Account) error { return u.err() }
 
+// EnsureAdminUser implements Instance.
+func (u Unreachable) EnsureAdminUser(context.Context, Account) error { return u.err() }
+
 // SetGroupSeeds implements Instance.
 func (u Unreachable) SetGroupSeeds(context.Context, []string) error { return u.err() }
 

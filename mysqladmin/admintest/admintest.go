@@ -77,6 +77,16 @@ func (r Runner) Close() error {
 type Connector struct {
 	mu      sync.Mutex
 	members map[string]*mysqlsim.Member
+	logins  map[string]int
+}
+
+// Logins returns how many successful logins each user made since the last call, and resets the count.
+func (c *Connector) Logins() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.logins
+	c.logins = map[string]int{}
+	return out
 }
 
 // Add makes a member reachable under its report_host.
@@ -102,12 +112,18 @@ func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladm
 	}
 	acct, ok := m.LookupAccount(a.User, "127.0.0.1")
 	if !ok || acct.Password != a.Password {
-		return nil, fmt.Errorf("access denied for user '%s' on %s", a.User, addr)
+		return nil, fmt.Errorf("%w for user '%s' on %s", mysqladmin.ErrAccessDenied, a.User, addr)
 	}
 	s, err := m.NewSession(a.User, "127.0.0.1")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
 	}
+	c.mu.Lock()
+	if c.logins == nil {
+		c.logins = map[string]int{}
+	}
+	c.logins[a.User]++
+	c.mu.Unlock()
 	return mysqladmin.New(Runner{M: m, S: s}), nil
 }
 

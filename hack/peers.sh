@@ -2,7 +2,7 @@
 # Installs the real peers the tests use (Debian packages) when they are missing. Idempotent and quiet when warm.
 set -euo pipefail
 need=()
-command -v mariadbd >/dev/null 2>&1 || need+=(mariadb-server)
+{ command -v mariadbd || [ -x /usr/sbin/mariadbd ]; } >/dev/null 2>&1 || need+=(mariadb-server)
 command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -53,7 +53,10 @@ func (m *StmtExecute) Unmarshal(b []byte) error {
 				m.Args = append(m.Args, a)
 			}
 		case 3:
-			m.Namespace = string(r.bytes())
+			// An empty namespace is the default one ("sql"), as the encoder writes it: keep it canonical.
+			if ns := r.bytes(); len(ns) > 0 {
+				m.Namespace = string(ns)
+			}
 		case 4:
 			m.CompactMetadata = r.varint() != 0
 		}

@@ -108,7 +108,10 @@ func (m *Notice) Warning() (Warning, error) {
 	for r.next() {
 		switch r.num {
 		case 1:
-			w.Level = WarningLevel(r.varint())
+			// Level is a closed proto2 enum: values outside it are unknown and the default stays.
+			if v := r.varint(); v >= uint64(WarningNote) && v <= uint64(WarningError) {
+				w.Level = WarningLevel(v)
+			}
 		case 2:
 			w.Code = uint32(r.varint())
 		case 3:

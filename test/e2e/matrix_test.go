@@ -96,8 +96,8 @@ func twoDownForceQuorum(t *testing.T, h *harness) {
 			lost = append(lost, pod)
 		}
 	}
+	t.Cleanup(func() { h.setCordoned(t, false) }) // registered first: a failed cordon must not leave nodes cordoned
 	h.setCordoned(t, true)
-	t.Cleanup(func() { h.setCordoned(t, false) })
 	for _, pod := range lost {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: c.obj.Namespace, Name: pod}}
 		if err := h.Client.Delete(context.Background(), p, client.GracePeriodSeconds(0)); err != nil {

@@ -51,8 +51,16 @@ func (h *harness) waitUnschedulable(ctx context.Context, tb testing.TB) {
 				return nil
 			}
 		}
-		if canary.Spec.NodeName != "" {
-			tb.Fatalf("canary pod scheduled to %s on a cordoned cluster", canary.Spec.NodeName)
+		if node := canary.Spec.NodeName; node != "" {
+			// The scheduler had not seen every node's cordon yet (node and pod updates reach it on separate
+			// streams): try again with a fresh canary.
+			_ = h.Client.Delete(ctx, canary, client.GracePeriodSeconds(0))
+			canary = &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", GenerateName: "cordon-canary-"},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "canary"}}}}
+			if err := h.Client.Create(ctx, canary); err != nil {
+				return err
+			}
+			return fmt.Errorf("canary landed on %s: the scheduler has not seen the cordon yet", node)
 		}
 		return fmt.Errorf("the scheduler has not judged the canary pod yet")
 	})

@@ -59,13 +59,16 @@ func StartMariaDB(tb testing.TB) *MariaDB {
 // StartMariaDBIn starts a fresh MariaDB in dir (which must exist) and waits until it answers.
 // The caller stops it with Stop. Used by tests and by long-lived tools such as the playground.
 func StartMariaDBIn(dir string) (*MariaDB, error) {
-	for _, bin := range []string{"mariadbd", "mariadb-install-db"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			return nil, fmt.Errorf("%s not found (run `make test-deps` or hack/peers.sh): %w", bin, err)
-		}
+	mariadbd, err := findBinary("mariadbd")
+	if err != nil {
+		return nil, err
+	}
+	installDB, err := findBinary("mariadb-install-db")
+	if err != nil {
+		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	install := exec.Command("mariadb-install-db", "--no-defaults", "--datadir="+data, "--user=root",
+	install := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--user=root",
 		"--auth-root-authentication-method=normal", "--skip-test-db")
 	if out, err := install.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("mariadb-install-db: %w: %s", err, lastLines(out))
@@ -79,7 +82,7 @@ func StartMariaDBIn(dir string) (*MariaDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create mariadb log: %w", err)
 	}
-	m.cmd = exec.Command("mariadbd", "--no-defaults", "--datadir="+data, "--socket="+filepath.Join(dir, "sock"),
+	m.cmd = exec.Command(mariadbd, "--no-defaults", "--datadir="+data, "--socket="+filepath.Join(dir, "sock"),
 		"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--user=root", "--skip-name-resolve",
 		"--max-connections=500", "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
 		"--innodb-flush-log-at-trx-commit=2", "--pid-file="+filepath.Join(dir, "mariadbd.pid"))
@@ -129,6 +132,21 @@ func (m *MariaDB) Stop() {
 	case <-m.done:
 	case <-time.After(5 * time.Second):
 	}
+}
+
+// findBinary looks in PATH, then in /usr/sbin and /usr/bin: Debian installs mariadbd in /usr/sbin, which a
+// non-root PATH often lacks.
+func findBinary(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/bin"} {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s not found (run `make test-deps` or hack/peers.sh)", name)
 }
 
 func freePort() (int, error) {

@@ -159,8 +159,8 @@ func (e *env) checkPodReplacement(t *testing.T, c *v1.InnoDBCluster, ordinal int
 	t.Logf("before deleting pod %s: member %s %s/%s, gtid_executed %s", pod, uuid, m.State(), m.Role(), before)
 
 	// With every node cordoned the StatefulSet's new pod stays Pending: the member stays down until uncordon.
+	t.Cleanup(func() { e.setCordoned(t, false) }) // registered first: a failed cordon must not leave nodes cordoned
 	e.setCordoned(t, true)
-	defer e.setCordoned(t, false)
 	e.deletePod(t, c, ordinal)
 	eventually(t, 30*time.Second, func() error {
 		if m.Up() {
@@ -230,8 +230,8 @@ func (e *env) checkClaimDeletion(t *testing.T, c *v1.InnoDBCluster, ordinal int,
 	password string) {
 	ns, pod := c.Namespace, specs.PodName(c, ordinal)
 	oldUUID := m.UUID()
+	t.Cleanup(func() { e.setCordoned(t, false) }) // registered first: a failed cordon must not leave nodes cordoned
 	e.setCordoned(t, true)
-	defer e.setCordoned(t, false)
 	claim := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Namespace: ns,
 		Name: specs.DatadirVolume + "-" + pod}}
 	if err := e.Client.Delete(context.Background(), claim); err != nil {

@@ -70,23 +70,7 @@ func appendCapabilityList(b []byte, caps []Capability) []byte {
 }
 
 func decodeCapabilityList(b []byte) ([]Capability, error) {
-	var caps []Capability
-	r := newFieldReader(b)
-	for r.next() {
-		if r.num != 1 {
-			continue
-		}
-		v := r.bytes()
-		if r.err != nil {
-			break
-		}
-		c, err := decodeCapability(v)
-		if err != nil {
-			return nil, err
-		}
-		caps = append(caps, c)
-	}
-	return caps, r.err
+	return decodeRepeated(b, 0, func(v []byte, _ int) (Capability, error) { return decodeCapability(v) })
 }
 
 func decodeCapability(b []byte) (Capability, error) {

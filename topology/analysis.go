@@ -30,6 +30,9 @@ type memberInfo struct {
 	purged   GTIDSet
 	purgedOK bool
 	entry    *GroupMember // how the group with quorum lists the member; nil when it does not
+	// pristine: every transaction the member has is its own (server_uuid), so it never took part in a
+	// group: the official image's initialisation (time zone tables) leaves such transactions.
+	pristine bool
 }
 
 // selfState is the member's own report, empty when it could not be queried.
@@ -40,10 +43,16 @@ func (m *memberInfo) selfState() MemberState {
 	return m.Status.State
 }
 
-// grRunning reports whether the member's Group Replication is started (in a group, or in ERROR).
+// grRunning reports whether the member's Group Replication is started (in a group, in ERROR, or
+// trying to rejoin on its own): it must be stopped before it is started again.
 func (m *memberInfo) grRunning() bool {
 	s := m.selfState()
-	return s == StateOnline || s == StateRecovering || s == StateError
+	return s == StateOnline || s == StateRecovering || s == StateError || (m.Status != nil && m.Status.AutoRejoining)
+}
+
+// cloning reports whether a clone is replacing the member's data right now.
+func (m *memberInfo) cloning() bool {
+	return m.Status != nil && m.Status.Clone.State == CloneInProgress
 }
 
 // actionable reports whether the operator may run something on the member.
@@ -138,6 +147,7 @@ func newMemberInfo(m *Member, instances int) *memberInfo {
 	recv, errR := ParseGTIDSet(m.Status.GTIDReceived)
 	if errE == nil && errR == nil {
 		mi.gtidOK, mi.executed, mi.advanced = true, exec, exec.Union(recv)
+		mi.pristine = mi.advanced.OnlyFrom(m.Status.ServerUUID)
 	}
 	if p, err := ParseGTIDSet(m.Status.GTIDPurged); err == nil {
 		mi.purged, mi.purgedOK = p, true
@@ -272,15 +282,16 @@ func (a *analysis) podFor(e *GroupMember) *memberInfo {
 	return nil
 }
 
-// computeGroupGTID unions what the group's queried ONLINE members executed: the reference for
-// errant and missing transactions.
+// computeGroupGTID unions what the group's queried ONLINE members executed or received (a member
+// never drops a certified transaction it received): the reference for errant and missing
+// transactions.
 func (a *analysis) computeGroupGTID() {
 	if a.group == nil {
 		return
 	}
 	for _, mi := range a.ordered {
 		if mi.listedAlive() && mi.entry.State == StateOnline && mi.selfState() == StateOnline && mi.gtidOK {
-			a.groupGTID = a.groupGTID.Union(mi.executed)
+			a.groupGTID = a.groupGTID.Union(mi.advanced)
 			a.groupGTIDOK = true
 		}
 	}

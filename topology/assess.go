@@ -33,16 +33,28 @@ func (m *memberInfo) grRunningOutsideGroup() bool {
 }
 
 func (a *analysis) assessUnqueried(mi *memberInfo, as *Assessment) {
+	// A pod that does not run, or a mysqld that restarted and cannot be queried yet, is not what the group's
+	// (possibly stale) entry describes: the entry only vouches for a member Orca has no reason to doubt.
+	stale := mi.cert == down || mi.Restarted
+	if stale {
+		as.InGroup, as.Role = false, RoleNone
+	}
 	switch {
+	case mi.cert == down && !mi.desired:
+		as.Health, as.Detail = HealthRemoved, "beyond the desired instances and down"
+	case mi.cert == down:
+		as.Health, as.Detail = HealthDown, downDetail(mi.Member)
+		if mi.listedAlive() {
+			as.Detail += "; the group still lists it until it expels it"
+		}
+	case mi.listedAlive() && stale:
+		as.Health, as.Detail = HealthUnreachable, "restarted since it was last seen ONLINE and cannot be queried "+
+			"yet (the group's entry is its old incarnation): "+mi.Unreachable
 	case mi.listedAlive() && mi.entry.State == StateOnline:
 		as.Health = HealthOnline
 		as.Detail = "ONLINE as the group sees it; the operator cannot query it: " + mi.Unreachable
 	case mi.listedAlive():
 		as.Health, as.Detail = HealthRecovering, "RECOVERING as the group sees it; the operator cannot query it"
-	case mi.cert == down && !mi.desired:
-		as.Health, as.Detail = HealthRemoved, "beyond the desired instances and down"
-	case mi.cert == down:
-		as.Health, as.Detail = HealthDown, downDetail(mi.Member)
 	default:
 		as.Health, as.Detail = HealthUnreachable, "pod runs but cannot be queried: "+mi.Unreachable
 	}
@@ -61,6 +73,9 @@ func downDetail(m *Member) string {
 func (a *analysis) assessQueried(mi *memberInfo, as *Assessment) {
 	s := mi.selfState()
 	switch {
+	case mi.cloning():
+		as.Health, as.Detail = HealthCloning, "a clone is replacing its data; it is left alone until it ends"
+		return
 	case s == StateRecovering:
 		as.Health, as.Detail = HealthRecovering, "in distributed recovery"
 	case s == StateOnline && a.group != nil && a.inGroupConsistently(mi):
@@ -79,7 +94,7 @@ func (a *analysis) assessQueried(mi *memberInfo, as *Assessment) {
 	}
 	if errant, missing, ok := a.gtidGap(mi); ok {
 		as.Missing = missing.Count()
-		if !errant.IsEmpty() {
+		if !errant.IsEmpty() && !mi.pristine {
 			as.Health, as.Errant = HealthErrant, errant.String()
 			as.Detail = fmt.Sprintf("has %d transactions the group lacks (%s)", errant.Count(),
 				abbreviate(errant.String()))
@@ -87,11 +102,12 @@ func (a *analysis) assessQueried(mi *memberInfo, as *Assessment) {
 	}
 }
 
-// gtidGap compares an out-of-group member with the group: errant transactions only it has and
-// missing transactions only the group has. ok is false when either side is unknown.
+// gtidGap compares an out-of-group member with the group, each side with what it executed or
+// received (Group Replication's own join check): errant transactions only it has and missing
+// transactions only the group has. ok is false when either side is unknown.
 func (a *analysis) gtidGap(mi *memberInfo) (errant, missing GTIDSet, ok bool) {
 	if a.group == nil || !a.groupGTIDOK || !mi.gtidOK {
 		return GTIDSet{}, GTIDSet{}, false
 	}
-	return mi.executed.Subtract(a.groupGTID), a.groupGTID.Subtract(mi.executed), true
+	return mi.advanced.Subtract(a.groupGTID), a.groupGTID.Subtract(mi.advanced), true
 }

@@ -34,7 +34,7 @@ func Decide(obs Observation) Decision {
 	if a.group != nil {
 		d.ViewID = a.group.viewID
 	}
-	if a.primary != nil {
+	if a.primary != nil && a.vouched(a.primary) {
 		d.Primary = a.primary.Pod
 	}
 	for _, mi := range a.members {
@@ -89,8 +89,10 @@ func (a *analysis) planOnline(p *plan) {
 			"for the group to settle", prim.Pod, prim.selfState(), prim.Status.ViewID)
 		return
 	}
+	a.planResets(p)
 	a.planRepairs(p)
 	a.planScaleDown(p)
+	a.planRotation(p)
 	a.planSwitchover(p)
 	a.planUpgrade(p)
 }

@@ -85,15 +85,27 @@ func TestDecideIsolatedSecondary(t *testing.T) {
 	}
 	runRows(t, []row{
 		{
-			name:  "only the isolated secondary is recovered, nothing else is touched",
+			// START GROUP_REPLICATION on it would block until the join times out: wait for the network.
+			name:  "an isolated secondary that sees the group UNREACHABLE is left alone until the network heals",
 			obs:   isolated().obs(),
+			state: ClusterOnlinePartial, first: "none", reason: ReasonMemberIsolated,
+			check: func(t *testing.T, d Decision) {
+				if a := assessment(d, "mysql-2"); a.Health != HealthIsolated || a.InGroup {
+					t.Errorf("mysql-2 should be Isolated: %+v", a)
+				}
+				if !strings.Contains(d.Message, "mysql-0, mysql-1") {
+					t.Errorf("the message should name whom it cannot reach: %q", d.Message)
+				}
+			},
+		},
+		{
+			name: "once it can reach the group again it learns it was expelled (ERROR): only it is rejoined",
+			obs: newCluster(3, 3).group("1:4", 0, 0, 1).state(StateError, 2).
+				gtid(g("1-100"), 0, 1).gtid(g("1-90"), 2).obs(),
 			state: ClusterOnlinePartial, first: "RejoinMember mysql-2", reason: ReasonMemberRejoining,
 			check: func(t *testing.T, d Decision) {
 				if len(d.Actions) != 1 || !d.Actions[0].StopFirst {
 					t.Errorf("want exactly one rejoin with StopFirst, got %d actions", len(d.Actions))
-				}
-				if a := assessment(d, "mysql-2"); a.Health != HealthIsolated || a.InGroup {
-					t.Errorf("mysql-2 should be Isolated: %+v", a)
 				}
 			},
 		},
@@ -379,8 +391,44 @@ func TestDecideNoQuorum(t *testing.T) {
 			},
 		},
 		{
-			name:  "the others came back OFFLINE: they are not joined to a group without quorum",
+			// A double crash: the survivor holds every transaction and nobody else runs Group Replication, so
+			// no group with quorum can exist and forcing loses nothing.
+			name:  "the others came back OFFLINE with less: quorum is forced on the survivor without a request",
 			obs:   lost().gtid(g("1-90"), 1, 2).obs(),
+			state: ClusterNoQuorum, first: "ForceQuorum mysql-0", reason: ReasonForcingQuorum,
+		},
+		{
+			name:  "the survivor received what it has not applied yet: still the most advanced",
+			obs:   lost().gtid(g("1-90"), 0).received(g("91-100"), 0).gtid(g("1-100"), 1, 2).obs(),
+			state: ClusterNoQuorum, first: "ForceQuorum mysql-0", reason: ReasonForcingQuorum,
+		},
+		{
+			name:  "a returning member has transactions the survivor lacks: wait for a human",
+			obs:   lost().gtid(g("1-100"), 1).gtid(g("1-101"), 2).obs(),
+			state: ClusterNoQuorum, first: "none", reason: ReasonQuorumLost,
+			check: func(t *testing.T, d Decision) {
+				if !strings.Contains(d.Message, "most advanced reachable member is mysql-2") {
+					t.Errorf("the message should name the most advanced member: %q", d.Message)
+				}
+			},
+		},
+		{
+			name:  "one returned, one still down: wait (the down one could hold the newest transactions)",
+			obs:   lost().gtid(g("1-90"), 1).down(2).obs(),
+			state: ClusterNoQuorum, first: "none", reason: ReasonQuorumLost,
+			check: func(t *testing.T, d Decision) {
+				if strings.Contains(d.Message, "()") || !strings.Contains(d.Message, "mysql-2 is down") {
+					t.Errorf("the message should name the down member: %q", d.Message)
+				}
+			},
+		},
+		{
+			name: "two partitions of one: no automatic force (the network may heal on its own)",
+			obs: lost().view("1:3", []GroupMember{entry(0, StateUnreachable, RolePrimary),
+				entry(1, StateOnline, RoleSecondary), entry(2, StateUnreachable, RoleSecondary)}, 1).
+				view("1:3b", []GroupMember{entry(0, StateUnreachable, RolePrimary),
+					entry(1, StateUnreachable, RoleSecondary), entry(2, StateOnline, RoleSecondary)}, 2).
+				gtid(g("1-100"), 1, 2).obs(),
 			state: ClusterNoQuorum, first: "none", reason: ReasonQuorumLost,
 		},
 		{

@@ -69,6 +69,9 @@ const (
 	ReasonGTIDUnreadable       Reason = "GTIDUnreadable"
 	ReasonInvalidObservation   Reason = "InvalidObservation"
 	ReasonDeleting             Reason = "Deleting"
+	ReasonMemberIsolated       Reason = "MemberIsolated"
+	ReasonResettingVariables   Reason = "ResettingVariables"
+	ReasonRotatingCredentials  Reason = "RotatingCredentials"
 )
 
 // ActionKind names one operation the caller runs on one member. Each kind maps to one mysqladmin
@@ -99,6 +102,19 @@ const (
 	// ActionUpgradeMember makes Member leave the group and restarts its pod at the target version
 	// and configuration; it rejoins on a later pass.
 	ActionUpgradeMember ActionKind = "UpgradeMember"
+	// ActionResetVariables clears Variables on Member: offline_mode once it is back ONLINE, and one-shot
+	// variables a stopped operator left set (group_replication_bootstrap_group, ..._force_members).
+	ActionResetVariables ActionKind = "ResetVariables"
+	// ActionRotateCredentials sets the passwords of the credentials Secrets on Member, the primary; the
+	// statements replicate to every member.
+	ActionRotateCredentials ActionKind = "RotateCredentials"
+)
+
+// Variables an ActionResetVariables clears.
+const (
+	VarOfflineMode    = "offline_mode"
+	VarBootstrapGroup = "group_replication_bootstrap_group"
+	VarForceMembers   = "group_replication_force_members"
 )
 
 // Action is one operation to run. Only the first action of a Decision runs in a pass; the rest are
@@ -112,8 +128,13 @@ type Action struct {
 	Donor string
 	// Members are the pods that form the group after ForceQuorum.
 	Members []string
-	// StopFirst means Group Replication runs on Member (ERROR or isolated) and must be stopped first.
+	// StopFirst means Group Replication runs on Member (ERROR, isolated or auto-rejoining) and must be
+	// stopped first.
 	StopFirst bool
+	// Variables are what ActionResetVariables clears.
+	Variables []string
+	// Errant is the GTID set a CloneMember discards (allow-errant-wipe), recorded before it is lost.
+	Errant string
 	// Reason is the condition reason while the action runs.
 	Reason Reason
 	// Message explains the action to a human.
@@ -129,6 +150,8 @@ const (
 	HealthOnline Health = "Online"
 	// HealthRecovering means the member is in distributed recovery; it is never touched.
 	HealthRecovering Health = "Recovering"
+	// HealthCloning means a clone is replacing the member's data; it is never touched until it ends.
+	HealthCloning Health = "Cloning"
 	// HealthOffline means the member runs but Group Replication is stopped.
 	HealthOffline Health = "Offline"
 	// HealthError means Group Replication on the member is in ERROR.

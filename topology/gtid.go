@@ -252,6 +252,17 @@ func (s GTIDSet) String() string {
 	return b.String()
 }
 
+// OnlyFrom reports whether every transaction of the set comes from the source UUID (any tag). The
+// empty set qualifies.
+func (s GTIDSet) OnlyFrom(uuid string) bool {
+	for k := range s.m {
+		if !strings.EqualFold(k.uuid, uuid) {
+			return false
+		}
+	}
+	return true
+}
+
 // IsEmpty reports whether the set holds no transaction.
 func (s GTIDSet) IsEmpty() bool { return len(s.m) == 0 }
 

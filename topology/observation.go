@@ -38,6 +38,10 @@ type Observation struct {
 	// a joiner further behind is cloned. Zero disables the gap rule (purged transactions still
 	// force a clone).
 	CloneThreshold int64
+	// SwitchoverMaxQueue is the largest applier queue (transactions received but not applied) a member
+	// may have to become primary by switchover: the new primary applies its backlog before it takes
+	// writes, so a lagging target means a write outage. Negative disables the check.
+	SwitchoverMaxQueue int64
 	// Members lists every pod of the cluster, one entry per ordinal, in any order.
 	Members []Member
 	// Requests are the user's requests, read from the cluster's annotations.
@@ -61,6 +65,9 @@ type Requests struct {
 	// RollingUpgrade is true while the pods' template changed (new version or configuration) and
 	// the members not yet at the target must be restarted one at a time.
 	RollingUpgrade bool
+	// RotateCredentials is true when a credentials Secret changed since its passwords were last set in
+	// MySQL: the primary must set them (the statements replicate).
+	RotateCredentials bool
 }
 
 // Member is one pod of the cluster as the caller observed it.
@@ -74,9 +81,13 @@ type Member struct {
 	Host string
 	// PodExists is false when the pod object does not exist (yet).
 	PodExists bool
-	// PodRunning is true when the pod runs and its mysqld container is started. False means mysqld
+	// PodRunning is true when the pod runs and its mysql container is running. False means mysqld
 	// is certainly down.
 	PodRunning bool
+	// Restarted is true when the member's mysqld restarted (its container restarted or the pod was
+	// replaced) since Orca last saw it ONLINE in the group: a group entry that still lists it ONLINE
+	// describes the old incarnation and does not vouch for it until Orca has queried it again.
+	Restarted bool
 	// PodDeleting is true when the pod has a deletion timestamp.
 	PodDeleting bool
 	// AtTarget is true when the pod runs the spec's target version and configuration.
@@ -109,8 +120,47 @@ type MemberStatus struct {
 	Version string
 	// SuperReadOnly is @@super_read_only.
 	SuperReadOnly bool
+	// OfflineMode is @@offline_mode: the member refuses application connections (the OFFLINE_MODE exit
+	// state action sets it and nothing in Group Replication clears it).
+	OfflineMode bool
+	// BootstrapGroup is @@group_replication_bootstrap_group; left ON, the next START bootstraps a
+	// second group.
+	BootstrapGroup bool
+	// ForceMembers is @@group_replication_force_members; left set, every later START fails.
+	ForceMembers string
+	// ApplierQueue is COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE of the member itself: transactions it
+	// received from the group but has not applied yet. Only read while it is in a group.
+	ApplierQueue int64
+	// RecoveryError is the last error of the group_replication_recovery channel (LAST_ERROR_MESSAGE of
+	// performance_schema.replication_connection_status), empty when none.
+	RecoveryError string
+	// Clone is the last clone operation of the member (performance_schema.clone_status), zero when it
+	// never cloned or the clone plugin is not loaded.
+	Clone CloneStatus
+	// AutoRejoining is true while Group Replication's auto-rejoin procedure runs on the member
+	// (thread/group_rpl/THD_autorejoin in performance_schema.threads).
+	AutoRejoining bool
 	// Group is the replication_group_members table as this member sees it.
 	Group []GroupMember
+}
+
+// CloneState is STATE of performance_schema.clone_status.
+type CloneState string
+
+// Clone states.
+const (
+	CloneNone       CloneState = ""
+	CloneInProgress CloneState = "In Progress"
+	CloneCompleted  CloneState = "Completed"
+	CloneFailed     CloneState = "Failed"
+)
+
+// CloneStatus is the member's last clone operation.
+type CloneStatus struct {
+	// State is the clone's state.
+	State CloneState
+	// Error is ERROR_MESSAGE of a failed clone.
+	Error string
 }
 
 // GroupMember is one row of performance_schema.replication_group_members.

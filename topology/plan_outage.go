@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -149,13 +150,17 @@ func (a *analysis) lostByForcing(chosen *memberInfo) int64 {
 	return others.Subtract(chosen.advanced).Count()
 }
 
-// planNoQuorum acts only when forced: it restores quorum from the ONLINE members of the largest
-// partition, and only when every member's state is known.
+// planNoQuorum restores quorum from the ONLINE members of the largest partition when forced, and only
+// when every member's state is known. Without a request it does so on its own only when nothing can be
+// lost: every expected member answers, one partition remains and it holds every transaction.
 func (a *analysis) planNoQuorum(p *plan) {
 	if !a.obs.Requests.ForceQuorum {
-		p.note(ReasonQuorumLost, "", "no partition has a majority (%s); Orca does not act. If the missing "+
+		if a.planAutoQuorum(p) {
+			return
+		}
+		p.note(ReasonQuorumLost, "", "no partition has a majority (%s)%s; Orca does not act. If the missing "+
 			"members are gone for good, set mysql.orca.dev/force-quorum=true to continue with the reachable ones",
-			a.partitionList())
+			a.partitionList(), a.mostAdvancedNote())
 		return
 	}
 	if a.anyUncertain() {
@@ -178,6 +183,73 @@ func (a *analysis) planNoQuorum(p *plan) {
 		Message: fmt.Sprintf("force quorum with %s as requested", strings.Join(podNames(part), ", "))})
 }
 
+// planAutoQuorum forces quorum without a request when every expected member can be queried (so no
+// group with quorum can exist elsewhere), exactly one partition runs Group Replication and its members
+// hold every transaction any member has: after a double crash the survivor is such a partition.
+func (a *analysis) planAutoQuorum(p *plan) bool {
+	reachable, missing, _ := a.expected()
+	if len(missing) > 0 || a.anyUncertain() || len(a.partitionIDs()) != 1 {
+		return false
+	}
+	part := a.partitionMembers(a.minorityViews[0])
+	if part == nil {
+		return false
+	}
+	var all, held GTIDSet
+	for _, mi := range reachable {
+		if !mi.gtidOK {
+			return false
+		}
+		all = all.Union(mi.advanced)
+	}
+	for _, mi := range part {
+		held = held.Union(mi.advanced)
+	}
+	if !all.SubsetOf(held) {
+		return false
+	}
+	leader := part[0]
+	for _, mi := range part {
+		if mi.Status.Role == RolePrimary {
+			leader = mi
+		}
+	}
+	p.act(Action{Kind: ActionForceQuorum, Member: leader.Pod, Members: podNames(part), Reason: ReasonForcingQuorum,
+		Message: fmt.Sprintf("force quorum with %s: every member answers, the others are out of any group and "+
+			"%s hold every transaction (%d), so nothing can be lost", strings.Join(podNames(part), ", "),
+			strings.Join(podNames(part), ", "), held.Count())})
+	return true
+}
+
+// partitionIDs lists the distinct view ids of members ONLINE in a view without quorum.
+func (a *analysis) partitionIDs() []string {
+	var ids []string
+	for _, v := range a.minorityViews {
+		if !slices.Contains(ids, v.viewID) {
+			ids = append(ids, v.viewID)
+		}
+	}
+	return ids
+}
+
+// mostAdvancedNote names the most advanced queried member for a message, or says the sets diverge.
+func (a *analysis) mostAdvancedNote() string {
+	var queriedMembers []*memberInfo
+	for _, mi := range a.ordered {
+		if mi.cert == queried {
+			queriedMembers = append(queriedMembers, mi)
+		}
+	}
+	if len(queriedMembers) == 0 {
+		return ""
+	}
+	best, f := mostAdvanced(queriedMembers)
+	if f != nil {
+		return "; the reachable members' GTID sets diverge"
+	}
+	return fmt.Sprintf("; the most advanced reachable member is %s (%d transactions)", best.Pod, best.advanced.Count())
+}
+
 // partitionList describes the minority views for messages.
 func (a *analysis) partitionList() string {
 	parts := make([]string, 0, len(a.minorityViews))
@@ -188,7 +260,16 @@ func (a *analysis) partitionList() string {
 				unreachable = append(unreachable, a.entryName(&e))
 			}
 		}
+		if len(unreachable) == 0 {
+			parts = append(parts, fmt.Sprintf("%s is in view %s without quorum", v.reporter.Pod, v.viewID))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s sees %s UNREACHABLE", v.reporter.Pod, strings.Join(unreachable, ", ")))
+	}
+	for _, mi := range a.ordered {
+		if mi.cert == down && mi.desired {
+			parts = append(parts, fmt.Sprintf("%s is down (%s)", mi.Pod, downDetail(mi.Member)))
+		}
 	}
 	return strings.Join(parts, "; ")
 }

@@ -1,6 +1,9 @@
 package topology
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // planRepairs brings desired members that are out of the group back in: join, rejoin or clone.
 // RECOVERING members are never touched, and nothing joins while one recovers: members join one at
@@ -8,6 +11,11 @@ import "fmt"
 func (a *analysis) planRepairs(p *plan) {
 	recovering := a.recoveringMembers()
 	for _, mi := range recovering {
+		if e := mi.recoveryError(); e != "" {
+			p.note(ReasonMemberRecovering, mi.Pod, "%s is in distributed recovery and its donor connection fails "+
+				"(%s); it is left alone, and does not hold up other members", mi.Pod, e)
+			continue
+		}
 		p.note(ReasonMemberRecovering, mi.Pod, "%s is in distributed recovery; it is left alone until it is ONLINE",
 			mi.Pod)
 	}
@@ -15,11 +23,15 @@ func (a *analysis) planRepairs(p *plan) {
 		if !mi.desired {
 			continue
 		}
-		if mi.cert == unknown && !mi.listedAlive() {
+		switch {
+		case mi.cert == unknown && !a.vouched(mi):
 			p.note(ReasonMembersUnreachable, mi.Pod, "%s runs but cannot be queried: %s", mi.Pod, mi.Unreachable)
 			continue
-		}
-		if !a.needsRepair(mi) {
+		case mi.cert == queried && mi.cloning():
+			p.note(ReasonMemberCloning, mi.Pod, "a clone is replacing the data of %s; it is left alone until the "+
+				"clone ends", mi.Pod)
+			continue
+		case !a.needsRepair(mi):
 			continue
 		}
 		if blocked := a.repairBlocker(mi, recovering); blocked != nil {
@@ -34,20 +46,51 @@ func (a *analysis) planRepairs(p *plan) {
 	}
 }
 
+// recoveryError is the member's last distributed-recovery error, if it reported one.
+func (m *memberInfo) recoveryError() string {
+	if m.Status == nil {
+		return ""
+	}
+	return m.Status.RecoveryError
+}
+
+// cutOff reports whether a member ONLINE in a view of its own sees members of the group with quorum as
+// UNREACHABLE: it cannot talk to them, so starting Group Replication on it again would only block until
+// the join times out.
+func (a *analysis) cutOff(mi *memberInfo) bool { return a.unreachableFrom(mi) != "" }
+
+// unreachableFrom names the members of the group with quorum that mi's own view lists as UNREACHABLE.
+func (a *analysis) unreachableFrom(mi *memberInfo) string {
+	if a.group == nil || mi.Status == nil || mi.selfState() != StateOnline {
+		return ""
+	}
+	var names []string
+	for i := range mi.Status.Group {
+		e := &mi.Status.Group[i]
+		if e.State != StateUnreachable {
+			continue
+		}
+		if other := a.podFor(e); other != nil && other != mi && a.inGroupConsistently(other) {
+			names = append(names, other.Pod)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 // recoveringMembers lists members in distributed recovery, by their report or the group's.
 func (a *analysis) recoveringMembers() []*memberInfo {
 	var out []*memberInfo
 	for _, mi := range a.ordered {
-		if mi.selfState() == StateRecovering || (mi.listedAlive() && mi.entry.State == StateRecovering) {
+		if mi.selfState() == StateRecovering || (a.vouched(mi) && mi.entry.State == StateRecovering) {
 			out = append(out, mi)
 		}
 	}
 	return out
 }
 
-// needsRepair reports whether a queried member is outside the group and not recovering.
+// needsRepair reports whether a queried member is outside the group and neither recovering nor cloning.
 func (a *analysis) needsRepair(mi *memberInfo) bool {
-	if mi.cert != queried || mi.PodDeleting || mi.selfState() == StateRecovering {
+	if mi.cert != queried || mi.PodDeleting || mi.selfState() == StateRecovering || mi.cloning() {
 		return false
 	}
 	return !a.inGroupConsistently(mi)
@@ -63,14 +106,20 @@ func (a *analysis) repairBlocker(mi *memberInfo, recovering []*memberInfo) *Find
 		return block(ReasonMemberExpelPending,
 			"the group still lists %s as %s while it reports %s; waiting for the group to expel the old incarnation",
 			mi.Pod, mi.entry.State, mi.selfState())
+	case a.cutOff(mi):
+		return block(ReasonMemberIsolated, "%s cannot reach the group (it sees %s UNREACHABLE); Group Replication "+
+			"is not restarted on it until the network heals", mi.Pod, a.unreachableFrom(mi))
 	case !mi.gtidOK:
 		return block(ReasonGTIDUnreadable, "cannot parse the GTID sets of %s", mi.Pod)
 	case !a.groupGTIDOK:
 		return block(ReasonMembersUnreachable,
 			"no ONLINE member of the group can be queried to compare transactions with %s", mi.Pod)
-	case len(recovering) > 0 && !a.keptOut(mi):
-		return block(ReasonMemberRecovering, "%s waits until %s finishes recovery: members join one at a time",
-			mi.Pod, recovering[0].Pod)
+	}
+	for _, r := range recovering {
+		if r.recoveryError() == "" && !a.keptOut(mi) {
+			return block(ReasonMemberRecovering, "%s waits until %s finishes recovery: members join one at a time",
+				mi.Pod, r.Pod)
+		}
 	}
 	return nil
 }
@@ -79,7 +128,7 @@ func (a *analysis) repairBlocker(mi *memberInfo, recovering []*memberInfo) *Find
 // finding, so it need not wait for anything.
 func (a *analysis) keptOut(mi *memberInfo) bool {
 	errant, _, ok := a.gtidGap(mi)
-	return ok && !errant.IsEmpty() && !a.obs.Requests.AllowErrantWipe
+	return ok && !errant.IsEmpty() && !mi.pristine && !a.obs.Requests.AllowErrantWipe
 }
 
 // repairAction chooses join, rejoin or clone for a member outside the group, or explains why none
@@ -87,6 +136,9 @@ func (a *analysis) keptOut(mi *memberInfo) bool {
 func (a *analysis) repairAction(mi *memberInfo) (Action, *Finding) {
 	errant, missing, _ := a.gtidGap(mi)
 	stop := mi.grRunning()
+	if !errant.IsEmpty() && mi.pristine {
+		return a.pristineAction(mi, errant, stop)
+	}
 	if !errant.IsEmpty() {
 		return a.errantAction(mi, errant, stop)
 	}
@@ -117,6 +169,22 @@ func rejoinCause(mi *memberInfo) string {
 	return "isolated in a view without quorum"
 }
 
+// pristineAction clones a member that never took part in a group but has transactions of its own
+// (the official image loads its time zone tables with the binary log on): they are no user's writes,
+// but joining with them would make them errant, and only a clone replaces them with consistent data.
+func (a *analysis) pristineAction(mi *memberInfo, own GTIDSet, stop bool) (Action, *Finding) {
+	donor := a.cloneDonor(mi)
+	if donor == nil {
+		return Action{}, &Finding{Reason: ReasonRecoveryBlocked, Member: mi.Pod, Message: fmt.Sprintf(
+			"%s never joined and has %d transactions of its own from its initialisation; it must be cloned, but "+
+				"no ONLINE member of its release series can donate", mi.Pod, own.Count())}
+	}
+	return Action{Kind: ActionCloneMember, Member: mi.Pod, Donor: donor.Pod, StopFirst: stop,
+		Reason: ReasonMemberCloning, Message: fmt.Sprintf("clone %s from %s: it never joined and its %d own "+
+			"transactions (%s) come from its initialisation, not from the group", mi.Pod, donor.Pod, own.Count(),
+			abbreviate(own.String()))}, nil
+}
+
 // errantAction keeps a member with errant transactions out, unless the user allowed wiping it.
 func (a *analysis) errantAction(mi *memberInfo, errant GTIDSet, stop bool) (Action, *Finding) {
 	if !a.obs.Requests.AllowErrantWipe {
@@ -130,10 +198,11 @@ func (a *analysis) errantAction(mi *memberInfo, errant GTIDSet, stop bool) (Acti
 			"%s has errant transactions and may be wiped, but no ONLINE member of its release series can donate",
 			mi.Pod)}
 	}
-	return Action{Kind: ActionCloneMember, Member: mi.Pod, Donor: donor.Pod, StopFirst: stop,
+	return Action{Kind: ActionCloneMember, Member: mi.Pod, Donor: donor.Pod, StopFirst: stop, Errant: errant.String(),
 		Reason: ReasonErrantTransactions, Message: fmt.Sprintf(
-			"clone %s from %s, discarding its errant transactions %s as allowed", mi.Pod, donor.Pod,
-			abbreviate(errant.String()))}, nil
+			"clone %s from %s, discarding its %d errant transactions %s as allowed by "+
+				"mysql.orca.dev/allow-errant-wipe: they were acknowledged to clients and are lost", mi.Pod, donor.Pod,
+			errant.Count(), abbreviate(errant.String()))}, nil
 }
 
 // cloneNeeded decides between incremental recovery and clone: clone when the gap exceeds the clone

@@ -84,6 +84,10 @@ func (a *analysis) primaryEligible(mi *memberInfo) string {
 		return fmt.Sprintf("%s runs %s but the group's lowest version is %s: MySQL refuses a newer primary",
 			mi.Pod, mi.entry.Version, low)
 	}
+	if limit := a.obs.SwitchoverMaxQueue; limit >= 0 && mi.Status.ApplierQueue > limit {
+		return fmt.Sprintf("%s is %d transactions behind (applier queue; at most %d allowed): as primary it would "+
+			"refuse writes until it applied them; waiting for it to catch up", mi.Pod, mi.Status.ApplierQueue, limit)
+	}
 	return ""
 }
 

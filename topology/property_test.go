@@ -17,7 +17,8 @@ func (g_ gen) chance(n int) bool       { return g_.r.IntN(n) == 0 }
 func randomObservation(seed uint64) Observation {
 	gn := gen{rand.New(rand.NewPCG(seed, 7))}
 	n := 1 + gn.r.IntN(6)
-	o := Observation{Instances: gn.r.IntN(n + 2), Initialized: !gn.chance(3), CloneThreshold: int64(gn.r.IntN(3) * 8)}
+	o := Observation{Instances: gn.r.IntN(n + 2), Initialized: !gn.chance(3), CloneThreshold: int64(gn.r.IntN(3) * 8),
+		SwitchoverMaxQueue: 100}
 	truth := map[string][]GroupMember{}
 	for _, v := range []string{"1:1", "1:2", "2:1"} {
 		truth[v] = gn.entries(n, -1)
@@ -28,11 +29,12 @@ func randomObservation(seed uint64) Observation {
 	gn.r.Shuffle(len(o.Members), func(i, j int) { o.Members[i], o.Members[j] = o.Members[j], o.Members[i] })
 	pods := []string{"", "", "", "nope", pod(0), pod(1), pod(2), pod(n - 1)}
 	o.Requests = Requests{
-		ForceRebootFrom: pods[gn.r.IntN(len(pods))],
-		ForceQuorum:     gn.chance(3),
-		SwitchoverTo:    pods[gn.r.IntN(len(pods))],
-		AllowErrantWipe: gn.chance(3),
-		RollingUpgrade:  gn.chance(2),
+		ForceRebootFrom:   pods[gn.r.IntN(len(pods))],
+		ForceQuorum:       gn.chance(3),
+		SwitchoverTo:      pods[gn.r.IntN(len(pods))],
+		AllowErrantWipe:   gn.chance(3),
+		RollingUpgrade:    gn.chance(2),
+		RotateCredentials: gn.chance(4),
 	}
 	return o
 }
@@ -59,6 +61,7 @@ func (gn gen) member(i, n int, truth map[string][]GroupMember) Member {
 	m := Member{Pod: pod(i), Ordinal: i, Host: host(i), PodExists: !gn.chance(8), AtTarget: !gn.chance(3)}
 	m.PodRunning = m.PodExists && !gn.chance(6)
 	m.PodDeleting = m.PodExists && gn.chance(12)
+	m.Restarted = gn.chance(6)
 	if !m.PodRunning || gn.chance(6) {
 		m.Unreachable = "dial tcp: i/o timeout"
 		return m
@@ -70,7 +73,22 @@ func (gn gen) member(i, n int, truth map[string][]GroupMember) Member {
 		GTIDReceived: gn.one("", "", g("1-21")),
 		GTIDPurged:   gn.one("", "", g("1-5"), g("1-18")),
 		Version:      gn.one("8.4.6", "8.4.7", "9.0.0"),
+		OfflineMode:  gn.chance(5),
+		ApplierQueue: int64(gn.r.IntN(3) * 60),
 	}
+	if gn.chance(8) {
+		st.BootstrapGroup = true
+	}
+	if gn.chance(8) {
+		st.ForceMembers = host(0) + ":3306"
+	}
+	if gn.chance(8) {
+		st.Clone.State = CloneInProgress
+	}
+	if gn.chance(6) {
+		st.RecoveryError = "Access denied for user 'orca_repl'"
+	}
+	st.AutoRejoining = st.State != StateOnline && gn.chance(8)
 	if st.State == StateOnline || st.State == StateRecovering {
 		gn.placeInView(i, n, st, truth)
 	} else {
@@ -136,7 +154,8 @@ func TestDecideProperties(t *testing.T) {
 		}
 	}
 	for _, k := range []ActionKind{ActionBootstrapGroup, ActionRebootGroup, ActionForceQuorum, ActionJoinMember,
-		ActionRejoinMember, ActionCloneMember, ActionRemoveMember, ActionSwitchover, ActionUpgradeMember} {
+		ActionRejoinMember, ActionCloneMember, ActionRemoveMember, ActionSwitchover, ActionUpgradeMember,
+		ActionResetVariables, ActionRotateCredentials} {
 		if kinds[k] == 0 {
 			t.Errorf("the generator never produced action %s: %v", k, kinds)
 		}
@@ -185,8 +204,11 @@ func checkGroupActions(obs Observation, d Decision) error {
 	case ClusterSplitBrain, ClusterUnknown, ClusterFinalizing, ClusterPending, ClusterNoQuorumUncertain:
 		return fmt.Errorf("acted in state %s", d.State)
 	case ClusterNoQuorum:
-		if first != ActionForceQuorum || !obs.Requests.ForceQuorum || len(d.Actions) != 1 {
-			return fmt.Errorf("quorum lost: only a requested force quorum may run")
+		if first != ActionForceQuorum || len(d.Actions) != 1 {
+			return fmt.Errorf("quorum lost: only a force quorum may run")
+		}
+		if !obs.Requests.ForceQuorum && !autoQuorumSafe(obs, d.Actions[0]) {
+			return fmt.Errorf("quorum forced without a request while it could lose transactions")
 		}
 	case ClusterInitializing:
 		if first != ActionBootstrapGroup {
@@ -229,24 +251,67 @@ func checkAction(obs Observation, d Decision, byPod map[string]*Member, a Action
 	if touches && (m.Status.State == StateRecovering || assessment(d, a.Member).State == StateRecovering) {
 		return fmt.Errorf("restarts a RECOVERING member")
 	}
-	if joins := touches && a.Kind != ActionUpgradeMember; joins && anyRecovering(d) {
+	if touches && m.Status.Clone.State == CloneInProgress {
+		return fmt.Errorf("acts on a member that is being cloned")
+	}
+	if joins := touches && a.Kind != ActionUpgradeMember; joins && anyRecovering(obs, d) {
 		return fmt.Errorf("joins while a member recovers: members join one at a time")
 	}
 	if touches && m.Ordinal >= obs.Instances {
 		return fmt.Errorf("repairs a member beyond the desired instances")
 	}
 	restarts := touches || a.Kind == ActionBootstrapGroup || a.Kind == ActionRebootGroup
-	if restarts && a.Kind != ActionUpgradeMember && a.StopFirst != (m.Status.State == StateError || m.Status.State == StateOnline) {
+	running := m.Status.State == StateError || m.Status.State == StateOnline || m.Status.AutoRejoining
+	if restarts && a.Kind != ActionUpgradeMember && a.StopFirst != running {
 		return fmt.Errorf("StopFirst=%v for a member in %s", a.StopFirst, m.Status.State)
+	}
+	if a.Kind == ActionSwitchover && m.Status.ApplierQueue > obs.SwitchoverMaxQueue {
+		return fmt.Errorf("switches over to a member %d transactions behind", m.Status.ApplierQueue)
+	}
+	if a.Kind == ActionRotateCredentials && a.Member != d.Primary {
+		return fmt.Errorf("rotates credentials on a member that is not the primary")
 	}
 	return nil
 }
 
-func anyRecovering(d Decision) bool {
+// anyRecovering reports whether a member recovers normally (one whose donor connection fails does not
+// hold up the others).
+func anyRecovering(obs Observation, d Decision) bool {
 	for _, a := range d.Members {
-		if a.Health == HealthRecovering {
-			return true
+		if a.Health != HealthRecovering {
+			continue
+		}
+		for _, m := range obs.Members {
+			if m.Pod == a.Pod && (m.Status == nil || m.Status.RecoveryError == "") {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// autoQuorumSafe: an unrequested force quorum needs every expected member queried and the forced
+// members to hold every transaction any member has.
+func autoQuorumSafe(obs Observation, a Action) bool {
+	var all, held GTIDSet
+	for _, m := range obs.Members {
+		if (m.Ordinal < obs.Instances || m.PodExists) && (m.Status == nil || m.PodDeleting) {
+			return false
+		}
+		if m.Status == nil {
+			continue
+		}
+		exec, err1 := ParseGTIDSet(m.Status.GTIDExecuted)
+		recv, err2 := ParseGTIDSet(m.Status.GTIDReceived)
+		if err1 != nil || err2 != nil {
+			return false
+		}
+		all = all.Union(exec).Union(recv)
+		for _, p := range a.Members {
+			if p == m.Pod {
+				held = held.Union(exec).Union(recv)
+			}
+		}
+	}
+	return all.SubsetOf(held)
 }

@@ -39,7 +39,17 @@ func (a *analysis) onlineState() ClusterState {
 
 // onlineInGroup reports whether the group lists the member ONLINE and the member does not contradict it.
 func (a *analysis) onlineInGroup(mi *memberInfo) bool {
-	return mi.listedAlive() && mi.entry.State == StateOnline && a.agrees(mi)
+	return a.vouched(mi) && mi.entry.State == StateOnline
+}
+
+// vouched reports whether the group's entry for the member counts: the group lists it ONLINE or
+// RECOVERING and it either says the same or cannot be queried, its pod runs and it did not restart
+// since Orca last saw it ONLINE.
+func (a *analysis) vouched(mi *memberInfo) bool {
+	if !mi.listedAlive() || mi.cert == down || (mi.cert == unknown && mi.Restarted) {
+		return false
+	}
+	return a.agrees(mi)
 }
 
 // agrees reports whether a member the group lists is consistent with its own report, or could
@@ -64,14 +74,15 @@ func (a *analysis) anyInGroup() bool {
 	return a.count(func(mi *memberInfo) bool { return mi.grRunningOutsideGroup() }) > 0
 }
 
-// isFresh reports whether no group was ever bootstrapped: the status says so and no queried
-// member has a transaction.
+// isFresh reports whether no group was ever bootstrapped: the status says so and no queried member
+// has a transaction of any group (its own transactions, left by the image's initialisation, do not
+// count).
 func (a *analysis) isFresh() bool {
 	if a.obs.Initialized {
 		return false
 	}
 	for _, mi := range a.members {
-		if mi.cert == queried && (!mi.gtidOK || !mi.advanced.IsEmpty()) {
+		if mi.cert == queried && (!mi.gtidOK || !mi.pristine) {
 			return false
 		}
 	}

@@ -21,7 +21,7 @@ func TestRunInitWritesMemberOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"server_id=1002", "report_host=db-2.db-instances.team-a.svc.cluster.local",
-		"group_replication_local_address=db-2.db-instances.team-a.svc.cluster.local:33061"} {
+		"loose_group_replication_local_address=db-2.db-instances.team-a.svc.cluster.local:3306"} {
 		if !strings.Contains(string(member), want) {
 			t.Errorf("member config lacks %q:\n%s", want, member)
 		}

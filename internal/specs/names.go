@@ -10,9 +10,19 @@ import (
 
 // Ports of a MySQL member.
 const (
-	PortMySQL   = 3306
-	PortMySQLX  = 33060
-	PortGR      = 33061
+	// PortMySQL is the classic protocol port: clients, distributed recovery and, with the MYSQL communication
+	// stack, Group Replication's own connections.
+	PortMySQL = 3306
+	// PortMySQLX is the X Protocol port the operator observes members on.
+	PortMySQLX = 33060
+	// PortGroup is the port of every Group Replication address: group_replication_local_address, the seeds
+	// (group_replication_group_seeds) and group_replication_force_members. The MYSQL communication stack uses
+	// the classic port, so it is PortMySQL.
+	PortGroup = PortMySQL
+	// PortGR is PortGroup under its old name, kept while clustering/ still builds seeds with it. Under the XCOM
+	// stack it was a port of its own (33061); no pod or Service opens that port any more.
+	PortGR = PortGroup
+	// ClusterZone is the default cluster DNS zone.
 	ClusterZone = "cluster.local"
 )
 

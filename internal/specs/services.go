@@ -9,15 +9,13 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
 
-func memberPorts(withGR bool) []corev1.ServicePort {
-	ports := []corev1.ServicePort{
+// memberPorts are the ports of every member Service. Group Replication needs none of its own: the MYSQL
+// communication stack uses the classic port.
+func memberPorts() []corev1.ServicePort {
+	return []corev1.ServicePort{
 		{Name: "mysql", Port: PortMySQL, TargetPort: intstr.FromInt32(PortMySQL)},
 		{Name: "mysqlx", Port: PortMySQLX, TargetPort: intstr.FromInt32(PortMySQLX)},
 	}
-	if withGR {
-		ports = append(ports, corev1.ServicePort{Name: "gr", Port: PortGR, TargetPort: intstr.FromInt32(PortGR)})
-	}
-	return ports
 }
 
 // HeadlessService governs the StatefulSet. It publishes members that are not Ready, because a member must
@@ -30,7 +28,7 @@ func HeadlessService(c *v1.InnoDBCluster) *corev1.Service {
 			ClusterIP:                corev1.ClusterIPNone,
 			PublishNotReadyAddresses: true,
 			Selector:                 SelectorLabels(c),
-			Ports:                    memberPorts(true),
+			Ports:                    memberPorts(),
 		},
 	}
 }
@@ -44,7 +42,7 @@ func ClientServices(c *v1.InnoDBCluster) []*corev1.Service {
 			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace,
 				Labels: merge(c.Spec.Service.Labels, ObjectLabels(c)), Annotations: c.Spec.Service.Annotations},
-			Spec: corev1.ServiceSpec{Type: c.Spec.Service.Type, Selector: sel, Ports: memberPorts(false)},
+			Spec: corev1.ServiceSpec{Type: c.Spec.Service.Type, Selector: sel, Ports: memberPorts()},
 		}
 	}
 	return []*corev1.Service{

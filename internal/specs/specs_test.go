@@ -1,7 +1,6 @@
 package specs
 
 import (
-	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,35 +39,6 @@ func TestOrdinal(t *testing.T) {
 		if _, err := Ordinal(bad); err == nil {
 			t.Errorf("Ordinal(%q) accepted", bad)
 		}
-	}
-}
-
-func TestMyCnfPutsUserOptionsLast(t *testing.T) {
-	c := cluster(3)
-	c.Spec.Mycnf = "[mysqld]\nmax_connections=500"
-	out := RenderMyCnf(c, "8a94f357-aab4-11df-86ab-c80aa9429562")
-	owned := strings.Index(out, "group_replication_group_name=8a94f357-aab4-11df-86ab-c80aa9429562")
-	user := strings.Index(out, "max_connections=500")
-	if owned < 0 || user < owned {
-		t.Fatalf("user options must follow Orca's:\n%s", out)
-	}
-	if strings.Count(out, "[mysqld]") != 1 {
-		t.Fatalf("a repeated [mysqld] header:\n%s", out)
-	}
-	if ConfigHash(out) == ConfigHash(RenderMyCnf(cluster(3), "8a94f357-aab4-11df-86ab-c80aa9429562")) {
-		t.Fatal("config hash ignores spec.mycnf")
-	}
-}
-
-func TestMemberHostAndCnf(t *testing.T) {
-	c := cluster(3)
-	host := MemberHost(c, 2, "")
-	if host != "db-2.db-instances.team-a.svc.cluster.local" {
-		t.Fatalf("host %q", host)
-	}
-	cnf := RenderMemberCnf(c.Spec.BaseServerID, 2, host)
-	if !strings.Contains(cnf, "server_id=1002\n") || !strings.Contains(cnf, "group_replication_local_address="+host+":33061") {
-		t.Fatalf("member cnf:\n%s", cnf)
 	}
 }
 

@@ -21,8 +21,10 @@ const (
 	ContainerMySQL      = "mysql"
 	ContainerInit       = "orca-init"
 	ReadinessGateOnline = corev1.PodConditionType("mysql.orca.dev/member-online")
-	confDir             = "/etc/mysql/conf.d"
-	templateDir         = "/orca/mycnf"
+	// EnvSkipTZInfo makes the official image's entrypoint skip loading time zones at first start.
+	EnvSkipTZInfo = "MYSQL_INITDB_SKIP_TZINFO"
+	confDir       = "/etc/mysql/conf.d"
+	templateDir   = "/orca/mycnf"
 )
 
 // StatefulSetOptions are operator-level settings the StatefulSet needs.
@@ -188,11 +190,13 @@ func mysqlContainer(c *v1.InnoDBCluster) corev1.Container {
 		Ports: []corev1.ContainerPort{
 			{Name: "mysql", ContainerPort: PortMySQL},
 			{Name: "mysqlx", ContainerPort: PortMySQLX},
-			{Name: "gr", ContainerPort: PortGR},
 		},
 		Env: []corev1.EnvVar{
-			{Name: "MYSQL_ROOT_PASSWORD", ValueFrom: secretKey(secret, "rootPassword")},
-			{Name: "MYSQL_ROOT_HOST", ValueFrom: optional(secretKey(secret, "rootHost"))},
+			{Name: "MYSQL_ROOT_PASSWORD", ValueFrom: secretKey(secret, KeyRootPassword)},
+			{Name: "MYSQL_ROOT_HOST", ValueFrom: optional(secretKey(secret, KeyRootHost))},
+			// The image's entrypoint loads the time zone tables without SQL_LOG_BIN=0, which leaves
+			// transactions under the member's own server_uuid before it ever joins the group.
+			{Name: EnvSkipTZInfo, Value: "1"},
 		},
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: DatadirVolume, MountPath: "/var/lib/mysql"},

@@ -74,7 +74,8 @@ func TestCreateAppliesEveryObject(t *testing.T) {
 
 	cm := get(t, key(ns, "db-mycnf"), &corev1.ConfigMap{})
 	for _, want := range []string{"gtid_mode=ON", "enforce_gtid_consistency=ON", "mysqlx_port=33060",
-		"group_replication_group_name=" + group, "plugin_load_add=group_replication.so"} {
+		"\nloose_group_replication_group_name=" + group, "plugin_load_add=group_replication.so",
+		"\nloose_group_replication_communication_stack=MYSQL\n"} {
 		if !strings.Contains(cm.Data["my.cnf"], want) {
 			t.Errorf("my.cnf lacks %q", want)
 		}
@@ -143,7 +144,8 @@ func checkStatefulSet(t *testing.T, sts *appsv1.StatefulSet, replicas int32) {
 		t.Errorf("readiness gates %v", pod.ReadinessGates)
 	}
 	mysql := pod.Containers[0]
-	if mysql.Image != "mysql:"+v1.DefaultVersion || len(mysql.Ports) != 3 {
+	// The classic and X ports only: the MYSQL communication stack needs no Group Replication port.
+	if mysql.Image != "mysql:"+v1.DefaultVersion || len(mysql.Ports) != 2 {
 		t.Errorf("mysql container image %q ports %v", mysql.Image, mysql.Ports)
 	}
 	if mysql.LivenessProbe == nil || mysql.LivenessProbe.Exec == nil || mysql.LivenessProbe.Exec.Command[0] != "mysqladmin" {

@@ -7,7 +7,6 @@ const (
 	DefaultVersion            = "8.4.3"
 	DefaultBaseServerID int64 = 1000
 	DefaultStorage            = "2Gi"
-	DefaultRouters      int32 = 1
 	defaultImageRepo          = "mysql"
 	defaultPullPolicy         = "IfNotPresent"
 	defaultServiceType        = "ClusterIP"
@@ -50,8 +49,5 @@ func (c *InnoDBCluster) SetDefaults() {
 	}
 	if s.Service.Type == "" {
 		s.Service.Type = defaultServiceType
-	}
-	if s.Router == nil {
-		s.Router = &RouterSpec{Instances: DefaultRouters}
 	}
 }

@@ -8,9 +8,11 @@ import (
 // InnoDBClusterSpec is the desired state of a MySQL InnoDB Cluster: a Group Replication group in single-primary
 // mode, its storage, its Services and its router. Field names follow Oracle's MySQL Operator where the meaning
 // is the same, so manifests move over with few changes.
-// +kubebuilder:validation:XValidation:rule="!(has(self.tlsUseSelfSigned) && self.tlsUseSelfSigned && has(self.tlsSecretName))",message="tlsUseSelfSigned and tlsSecretName are mutually exclusive: drop one of them"
 // +kubebuilder:validation:XValidation:rule="has(self.secretName) == has(oldSelf.secretName) && (!has(self.secretName) || self.secretName == oldSelf.secretName)",message="secretName is immutable: the group's accounts were created from it"
-// +kubebuilder:validation:XValidation:rule="!has(self.tlsCASecretName) || has(self.tlsSecretName)",message="tlsCASecretName needs tlsSecretName: the CA verifies the server certificate in tlsSecretName"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsUseSelfSigned) || !self.tlsUseSelfSigned",message="tlsUseSelfSigned is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsSecretName)",message="tlsSecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsCASecretName)",message="tlsCASecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
+// +kubebuilder:validation:XValidation:rule="!has(self.router)",message="router is not implemented yet: no router is deployed; applications connect to the Services <name> or <name>-primary (read-write) and <name>-replicas (read-only); leave it unset"
 type InnoDBClusterSpec struct {
 	// Instances is the number of MySQL servers in the group. Group Replication allows at most 9 members;
 	// 3 or more tolerate the loss of one member without losing quorum.
@@ -20,10 +22,12 @@ type InnoDBClusterSpec struct {
 	// +optional
 	Instances int32 `json:"instances,omitempty"`
 
-	// Version is the MySQL server version, for example 8.4.3. Changing it starts a rolling upgrade:
+	// Version is the MySQL server version, 8.x.y or 9.x.y, for example 8.4.3. 8.0 releases before 8.0.27 are
+	// refused: Orca needs the MYSQL communication stack they lack. Changing it starts a rolling upgrade:
 	// secondaries one at a time, then a switchover, then the old primary. Downgrades are refused.
-	// +kubebuilder:validation:Pattern=`^8\.[0-9]+\.[0-9]+$`
+	// +kubebuilder:validation:Pattern=`^[89]\.[0-9]+\.[0-9]+$`
 	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('8.0.') || int(self.split('.')[2]) >= 27",message="MySQL 8.0 releases before 8.0.27 are not supported: Orca needs the MYSQL communication stack (group_replication_communication_stack) that 8.0.27 introduced; use 8.0.27 or later, 8.4 recommended"
 	// +kubebuilder:validation:XValidation:rule="int(self.split('.')[0]) * 1000000 + int(self.split('.')[1]) * 1000 + int(self.split('.')[2]) >= int(oldSelf.split('.')[0]) * 1000000 + int(oldSelf.split('.')[1]) * 1000 + int(oldSelf.split('.')[2])",message="version cannot go down: MySQL does not support in-place downgrades"
 	// +kubebuilder:default="8.4.3"
 	// +optional
@@ -57,10 +61,16 @@ type InnoDBClusterSpec struct {
 	// +optional
 	BaseServerID int64 `json:"baseServerId,omitempty"`
 
-	// Mycnf holds extra [mysqld] options appended to the generated my.cnf. Options Orca owns (server_id,
-	// report_host, gtid_mode, enforce_gtid_consistency, group_replication_group_name) are refused.
+	// Mycnf holds extra [mysqld] options for every member. They are written before Orca's own options, which
+	// therefore win. Options Orca owns are refused in every spelling (any case, '-' or '_', loose-, skip-,
+	// enable-, disable- and maximum- forms): port, mysqlx, mysqlx_port, mysqlx_bind_address, bind_address,
+	// socket, skip_networking, skip_grant_tables, server_id, report_host, report_port, datadir, plugin_dir,
+	// plugin_load, plugin_load_add, gtid_mode, enforce_gtid_consistency, log_bin, log_replica_updates
+	// (log_slave_updates), skip_replica_start (skip_slave_start), binlog_format, super_read_only, offline_mode,
+	// disabled_storage_engines, log_error_verbosity, and group_replication, clone and every group_replication_*
+	// and clone_* option. Every change rolls the members, one at a time.
 	// +kubebuilder:validation:MaxLength=65536
-	// +kubebuilder:validation:XValidation:rule="!self.matches('(?m)^[ \\t]*(server[-_]id|report[-_]host|gtid[-_]mode|enforce[-_]gtid[-_]consistency|group[-_]replication[-_]group[-_]name)[ \\t]*(=|$)')",message="mycnf may not set server_id, report_host, gtid_mode, enforce_gtid_consistency or group_replication_group_name: Orca owns them"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(?mi)^[[:blank:]]*(loose[-_])?((skip|enable|disable|maximum)[-_])?(port|mysqlx[-_]port|gtid[-_]mode|enforce[-_]gtid[-_]consistency|disabled[-_]storage[-_]engines|plugin[-_]load|plugin[-_]load[-_]add|skip[-_]replica[-_]start|log[-_]error[-_]verbosity|server[-_]id|report[-_]host|super[-_]read[-_]only|offline[-_]mode|log[-_]bin|log[-_]replica[-_]updates|log[-_]slave[-_]updates|skip[-_]slave[-_]start|binlog[-_]format|skip[-_]networking|bind[-_]address|report[-_]port|mysqlx|mysqlx[-_]bind[-_]address|socket|skip[-_]grant[-_]tables|datadir|plugin[-_]dir|group[-_]replication([-_][-_a-z0-9]*)?|clone([-_][-_a-z0-9]*)?)([[:space:]=#]|$)')",messageExpression="'mycnf may not set ' + self.find('(?mi)^[[:blank:]]*(loose[-_])?((skip|enable|disable|maximum)[-_])?(port|mysqlx[-_]port|gtid[-_]mode|enforce[-_]gtid[-_]consistency|disabled[-_]storage[-_]engines|plugin[-_]load|plugin[-_]load[-_]add|skip[-_]replica[-_]start|log[-_]error[-_]verbosity|server[-_]id|report[-_]host|super[-_]read[-_]only|offline[-_]mode|log[-_]bin|log[-_]replica[-_]updates|log[-_]slave[-_]updates|skip[-_]slave[-_]start|binlog[-_]format|skip[-_]networking|bind[-_]address|report[-_]port|mysqlx|mysqlx[-_]bind[-_]address|socket|skip[-_]grant[-_]tables|datadir|plugin[-_]dir|group[-_]replication([-_][-_a-z0-9]*)?|clone([-_][-_a-z0-9]*)?)([[:space:]=#]|$)').replace('=', '').replace('#', '').trim() + ': Orca owns this option (docs/operations.md lists what mycnf may set)'",message="mycnf may not set an option Orca owns (docs/operations.md lists what mycnf may set)"
 	// +optional
 	Mycnf string `json:"mycnf,omitempty"`
 
@@ -90,22 +100,26 @@ type InnoDBClusterSpec struct {
 	// +optional
 	Service *ServiceSpec `json:"service,omitempty"`
 
-	// Router configures the router that sends read-write traffic to the primary and read-only traffic to
-	// secondaries.
+	// Router will configure the router that sends read-write traffic to the primary and read-only traffic to
+	// secondaries. Not implemented yet: the API server refuses a router object. Applications connect to the
+	// Services instead.
 	// +optional
 	Router *RouterSpec `json:"router,omitempty"`
 
-	// TLSUseSelfSigned makes the servers use certificates they generate themselves. Clients can encrypt but
-	// cannot verify the server.
+	// TLSUseSelfSigned will make Orca issue self-signed certificates to the servers. Not implemented yet: the
+	// API server refuses true. Today every server uses the certificate MySQL generates at its first start, so
+	// connections are encrypted but clients cannot verify the server.
 	// +optional
 	TLSUseSelfSigned bool `json:"tlsUseSelfSigned,omitempty"`
 
-	// TLSSecretName names a kubernetes.io/tls Secret with the servers' certificate and key.
+	// TLSSecretName will name a kubernetes.io/tls Secret with the servers' certificate and key. Not implemented
+	// yet: the API server refuses it.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	TLSSecretName string `json:"tlsSecretName,omitempty"`
 
-	// TLSCASecretName names a Secret whose ca.crt key holds the CA that signed the certificate in TLSSecretName.
+	// TLSCASecretName will name a Secret whose ca.crt key holds the CA that signed the certificate in
+	// TLSSecretName. Not implemented yet: the API server refuses it.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	TLSCASecretName string `json:"tlsCASecretName,omitempty"`
@@ -201,7 +215,8 @@ type ServiceSpec struct {
 	Labels map[string]string `json:"labels,omitempty"`
 }
 
-// RouterSpec configures the cluster's router.
+// RouterSpec will configure the cluster's router; the router is not implemented yet and the API server refuses
+// a router object.
 type RouterSpec struct {
 	// Instances is the number of router pods; 0 runs no router.
 	// +kubebuilder:validation:Minimum=0
@@ -308,7 +323,10 @@ type InnoDBClusterStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
-// InnoDBCluster is a MySQL InnoDB Cluster: a Group Replication group run by Orca.
+// InnoDBCluster is a MySQL InnoDB Cluster: a Group Replication group run by Orca. Its name is at most 52
+// characters and a DNS-1035 label: the Service <name>-instances and the StatefulSet's pod label
+// controller-revision-hash=<name>-<10-character hash> must stay within 63 characters.
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 52 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",message="metadata.name must be at most 52 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label): the members' StatefulSet labels its pods controller-revision-hash=<name>-<10-character hash>, which may not exceed 63 characters, and Services are named <name>-instances"
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=ic;ics,categories=orca

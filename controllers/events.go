@@ -21,6 +21,8 @@ var (
 	evVolumeExpanded  = eventKind{corev1.EventTypeNormal, "VolumeExpanded", "Expand"}
 	evVolumesDeleted  = eventKind{corev1.EventTypeNormal, "VolumesDeleted", "Delete"}
 	evVolumesKept     = eventKind{corev1.EventTypeNormal, "VolumesKept", "Delete"}
+	evSecretsKept     = eventKind{corev1.EventTypeNormal, "SecretsKept", "Delete"}
+	evSecretAdopted   = eventKind{corev1.EventTypeNormal, "SecretAdopted", "Adopt"}
 )
 
 func emit(r recorder.EventRecorder, obj runtime.Object, ev eventKind, format string, args ...any) {

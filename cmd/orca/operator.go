@@ -12,6 +12,10 @@ import (
 	"github.com/orca-operator/orca/memberdial"
 )
 
+// signalContext is cancelled on SIGTERM or SIGINT. It is a variable so the command's tests can run it more
+// than once in one process (ctrl.SetupSignalHandler may be called only once).
+var signalContext = ctrl.SetupSignalHandler
+
 func newOperatorCommand() *cobra.Command {
 	var o operator.Options
 	var memberMap string
@@ -32,8 +36,11 @@ func newOperatorCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctrl.Log.Info("starting operator", "orcaImage", o.OrcaImage, "clusterZone", o.ClusterZone)
-			return mgr.Start(cmd.Context())
+			ctrl.Log.Info("starting operator", "orcaImage", o.OrcaImage, "clusterZone", o.ClusterZone,
+				"gracefulShutdownTimeout", o.GracefulShutdownTimeout)
+			// SIGTERM or SIGINT cancels the manager: the controllers and cluster loops get the graceful
+			// shutdown timeout to finish, then the leader lease is released. A second signal exits at once.
+			return mgr.Start(signalContext())
 		},
 	}
 	f := cmd.Flags()
@@ -44,6 +51,9 @@ func newOperatorCommand() *cobra.Command {
 	f.StringVar(&o.OrcaImage, "orca-image", "ghcr.io/orca-operator/orca:latest",
 		"image that runs `orca init` in member pods")
 	f.StringVar(&o.ClusterZone, "cluster-zone", "cluster.local", "the cluster's DNS zone, for members' report_host")
+	f.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", operator.DefaultGracefulShutdownTimeout,
+		"on SIGTERM, how long controllers and cluster loops get to finish before the operator exits; "+
+			"keep it below the pod's terminationGracePeriodSeconds")
 	f.StringVar(&memberMap, "dev-member-map", "",
 		"development only: dial members through loopback addresses from this JSON file (playground)")
 	_ = f.MarkHidden("dev-member-map")

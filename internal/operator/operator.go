@@ -47,7 +47,18 @@ type Options struct {
 	SecondInstance bool
 	// ResyncInterval is how often each cluster's loop observes its members without a wake-up. Default 10s.
 	ResyncInterval time.Duration
+	// GracefulShutdownTimeout is how long the manager waits, once its context is cancelled (SIGTERM), for the
+	// controllers and the cluster loops to finish what they are doing. Default DefaultGracefulShutdownTimeout;
+	// negative waits without a limit.
+	GracefulShutdownTimeout time.Duration
 }
+
+// LeaderElectionID names the leader election lease (in LeaderElectionNamespace).
+const LeaderElectionID = "orca.mysql.orca.dev"
+
+// DefaultGracefulShutdownTimeout is the default Options.GracefulShutdownTimeout: a cluster loop's action (a
+// switchover, a member join) gets this long to finish or clean up before the process exits.
+const DefaultGracefulShutdownTimeout = 30 * time.Second
 
 // NewScheme holds every kind the operator reads or writes.
 func NewScheme() (*runtime.Scheme, error) {
@@ -70,16 +81,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.Dialer == nil {
 		o.Dialer = memberdial.Direct()
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
-		HealthProbeBindAddress:  o.ProbeAddr,
-		LeaderElection:          o.LeaderElect,
-		LeaderElectionID:        "orca.mysql.orca.dev",
-		LeaderElectionNamespace: o.LeaderElectionNamespace,
-		Cache:                   cacheOptions(),
-		Controller:              config.Controller{SkipNameValidation: ptr.To(o.SecondInstance)},
-	})
+	mgr, err := ctrl.NewManager(cfg, managerOptions(scheme, o))
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
@@ -87,6 +89,27 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	return mgr, nil
+}
+
+// managerOptions are the manager's settings. The leader releases its lease when it stops (after the graceful
+// shutdown), so a successor takes over at once instead of waiting for the lease to expire.
+func managerOptions(scheme *runtime.Scheme, o Options) ctrl.Options {
+	shutdown := o.GracefulShutdownTimeout
+	if shutdown == 0 {
+		shutdown = DefaultGracefulShutdownTimeout
+	}
+	return ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionID:              LeaderElectionID,
+		LeaderElectionNamespace:       o.LeaderElectionNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       &shutdown,
+		Cache:                         cacheOptions(),
+		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SecondInstance)},
+	}
 }
 
 // cacheOptions caches only the Secrets Orca made, so the operator never holds every Secret of the cluster in

@@ -12,6 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${ORCA_CACHE:-$HOME/.cache/orca}
 dir="$cache/controlplane/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
 mkdir -p "$dir"
+# One build at a time per cache folder: parallel test runs (or a test and make) must not race on the same files.
+exec 9>"$dir/.lock"
+flock 9
 
 stamp() {
   local pkg

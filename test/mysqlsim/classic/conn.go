@@ -19,6 +19,12 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
+	// scramble is the greeting's challenge; COM_CHANGE_USER authenticates against it again.
+	scramble []byte
+	// stmts are the prepared statements by id; only the connection's goroutine uses them.
+	stmts      map[uint32]*preparedStmt
+	lastStmtID uint32
+
 	host string
 	// authPath names how the login was checked (native, empty, fast, full-cleartext, full-rsa) for the log.
 	authPath string
@@ -205,6 +211,7 @@ func (c *Conn) setBusy(busy bool) bool {
 // finish releases everything once serve returns.
 func (c *Conn) finish() {
 	_ = c.Close()
+	c.closeStmts()
 	c.mu.Lock()
 	v := c.value
 	c.value = nil

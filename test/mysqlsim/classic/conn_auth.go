@@ -18,6 +18,7 @@ func (c *Conn) handshake() error {
 	if err != nil {
 		return err
 	}
+	c.scramble = scramble
 	caps := serverCaps
 	if c.srv.TLSConfig != nil {
 		caps |= capSSL

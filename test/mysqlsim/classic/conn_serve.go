@@ -15,6 +15,7 @@ const (
 	comInitDB          = 0x02
 	comQuery           = 0x03
 	comStatistics      = 0x09
+	comChangeUser      = 0x11
 	comPing            = 0x0e
 	comSetOption       = 0x1b
 	comResetConnection = 0x1f
@@ -75,6 +76,10 @@ func (c *Conn) dispatch(data []byte) (quit bool) {
 		return c.setOption(arg)
 	case comStatistics:
 		c.write([]byte(c.srv.statistics()))
+	case comStmtPrepare, comStmtExecute, comStmtSendLongData, comStmtClose, comStmtReset, comStmtFetch:
+		return c.stmtCommand(data[0], arg)
+	case comChangeUser:
+		return c.changeUser(arg)
 	default:
 		return c.unknownCommand()
 	}
@@ -100,14 +105,20 @@ func (c *Conn) initDB(schema string) {
 	c.writeOK(0, 0, 0, "")
 }
 
-// resetSession is COM_RESET_CONNECTION: the handler's session value is dropped (and closed) and the status
-// returns to autocommit with no transaction; user and schema stay.
+// resetSession is COM_RESET_CONNECTION: prepared statements are closed, the handler's session value is
+// dropped (and closed) and the status returns to autocommit with no transaction; user and schema stay.
 func (c *Conn) resetSession() {
+	c.clearSession()
+	c.writeOK(0, 0, 0, "")
+}
+
+// clearSession drops what a session accumulates, for COM_RESET_CONNECTION and COM_CHANGE_USER.
+func (c *Conn) clearSession() {
+	c.closeStmts()
 	c.SetValue(nil)
 	c.mu.Lock()
 	c.status = StatusAutocommit
 	c.mu.Unlock()
-	c.writeOK(0, 0, 0, "")
 }
 
 // setOption is COM_SET_OPTION: 0 turns multi-statements on, 1 off. mysqld answers with an EOF packet.
@@ -140,13 +151,17 @@ func (c *Conn) query(sql string) {
 }
 
 func (c *Conn) callHandler(sql string) (results []*Result, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			c.srv.Logger.Error(fmt.Errorf("%v", p), "handler panicked", "conn", c.id, "query", sql)
-			results, err = nil, NewSQLError(ErUnknown, "HY000", "internal error: handler panicked: %v", p)
-		}
-	}()
+	defer c.recoverHandler(&err, sql)
 	return c.srv.Handler.Query(c.ctx, c, sql)
+}
+
+// recoverHandler, deferred around handler code, turns a panic into ERR 1105 so one bad statement does not
+// take the server down. The panicking call never returned, so its other results are zero.
+func (c *Conn) recoverHandler(err *error, query string) {
+	if p := recover(); p != nil {
+		c.srv.Logger.Error(fmt.Errorf("%v", p), "handler panicked", "conn", c.id, "query", query)
+		*err = NewSQLError(ErUnknown, "HY000", "internal error: handler panicked: %v", p)
+	}
 }
 
 // statistics is the COM_STATISTICS text.

@@ -45,7 +45,12 @@ const (
 	ErUnknown            uint16 = 1105 // ER_UNKNOWN_ERROR
 	ErNetPacketTooLarge  uint16 = 1153 // ER_NET_PACKET_TOO_LARGE
 	ErNetPacketsOutOfOrd uint16 = 1156 // ER_NET_PACKETS_OUT_OF_ORDER
+	ErWrongArguments     uint16 = 1210 // ER_WRONG_ARGUMENTS "Incorrect arguments to %s"
+	ErUnknownStmtHandler uint16 = 1243 // ER_UNKNOWN_STMT_HANDLER
 	ErNotSupportedAuth   uint16 = 1251 // ER_NOT_SUPPORTED_AUTH_MODE
+	ErStmtNoOpenCursor   uint16 = 1421 // ER_STMT_HAS_NO_OPEN_CURSOR
+	ErMaxPreparedStmts   uint16 = 1461 // ER_MAX_PREPARED_STMT_COUNT_REACHED
+	ErMalformedPacket    uint16 = 1835 // ER_MALFORMED_PACKET "Malformed communication packet."
 )
 
 // accessDenied is the error mysqld sends for a wrong password and, so as not to reveal accounts,

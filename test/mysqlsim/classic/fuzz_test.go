@@ -98,6 +98,7 @@ func fuzzServer(f *testing.F) *Server {
 		}
 		fuzzSrv = &Server{
 			Handler:       HandlerFunc(fuzzHandler),
+			Preparer:      fuzzPreparer,
 			Credentials:   testAccounts,
 			RSAKey:        testRSAKey(f),
 			TLSConfig:     tlsCfg,

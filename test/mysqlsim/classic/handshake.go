@@ -32,7 +32,8 @@ const (
 )
 
 // serverCaps are the capabilities advertised, as mysqld 8.4 does minus what the package does not implement
-// (compression, LOAD DATA LOCAL, session tracking, query attributes, optional metadata, prepared statements).
+// (compression, LOAD DATA LOCAL, session tracking, query attributes, optional metadata). Prepared statements
+// have no capability bit: clients just send COM_STMT_PREPARE.
 const serverCaps = capLongPassword | capFoundRows | capLongFlag | capConnectWithDB | capNoSchema | capODBC |
 	capIgnoreSpace | capProtocol41 | capInteractive | capIgnoreSigpipe | capTransactions | capReserved |
 	capSecureConnection | capMultiStatements | capMultiResults | capPluginAuth | capConnectAttrs |

@@ -32,6 +32,8 @@ type rawClient struct {
 	t   *testing.T
 	nc  net.Conn
 	pkt *packetIO
+	// scramble is the greeting's challenge, which COM_CHANGE_USER answers again.
+	scramble []byte
 }
 
 const rawCaps = capLongPassword | capProtocol41 | capSecureConnection | capPluginAuth | capPluginAuthLenEncData |
@@ -57,6 +59,7 @@ func dialRaw(t *testing.T, addr string, extraCaps uint32) *rawClient {
 	if d.err != nil {
 		t.Fatalf("parse greeting: %v", d.err)
 	}
+	r.scramble = scramble
 	r.write(handshakeResponseBytes(rawCaps|extraCaps, "native", nativeToken(scramble, "native-pw"), PluginNative))
 	if ok := r.read(); ok[0] != 0x00 {
 		t.Fatalf("login: got packet %q, want OK", ok)

@@ -24,8 +24,13 @@ type columnDef struct {
 }
 
 // writeResults sends a Handler's answer: each result, then err as ERR, or a plain OK when both are empty.
-// Results are checked before anything is written so a malformed one cannot leave a half-sent result set.
 func (c *Conn) writeResults(results []*Result, err error) {
+	c.sendResults(results, err, c.writeResultSet)
+}
+
+// sendResults sends results with writeSet writing the result sets (text or binary rows).
+// Results are checked before anything is written so a malformed one cannot leave a half-sent result set.
+func (c *Conn) sendResults(results []*Result, err error, writeSet func(*Result, StatusFlag)) {
 	for i, r := range results {
 		if bad := checkResult(r); bad != nil {
 			results, err = results[:i], bad
@@ -45,7 +50,7 @@ func (c *Conn) writeResults(results []*Result, err error) {
 			c.write(c.okPayload(0x00, r.AffectedRows, r.LastInsertID, status, r.Warnings, r.Info))
 			continue
 		}
-		c.writeResultSet(r, status)
+		writeSet(r, status)
 	}
 	if err != nil {
 		c.writeErr(toSQLError(err))

@@ -24,6 +24,12 @@ type Server struct {
 	Addr string
 	// Handler answers COM_QUERY. Required.
 	Handler Handler
+	// Preparer answers COM_STMT_PREPARE and so enables the binary protocol (COM_STMT_EXECUTE, _CLOSE,
+	// _RESET, _SEND_LONG_DATA, _FETCH). Default nil: those commands get ER_UNKNOWN_COM_ERROR.
+	Preparer Preparer
+	// MaxPreparedStmts bounds the statements prepared at once over all connections
+	// (max_prepared_stmt_count); one more gets ER 1461. Default 16382, as in mysqld.
+	MaxPreparedStmts int
 	// Credentials authenticates logins. Default nil: every login fails with 1045.
 	Credentials CredentialStore
 	// Version is the server version in the greeting (SELECT VERSION() is the Handler's business).
@@ -63,6 +69,7 @@ type Server struct {
 	closing   atomic.Bool
 	started   time.Time
 	questions atomic.Uint64
+	prepared  atomic.Int64
 	cache     authCache
 	keys      rsaKeys
 }

@@ -12,10 +12,6 @@ import (
 	"github.com/orca-operator/orca/memberdial"
 )
 
-// signalContext is cancelled on SIGTERM or SIGINT. It is a variable so the command's tests can run it more
-// than once in one process (ctrl.SetupSignalHandler may be called only once).
-var signalContext = ctrl.SetupSignalHandler
-
 func newOperatorCommand() *cobra.Command {
 	var o operator.Options
 	var memberMap string
@@ -40,7 +36,7 @@ func newOperatorCommand() *cobra.Command {
 				"gracefulShutdownTimeout", o.GracefulShutdownTimeout)
 			// SIGTERM or SIGINT cancels the manager: the controllers and cluster loops get the graceful
 			// shutdown timeout to finish, then the leader lease is released. A second signal exits at once.
-			return mgr.Start(signalContext())
+			return mgr.Start(ctrl.SetupSignalHandler())
 		},
 	}
 	f := cmd.Flags()

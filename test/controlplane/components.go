@@ -110,6 +110,8 @@ func schedulerArgs(l layout, p Ports) []string {
 
 // kwokArgs leave kwok's own server off (no --server-address, no --node-port): nothing listens for it.
 // Nodes report 127.0.0.1 as their address so that anything reaching for a "kubelet" stays on loopback.
+// --cidr is only kwok's fallback: every fake node has its own spec.podCIDR inside it, and kwok's PodIPWith
+// takes a pod's IP from its node's range.
 func kwokArgs(l layout, podCIDR string) []string {
 	return []string{
 		"--kubeconfig=" + l.adminKubeconfig(),

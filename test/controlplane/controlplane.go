@@ -147,6 +147,10 @@ func (cp *ControlPlane) startCore(ctx context.Context, l layout, caPEM []byte) e
 // startSimulated starts controller-manager, scheduler and kwok together, creates nodes and storage,
 // then waits for all of it.
 func (cp *ControlPlane) startSimulated(ctx context.Context, l layout, caPEM []byte) error {
+	cidrs, err := NodePodCIDRs(cp.opts.PodCIDR, cp.opts.Nodes)
+	if err != nil {
+		return err
+	}
 	kcm, err := cp.launch("kube-controller-manager", cp.Binaries.ControllerManager, controllerManagerArgs(l, cp.Ports))
 	if err != nil {
 		return err
@@ -163,8 +167,8 @@ func (cp *ControlPlane) startSimulated(ctx context.Context, l layout, caPEM []by
 	if err != nil {
 		return err
 	}
-	for i := range cp.opts.Nodes {
-		objs = append(objs, fakeNode(i))
+	for i, cidr := range cidrs {
+		objs = append(objs, fakeNode(i, cidr.String()))
 	}
 	if err := createAll(ctx, cp.Client, objs); err != nil {
 		return err

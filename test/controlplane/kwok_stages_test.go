@@ -70,6 +70,8 @@ func TestSimulatedKubeletBehaviour(t *testing.T) {
 	t.Run("JobCompletes", func(t *testing.T) { testJobCompletes(t, cp.Client) })
 	t.Run("DeleteWaitsForFinalizers", func(t *testing.T) { testFinalizer(t, cp.Client) })
 	t.Run("DelayAnnotation", func(t *testing.T) { testDelayAnnotation(t, cp.Client) })
+	t.Run("ProbedContainerStartsUnready", func(t *testing.T) { testProbedContainerStartsUnready(t, cp.Client) })
+	t.Run("ContainerStatusKept", func(t *testing.T) { testContainerStatusKept(t, cp.Client) })
 }
 
 // A pod annotation slows one stage down, for tests of slow-starting members.

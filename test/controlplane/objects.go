@@ -13,8 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// fakeNode is a node kwok manages: a hostname, an OS, and a zone label for spreading tests.
-func fakeNode(i int) *corev1.Node {
+// fakeNode is a node kwok manages: a hostname, an OS, a zone label for spreading tests, and its own pod range,
+// which kwok takes the IPs of the node's pods from.
+func fakeNode(i int, podCIDR string) *corev1.Node {
 	name := fmt.Sprintf("orca-node-%d", i)
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{
@@ -29,6 +30,7 @@ func fakeNode(i int) *corev1.Node {
 			},
 			Annotations: map[string]string{FakeNodeAnnotation: "fake"},
 		},
+		Spec: corev1.NodeSpec{PodCIDR: podCIDR, PodCIDRs: []string{podCIDR}},
 	}
 }
 

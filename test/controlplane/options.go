@@ -21,8 +21,10 @@ type Options struct {
 	Volumes int
 	// VolumeCapacity is the capacity of each pre-made PersistentVolume. Default "100Gi".
 	VolumeCapacity string
-	// PodCIDR is the range kwok takes pod IPs from. Default DefaultPodCIDR. These addresses are fake
-	// and private: nothing may dial them (tests map member names to 127.0.0.N through a dialer instead).
+	// PodCIDR is the range of the fake pod IPs (kwok's --cidr). Default DefaultPodCIDR. Each fake node gets
+	// its own part of it as spec.podCIDR (NodePodCIDRs: node i the i-th /24), and kwok gives a pod an IP from
+	// its node's range. IPv4 only. These addresses are fake and private: nothing may dial them (tests map
+	// member names to 127.0.0.N through a dialer instead).
 	PodCIDR string
 	// ExtraArgs are appended to a component's flags, keyed by process name ("kube-apiserver", "etcd",
 	// "kube-controller-manager", "kube-scheduler", "kwok"); a repeated flag overrides the default.

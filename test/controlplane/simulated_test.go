@@ -76,7 +76,7 @@ func statefulSet(name string, replicas int32) *appsv1.StatefulSet {
 }
 
 // expectPods checks that exactly the named pods exist and are Running and Ready with a fake pod IP
-// from the simulated range (checked, never dialed).
+// from their node's range (checked, never dialed).
 func expectPods(ctx context.Context, c client.Client, app string, names ...string) error {
 	var pods corev1.PodList
 	if err := c.List(ctx, &pods, client.InNamespace("default"), client.MatchingLabels{"app": app}); err != nil {
@@ -85,7 +85,10 @@ func expectPods(ctx context.Context, c client.Client, app string, names ...strin
 	if len(pods.Items) != len(names) {
 		return fmt.Errorf("%d pods, want %v", len(pods.Items), names)
 	}
-	_, podNet, _ := net.ParseCIDR("10.244.0.0/16")
+	nodeNets, err := nodePodNets(ctx, c)
+	if err != nil {
+		return err
+	}
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
@@ -99,11 +102,34 @@ func expectPods(ctx context.Context, c client.Client, app string, names ...strin
 			return fmt.Errorf("pod %s is terminating", p.Name)
 		case p.Status.Phase != corev1.PodRunning || !podReady(p):
 			return fmt.Errorf("pod %s: phase %s ready %v", p.Name, p.Status.Phase, podReady(p))
-		case !podNet.Contains(net.ParseIP(p.Status.PodIP)):
-			return fmt.Errorf("pod %s: IP %q outside the simulated range", p.Name, p.Status.PodIP)
+		case nodeNets[p.Spec.NodeName] == nil || !nodeNets[p.Spec.NodeName].Contains(net.ParseIP(p.Status.PodIP)):
+			return fmt.Errorf("pod %s: IP %q outside the range of its node %s", p.Name, p.Status.PodIP,
+				p.Spec.NodeName)
 		}
 	}
 	return nil
+}
+
+// nodePodNets returns each node's pod range, checking that node i has the i-th /24 of the default pod CIDR.
+func nodePodNets(ctx context.Context, c client.Client) (map[string]*net.IPNet, error) {
+	var nodes corev1.NodeList
+	if err := c.List(ctx, &nodes); err != nil {
+		return nil, err
+	}
+	out := map[string]*net.IPNet{}
+	for _, n := range nodes.Items {
+		var i int
+		if _, err := fmt.Sscanf(n.Name, "orca-node-%d", &i); err != nil {
+			return nil, fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		want := fmt.Sprintf("10.244.%d.0/24", i)
+		if n.Spec.PodCIDR != want || len(n.Spec.PodCIDRs) != 1 || n.Spec.PodCIDRs[0] != want {
+			return nil, fmt.Errorf("node %s: podCIDR %q podCIDRs %v, want %s", n.Name, n.Spec.PodCIDR,
+				n.Spec.PodCIDRs, want)
+		}
+		_, out[n.Name], _ = net.ParseCIDR(want)
+	}
+	return out, nil
 }
 
 func TestSimulatedStatefulSetLifecycle(t *testing.T) {

@@ -27,6 +27,15 @@ var ErrMemberDown = errors.New("member is down: connection lost")
 // ErrSessionClosed is returned by Exec on a session whose member restarted since it was opened.
 var ErrSessionClosed = errors.New("session belongs to an earlier incarnation of the member")
 
+// ErrInitFailed means the member's data directory could not be initialised: with InitOfficialImage
+// the entrypoint's mysqld --verbose --help or --initialize-insecure aborted. The member stays down,
+// and its error log says why.
+var ErrInitFailed = errors.New("mysqld --initialize failed, see the member's error log")
+
+// ErrBootFailed means mysqld aborted at startup (an unknown option, a data directory of a newer
+// release series). The member stays down, and its error log says why.
+var ErrBootFailed = errors.New("mysqld failed to start, see the member's error log")
+
 func sqlErr(code uint16, state, format string, args ...any) *Error {
 	return &Error{Code: code, State: state, Message: fmt.Sprintf(format, args...)}
 }
@@ -128,6 +137,11 @@ func errBadField(col, where string) *Error {
 
 func errGTIDSetMalformed(s string) *Error {
 	return sqlErr(1772, "HY000", "Malformed GTID set specification '%s'.", s)
+}
+
+// errUDF is ER_GRP_RPL_UDF_ERROR: a group action UDF passed its init checks but failed.
+func errUDF(fn, msg string) *Error {
+	return sqlErr(3910, "HY000", "The function '%s' failed. %s", fn, msg)
 }
 
 func errAccessDenied(user, host string) *Error {

@@ -30,10 +30,10 @@ func (m *Member) Restart() error {
 	m.g.mu.Lock()
 	defer m.g.mu.Unlock()
 	m.g.crash(m)
-	m.boot()
+	err := m.boot()
 	m.g.connectivityChanged()
-	if !m.up {
-		return fmt.Errorf("restart member %s: boot failed, see its error log", m.cfg.Name)
+	if err != nil {
+		return fmt.Errorf("restart member %s: %w", m.cfg.Name, err)
 	}
 	return nil
 }
@@ -127,9 +127,7 @@ func (m *Member) SetLag(on bool) {
 	defer m.g.mu.Unlock()
 	m.lagging = on
 	if !on && m.state == StateOnline {
-		m.replayAccountTxs(m.queue.Subtract(m.gtid))
-		m.gtid = m.gtid.Union(m.queue)
-		m.queue = GTIDSet{}
+		m.applyRelayLog()
 	}
 	m.g.changed()
 }

@@ -145,6 +145,7 @@ func (f *Frontends) sync() error {
 		}
 		f.running[m] = ep
 	}
+	f.Group.notify() // waiters on Addrs see the listeners
 	return errors.Join(errs...)
 }
 

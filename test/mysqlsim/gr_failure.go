@@ -7,81 +7,6 @@ import (
 // rejoinState tracks the auto-rejoin procedure of an expelled member.
 type rejoinState struct{ attempt int }
 
-// connectivityChanged restarts failure detection: after DetectionSeconds of silence a member is
-// suspected (UNREACHABLE), and after group_replication_member_expel_timeout more the majority
-// expels it (MySQL 8.4 manual, "Failure Detection", "Expel Timeout"). A link that comes back
-// before detection fires goes unnoticed, as with XCom.
-func (g *Group) connectivityChanged() {
-	g.epoch++
-	epoch := g.epoch
-	g.after(g.cfg.DetectionSeconds, func() { g.detect(epoch) })
-	g.changed()
-}
-
-// detect updates every member's suspicions, sends the notices, and starts the expel timers.
-func (g *Group) detect(epoch uint64) {
-	if epoch != g.epoch {
-		return
-	}
-	for _, m := range g.members {
-		if m.up && m.grRunning && m.view != nil {
-			g.updateSuspects(m)
-		}
-	}
-	for _, m := range g.members {
-		if m.up && m.grRunning && m.view != nil && m.view.grp.current != nil && m.view != m.view.grp.current &&
-			g.seesCurrentView(m) {
-			g.expelledNoticed(m)
-		}
-	}
-	seen := map[*view]bool{}
-	for _, m := range g.members {
-		v := m.view
-		if v == nil || seen[v] || v != v.grp.current || !m.hasQuorum() {
-			continue
-		}
-		seen[v] = true
-		timeout := float64(m.intVar("group_replication_member_expel_timeout"))
-		g.after(timeout, func() { g.expel(v, epoch) })
-	}
-}
-
-func (g *Group) updateSuspects(m *Member) {
-	hadQuorum := m.hasQuorum()
-	changed := false
-	for _, x := range m.view.members {
-		if x == m {
-			continue
-		}
-		if sus := !g.reachable(m, x); sus != m.suspects[x] {
-			changed = true
-			if sus {
-				m.suspects[x] = true
-				m.grLog("Warning", "MY-011493", "Member with address %s:%d has become unreachable.",
-					x.cfg.Host, x.cfg.Port)
-			} else {
-				delete(m.suspects, x)
-				m.grLog("Warning", "MY-011494", "Member with address %s:%d is reachable again.", x.cfg.Host, x.cfg.Port)
-			}
-		}
-	}
-	if changed {
-		m.emit(NoticeStateChange)
-	}
-	if hadQuorum && !m.hasQuorum() {
-		m.grLog("ERROR", "MY-011495", "This server is not able to reach a majority of members in the group. This "+
-			"server will now block all updates. The server will remain blocked until contact with the majority is "+
-			"restored. It is possible to use group_replication_force_members to force a new group membership.")
-		m.emit(NoticeQuorumLoss)
-		g.armUnreachableMajorityTimeout(m)
-	}
-	if !hadQuorum && m.hasQuorum() {
-		m.grLog("Warning", "MY-011498", "The member has resumed contact with a majority of the members in the group. "+
-			"Regular operation is restored and transactions are unblocked.")
-	}
-	g.changed()
-}
-
 // armUnreachableMajorityTimeout makes a member that stays in a minority leave with ERROR after
 // group_replication_unreachable_majority_timeout seconds (0 = wait forever).
 func (g *Group) armUnreachableMajorityTimeout(m *Member) {
@@ -100,65 +25,11 @@ func (g *Group) armUnreachableMajorityTimeout(m *Member) {
 	})
 }
 
-func (g *Group) seesCurrentView(m *Member) bool {
-	for _, x := range m.view.grp.current.members {
-		if x != m && g.reachable(m, x) {
-			return true
-		}
-	}
-	return false
-}
-
-// expel removes the members the majority suspects from view v.
-func (g *Group) expel(v *view, epoch uint64) {
-	if epoch != g.epoch || v != v.grp.current {
-		return
-	}
-	var keep, gone []*Member
-	var leader *Member
-	for _, x := range v.members {
-		if x.up && x.grRunning && x.view == v && x.hasQuorum() && (leader == nil || g.reachable(leader, x)) {
-			if leader == nil {
-				leader = x
-			}
-			keep = append(keep, x)
-		}
-	}
-	if leader == nil || 2*len(keep) <= len(v.members) {
-		return
-	}
-	for _, x := range v.members {
-		if x != leader && leader.suspects[x] {
-			gone = append(gone, x)
-		}
-	}
-	if len(gone) == 0 {
-		return
-	}
-	for _, k := range keep {
-		for _, x := range gone {
-			k.grLog("Warning", "MY-011499", "Members removed from the group: %s:%d", x.cfg.Host, x.cfg.Port)
-		}
-	}
-	nv := g.installView(v.grp, keep, false)
-	g.runElection(nv)
-}
-
-// expelledNoticed runs on a member that finds, once it can talk to the group again, that the
-// group expelled it: ERROR, then auto-rejoin (MySQL 8.4 manual, "Responses to Failure Detection
-// and Network Partitioning").
-func (g *Group) expelledNoticed(m *Member) {
-	m.grLog("ERROR", "MY-011505", "Member was expelled from the group due to network failures, changing member "+
-		"status to ERROR.")
-	g.leaveWithError(m, true)
-}
-
 // leaveWithError takes m out of the group in ERROR. With autoRejoin and
 // group_replication_autorejoin_tries > 0 it starts the auto-rejoin procedure; otherwise (or when
 // that fails) group_replication_exit_state_action applies.
 func (g *Group) leaveWithError(m *Member, autoRejoin bool) {
 	g.leaveView(m)
-	m.queue = GTIDSet{}
 	m.setReadOnly(true)
 	m.state = StateError
 	m.emit(NoticeViewChange)
@@ -210,7 +81,7 @@ func (g *Group) exitStateAction(m *Member) {
 		if !m.cfg.Unsupervised {
 			g.after(g.cfg.BootSeconds, func() {
 				if !m.up {
-					m.boot()
+					_ = m.boot()
 					g.connectivityChanged()
 				}
 			})
@@ -260,10 +131,7 @@ func (g *Group) forceMembers(m *Member, value string) *Error {
 		grp.current = m.view
 	}
 	nv := g.installView(grp, members, false)
-	for _, x := range members {
-		x.suspects = map[*Member]bool{}
-	}
 	g.runElection(nv)
-	g.changed()
+	g.connectivityChanged()
 	return nil
 }

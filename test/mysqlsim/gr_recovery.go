@@ -1,22 +1,5 @@
 package mysqlsim
 
-import (
-	"fmt"
-	"strings"
-)
-
-// cloneStatus is the row of performance_schema.clone_status (MySQL 8.4 manual, "Monitoring Cloning
-// Operations").
-type cloneStatus struct {
-	ID          int
-	State       string // Not Started, In Progress, Completed, Failed
-	Source      string
-	ErrorNo     int
-	ErrorMsg    string
-	GTIDs       string
-	Began, Done string
-}
-
 // scheduleRecovery runs distributed recovery for a joiner after RecoverySeconds (MySQL 8.4 manual,
 // "Distributed Recovery").
 func (g *Group) scheduleRecovery(m *Member) {
@@ -31,38 +14,61 @@ func (g *Group) scheduleRecovery(m *Member) {
 // when group_replication_clone_threshold or purged GTIDs require it ("Cloning for Distributed
 // Recovery"). Connection failures are retried group_replication_recovery_retry_count times,
 // group_replication_recovery_reconnect_interval seconds apart ("Fault Tolerance for Distributed
-// Recovery"); then the member leaves the group in ERROR.
+// Recovery"); then the member leaves the group in ERROR. The group_replication_recovery channel's
+// row of replication_connection_status shows the last connection error until one succeeds.
 func (g *Group) recover(m *Member) {
 	group := g.groupExecuted(m.view)
 	missing := group.Subtract(m.gtid)
-	var lastErr string
+	var last *loginFailure
 	for _, donor := range g.donors(m) {
 		needClone := missing.Count() >= m.intVar("group_replication_clone_threshold") ||
 			!missing.Intersect(donor.purged).IsEmpty()
-		if needClone && (!m.loaded[pluginClone] || !donor.loaded[pluginClone]) {
+		if needClone && !canClone(m, donor) {
 			if !missing.Intersect(donor.purged).IsEmpty() {
-				lastErr = "the donor purged transactions the joiner needs and clone is not available"
+				last = &loginFailure{13114, "Got fatal error 1236 from source when reading data from binary log: " +
+					"'Cannot replicate because the source purged required binary logs.'"}
 				continue
 			}
 			needClone = false
 		}
-		if err := g.recoveryLogin(m, donor, needClone); err != "" {
-			lastErr = err
+		privs := []string{"REPLICATION SLAVE"}
+		if needClone {
+			privs = append(privs, "BACKUP_ADMIN")
+		}
+		m.recChannel.exists, m.recChannel.source = true, donor.uuid
+		if f := login(m, donor, m.groupCreds(), privs...); f != nil {
+			last = f
+			m.recChannel.errNo, m.recChannel.errMsg, m.recChannel.errAt = f.code, f.msg, g.clock.Now()
 			continue
 		}
+		m.recChannel.errNo, m.recChannel.errMsg = 0, ""
 		if needClone {
 			g.cloneRecovery(m, donor)
 			return
 		}
-		m.replayAccountTxs(donor.gtid.Union(m.queue).Subtract(m.gtid))
-		m.gtid = m.gtid.Union(donor.gtid).Union(m.queue)
-		m.queue = GTIDSet{}
-		m.grLog("System", "MY-011490", "This server was declared online within the replication group.")
-		g.setState(m, StateOnline)
-		g.runElection(m.view)
+		g.incrementalRecovery(m, donor)
 		return
 	}
-	g.recoveryRetry(m, lastErr)
+	g.recoveryRetry(m, last)
+}
+
+// canClone says whether clone can provision m from donor: both load the plugin and run versions of
+// one release series.
+func canClone(m, donor *Member) bool {
+	return m.loaded[pluginClone] && donor.loaded[pluginClone] && cloneCompatible(donor.cfg.Version, m.cfg.Version)
+}
+
+// incrementalRecovery transfers the donor's binary log the joiner lacks through the recovery
+// channel, then applies the relay log of the applier channel (what the group sent meanwhile).
+func (g *Group) incrementalRecovery(m, donor *Member) {
+	transferred := donor.gtid.Subtract(m.gtid)
+	m.recChannel.received = m.recChannel.received.Union(transferred)
+	m.replayAccountTxs(transferred.Union(m.relay.queue).Subtract(m.gtid))
+	m.gtid = m.gtid.Union(donor.gtid).Union(m.relay.queue)
+	m.relay.queue = GTIDSet{}
+	m.grLog("System", "MY-011490", "This server was declared online within the replication group.")
+	g.setState(m, StateOnline)
+	g.runElection(m.view)
 }
 
 func (g *Group) donors(m *Member) []*Member {
@@ -80,47 +86,16 @@ func (g *Group) donors(m *Member) []*Member {
 	return out
 }
 
-// recoveryLogin checks the recovery channel credentials against the donor's accounts, the way the
-// group_replication_recovery channel connects. It returns the error text of a failed attempt.
-func (g *Group) recoveryLogin(m, donor *Member, clone bool) string {
-	creds := m.startCreds
-	if creds == nil {
-		c := m.recovery
-		creds = &c
-	}
-	if creds.User == "" {
-		return "Fatal error: Invalid (empty) username when attempting to connect to the source server. " +
-			"Connection attempt terminated."
-	}
-	acct := donor.accounts.match(creds.User, m.cfg.Host)
-	if acct == nil || acct.Password != creds.Password || acct.Locked {
-		return fmt.Sprintf("Access denied for user '%s'@'%s' (using password: YES)", creds.User, m.cfg.Host)
-	}
-	if acct.Plugin == pluginCachingSHA2 && !m.boolVar("group_replication_recovery_use_ssl") &&
-		!m.boolVar("group_replication_recovery_get_public_key") &&
-		m.globals["group_replication_recovery_public_key_path"] == "" {
-		return "Authentication plugin 'caching_sha2_password' reported error: " +
-			"Authentication requires secure connection."
-	}
-	if !acct.hasGlobal("REPLICATION SLAVE") {
-		return fmt.Sprintf("Access denied; you need (at least one of) the REPLICATION SLAVE privilege(s) for this " +
-			"operation")
-	}
-	if clone && !acct.hasGlobal("BACKUP_ADMIN") {
-		return "Access denied; you need (at least one of) the BACKUP_ADMIN privilege(s) for this operation"
-	}
-	return ""
-}
-
-func (g *Group) recoveryRetry(m *Member, lastErr string) {
+func (g *Group) recoveryRetry(m *Member, last *loginFailure) {
 	m.recoveryTry++
 	retries := m.intVar("group_replication_recovery_retry_count")
-	if lastErr == "" {
-		lastErr = "no ONLINE donor is reachable"
+	msg := "no ONLINE donor is reachable"
+	if last != nil {
+		msg = last.msg
 	}
 	m.logf("ERROR", "MY-010584", "Repl", "Replica I/O for channel 'group_replication_recovery': Error connecting to "+
 		"source. This was attempt %d/%d, with a delay of %s seconds between attempts. Message: %s",
-		m.recoveryTry, retries, m.globals["group_replication_recovery_reconnect_interval"], lastErr)
+		m.recoveryTry, retries, m.globals["group_replication_recovery_reconnect_interval"], msg)
 	if int64(m.recoveryTry) > retries {
 		m.grLog("ERROR", "MY-011574", "Maximum number of retries when trying to connect to a donor reached. "+
 			"Aborting group replication incremental recovery.")
@@ -136,42 +111,13 @@ func (g *Group) recoveryRetry(m *Member, lastErr string) {
 	})
 }
 
-// cloneRecovery replaces the joiner's data with the donor's, then restarts it. Like Group
-// Replication's remote clone handler, it persists group_replication_start_on_boot=ON first so the
-// member rejoins after the restart and finishes with incremental recovery.
+// cloneRecovery replaces the joiner's data with the donor's, then restarts it (MySQL 8.4 manual,
+// 20.5.4.2.3 "Cloning for Distributed Recovery"). Group Replication persists nothing for the
+// restart: with group_replication_start_on_boot=OFF the member comes back OFFLINE and needs START
+// GROUP_REPLICATION again, with its credentials if they were given on START (they are not
+// persisted either, 20.5.4.2).
 func (g *Group) cloneRecovery(m, donor *Member) {
 	m.grLog("System", "MY-013471", "Distributed recovery will transfer data using: Cloning from a remote group donor.")
-	m.persist["group_replication_start_on_boot"] = persisted{value: "ON", onlyRO: true}
 	g.leaveView(m)
-	m.cloneState = cloneStatus{ID: 1, State: "In Progress", Source: donor.cfg.Host + ":" + itoa(donor.cfg.Port),
-		Began: m.g.clock.Now().Format("2006-01-02 15:04:05.000")}
-	g.changed()
-	m.after(g.cfg.CloneSeconds, func() { g.finishClone(m, donor) })
-}
-
-// finishClone copies the donor's durable state and restarts the recipient (RESTART after clone).
-func (g *Group) finishClone(m, donor *Member) {
-	m.gtid = donor.gtid
-	m.purged = donor.gtid
-	m.accounts = donor.accounts.clone()
-	m.cloneState.State = "Completed"
-	m.cloneState.GTIDs = donor.gtid.String()
-	m.cloneState.Done = g.clock.Now().Format("2006-01-02 15:04:05.000")
-	m.logf("System", "MY-013457", "InnoDB", "Clone End PAGE COPY: %s", strings.ReplaceAll(donor.cfg.Name, "'", ""))
-	g.restartAfterClone(m)
-}
-
-func (g *Group) restartAfterClone(m *Member) {
-	g.crash(m)
-	if m.cfg.Unsupervised {
-		m.cloneState.ErrorNo = 3707
-		m.cloneState.ErrorMsg = errRestartNotSupervised().Message
-		return
-	}
-	g.after(g.cfg.BootSeconds, func() {
-		if !m.up {
-			m.boot()
-			g.connectivityChanged()
-		}
-	})
+	g.startClone(m, donor, donor.cfg.Host+":"+itoa(donor.cfg.Port))
 }

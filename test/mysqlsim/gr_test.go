@@ -81,6 +81,9 @@ func TestGTIDPropagationAndIncrementalRecovery(t *testing.T) {
 	}
 }
 
+// Manual 20.5.4.2.3 "Cloning for Distributed Recovery": Group Replication persists nothing for the
+// clone's restart, so with start_on_boot=OFF (what Orca configures) the member comes back OFFLINE and
+// needs START again, with the credentials given on START (they are not persisted, 20.5.4.2).
 func TestCloneRecoveryWhenDonorPurged(t *testing.T) {
 	tc := newCluster(t, 3, "", nil)
 	tc.bootstrap()
@@ -91,12 +94,8 @@ func TestCloneRecoveryWhenDonorPurged(t *testing.T) {
 	m2.PurgeBinaryLogs()
 	uuidBefore := m3.UUID()
 	inc := m3.Incarnation()
-	// Credentials given on START GROUP_REPLICATION are not stored, so a member that restarts after a
-	// clone needs them in the recovery channel to rejoin on boot.
-	tc.exec(m3, "CHANGE REPLICATION SOURCE TO SOURCE_USER='rpl_user', SOURCE_PASSWORD='password' "+
-		"FOR CHANNEL 'group_replication_recovery'; START GROUP_REPLICATION")
-	tc.waitFor("clone restart", func() bool { return m3.Incarnation() > inc })
-	tc.waitState(m3, StateOnline)
+	tc.exec(m3, "START GROUP_REPLICATION USER='rpl_user', PASSWORD='password'")
+	tc.waitFor("clone restart", func() bool { return m3.Incarnation() > inc && m3.Up() })
 	if !m3.GTIDExecuted().Equal(m1.GTIDExecuted()) || m3.UUID() != uuidBefore {
 		t.Fatalf("after clone: %s vs %s", m3.GTIDExecuted(), m1.GTIDExecuted())
 	}
@@ -107,8 +106,16 @@ func TestCloneRecoveryWhenDonorPurged(t *testing.T) {
 	if rs[0].Rows[0][0] != "Completed" {
 		t.Fatalf("clone_status %v", rs[0].Rows)
 	}
-	if v, _ := m3.Var("group_replication_start_on_boot"); v != "ON" {
-		t.Fatal("clone recovery must persist start_on_boot")
+	if v, _ := m3.Var("group_replication_start_on_boot"); v != "OFF" {
+		t.Fatal("clone recovery must not persist start_on_boot")
+	}
+	if m3.State() != StateOffline || m3.ViewID() != "" || len(m1.GroupMembers()) != 2 {
+		t.Fatalf("after the clone's restart: %s, m1 sees %+v", m3.State(), m1.GroupMembers())
+	}
+	tc.exec(m3, "START GROUP_REPLICATION USER='rpl_user', PASSWORD='password'")
+	tc.waitState(m3, StateOnline)
+	if !m3.GTIDExecuted().Equal(m1.GTIDExecuted()) {
+		t.Fatalf("after the second START: %s vs %s", m3.GTIDExecuted(), m1.GTIDExecuted())
 	}
 }
 
@@ -121,11 +128,15 @@ func TestCloneThresholdForcesClone(t *testing.T) {
 	inc := m2.Incarnation()
 	tc.exec(m2, "CHANGE REPLICATION SOURCE TO SOURCE_USER='rpl_user', SOURCE_PASSWORD='password' "+
 		"FOR CHANNEL 'group_replication_recovery'; START GROUP_REPLICATION")
-	tc.waitFor("clone restart", func() bool { return m2.Incarnation() > inc })
-	tc.waitState(m2, StateOnline)
+	tc.waitFor("clone restart", func() bool { return m2.Incarnation() > inc && m2.Up() })
 	if !logContains(m2, "Cloning from a remote group donor") {
 		t.Fatal("threshold did not choose clone")
 	}
+	if m2.State() != StateOffline {
+		t.Fatalf("after the clone's restart: %s", m2.State())
+	}
+	tc.exec(m2, "START GROUP_REPLICATION") // the recovery channel's credentials are on disk
+	tc.waitState(m2, StateOnline)
 }
 
 func TestErrantTransactionRefusesJoin(t *testing.T) {

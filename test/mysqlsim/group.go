@@ -30,9 +30,15 @@ type Config struct {
 	BootSeconds float64
 	// AutoRejoinIntervalSeconds is the pause between auto-rejoin attempts. Default 300 (5 minutes).
 	AutoRejoinIntervalSeconds float64
-	// JoinTimeoutSeconds is how long START GROUP_REPLICATION waits for a view when no seed answers.
-	// Default 60.
+	// JoinTimeoutSeconds is how long START GROUP_REPLICATION waits for a view before it fails
+	// ("Timeout on wait for view after joining group"). Default 60.
 	JoinTimeoutSeconds float64
+	// JoinAttempts is how many times the group communication layer tries to join before it gives up
+	// (GCS join attempts: no seed answered, the seed refused, an old incarnation or a suspicion was
+	// pending). Default 10.
+	JoinAttempts int
+	// JoinRetrySeconds is the pause between join attempts. Default 5.
+	JoinRetrySeconds float64
 }
 
 func (c *Config) defaults() {
@@ -48,6 +54,10 @@ func (c *Config) defaults() {
 	setDefault(&c.BootSeconds, 2)
 	setDefault(&c.AutoRejoinIntervalSeconds, 300)
 	setDefault(&c.JoinTimeoutSeconds, 60)
+	setDefault(&c.JoinRetrySeconds, 5)
+	if c.JoinAttempts == 0 {
+		c.JoinAttempts = 10
+	}
 }
 
 func setDefault(p *float64, v float64) {
@@ -66,7 +76,9 @@ type Group struct {
 	members       []*Member
 	partition     map[*Member]int
 	nextPartition int
-	epoch         uint64
+	epoch         uint64 // counts connectivity changes; rotates recovery donors
+	evaluating    bool   // connectivityChanged is running
+	evaluateAgain bool   // a nested connectivityChanged asked for one more pass
 	wake          chan struct{}
 	connID        uint64
 	closed        bool
@@ -103,7 +115,9 @@ func (g *Group) Close() error {
 	return nil
 }
 
-// AddMember initialises a new server (mysqld --initialize) and boots it.
+// AddMember initialises a new server (mysqld --initialize, or the official image's entrypoint with
+// InitOfficialImage) and boots it. When the initialisation or the boot fails it returns the member,
+// down, together with the error (ErrInitFailed, ErrBootFailed); Restart and RestartWith try again.
 func (g *Group) AddMember(cfg MemberConfig) (*Member, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -115,7 +129,10 @@ func (g *Group) AddMember(cfg MemberConfig) (*Member, error) {
 		return nil, err
 	}
 	g.members = append(g.members, m)
-	m.boot()
+	if err := m.boot(); err != nil {
+		// The member exists (its data directory does) but mysqld is down, as a pod in a crash loop.
+		return m, fmt.Errorf("add member %s: %w", cfg.Name, err)
+	}
 	return m, nil
 }
 
@@ -175,12 +192,18 @@ func (g *Group) after(seconds float64, f func()) func() bool {
 	})
 }
 
-func (g *Group) seconds(n float64) time.Duration { return time.Duration(n * float64(g.cfg.Second)) }
-
 // changed wakes everything waiting in waitUntil. Called with the lock held after state changes.
 func (g *Group) changed() {
 	close(g.wake)
 	g.wake = make(chan struct{})
+}
+
+// notify wakes WaitFor callers whose condition also reads state outside the group (the
+// front-ends' listeners).
+func (g *Group) notify() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.changed()
 }
 
 // waitUntil blocks until cond (evaluated with the lock held) is true or ctx ends. Called and
@@ -198,20 +221,6 @@ func (g *Group) waitUntil(ctx context.Context, cond func() bool) error {
 		}
 	}
 	return nil
-}
-
-// sleep waits d with the lock released (ctx-aware). Called and returns with the lock held.
-func (g *Group) sleep(ctx context.Context, d time.Duration) error {
-	g.mu.Unlock()
-	defer g.mu.Lock()
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // reachable says whether the group communication layers of a and b can talk.

@@ -82,6 +82,7 @@ type testCluster struct {
 	t       *testing.T
 	g       *Group
 	members []*Member
+	clock   *fakeClock // nil: the wall clock at testSecond
 }
 
 // memberOptions is the my.cnf of the manual's "Configuring an Instance for Group Replication".
@@ -102,7 +103,22 @@ func memberOptions(i int) map[string]string {
 
 func newCluster(t *testing.T, n int, dsn string, tweak func(i int, c *MemberConfig)) *testCluster {
 	t.Helper()
-	g, err := NewGroup(Config{Second: testSecond, DataDSN: dsn})
+	return newClusterWith(t, n, Config{Second: testSecond, DataDSN: dsn}, tweak)
+}
+
+// newFakeClockCluster runs the group on a fakeClock with one simulated second = time.Second: the
+// test moves time with tc.clock.seconds.
+func newFakeClockCluster(t *testing.T, n int, tweak func(i int, c *MemberConfig)) *testCluster {
+	t.Helper()
+	clock := newFakeClock()
+	tc := newClusterWith(t, n, Config{Second: time.Second, Clock: clock}, tweak)
+	tc.clock = clock
+	return tc
+}
+
+func newClusterWith(t *testing.T, n int, cfg Config, tweak func(i int, c *MemberConfig)) *testCluster {
+	t.Helper()
+	g, err := NewGroup(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,9 +217,17 @@ func (tc *testCluster) bootstrap() {
 		"START GROUP_REPLICATION USER='rpl_user', PASSWORD='password'; SET GLOBAL group_replication_bootstrap_group=OFF")
 	for _, m := range tc.members[1:] {
 		tc.exec(m, "START GROUP_REPLICATION USER='rpl_user', PASSWORD='password'")
+		tc.tick(1) // distributed recovery
 	}
 	for _, m := range tc.members {
 		tc.waitState(m, StateOnline)
+	}
+}
+
+// tick advances a fake clock by n simulated seconds (nothing on the wall clock).
+func (tc *testCluster) tick(n float64) {
+	if tc.clock != nil {
+		tc.clock.seconds(n)
 	}
 }
 

@@ -3,6 +3,7 @@ package mysqlsim
 import (
 	"crypto/rand"
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 	"time"
@@ -53,6 +54,21 @@ type MemberConfig struct {
 	// Unsupervised makes RESTART fail with ER 3707 and a clone end with the server down, as when no
 	// supervisor (mysqld_safe, systemd, a container restart policy) watches mysqld.
 	Unsupervised bool
+	// NetworkAddress is the IP address the member's group connections come from (a pod IP): the
+	// other members' IP allowlists and the host part of accounts are matched against it.
+	// Default: Host when Host is an IP address, else 127.0.0.1.
+	NetworkAddress string
+	// Subnets are the CIDRs of the member's network interfaces, which the AUTOMATIC IP allowlist
+	// admits when they are private. Default: NetworkAddress/32 (/128 for IPv6), a pod's interface on
+	// Calico or Cilium; on flannel give the node's pod subnet, e.g. 10.244.1.0/24. The loopback
+	// interface (127.0.0.1/8) is always there.
+	Subnets []string
+	// Initialize says how the data directory is initialised the first time the member boots.
+	// Default InitDefault.
+	Initialize InitMode
+	// SkipTZInfo is MYSQL_INITDB_SKIP_TZINFO: with InitOfficialImage, the entrypoint does not load
+	// the time zone tables (which would leave transactions under the member's own server_uuid).
+	SkipTZInfo bool
 }
 
 // persisted is one mysqld-auto.cnf entry.
@@ -76,6 +92,10 @@ type Member struct {
 	recovery   recoveryCreds   // CHANGE REPLICATION SOURCE ... FOR CHANNEL 'group_replication_recovery'
 	errorLog   []LogEntry
 	cloneState cloneStatus
+	relay      relayLog        // the group_replication_applier channel's relay log
+	recChannel recoveryChannel // the group_replication_recovery channel's status
+	data       dataDirState    // how far the data directory was initialised
+	dataVer    string          // the server version that last booted on the data directory
 
 	// runtime state: reset by every boot.
 	up           bool
@@ -87,8 +107,11 @@ type Member struct {
 	role         Role
 	view         *view
 	suspects     map[*Member]bool
-	startCreds   *recoveryCreds // START GROUP_REPLICATION USER=..., PASSWORD=...
-	queue        GTIDSet        // received but not applied (lag, recovery)
+	watch        map[*Member]*suspicion // failure detector state per member of the view
+	join         *joinState             // the START's join procedure while it runs
+	gcsUID       string                 // XCom's id of this member's group incarnation
+	readMode     [2]string              // read_only, super_read_only before START (restored if it fails)
+	startCreds   *recoveryCreds         // START GROUP_REPLICATION USER=..., PASSWORD=...
 	lagging      bool
 	slow         time.Duration
 	rejoin       *rejoinState
@@ -117,6 +140,28 @@ func (l LogEntry) String() string {
 }
 
 func newMember(g *Group, cfg MemberConfig) (*Member, error) {
+	cfg = withDefaults(cfg)
+	if !validUUID(cfg.ServerUUID) {
+		return nil, fmt.Errorf("member %s: server uuid %q is not a UUID", cfg.Name, cfg.ServerUUID)
+	}
+	m := &Member{
+		g: g, cfg: cfg, uuid: strings.ToLower(cfg.ServerUUID), persist: map[string]persisted{},
+		plugins: map[string]bool{}, subs: map[*Subscription]bool{}, sessions: map[*Session]bool{},
+		watch: map[*Member]*suspicion{}, suspects: map[*Member]bool{},
+	}
+	m.accounts = newAccountStore(cfg.RootPassword)
+	if cfg.Initialize == InitOfficialImage {
+		return m, nil // the entrypoint checks the options when the member first boots
+	}
+	if _, err := m.bootVars(); err != nil {
+		return nil, fmt.Errorf("member %s: %w", cfg.Name, err)
+	}
+	m.data, m.dataVer = dataReady, cfg.Version
+	return m, nil
+}
+
+// withDefaults fills the MemberConfig fields left empty.
+func withDefaults(cfg MemberConfig) MemberConfig {
 	if cfg.Host == "" {
 		cfg.Host = "127.0.0.1"
 	}
@@ -132,18 +177,16 @@ func newMember(g *Group, cfg MemberConfig) (*Member, error) {
 	if cfg.ServerUUID == "" {
 		cfg.ServerUUID = newUUID()
 	}
-	if !validUUID(cfg.ServerUUID) {
-		return nil, fmt.Errorf("member %s: server uuid %q is not a UUID", cfg.Name, cfg.ServerUUID)
+	if cfg.NetworkAddress == "" {
+		cfg.NetworkAddress = cfg.Host
+		if net.ParseIP(cfg.Host) == nil {
+			cfg.NetworkAddress = "127.0.0.1"
+		}
 	}
-	m := &Member{
-		g: g, cfg: cfg, uuid: strings.ToLower(cfg.ServerUUID), persist: map[string]persisted{},
-		plugins: map[string]bool{}, subs: map[*Subscription]bool{}, sessions: map[*Session]bool{},
+	if len(cfg.Subnets) == 0 {
+		cfg.Subnets = []string{hostCIDR(cfg.NetworkAddress)}
 	}
-	m.accounts = newAccountStore(cfg.RootPassword)
-	if _, err := m.bootVars(); err != nil {
-		return nil, fmt.Errorf("member %s: %w", cfg.Name, err)
-	}
-	return m, nil
+	return cfg
 }
 
 // newUUID returns a random RFC 4122 version 4 UUID.
@@ -158,14 +201,23 @@ func newUUID() string {
 // bootVars computes the global variables of a fresh incarnation: compiled defaults, then my.cnf
 // options, then mysqld-auto.cnf (persisted values win, as in MySQL). It also decides the plugins.
 func (m *Member) bootVars() (map[string]bool, error) {
+	loaded := m.bootPlugins()
+	globals, err := m.computeVars(loaded, true)
+	if err != nil {
+		return nil, err
+	}
+	m.globals = globals
+	return loaded, nil
+}
+
+// bootPlugins are the plugins an incarnation loads: INSTALL PLUGIN registrations and
+// plugin_load_add / plugin_load.
+func (m *Member) bootPlugins() map[string]bool {
 	loaded := map[string]bool{}
 	for p := range m.plugins {
 		loaded[p] = true
 	}
-	opts := map[string]string{}
-	for k, v := range m.cfg.Options {
-		opts[normalizeOption(k)] = v
-	}
+	opts := m.options()
 	for _, key := range []string{"plugin_load_add", "plugin_load"} {
 		for _, lib := range strings.FieldsFunc(opts[key], func(r rune) bool { return r == ',' || r == ';' }) {
 			if p := pluginForLibrary(strings.TrimSpace(lib)); p != "" {
@@ -173,6 +225,22 @@ func (m *Member) bootVars() (map[string]bool, error) {
 			}
 		}
 	}
+	return loaded
+}
+
+func (m *Member) options() map[string]string {
+	opts := map[string]string{}
+	for k, v := range m.cfg.Options {
+		opts[normalizeOption(k)] = v
+	}
+	return opts
+}
+
+// computeVars applies the options to the compiled defaults as mysqld does with the given plugins
+// loaded: an option that names no variable of the server or of a loaded plugin is an unknown
+// variable unless it has the loose_ prefix.
+func (m *Member) computeVars(loaded map[string]bool, withPersisted bool) (map[string]string, error) {
+	opts := m.options()
 	globals := map[string]string{}
 	for name, v := range varCatalog {
 		globals[name] = v.def
@@ -190,13 +258,14 @@ func (m *Member) bootVars() (map[string]bool, error) {
 			return nil, fmt.Errorf("unknown variable '%s=%s'", k, opts[k])
 		}
 	}
-	for name, p := range m.persist {
-		if v := lookupVar(name, loaded); v != nil {
-			globals[name] = p.value
+	if withPersisted {
+		for name, p := range m.persist {
+			if v := lookupVar(name, loaded); v != nil {
+				globals[name] = p.value
+			}
 		}
 	}
-	m.globals = globals
-	return loaded, nil
+	return globals, nil
 }
 
 func (m *Member) fixedVars(globals map[string]string) {
@@ -232,21 +301,28 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// boot starts a new incarnation. It runs with the group lock held.
-func (m *Member) boot() {
+// boot starts a new incarnation. It runs with the group lock held and returns why mysqld did not
+// come up (its error log says so too).
+func (m *Member) boot() error {
+	if err := m.prepareDataDir(); err != nil {
+		return err
+	}
 	loaded, err := m.bootVars()
 	if err != nil {
 		m.logf("ERROR", "MY-000067", "Server", "%v.", err)
 		m.logf("ERROR", "MY-010119", "Server", "Aborting")
-		return
+		return fmt.Errorf("%w: %w", ErrBootFailed, err)
+	}
+	if err := m.checkDataVersion(); err != nil {
+		return err
 	}
 	m.loaded = loaded
 	m.up = true
 	m.incarnation++
 	m.bootedAt = m.g.clock.Now()
 	m.grRunning, m.state, m.role, m.view = false, StateOffline, RoleNone, nil
-	m.suspects = map[*Member]bool{}
-	m.queue, m.lagging, m.rejoin, m.startCreds = GTIDSet{}, false, nil, nil
+	m.resetWatches()
+	m.lagging, m.rejoin, m.startCreds, m.join = false, nil, nil, nil
 	m.logf("System", "MY-010931", "Server", "/usr/sbin/mysqld: ready for connections. Version: '%s'  "+
 		"socket: '/var/run/mysqld/mysqld.sock'  port: %d  MySQL Community Server - GPL.", m.cfg.Version, m.cfg.Port)
 	if m.loaded[pluginGR] && m.boolVar("group_replication_start_on_boot") {
@@ -256,10 +332,12 @@ func (m *Member) boot() {
 		}
 	}
 	m.g.changed()
+	return nil
 }
 
 // shutdown ends the incarnation: sessions die, timers stop, the group stops seeing the member.
 func (m *Member) shutdown() {
+	m.interruptClone()
 	for _, stop := range m.timers {
 		stop()
 	}
@@ -277,13 +355,15 @@ func (m *Member) shutdown() {
 	}
 	m.subs = map[*Subscription]bool{}
 	m.up, m.grRunning, m.state, m.role = false, false, StateOffline, RoleNone
-	m.view = nil
+	m.view, m.join, m.rejoin = nil, nil, nil
+	m.resetWatches()
 	m.g.changed()
 }
 
 func (m *Member) logf(prio, code, subsystem, format string, args ...any) {
 	m.errorLog = append(m.errorLog, LogEntry{Time: m.g.clock.Now(), Prio: prio, ErrorCode: code,
 		Subsystem: subsystem, Data: fmt.Sprintf(format, args...)})
+	m.g.changed() // the error log is state WaitFor callers read
 }
 
 func (m *Member) grLog(prio, code, format string, args ...any) {
@@ -314,7 +394,9 @@ func (m *Member) setReadOnly(on bool) {
 	}
 }
 
-func (m *Member) after(seconds float64, f func()) {
+// after runs f after the given simulated seconds if the member's incarnation is still running, and
+// returns a function that cancels it.
+func (m *Member) after(seconds float64, f func()) func() bool {
 	inc := m.incarnation
 	stop := m.g.after(seconds, func() {
 		if m.up && m.incarnation == inc {
@@ -322,4 +404,5 @@ func (m *Member) after(seconds float64, f func()) {
 		}
 	})
 	m.timers = append(m.timers, stop)
+	return stop
 }

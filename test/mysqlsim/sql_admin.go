@@ -171,6 +171,8 @@ func (m *Member) execReset(s *Session, p *parser) (Result, error) {
 				"Replication is running.")
 		}
 		m.gtid, m.purged = GTIDSet{}, GTIDSet{}
+		m.resetRelayLogs()
+		m.recChannel.errNo, m.recChannel.errMsg = 0, ""
 		return Result{}, nil
 	}
 	return Result{}, p.errHere()
@@ -241,7 +243,7 @@ func (m *Member) execRestart(s *Session, first token, p *parser) (Result, error)
 	if first.is("RESTART") {
 		g.after(g.cfg.BootSeconds, func() {
 			if !m.up {
-				m.boot()
+				_ = m.boot()
 				g.connectivityChanged()
 			}
 		})

@@ -71,8 +71,9 @@ func parseCloneSource(p *parser) (cloneSource, *Error) {
 
 // execClone runs CLONE INSTANCE (MySQL 8.4 manual, "Cloning Remote Data"): the donor must be in
 // clone_valid_donor_list, reachable, accept the credentials, hold BACKUP_ADMIN and run the same
-// version. When the copy ends the member restarts with the donor's data, GTIDs and accounts (and
-// keeps its own server_uuid and mysqld-auto.cnf); the client sees OK and then loses the connection.
+// release series; one clone at a time (ER 3634). When the copy ends the member restarts with the
+// donor's data, GTIDs and accounts (and keeps its own server_uuid and mysqld-auto.cnf); the client
+// sees OK and then loses the connection. The server clones on when the client goes away.
 func (m *Member) execClone(ctx context.Context, s *Session, p *parser) (Result, error) {
 	c, perr := parseCloneSource(p)
 	if perr != nil {
@@ -93,23 +94,34 @@ func (m *Member) execClone(ctx context.Context, s *Session, p *parser) (Result, 
 		return Result{}, sqlErr(3875, "HY000",
 			"The clone operation cannot be executed when Group Replication is running.")
 	}
+	if m.cloning() {
+		return Result{}, sqlErr(3634, "HY000", "Too many concurrent clone operations. Maximum allowed - 1.")
+	}
 	donor, err := m.cloneDonor(c)
 	if err != nil {
+		m.cloneState = cloneStatus{ID: 1, Source: addr, Began: cloneTime(m.g.clock.Now()), inc: m.incarnation}
+		m.cloneFailed(int(err.Code), err.Message)
 		return Result{}, err
 	}
+	m.g.startClone(m, donor, addr)
+	return m.waitClone(ctx)
+}
+
+// waitClone blocks the statement until the clone ends. A client that goes away gets ctx's error
+// while the clone goes on.
+func (m *Member) waitClone(ctx context.Context) (Result, error) {
 	inc := m.incarnation
-	m.cloneState = cloneStatus{ID: 1, State: "In Progress", Source: addr,
-		Began: m.g.clock.Now().Format("2006-01-02 15:04:05.000")}
-	if err := m.g.sleep(ctx, m.g.seconds(m.g.cfg.CloneSeconds)); err != nil {
-		m.cloneState.State, m.cloneState.ErrorNo = "Failed", 1317
-		m.cloneState.ErrorMsg = "Query execution was interrupted"
-		return Result{}, sqlErr(1317, "70100", "Query execution was interrupted")
+	if err := m.g.waitUntil(ctx, func() bool {
+		return m.cloneState.State != cloneInProgress || !m.up || m.incarnation != inc
+	}); err != nil {
+		return Result{}, err
 	}
-	if !m.up || m.incarnation != inc || !donor.up {
+	switch {
+	case m.cloneState.State == cloneFailed:
+		return Result{}, sqlErr(uint16(m.cloneState.ErrorNo), "HY000", "%s", m.cloneState.ErrorMsg)
+	case m.cloneState.State == cloneInProgress:
 		return Result{}, ErrMemberDown
-	}
-	m.g.finishClone(m, donor)
-	if m.cfg.Unsupervised {
+	case m.cfg.Unsupervised:
 		return Result{}, errRestartNotSupervised()
 	}
 	return Result{}, nil
@@ -130,10 +142,10 @@ func (m *Member) cloneDonor(c cloneSource) (*Member, *Error) {
 		return nil, errCloneDonor("Connect failed: 2003 : Can't connect to MySQL server on '" + c.host + ":" +
 			strconv.Itoa(c.port) + "' (111).")
 	}
-	acct := donor.accounts.match(c.user, m.cfg.Host)
+	acct := donor.accounts.match(c.user, m.networkAddr())
 	if acct == nil || acct.Password != c.password || acct.Locked {
-		return nil, errCloneDonor("Connect failed: 1045 : Access denied for user '" + c.user + "'@'" + m.cfg.Host +
-			"' (using password: YES).")
+		return nil, errCloneDonor("Connect failed: 1045 : Access denied for user '" + c.user + "'@'" +
+			m.networkAddr() + "' (using password: YES).")
 	}
 	if !donor.loaded[pluginClone] {
 		return nil, errCloneDonor("1524 : Plugin 'clone' is not loaded.")
@@ -142,7 +154,7 @@ func (m *Member) cloneDonor(c cloneSource) (*Member, *Error) {
 		return nil, errCloneDonor("1227 : Access denied; you need (at least one of) the BACKUP_ADMIN privilege(s) " +
 			"for this operation.")
 	}
-	if donor.cfg.Version != m.cfg.Version {
+	if !cloneCompatible(donor.cfg.Version, m.cfg.Version) {
 		return nil, sqlErr(3864, "HY000", "Clone Donor MySQL version: %s is different from Recipient MySQL version %s.",
 			donor.cfg.Version, m.cfg.Version)
 	}

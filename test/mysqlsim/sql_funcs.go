@@ -92,6 +92,8 @@ func (m *Member) call(ctx context.Context, s *Session, name string, args []any) 
 		return gtidFunc(name, args)
 	case "wait_for_executed_gtid_set":
 		return m.waitForGTIDs(ctx, args)
+	case "count": // without FROM: one row
+		return int64(1), nil
 	}
 	if !m.loaded[pluginGR] || !strings.HasPrefix(name, "group_replication_") {
 		return nil, errFunctionNotExist(name)
@@ -182,11 +184,32 @@ func (m *Member) callGR(s *Session, name string, args []any) (any, *Error) {
 	}
 	switch name {
 	case "group_replication_set_as_primary":
-		return m.setAsPrimary(uuid)
+		return m.setAsPrimary(uuid, args)
 	case "group_replication_switch_to_single_primary_mode":
 		return m.switchToSinglePrimary(uuid, len(args) > 0)
 	}
 	return m.switchToMultiPrimary()
+}
+
+// lowestVersionCheck is Group Replication's validate_primary_version: an appointed primary must
+// run the lowest version in the group, patch level included (MySQL 8.4 manual, 20.5.1.1 "Changing
+// the Primary").
+func (m *Member) lowestVersionCheck(name, uuid string) *Error {
+	var target *Member
+	lowest := ""
+	for _, x := range m.view.members {
+		if x.uuid == uuid {
+			target = x
+		}
+		if lowest == "" || compareVersions(x.cfg.Version, lowest) < 0 {
+			lowest = x.cfg.Version
+		}
+	}
+	if target != nil && compareVersions(target.cfg.Version, lowest) > 0 {
+		return errUDF(name, "The appointed primary member has a version that is greater than the one of some of the "+
+			"members in the group.")
+	}
+	return nil
 }
 
 func (m *Member) udfUUIDArg(name string, args []any) (string, *Error) {
@@ -205,11 +228,15 @@ func (m *Member) udfUUIDArg(name string, args []any) (string, *Error) {
 			return "", nil
 		}
 	default:
-		if len(args) < 1 || len(args) > 2 {
+		if len(args) > 2 {
+			return "", errCantInitUDF(name, "Wrong arguments: UDF accepts maximum of 2 parameters.")
+		}
+		if len(args) < 1 {
 			return "", errCantInitUDF(name, "Wrong arguments: You need to specify a server uuid.")
 		}
+		// The init function checks the type only; the range is checked when the action runs.
 		if len(args) == 2 {
-			if _, ok := args[1].(int64); !ok || toInt(args[1]) < 0 || toInt(args[1]) > 3600 {
+			if _, ok := args[1].(int64); !ok {
 				return "", errCantInitUDF(name, "Wrong arguments: Second parameter `running_transactions_timeout` "+
 					"must be type integer between 0 - 3600 (seconds).")
 			}
@@ -241,14 +268,23 @@ func (m *Member) udfGroupCheck() string {
 	return ""
 }
 
-func (m *Member) setAsPrimary(uuid string) (any, *Error) {
+// setAsPrimary runs group_replication_set_as_primary(uuid[, running_transactions_timeout]): the
+// timeout must be 0..3600, then the target must not be the primary already and must run the
+// lowest version of the group.
+func (m *Member) setAsPrimary(uuid string, args []any) (any, *Error) {
+	const name = "group_replication_set_as_primary"
 	v := m.view
 	if !v.grp.singlePrimary {
-		return nil, errCantInitUDF("group_replication_set_as_primary", "In multi-primary mode. Use "+
-			"group_replication_switch_to_single_primary_mode.")
+		return nil, errCantInitUDF(name, "In multi-primary mode. Use group_replication_switch_to_single_primary_mode.")
+	}
+	if len(args) == 2 && (toInt(args[1]) < 0 || toInt(args[1]) > 3600) {
+		return nil, errUDF(name, "Valid range for running_transactions_timeout is 0 to 3600.")
 	}
 	if v.primary != nil && v.primary.uuid == uuid {
 		return "The requested member is already the current group primary.", nil
+	}
+	if err := m.lowestVersionCheck(name, uuid); err != nil {
+		return nil, err
 	}
 	for _, x := range v.members {
 		if x.uuid == uuid {
@@ -266,6 +302,11 @@ func (m *Member) switchToSinglePrimary(uuid string, withArg bool) (any, *Error) 
 			return "Already in single-primary mode. Did you mean to use group_replication_set_as_primary?", nil
 		}
 		return "The group is already on single-primary mode.", nil
+	}
+	if uuid != "" {
+		if err := m.lowestVersionCheck("group_replication_switch_to_single_primary_mode", uuid); err != nil {
+			return nil, err
+		}
 	}
 	v.grp.singlePrimary = true
 	m.g.setModeVars(v, "ON", "OFF")

@@ -55,6 +55,7 @@ var adminFunctions = map[string]bool{
 	"wait_for_executed_gtid_set": true, "group_replication_set_as_primary": true,
 	"group_replication_switch_to_single_primary_mode": true, "group_replication_switch_to_multi_primary_mode": true,
 	"group_replication_get_communication_protocol": true, "group_replication_get_write_concurrency": true,
+	"count": true,
 }
 
 func isAdminSelect(p *parser) bool {
@@ -333,6 +334,9 @@ func (m *Member) selectTable(ctx context.Context, s *Session, st *selectStmt, tb
 	if err != nil {
 		return Result{}, err
 	}
+	if hasCount(st.items) {
+		return m.selectCount(ctx, s, st, tbl, rows)
+	}
 	var r Result
 	var idx []int // column index, or -1 for a constant expression
 	consts := map[int]any{}
@@ -416,4 +420,63 @@ func (m *Member) filterRows(ctx context.Context, s *Session, st *selectStmt, tbl
 		rows = rows[:st.limit]
 	}
 	return rows, nil
+}
+
+func hasCount(items []selectItem) bool {
+	for _, it := range items {
+		if it.e.kind == eFunc && it.e.name == "count" {
+			return true
+		}
+	}
+	return false
+}
+
+// selectCount answers SELECT COUNT(*) / COUNT(col) [, constants] FROM a simulated table: one row.
+// A plain column beside the aggregate is ER 1140, as with MySQL's default ONLY_FULL_GROUP_BY.
+func (m *Member) selectCount(ctx context.Context, s *Session, st *selectStmt, tbl *tableData,
+	rows [][]any) (Result, error) {
+	r := Result{Rows: [][]any{{}}}
+	for n, it := range st.items {
+		var v any
+		switch {
+		case it.e.kind == eFunc && it.e.name == "count":
+			c, err := countRows(it.e, tbl, rows)
+			if err != nil {
+				return Result{}, err
+			}
+			v = c
+		case it.e.kind == eCol || it.e.kind == eStar:
+			return Result{}, sqlErr(1140, "42000", "In aggregated query without GROUP BY, expression #%d of SELECT "+
+				"list contains nonaggregated column '%s.%s.%s'; this is incompatible with sql_mode=only_full_group_by",
+				n+1, tbl.schema, tbl.name, it.e.name)
+		default:
+			var err *Error
+			if v, err = m.eval(ctx, s, it.e); err != nil {
+				return Result{}, err
+			}
+		}
+		r.Columns = append(r.Columns, columnFor(label(it), v))
+		r.Rows[0] = append(r.Rows[0], v)
+	}
+	return r, nil
+}
+
+func countRows(e *expr, tbl *tableData, rows [][]any) (int64, *Error) {
+	if len(e.args) != 1 {
+		return 0, errParse(e.text, 1)
+	}
+	if e.args[0].kind == eStar {
+		return int64(len(rows)), nil
+	}
+	i := tbl.col(e.args[0].name)
+	if e.args[0].kind != eCol || i < 0 {
+		return 0, errBadField(strings.ToLower(e.args[0].name), "field list")
+	}
+	var n int64
+	for _, row := range rows {
+		if row[i] != nil {
+			n++
+		}
+	}
+	return n, nil
 }

@@ -37,6 +37,10 @@ func (m *Member) table(schema, name string) (*tableData, *Error) {
 		return m.groupMembersTable(), nil
 	case "performance_schema.replication_group_member_stats":
 		return m.memberStatsTable(), nil
+	case "performance_schema.replication_connection_status":
+		return m.connectionStatusTable(), nil
+	case "performance_schema.threads":
+		return m.threadsTable(), nil
 	case "performance_schema.clone_status":
 		if !m.loaded[pluginClone] {
 			return nil, missing
@@ -117,7 +121,7 @@ func (m *Member) memberStatsTable() *tableData {
 	for _, x := range m.view.members {
 		t.rows = append(t.rows, []any{"group_replication_applier", m.view.id, x.uuid, uint64(0),
 			uint64(x.transactions), uint64(0), uint64(0), committed.String(), "",
-			uint64(x.queue.Count()), uint64(x.gtid.Count()), uint64(x.transactions), uint64(0)})
+			uint64(x.relay.queue.Count()), uint64(x.gtid.Count()), uint64(x.transactions), uint64(0)})
 	}
 	return t
 }

@@ -65,10 +65,10 @@ func (g *Group) installView(grp *grGroup, members []*Member, joined bool) *view 
 	grp.current = v
 	for _, m := range members {
 		m.view = v
-		for x := range m.suspects {
-			if !v.has(x) {
-				delete(m.suspects, x)
-			}
+	}
+	for _, m := range members {
+		if m.inGroup() {
+			g.watchPeers(m) // forgets members that left, starts detection for silent ones
 		}
 	}
 	if joined {
@@ -97,19 +97,10 @@ func (g *Group) groupExecuted(v *view) GTIDSet {
 	var set GTIDSet
 	for _, m := range v.members {
 		if m.up && m.state == StateOnline && m.view == v {
-			set = set.Union(m.gtid).Union(m.queue)
+			set = set.Union(m.executedOrReceived())
 		}
 	}
 	return set
-}
-
-// receive applies (or queues, when the applier lags) one transaction that came from the group.
-func (m *Member) receive(uuid string, n int64) {
-	if m.lagging || m.state == StateRecovering {
-		m.queue = m.queue.Add(uuid, n)
-		return
-	}
-	m.gtid = m.gtid.Add(uuid, n)
 }
 
 // roleOf is the role m has in its own view.
@@ -289,7 +280,7 @@ func (g *Group) leaveView(m *Member) {
 	agreed := v == v.grp.current && m.canCommit()
 	m.viewAtLeave = v.id
 	m.view = nil
-	m.suspects = map[*Member]bool{}
+	m.resetWatches()
 	if !agreed {
 		g.connectivityChanged()
 		return

@@ -12,46 +12,62 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/clusterstatus"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/topology"
 )
 
 func decide(o *observation) topology.Decision { return topology.Decide(o.topo) }
 
-// act runs the decision's first action, if any. It reports whether an action ran.
-func (l *loop) act(ctx context.Context, o *observation, d *topology.Decision) (bool, error) {
-	a, ok := d.Next()
-	if !ok {
-		return false, nil
-	}
-	logger := log.FromContext(ctx).WithValues("action", string(a.Kind), "member", a.Member)
+// act runs one action to its end (in its own goroutine: see loop.start), then records what it changed
+// for good. A failure is logged with its error and emitted as an ActionFailed event.
+func (l *loop) act(ctx context.Context, o *observation, a topology.Action) error {
+	logger := log.FromContext(ctx)
 	logger.Info("running action", "reason", string(a.Reason), "message", a.Message)
 	pod := memberPod(o, a.Member)
+	if a.Errant != "" {
+		// The evidence goes on record before the clone wipes it: these were acknowledged writes.
+		emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeWarning, evErrantDiscarded, "Act",
+			"discarding errant transactions of %s at %s: %s", a.Member, o.at.UTC().Format("2006-01-02T15:04:05Z"),
+			truncate(a.Errant, 900))
+	}
 	emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeNormal, string(a.Kind), "Act", "%s", a.Message)
-	actx, cancel := context.WithTimeout(ctx, orDefault(l.m.ActionTimeout, defaultActionTimeout))
-	defer cancel()
-	err := l.m.Executor.Run(actx, o.info, a)
-	if errors.Is(err, mysqladmin.ErrRestartNeeded) {
+	err := l.m.Executor.Run(ctx, o.info, a)
+	switch {
+	case errors.Is(err, mysqladmin.ErrRestartNeeded):
 		// The clone finished but mysqld has no supervisor to restart it: restarting the pod does.
-		logger.Info("member needs a restart to finish the action; deleting its pod")
-		err = l.deletePod(ctx, o, a.Member)
+		logger.Info("member needs a restart to finish the clone; deleting its pod")
+		err = l.deletePod(context.WithoutCancel(ctx), o, a.Member)
+	case errors.Is(err, mysqladmin.ErrCloneUnfinished):
+		// Not a failure: the server clones on and restarts; clone_status tells the next passes.
+		logger.Info("the session ended during the clone; the member clones on and restarts", "error", err.Error())
+		err = nil
 	}
 	if err != nil {
-		emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeWarning, "ActionFailed", "Act", "%s on %s failed: %v",
+		logger.Error(err, "action failed")
+		emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeWarning, evActionFailed, "Act", "%s on %s failed: %v",
 			a.Kind, a.Member, err)
-		return true, fmt.Errorf("%s on %s: %w", a.Kind, a.Member, err)
+		return fmt.Errorf("%s on %s: %w", a.Kind, a.Member, err)
 	}
-	if a.Kind == topology.ActionUpgradeMember {
-		// The member left the group; deleting its pod makes the StatefulSet recreate it at the new revision.
-		if err := l.deletePod(ctx, o, a.Member); err != nil {
-			return true, err
-		}
-	}
-	if err := l.afterAction(ctx, o, a); err != nil {
-		return true, err
+	if err := l.afterAction(context.WithoutCancel(ctx), o, a); err != nil {
+		logger.Error(err, "recording the action's result failed")
+		return err
 	}
 	logger.Info("action done")
-	return true, nil
+	return nil
+}
+
+// Events the loop emits besides one per action kind (named after it).
+const (
+	evActionFailed    = "ActionFailed"
+	evErrantDiscarded = "ErrantTransactionsDiscarded"
+)
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
 
 // memberPod is the pod an action runs on, as an event's related object (nil when it has none).
@@ -62,27 +78,49 @@ func memberPod(o *observation, pod string) runtime.Object {
 	return nil
 }
 
-// afterAction records what an action changed for good: a bootstrap marks the cluster as bootstrapped, and
-// one-shot force annotations are removed once they did their work.
+// afterAction records what an action changed for good: a bootstrap marks the cluster as bootstrapped and
+// records the passwords it set, a rotation records them too, an upgrade replaces the member's pod, and
+// one-shot annotations are removed once they did their work.
 func (l *loop) afterAction(ctx context.Context, o *observation, a topology.Action) error {
 	var drop string
 	switch a.Kind {
 	case topology.ActionBootstrapGroup, topology.ActionRebootGroup:
-		if err := l.markBootstrapped(ctx); err != nil {
+		if err := l.recordStatus(ctx, func(s *v1.InnoDBClusterStatus) {
+			s.Bootstrapped = true
+			if a.Kind == topology.ActionBootstrapGroup || s.CredentialsFingerprint == "" {
+				s.CredentialsFingerprint = o.fingerprint
+			}
+		}); err != nil {
 			return err
 		}
 		if o.topo.Requests.ForceRebootFrom != "" {
 			drop = v1.AnnotationForceRebootFrom
 		}
+	case topology.ActionRotateCredentials:
+		return l.recordStatus(ctx, func(s *v1.InnoDBClusterStatus) { s.CredentialsFingerprint = o.fingerprint })
 	case topology.ActionForceQuorum:
-		drop = v1.AnnotationForceQuorum
-	default:
-		return nil
+		if o.topo.Requests.ForceQuorum {
+			drop = v1.AnnotationForceQuorum
+		}
+	case topology.ActionCloneMember:
+		if a.Errant != "" {
+			drop = v1.AnnotationAllowErrantWipe
+		}
+	case topology.ActionUpgradeMember:
+		// The member left the group; deleting its pod makes the StatefulSet recreate it at the new revision.
+		return l.deletePod(ctx, o, a.Member)
 	}
 	if drop == "" {
 		return nil
 	}
 	return l.dropAnnotation(ctx, drop)
+}
+
+func (l *loop) recordStatus(ctx context.Context, f func(*v1.InnoDBClusterStatus)) error {
+	_, err := clusterstatus.Update(ctx, l.m.Client, l.key, func(_ *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
+		f(s)
+	})
+	return err
 }
 
 func (l *loop) deletePod(ctx context.Context, o *observation, pod string) error {
@@ -111,3 +149,6 @@ func (l *loop) dropAnnotation(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// isConflict reports an optimistic-concurrency conflict: routine, retried, not worth an error log.
+func isConflict(err error) bool { return apierrors.IsConflict(err) }

@@ -90,9 +90,8 @@ func TestActionEventsKeepEachMembersMessage(t *testing.T) {
 		pods: map[string]*corev1.Pod{}, info: &ClusterInfo{}}
 	for _, pod := range []string{"db-1", "db-2"} {
 		o.pods[pod] = &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: pod, UID: types.UID("u-" + pod)}}
-		d := topology.Decision{Actions: []topology.Action{{Kind: topology.ActionJoinMember, Member: pod,
-			Message: "join " + pod}}}
-		if _, err := l.act(ctx, o, &d); err != nil {
+		a := topology.Action{Kind: topology.ActionJoinMember, Member: pod, Message: "join " + pod}
+		if err := l.act(ctx, o, a); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,6 +13,9 @@ type Credentials struct {
 	RootUser, RootPassword               string
 	AdminUser, AdminPassword             string
 	ReplicationUser, ReplicationPassword string
+	// RootHosts are the hosts root is defined for (the Secret's rootHost, and localhost as the image creates
+	// it); a rotated root password is set on each.
+	RootHosts []string
 }
 
 // ClusterInfo is what an executor needs to know of a cluster to reach its members and run an action.
@@ -34,6 +37,7 @@ type ClusterInfo struct {
 type Executor interface {
 	// Status queries one member. An error means the member could not be queried (unreachable).
 	Status(ctx context.Context, c *ClusterInfo, pod string) (*topology.MemberStatus, error)
-	// Run runs one action to completion or error.
+	// Run runs one action to completion or error. It may outlive ctx by a few seconds to undo what must not
+	// stay half done (a bootstrap flag, forced members, a lifted super_read_only).
 	Run(ctx context.Context, c *ClusterInfo, a topology.Action) error
 }

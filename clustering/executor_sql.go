@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/mysqladmin"
@@ -20,9 +21,13 @@ type SQLExecutor struct {
 	Connector Connector
 }
 
+// switchoverWait is how long set_as_primary lets transactions running on the old primary finish before it
+// kills them (manual 20.5.1.1): without it the switchover has no upper bound.
+const switchoverWait = 10 * time.Second
+
 // connect logs in with the operator's own least-privilege account. A member that does not have it yet (a
-// fresh server that never joined: accounts arrive with distributed recovery or a clone) is reached as root,
-// the only account the server was initialised with.
+// fresh server that never joined: accounts arrive with distributed recovery or a clone), or whose password
+// was just rotated in the Secret, is reached as root.
 func (e SQLExecutor) connect(ctx context.Context, c *ClusterInfo, pod string) (mysqladmin.Instance, error) {
 	host, ok := c.Hosts[pod]
 	if !ok {
@@ -62,10 +67,14 @@ func (e SQLExecutor) Status(ctx context.Context, c *ClusterInfo, pod string) (*t
 	return in.Status(ctx)
 }
 
-func (c *ClusterInfo) seeds() []string {
-	out := make([]string, 0, len(c.Pods))
-	for _, p := range c.Pods {
-		out = append(out, fmt.Sprintf("%s:%d", c.Hosts[p], specs.PortGR))
+// seeds are every member's group_replication_local_address: with the MySQL communication stack, the classic
+// port (manual 20.6.1).
+func (c *ClusterInfo) seeds() []string { return c.addresses(c.Pods) }
+
+func (c *ClusterInfo) addresses(pods []string) []string {
+	out := make([]string, 0, len(pods))
+	for _, p := range pods {
+		out = append(out, fmt.Sprintf("%s:%d", c.Hosts[p], specs.PortMySQL))
 	}
 	return out
 }
@@ -74,7 +83,8 @@ func (c *ClusterInfo) recovery() mysqladmin.Account {
 	return mysqladmin.Account{User: c.Credentials.ReplicationUser, Password: c.Credentials.ReplicationPassword}
 }
 
-// Run implements Executor: each action kind is one short mysqladmin sequence (docs/topology.md).
+// Run implements Executor: each action kind is one short mysqladmin sequence (docs/topology.md). Actions that
+// set a one-shot variable reset it afterwards on a fresh session, whatever happened to this one.
 func (e SQLExecutor) Run(ctx context.Context, c *ClusterInfo, a topology.Action) error {
 	in, err := e.connect(ctx, c, a.Member)
 	if err != nil {
@@ -86,27 +96,35 @@ func (e SQLExecutor) Run(ctx context.Context, c *ClusterInfo, a topology.Action)
 			return err
 		}
 	}
+	err = e.run(ctx, in, c, a)
+	switch a.Kind {
+	case topology.ActionBootstrapGroup, topology.ActionRebootGroup, topology.ActionForceQuorum:
+		err = errors.Join(err, e.resetOneShot(ctx, c, a.Member))
+	}
+	return err
+}
+
+func (e SQLExecutor) run(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo, a topology.Action) error {
 	switch a.Kind {
 	case topology.ActionBootstrapGroup:
 		return bootstrap(ctx, in, c)
 	case topology.ActionRebootGroup:
-		if err := in.SetGroupSeeds(ctx, c.seeds()); err != nil {
+		if err := prepareStart(ctx, in, c); err != nil {
 			return err
 		}
 		return in.BootstrapGroup(ctx, c.recovery())
 	case topology.ActionJoinMember, topology.ActionRejoinMember:
-		if err := in.SetGroupSeeds(ctx, c.seeds()); err != nil {
+		if err := prepareStart(ctx, in, c); err != nil {
 			return err
 		}
 		return in.StartGroupReplication(ctx, c.recovery())
 	case topology.ActionCloneMember:
+		if err := in.PersistSuperReadOnly(ctx); err != nil {
+			return err
+		}
 		return in.CloneFrom(ctx, c.Hosts[a.Donor], specs.PortMySQL, c.recovery())
 	case topology.ActionForceQuorum:
-		addrs := make([]string, 0, len(a.Members))
-		for _, p := range a.Members {
-			addrs = append(addrs, fmt.Sprintf("%s:%d", c.Hosts[p], specs.PortGR))
-		}
-		return in.ForceMembers(ctx, addrs)
+		return in.ForceMembers(ctx, c.addresses(a.Members))
 	case topology.ActionRemoveMember, topology.ActionUpgradeMember:
 		return in.StopGroupReplication(ctx)
 	case topology.ActionSwitchover:
@@ -114,15 +132,36 @@ func (e SQLExecutor) Run(ctx context.Context, c *ClusterInfo, a topology.Action)
 		if err != nil {
 			return err
 		}
-		return in.SetPrimary(ctx, st.ServerUUID)
+		return in.SetPrimary(ctx, st.ServerUUID, switchoverWait)
+	case topology.ActionResetVariables:
+		return resetVariables(ctx, in, a.Variables)
+	case topology.ActionRotateCredentials:
+		return rotate(ctx, in, c)
 	}
 	return fmt.Errorf("unknown action %q", a.Kind)
 }
 
-// bootstrap creates the group on its first member: seeds, the operator's and the recovery accounts (with the
-// binary log on, so recovery carries them to every joiner), then the group itself.
-func bootstrap(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo) error {
+// prepareStart readies a member for START GROUP_REPLICATION: no leftover one-shot variable (a bootstrap flag
+// left ON would start a second group), read-only after any later restart, the seeds, and the recovery account
+// on the member itself (the MySQL communication stack authenticates the members connecting to it with it).
+func prepareStart(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo) error {
+	if err := in.ResetOneShot(ctx); err != nil {
+		return err
+	}
+	if err := in.PersistSuperReadOnly(ctx); err != nil {
+		return err
+	}
 	if err := in.SetGroupSeeds(ctx, c.seeds()); err != nil {
+		return err
+	}
+	return in.EnsureLocalReplicationUser(ctx, c.recovery())
+}
+
+// bootstrap creates the group on its first member: the operator's and the recovery accounts with the binary
+// log on (the member's history becomes the group's, so recovery carries them to every joiner), then the
+// preparation every START gets, then the group itself.
+func bootstrap(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo) error {
+	if err := in.LiftSuperReadOnly(ctx); err != nil {
 		return err
 	}
 	if admin := c.admin(); admin.User != "" {
@@ -133,5 +172,56 @@ func bootstrap(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo) erro
 	if err := in.EnsureReplicationUser(ctx, c.recovery()); err != nil {
 		return err
 	}
+	if err := prepareStart(ctx, in, c); err != nil {
+		return err
+	}
 	return in.BootstrapGroup(ctx, c.recovery())
+}
+
+// resetOneShot clears group_replication_bootstrap_group and _force_members on a fresh session with its own
+// deadline: the action's session may be the reason it failed, and its context may be over.
+func (e SQLExecutor) resetOneShot(ctx context.Context, c *ClusterInfo, pod string) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	in, err := e.connect(rctx, c, pod)
+	if err != nil {
+		return fmt.Errorf("reset one-shot variables on %s: %w", pod, err)
+	}
+	defer func() { _ = in.Close() }()
+	return in.ResetOneShot(rctx)
+}
+
+// cleanupTimeout bounds the clean-up after an action.
+const cleanupTimeout = 10 * time.Second
+
+func resetVariables(ctx context.Context, in mysqladmin.Instance, vars []string) error {
+	oneShot := false
+	for _, v := range vars {
+		switch v {
+		case topology.VarOfflineMode:
+			if err := in.ClearOfflineMode(ctx); err != nil {
+				return err
+			}
+		case topology.VarBootstrapGroup, topology.VarForceMembers:
+			oneShot = true
+		}
+	}
+	if oneShot {
+		return in.ResetOneShot(ctx)
+	}
+	return nil
+}
+
+// rotate sets the Secrets' passwords on the primary; the statements replicate.
+func rotate(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo) error {
+	cr := c.Credentials
+	if err := in.SetPassword(ctx, cr.RootUser, cr.RootHosts, cr.RootPassword); err != nil {
+		return err
+	}
+	if admin := c.admin(); admin.User != "" {
+		if err := in.EnsureAdminUser(ctx, admin); err != nil {
+			return err
+		}
+	}
+	return in.EnsureReplicationUser(ctx, c.recovery())
 }

@@ -3,10 +3,13 @@ package clustering
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/orca-operator/orca/topology"
 )
 
 // errPassDone ends a pass early without it being a failure (the cluster is gone or being deleted).
@@ -17,6 +20,27 @@ type loop struct {
 	m      *Manager
 	wake   chan struct{}
 	cancel context.CancelFunc
+
+	// actionCtx bounds the loop's actions: it outlives the loop's own context by the manager's shutdown grace,
+	// and ends at once when the cluster is forgotten.
+	actionCtx    context.Context
+	actionCancel context.CancelFunc
+
+	mu      sync.Mutex
+	running *inflight // the action in flight, nil when none
+	failed  *failure  // the last action that failed, until one succeeds
+}
+
+// inflight is an action running in its own goroutine while passes go on observing and publishing.
+type inflight struct {
+	action  topology.Action
+	started time.Time
+}
+
+// failure is an action that ended in an error.
+type failure struct {
+	action topology.Action
+	err    error
 }
 
 // run executes passes on wake-ups and on the resync timer; a failed pass is retried with backoff.
@@ -48,32 +72,76 @@ func (l *loop) run(ctx context.Context) {
 	}
 }
 
+// pass observes, decides, starts the decision's first action unless one is in flight, and publishes what the
+// group reports: labels, gates and status never wait for an action.
 func (l *loop) pass(ctx context.Context) error {
 	opID := l.m.nextOperationID()
 	logger := l.m.Log.WithValues("cluster", l.key.String(), "operationId", opID)
 	ctx = log.IntoContext(ctx, logger)
 	obs, err := l.observe(ctx)
 	if err != nil {
-		if !errors.Is(err, errPassDone) {
+		if !errors.Is(err, errPassDone) && !isConflict(err) {
 			logger.Error(err, "observe failed")
 		}
 		return err
 	}
 	decision := decide(obs)
-	acted, actErr := l.act(ctx, obs, &decision)
-	if err := l.publish(ctx, obs, &decision, actErr); err != nil {
-		logger.Error(err, "publish failed")
+	running := l.current()
+	if a, ok := decision.Next(); ok && running == nil {
+		running = l.start(ctx, obs, a)
+	}
+	if err := l.publish(ctx, obs, &decision, running, l.lastFailure()); err != nil {
+		if !isConflict(err) {
+			logger.Error(err, "publish failed")
+		}
 		return err
 	}
-	if actErr != nil {
-		return actErr
-	}
-	if acted {
-		// Observe again at once: one action per pass, then look at what it did.
-		select {
-		case l.wake <- struct{}{}:
-		default:
-		}
-	}
 	return nil
+}
+
+// poke asks for a pass without waiting.
+func (l *loop) poke() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *loop) current() *inflight {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.running
+}
+
+func (l *loop) lastFailure() *failure {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failed
+}
+
+// start runs the action in its own goroutine, bounded by its kind's timeout, and wakes the loop when it ends.
+func (l *loop) start(ctx context.Context, o *observation, a topology.Action) *inflight {
+	in := &inflight{action: a, started: time.Now()}
+	l.mu.Lock()
+	l.running = in
+	l.mu.Unlock()
+	logger := log.FromContext(ctx).WithValues("action", string(a.Kind), "member", a.Member)
+	actx, cancel := context.WithTimeout(log.IntoContext(l.actionCtx, logger), l.m.actionTimeout(a.Kind))
+	l.m.actions.Add(1)
+	go func() {
+		defer l.m.actions.Done()
+		defer cancel()
+		err := l.act(actx, o, a)
+		l.mu.Lock()
+		l.running = nil
+		switch {
+		case err != nil:
+			l.failed = &failure{action: a, err: err}
+		default:
+			l.failed = nil
+		}
+		l.mu.Unlock()
+		l.poke() // observe again at once: one action, then look at what it did
+	}()
+	return in
 }

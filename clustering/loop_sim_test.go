@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
@@ -92,9 +93,34 @@ func (w *world) runPod(i int) {
 		w.t.Fatal(err)
 	}
 	pod.Status.Phase = corev1.PodRunning
+	pod.Status.ContainerStatuses = []corev1.ContainerStatus{runningContainer(0)}
 	if err := k8s.Status().Update(ctx, pod); err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// runningContainer is the mysql container as the kubelet reports it after restarts restarts.
+func runningContainer(restarts int32) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: specs.ContainerMySQL, Image: "mysql:8.4.3", Ready: true,
+		Started: ptr.To(true), RestartCount: restarts,
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}}
+}
+
+// setContainer reports the mysql container of pod i as the kubelet would: running after restarts restarts,
+// or terminated (exited) when running is false.
+func (w *world) setContainer(i int, running bool, restarts int32) {
+	w.t.Helper()
+	eventually(w.t, 10*time.Second, func() error {
+		p := w.pod(i)
+		cs := runningContainer(restarts)
+		if !running {
+			cs.Ready, cs.Started = false, ptr.To(false)
+			cs.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137,
+				Reason: "Error", FinishedAt: metav1.Now()}}
+		}
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{cs}
+		return k8s.Status().Update(context.Background(), p)
+	})
 }
 
 func (w *world) get() *v1.InnoDBCluster {

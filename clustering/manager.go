@@ -29,26 +29,39 @@ type Manager struct {
 	Recorder recorder.EventRecorder
 	// Interval is the resync period of each loop. Default 10s.
 	Interval time.Duration
-	// ActionTimeout bounds one action (a clone can take long). Default 10m.
+	// ActionTimeout bounds every action when set; otherwise each kind has its own bound (actionTimeout).
 	ActionTimeout time.Duration
+	// CloneTimeout bounds a clone. Default 1h.
+	CloneTimeout time.Duration
 	// StatusTimeout bounds querying one member. Default 3s.
 	StatusTimeout time.Duration
+	// SwitchoverMaxQueue is the largest applier queue a switchover target may have (topology); negative
+	// disables the check. Default 100.
+	SwitchoverMaxQueue *int64
+	// ShutdownGrace is how long an action in flight may go on after the manager is stopped before it is
+	// cancelled (its clean-up still runs). Default 20s.
+	ShutdownGrace time.Duration
 	// Log is the base logger. Default: discard.
 	Log logr.Logger
 	// Monitor, when set, watches every member over the X Protocol and wakes loops on changes and GR notices.
 	Monitor *Monitor
 
-	mu    sync.Mutex
-	ctx   context.Context
-	loops map[types.NamespacedName]*loop
-	wg    sync.WaitGroup
-	seq   uint64
+	mu         sync.Mutex
+	ctx        context.Context
+	actionBase context.Context // parent of every action: ends ShutdownGrace after ctx
+	loops      map[types.NamespacedName]*loop
+	wg         sync.WaitGroup // loops
+	actions    sync.WaitGroup // actions in flight
+	seq        uint64
 }
 
-// Start runs until ctx ends, then stops every loop.
+// Start runs until ctx ends, then stops every loop. An action in flight gets ShutdownGrace to finish before
+// it is cancelled; its clean-up (a bootstrap flag, forced members, super_read_only) runs either way.
 func (m *Manager) Start(ctx context.Context) error {
+	base, cancelActions := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelActions()
 	m.mu.Lock()
-	m.ctx = ctx
+	m.ctx, m.actionBase = ctx, base
 	pending := make([]types.NamespacedName, 0, len(m.loops))
 	for k := range m.loops {
 		pending = append(pending, k)
@@ -67,8 +80,23 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	m.mu.Unlock()
 	m.wg.Wait()
+	m.drainActions(cancelActions)
 	m.Monitor.Close()
 	return nil
+}
+
+// drainActions waits for the actions in flight, cancelling them after the shutdown grace.
+func (m *Manager) drainActions(cancel context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { m.actions.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-time.After(orDefault(m.ShutdownGrace, 20*time.Second)):
+		m.Log.Info("cancelling the actions still running at shutdown")
+		cancel()
+	}
+	<-done
 }
 
 // NeedLeaderElection makes only the leader run loops.
@@ -89,6 +117,7 @@ func (m *Manager) Wake(key types.NamespacedName) {
 	if m.ctx != nil && l.cancel == nil {
 		ctx, cancel := context.WithCancel(m.ctx)
 		l.cancel = cancel
+		l.actionCtx, l.actionCancel = context.WithCancel(m.actionBase)
 		m.wg.Add(1)
 		go func() { defer m.wg.Done(); l.run(ctx) }()
 	}
@@ -105,6 +134,7 @@ func (m *Manager) Forget(key types.NamespacedName) {
 	if l, ok := m.loops[key]; ok {
 		if l.cancel != nil {
 			l.cancel()
+			l.actionCancel() // the cluster is gone: so is any reason to finish its action
 		}
 		delete(m.loops, key)
 	}
@@ -119,6 +149,13 @@ func (m *Manager) nextOperationID() uint64 {
 }
 
 func (m *Manager) interval() time.Duration { return orDefault(m.Interval, 10*time.Second) }
+
+func (m *Manager) switchoverMaxQueue() int64 {
+	if m.SwitchoverMaxQueue != nil {
+		return *m.SwitchoverMaxQueue
+	}
+	return 100
+}
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {

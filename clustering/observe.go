@@ -23,6 +23,10 @@ type observation struct {
 	pods    map[string]*corev1.Pod
 	info    *ClusterInfo
 	topo    topology.Observation
+	// fingerprint identifies the passwords the Secrets hold now.
+	fingerprint string
+	// at is when the members were observed.
+	at time.Time
 }
 
 func (l *loop) observe(ctx context.Context) (*observation, error) {
@@ -41,6 +45,11 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 	if err := l.readPods(ctx, o); err != nil {
 		return nil, err
 	}
+	// Before anything else: a member whose mysqld is not running or restarted must not keep receiving traffic
+	// for the seconds the member queries below may take.
+	if err := l.demoteStale(ctx, o); err != nil {
+		return nil, err
+	}
 	info, err := l.clusterInfo(ctx, o)
 	if err != nil {
 		return nil, err
@@ -52,10 +61,14 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 		return nil, err
 	}
 	o.topo = topology.Observation{
-		Instances:   int(cluster.Spec.Instances),
-		Initialized: cluster.Status.Bootstrapped,
-		Requests:    requests(&cluster),
+		Instances:          int(cluster.Spec.Instances),
+		Initialized:        cluster.Status.Bootstrapped,
+		SwitchoverMaxQueue: l.m.switchoverMaxQueue(),
+		Requests:           requests(&cluster),
 	}
+	o.fingerprint = info.fingerprint()
+	o.topo.Requests.RotateCredentials = cluster.Status.CredentialsFingerprint != "" &&
+		cluster.Status.CredentialsFingerprint != o.fingerprint
 	o.topo.Members = l.observeMembers(ctx, o, revision)
 	for _, m := range o.topo.Members {
 		if m.PodRunning && !m.AtTarget {
@@ -120,12 +133,13 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 		if pod, ok := o.pods[name]; ok {
 			m.PodExists = true
 			m.PodDeleting = pod.DeletionTimestamp != nil
-			m.PodRunning = pod.Status.Phase == corev1.PodRunning && !m.PodDeleting
+			m.PodRunning = mysqldRunning(pod)
+			m.Restarted = restartedSinceOnline(pod)
 			m.AtTarget = revision == "" || pod.Labels[appsv1.StatefulSetRevisionLabel] == revision
 		}
 		members[i] = m
 		if !m.PodRunning {
-			members[i].Unreachable = "pod is not running"
+			members[i].Unreachable = "mysql container is not running"
 			continue
 		}
 		wg.Add(1)
@@ -142,6 +156,7 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 		}(i)
 	}
 	wg.Wait()
+	o.at = time.Now()
 	return members
 }
 
@@ -159,6 +174,10 @@ func (l *loop) clusterInfo(ctx context.Context, o *observation) (*ClusterInfo, e
 	if rootUser == "" {
 		rootUser = "root"
 	}
+	rootHost := string(creds.Data[specs.KeyRootHost])
+	if rootHost == "" {
+		rootHost = "%"
+	}
 	info := &ClusterInfo{
 		Key:       l.key,
 		GroupName: string(internal.Data[specs.KeyGroupName]),
@@ -168,6 +187,7 @@ func (l *loop) clusterInfo(ctx context.Context, o *observation) (*ClusterInfo, e
 			AdminPassword:       string(internal.Data[specs.KeyAdminPassword]),
 			ReplicationUser:     string(internal.Data[specs.KeyReplicationUser]),
 			ReplicationPassword: string(internal.Data[specs.KeyReplicationPassword]),
+			RootHosts:           rootHosts(rootHost),
 		},
 		Hosts: map[string]string{},
 	}
@@ -189,4 +209,13 @@ func (l *loop) readSecret(ctx context.Context, name string) (*corev1.Secret, err
 		return nil, fmt.Errorf("read secret %s: %w", name, err)
 	}
 	return &s, nil
+}
+
+// rootHosts are the hosts root is defined for: the Secret's rootHost (the image's MYSQL_ROOT_HOST) and
+// localhost, which --initialize creates.
+func rootHosts(rootHost string) []string {
+	if rootHost == "localhost" {
+		return []string{"localhost"}
+	}
+	return []string{rootHost, "localhost"}
 }

@@ -17,7 +17,8 @@ import (
 	"github.com/orca-operator/orca/topology"
 )
 
-const defaultActionTimeout = 10 * time.Minute
+// probeRefresh is how stale status.lastProbeTime may get while the loop runs and nothing else changes.
+const probeRefresh = 30 * time.Second
 
 var roleLabels = map[topology.Role]string{
 	topology.RolePrimary:   v1.RolePrimary,
@@ -25,12 +26,13 @@ var roleLabels = map[topology.Role]string{
 }
 
 // publish makes the decision visible: pod role labels (which the primary and replica Services follow),
-// readiness gates, and the cluster's status.
-func (l *loop) publish(ctx context.Context, o *observation, d *topology.Decision, actErr error) error {
+// readiness gates, and the cluster's status. It runs every pass, whatever action is in flight.
+func (l *loop) publish(ctx context.Context, o *observation, d *topology.Decision, running *inflight,
+	failed *failure) error {
 	if err := l.labelPods(ctx, o, d); err != nil {
 		return err
 	}
-	if _, err := clusterstatus.Update(ctx, l.m.Client, l.key, statusMutation(d, actErr)); err != nil {
+	if _, err := clusterstatus.Update(ctx, l.m.Client, l.key, statusMutation(o, d, running, failed)); err != nil {
 		return err
 	}
 	for _, f := range d.Findings {
@@ -42,76 +44,67 @@ func (l *loop) publish(ctx context.Context, o *observation, d *topology.Decision
 	return nil
 }
 
-func (l *loop) markBootstrapped(ctx context.Context) error {
-	_, err := clusterstatus.Update(ctx, l.m.Client, l.key, func(_ *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
-		s.Bootstrapped = true
-	})
-	return err
-}
-
-func statusMutation(d *topology.Decision, actErr error) clusterstatus.Mutation {
-	return func(c *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
-		s.ClusterState = v1.ClusterState(d.State)
-		s.Primary = d.Primary
-		s.ViewID = d.ViewID
-		s.OnlineInstances = 0
-		s.Members = s.Members[:0]
-		for _, m := range d.Members {
-			if m.Health == topology.HealthOnline {
-				s.OnlineInstances++
-			}
-			state := string(m.State)
-			if state == "" && !m.Reachable {
-				state = "UNKNOWN"
-			}
-			s.Members = append(s.Members, v1.MemberStatus{Pod: m.Pod, Role: string(m.Role), State: state})
-		}
-		if s.OnlineInstances > 0 {
-			s.Bootstrapped = true
-		}
-		reason, msg := v1.ConditionReason(d.Reason), d.Message
-		if actErr != nil {
-			msg = fmt.Sprintf("%s (last action failed: %v)", msg, actErr)
-		}
-		groupOnline := metav1.ConditionFalse
-		switch d.State {
-		case topology.ClusterOnline, topology.ClusterOnlinePartial, topology.ClusterOnlineUncertain:
-			groupOnline = metav1.ConditionTrue
-		}
-		clusterstatus.SetCondition(s, c.Generation, v1.ConditionGroupOnline, groupOnline, reason, msg)
-		membersOnline := metav1.ConditionFalse
-		if d.State == topology.ClusterOnline {
-			membersOnline = metav1.ConditionTrue
-		}
-		clusterstatus.SetCondition(s, c.Generation, v1.ConditionMembersOnline, membersOnline, reason,
-			fmt.Sprintf("%d of %d members ONLINE; %s", s.OnlineInstances, c.Spec.Instances, msg))
-	}
-}
-
-// labelPods sets mysql.orca.dev/role on members in the group and removes it elsewhere, and sets the
-// readiness gate: only an ONLINE member is Ready, and a RECOVERING member is simply not Ready (never killed).
-func (l *loop) labelPods(ctx context.Context, o *observation, d *topology.Decision) error {
-	for _, m := range d.Members {
-		pod, ok := o.pods[m.Pod]
-		if !ok || pod.DeletionTimestamp != nil {
+// demoteStale removes the role label and the readiness gate of every pod whose mysql container is not
+// running or restarted since Orca last saw its member ONLINE, before the pass queries anything: a
+// restarted primary must not receive writes through the primary Service for a moment longer.
+func (l *loop) demoteStale(ctx context.Context, o *observation) error {
+	for _, pod := range o.pods {
+		if mysqldRunning(pod) && !restartedSinceOnline(pod) {
 			continue
 		}
-		role := ""
-		if m.Health == topology.HealthOnline {
-			role = roleLabels[m.Role]
-		}
-		if err := l.setRole(ctx, pod, role); err != nil {
+		if err := l.setRole(ctx, pod, "", false); err != nil {
 			return err
 		}
-		if err := l.setGate(ctx, pod, m.Health == topology.HealthOnline, string(m.Health)); err != nil {
+		if err := l.setGate(ctx, pod, false, "Restarted"); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (l *loop) setRole(ctx context.Context, pod *corev1.Pod, role string) error {
-	if pod.Labels[v1.LabelRole] == role {
+// labelPods sets mysql.orca.dev/role on members serving in the group and removes it elsewhere, and sets the
+// readiness gate: only an ONLINE member that accepts connections (offline_mode OFF) is Ready, and a
+// RECOVERING member is simply not Ready (never killed). A member Orca queried ONLINE also gets its
+// container's restart count recorded, which is what lets a later restart be told apart.
+func (l *loop) labelPods(ctx context.Context, o *observation, d *topology.Decision) error {
+	members := map[string]*topology.Member{}
+	for i := range o.topo.Members {
+		members[o.topo.Members[i].Pod] = &o.topo.Members[i]
+	}
+	for _, a := range d.Members {
+		pod, ok := o.pods[a.Pod]
+		if !ok || pod.DeletionTimestamp != nil {
+			continue
+		}
+		m := members[a.Pod]
+		serving := a.Health == topology.HealthOnline && (m.Status == nil || !m.Status.OfflineMode) &&
+			(a.Reachable || !m.Restarted)
+		role := ""
+		if serving {
+			role = roleLabels[a.Role]
+		}
+		if err := l.setRole(ctx, pod, role, serving && a.Reachable); err != nil {
+			return err
+		}
+		if err := l.setGate(ctx, pod, serving, gateReason(a, m)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func gateReason(a topology.Assessment, m *topology.Member) string {
+	if a.Health == topology.HealthOnline && m.Status != nil && m.Status.OfflineMode {
+		return "OfflineMode"
+	}
+	return string(a.Health)
+}
+
+// setRole sets (or removes) the role label; verified also records the container's restart count.
+func (l *loop) setRole(ctx context.Context, pod *corev1.Pod, role string, verified bool) error {
+	count := restartCount(pod)
+	recorded, hasRecord := pod.Annotations[v1.AnnotationOnlineRestarts]
+	if pod.Labels[v1.LabelRole] == role && (!verified || (hasRecord && recorded == count)) {
 		return nil
 	}
 	patch := client.MergeFrom(pod.DeepCopy())
@@ -122,6 +115,12 @@ func (l *loop) setRole(ctx context.Context, pod *corev1.Pod, role string) error 
 			pod.Labels = map[string]string{}
 		}
 		pod.Labels[v1.LabelRole] = role
+	}
+	if verified {
+		if pod.Annotations == nil {
+			pod.Annotations = map[string]string{}
+		}
+		pod.Annotations[v1.AnnotationOnlineRestarts] = count
 	}
 	if err := l.m.Client.Patch(ctx, pod, patch); err != nil {
 		return fmt.Errorf("label pod %s role=%q: %w", pod.Name, role, err)
@@ -138,6 +137,10 @@ func (l *loop) setGate(ctx context.Context, pod *corev1.Pod, online bool, health
 		if c.Type == specs.ReadinessGateOnline && c.Status == status {
 			return nil
 		}
+	}
+	if !online && !hasCondition(pod, specs.ReadinessGateOnline) {
+		// Absent already counts as not Ready; writing it would only add a write per pass.
+		return nil
 	}
 	patch := client.MergeFromWithOptions(pod.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	cond := corev1.PodCondition{Type: specs.ReadinessGateOnline, Status: status, Reason: health,
@@ -156,6 +159,15 @@ func (l *loop) setGate(ctx context.Context, pod *corev1.Pod, online bool, health
 		return fmt.Errorf("set readiness gate of pod %s: %w", pod.Name, err)
 	}
 	return nil
+}
+
+func hasCondition(p *corev1.Pod, t corev1.PodConditionType) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == t {
+			return true
+		}
+	}
+	return false
 }
 
 // emit records an event on obj. related names the member pod it concerns (nil for none): the events API folds

@@ -58,18 +58,17 @@ func (fm *fakeMember) execute(_ context.Context, _ *xprotocol.ServerSession, stm
 		return xprotocol.ColumnMetaData{Type: xprotocol.ColumnBytes, Name: name}
 	}
 	switch stmt {
-	case qVars:
-		if err := w.WriteColumns(bytes("@@server_uuid"), bytes("@@gtid_executed"),
-			xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: "@@super_read_only"}, bytes("@@version")); err != nil {
+	case qVariables:
+		sint := func(name string) xprotocol.ColumnMetaData {
+			return xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: name}
+		}
+		if err := w.WriteColumns(bytes("@@server_uuid"), bytes("@@gtid_executed"), sint("@@super_read_only"),
+			bytes("@@version"), bytes("@@gtid_purged"), sint("@@offline_mode"),
+			sint("@@group_replication_bootstrap_group"), bytes("@@group_replication_force_members")); err != nil {
 			return err
 		}
-		return w.WriteRow(u0, gn+":1-20,\n"+u0+":1", int64(1), "8.4.6")
-	case qPurged:
-		if err := w.WriteColumns(bytes("@@gtid_purged")); err != nil {
-			return err
-		}
-		return w.WriteRow("")
-	case qMembers:
+		return w.WriteRow(u0, gn+":1-20,\n"+u0+":1", int64(1), "8.4.6", "", int64(0), int64(0), "")
+	case qGroupMembers:
 		if err := w.WriteColumns(bytes("MEMBER_ID"), bytes("MEMBER_HOST"),
 			xprotocol.ColumnMetaData{Type: xprotocol.ColumnUint, Name: "MEMBER_PORT"}, bytes("MEMBER_STATE"),
 			bytes("MEMBER_ROLE"), bytes("MEMBER_VERSION")); err != nil {
@@ -79,11 +78,20 @@ func (fm *fakeMember) execute(_ context.Context, _ *xprotocol.ServerSession, stm
 			return err
 		}
 		return w.WriteRow(u1, "db-1", nil, "UNREACHABLE", "PRIMARY", nil)
-	case qView:
-		if err := w.WriteColumns(bytes("VIEW_ID")); err != nil {
+	case qMemberStats:
+		if err := w.WriteColumns(bytes("VIEW_ID"),
+			xprotocol.ColumnMetaData{Type: xprotocol.ColumnUint, Name: "COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE"}); err != nil {
 			return err
 		}
-		return w.WriteRow("17000000000000000:7")
+		return w.WriteRow("17000000000000000:7", uint64(3))
+	case qChannels:
+		if err := w.WriteColumns(bytes("CHANNEL_NAME"), bytes("RECEIVED_TRANSACTION_SET"),
+			bytes("LAST_ERROR_MESSAGE")); err != nil {
+			return err
+		}
+		return w.WriteRow("group_replication_applier", gn+":21", "")
+	case qClone, qAutoRejoin:
+		return w.WriteColumns(bytes("STATE"), bytes("ERROR_MESSAGE"))
 	case "STOP GROUP_REPLICATION":
 		return nil
 	}
@@ -112,7 +120,8 @@ func TestFactoryOverXProtocol(t *testing.T) {
 	}
 	if st.ServerUUID != u0 || st.GTIDExecuted != gn+":1-20,"+u0+":1" || !st.SuperReadOnly ||
 		st.State != topology.StateOnline || st.Role != topology.RoleSecondary || st.ViewID != "17000000000000000:7" ||
-		len(st.Group) != 2 || st.Group[0].Port != 3306 || st.Group[1].Port != 0 || st.Group[1].Version != "" {
+		len(st.Group) != 2 || st.Group[0].Port != 3306 || st.Group[1].Port != 0 || st.Group[1].Version != "" ||
+		st.ApplierQueue != 3 || st.GTIDReceived != gn+":21" {
 		t.Fatalf("status %+v", *st)
 	}
 	if err := in.StopGroupReplication(ctx); err != nil {
@@ -131,7 +140,8 @@ func TestFactoryOverXProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(fm.received(), "\n")
-	want := strings.Join([]string{qVars, qPurged, qMembers, qView, "STOP GROUP_REPLICATION",
+	want := strings.Join([]string{qVariables, qGroupMembers, qMemberStats, qChannels, qClone, qAutoRejoin,
+		"STOP GROUP_REPLICATION",
 		`START GROUP_REPLICATION USER = 'orca_repl', PASSWORD = 'pa\'ss'`}, "\n")
 	if got != want {
 		t.Fatalf("server received:\n%s\nwant:\n%s", got, want)

@@ -18,12 +18,16 @@ var (
 	// ErrRestartNeeded means CLONE INSTANCE replaced the data but mysqld could not restart itself
 	// (ER_RESTART_SERVER_FAILED, 3707: no supervisor): the pod must be restarted to finish the clone.
 	ErrRestartNeeded = errors.New("server restart needed to finish the clone")
+	// ErrCloneUnfinished means the session running CLONE INSTANCE ended before it answered: the server keeps
+	// cloning and restarts when done, so the outcome is read from performance_schema.clone_status later.
+	ErrCloneUnfinished = errors.New("clone still running or restarting the server")
 )
 
 // MySQL error codes mysqladmin reacts to (MySQL 8.4 Error Reference).
 const (
 	codeRestartFailed = 3707 // ER_RESTART_SERVER_FAILED
 	codeAccessDenied  = 1045 // ER_ACCESS_DENIED_ERROR
+	codeNoSuchTable   = 1146 // ER_NO_SUCH_TABLE
 )
 
 // hasCode reports whether err is (or wraps) a server error with the given code. Runners return server

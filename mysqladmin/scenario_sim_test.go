@@ -8,8 +8,10 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/clustering"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/mysqladmin/admintest"
@@ -31,6 +33,7 @@ type scenario struct {
 	requests  topology.Requests
 	bootstrap bool // the status field the operator would keep: a group was bootstrapped once
 	ran       []string
+	connector *admintest.Connector
 }
 
 var scenarioRepl = mysqladmin.Account{User: "orca_repl", Password: "Repl-pa'ss\\word"}
@@ -46,7 +49,7 @@ func newScenario(t *testing.T, n int) *scenario {
 	t.Cleanup(func() { _ = g.Close() })
 	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "ns"}}
 	c.SetDefaults()
-	sc := &scenario{t: t, g: g, instances: n}
+	sc := &scenario{t: t, g: g, instances: n, connector: &admintest.Connector{}}
 	for i := range n {
 		opts := cnfOptions(specs.RenderMyCnf(c, "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa") +
 			specs.RenderMemberCnf(1000, i, scenarioHost(i)))
@@ -56,6 +59,7 @@ func newScenario(t *testing.T, n int) *scenario {
 			t.Fatalf("boot db-%d: %v", i, err)
 		}
 		sc.members = append(sc.members, m)
+		sc.connector.Add(m)
 	}
 	return sc
 }
@@ -110,68 +114,23 @@ func (sc *scenario) observe() topology.Observation {
 	return o
 }
 
-// run executes one action the way clustering's SQL executor does.
+// run executes one action with clustering's own SQL executor, connected in-process as root.
 func (sc *scenario) run(a topology.Action) error {
-	i := ordinal(a.Member)
-	in, err := sc.instance(i)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = in.Close() }()
-	ctx := context.Background()
 	sc.ran = append(sc.ran, string(a.Kind)+" "+a.Member)
-	if a.StopFirst && a.Kind != topology.ActionRemoveMember && a.Kind != topology.ActionUpgradeMember {
-		if err := in.StopGroupReplication(ctx); err != nil {
-			return err
-		}
-	}
-	switch a.Kind {
-	case topology.ActionBootstrapGroup, topology.ActionRebootGroup:
-		return sc.bootstrapOn(in, a.Kind == topology.ActionBootstrapGroup)
-	case topology.ActionJoinMember, topology.ActionRejoinMember:
-		if err := in.SetGroupSeeds(ctx, sc.seeds()); err != nil {
-			return err
-		}
-		return in.StartGroupReplication(ctx, scenarioRepl)
-	case topology.ActionCloneMember:
-		return in.CloneFrom(ctx, scenarioHost(ordinal(a.Donor)), 3306, scenarioRepl)
-	case topology.ActionForceQuorum:
-		var addrs []string
-		for _, p := range a.Members {
-			addrs = append(addrs, fmt.Sprintf("%s:%d", scenarioHost(ordinal(p)), specs.PortGR))
-		}
-		return in.ForceMembers(ctx, addrs)
-	case topology.ActionRemoveMember, topology.ActionUpgradeMember:
-		return in.StopGroupReplication(ctx)
-	case topology.ActionSwitchover:
-		return in.SetPrimary(ctx, sc.members[i].UUID())
-	}
-	return fmt.Errorf("unknown action %s", a.Kind)
-}
-
-func (sc *scenario) bootstrapOn(in mysqladmin.Instance, fresh bool) error {
-	ctx := context.Background()
-	if err := in.SetGroupSeeds(ctx, sc.seeds()); err != nil {
-		return err
-	}
-	if fresh {
-		if err := in.EnsureReplicationUser(ctx, scenarioRepl); err != nil {
-			return err
-		}
-	}
-	if err := in.BootstrapGroup(ctx, scenarioRepl); err != nil {
-		return err
-	}
-	sc.bootstrap = true
-	return nil
-}
-
-func (sc *scenario) seeds() []string {
-	var out []string
+	info := &clustering.ClusterInfo{Key: types.NamespacedName{Namespace: "ns", Name: "db"},
+		GroupName: "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa", Hosts: map[string]string{},
+		Credentials: clustering.Credentials{RootUser: "root", RootPassword: "root-pw", RootHosts: []string{"%"},
+			ReplicationUser: scenarioRepl.User, ReplicationPassword: scenarioRepl.Password}}
 	for i := range sc.members {
-		out = append(out, fmt.Sprintf("%s:%d", scenarioHost(i), specs.PortGR))
+		pod := fmt.Sprintf("db-%d", i)
+		info.Pods = append(info.Pods, pod)
+		info.Hosts[pod] = scenarioHost(i)
 	}
-	return out
+	err := clustering.SQLExecutor{Connector: sc.connector}.Run(context.Background(), info, a)
+	if err == nil && (a.Kind == topology.ActionBootstrapGroup || a.Kind == topology.ActionRebootGroup) {
+		sc.bootstrap = true
+	}
+	return err
 }
 
 func ordinal(pod string) int {

@@ -16,6 +16,7 @@ import (
 	"github.com/orca-operator/orca/mysqladmin/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/topology"
+	"github.com/orca-operator/orca/xprotocol"
 )
 
 // orcaOptions is the my.cnf Orca renders plus what `orca init` writes: the simulator refuses unknown options
@@ -65,7 +66,7 @@ func newSimCluster(t *testing.T, n int) *simCluster {
 func (sc *simCluster) seeds() []string {
 	var out []string
 	for i := range sc.members {
-		out = append(out, memberHost(i)+":33061")
+		out = append(out, memberHost(i)+":3306")
 	}
 	return out
 }
@@ -117,6 +118,11 @@ func TestBootstrapJoinSwitchoverOnSimulator(t *testing.T) {
 		t.Fatalf("after bootstrap %+v", st)
 	}
 	for _, in := range sc.instances[1:] {
+		// The MySQL communication stack authenticates the members connecting to a joiner with its own copy of
+		// the recovery account.
+		if err := in.EnsureLocalReplicationUser(ctx, repl); err != nil {
+			t.Fatal(err)
+		}
 		if err := in.StartGroupReplication(ctx, repl); err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +134,7 @@ func TestBootstrapJoinSwitchoverOnSimulator(t *testing.T) {
 		t.Fatalf("secondary status %+v", st)
 	}
 	target := sc.members[2].UUID()
-	if err := first.SetPrimary(ctx, target); err != nil {
+	if err := first.SetPrimary(ctx, target, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, sc.instances[2], func(s *topology.MemberStatus) bool { return s.Role == topology.RolePrimary })
@@ -155,6 +161,9 @@ func TestForceMembersAndErrorsOnSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, in := range sc.instances[1:] {
+		if err := in.EnsureLocalReplicationUser(ctx, repl); err != nil {
+			t.Fatal(err)
+		}
 		if err := in.StartGroupReplication(ctx, repl); err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +184,7 @@ func TestForceMembersAndErrorsOnSimulator(t *testing.T) {
 	if sc.members[0].HasQuorum() {
 		t.Fatal("a member that lost 2 of 3 still has quorum")
 	}
-	if err := sc.instances[0].ForceMembers(ctx, []string{memberHost(0) + ":33061"}); err != nil {
+	if err := sc.instances[0].ForceMembers(ctx, []string{memberHost(0) + ":3306"}); err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, sc.instances[0], func(s *topology.MemberStatus) bool { return online(s) && len(s.Group) == 1 })
@@ -190,9 +199,9 @@ func TestForceMembersAndErrorsOnSimulator(t *testing.T) {
 	if strings.Contains(err.Error(), repl.Password) {
 		t.Fatalf("error leaks the password: %v", err)
 	}
-	var se *mysqlsim.Error
-	if !errors.As(err, &se) {
-		t.Fatalf("error %T does not wrap the server's error", err)
+	var xe *xprotocol.Error
+	if !errors.As(err, &xe) || xe.Code != 3093 {
+		t.Fatalf("error %v does not wrap the server's error (3093, already running)", err)
 	}
 }
 
@@ -227,6 +236,9 @@ func TestAdminAccountIsEnoughOnSimulator(t *testing.T) {
 	if err := sc.instances[0].BootstrapGroup(ctx, repl); err != nil {
 		t.Fatal(err)
 	}
+	if err := sc.instances[1].EnsureLocalReplicationUser(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
 	if err := sc.instances[1].StartGroupReplication(ctx, repl); err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +259,7 @@ func TestAdminAccountIsEnoughOnSimulator(t *testing.T) {
 	if err := op.SetGroupSeeds(ctx, sc.seeds()); err != nil {
 		t.Fatal(err)
 	}
-	if err := op.SetPrimary(ctx, sc.members[1].UUID()); err != nil {
+	if err := op.SetPrimary(ctx, sc.members[1].UUID(), 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, op, func(s *topology.MemberStatus) bool { return s.Role == topology.RolePrimary })
@@ -255,7 +267,26 @@ func TestAdminAccountIsEnoughOnSimulator(t *testing.T) {
 	if err := op.EnsureReplicationUser(ctx, repl); err != nil {
 		t.Fatalf("re-keying the recovery account: %v", err)
 	}
+	// Root (which holds SYSTEM_USER) may only be changed by an account that holds it too.
+	if err := op.SetPassword(ctx, "root", []string{"%", "localhost"}, "root-pw"); err != nil {
+		t.Fatalf("rotating root's password: %v", err)
+	}
 	if err := op.StopGroupReplication(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Everything the executor runs before a START, as the operator's account.
+	for name, call := range map[string]func(context.Context) error{
+		"reset one-shot":       op.ResetOneShot,
+		"persist read-only":    op.PersistSuperReadOnly,
+		"local recovery user":  func(ctx context.Context) error { return op.EnsureLocalReplicationUser(ctx, repl) },
+		"clear offline mode":   op.ClearOfflineMode,
+		"lift super_read_only": op.LiftSuperReadOnly,
+	} {
+		if err := call(ctx); err != nil {
+			t.Fatalf("%s as the operator's account: %v", name, err)
+		}
+	}
+	if err := op.PersistSuperReadOnly(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := op.StartGroupReplication(ctx, repl); err != nil {

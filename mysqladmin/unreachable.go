@@ -3,6 +3,7 @@ package mysqladmin
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/orca-operator/orca/topology"
 )
@@ -40,7 +41,25 @@ func (u Unreachable) ForceMembers(context.Context, []string) error { return u.er
 func (u Unreachable) CloneFrom(context.Context, string, int, Account) error { return u.err() }
 
 // SetPrimary implements Instance.
-func (u Unreachable) SetPrimary(context.Context, string) error { return u.err() }
+func (u Unreachable) SetPrimary(context.Context, string, time.Duration) error { return u.err() }
 
 // Close implements Instance.
 func (u Unreachable) Close() error { return nil }
+
+// EnsureLocalReplicationUser implements Instance.
+func (u Unreachable) EnsureLocalReplicationUser(context.Context, Account) error { return u.err() }
+
+// SetPassword implements Instance.
+func (u Unreachable) SetPassword(context.Context, string, []string, string) error { return u.err() }
+
+// LiftSuperReadOnly implements Instance.
+func (u Unreachable) LiftSuperReadOnly(context.Context) error { return u.err() }
+
+// PersistSuperReadOnly implements Instance.
+func (u Unreachable) PersistSuperReadOnly(context.Context) error { return u.err() }
+
+// ResetOneShot implements Instance.
+func (u Unreachable) ResetOneShot(context.Context) error { return u.err() }
+
+// ClearOfflineMode implements Instance.
+func (u Unreachable) ClearOfflineMode(context.Context) error { return u.err() }

@@ -85,4 +85,12 @@ const (
 	ReasonGTIDUnreadable ConditionReason = "GTIDUnreadable"
 	// ReasonInvalidObservation means the observation was inconsistent; nothing was done.
 	ReasonInvalidObservation ConditionReason = "InvalidObservation"
+	// ReasonMemberIsolated means a member cannot reach the group; Orca waits for the network to heal instead of
+	// restarting Group Replication on it.
+	ReasonMemberIsolated ConditionReason = "MemberIsolated"
+	// ReasonResettingVariables means Orca clears offline_mode or a leftover one-shot variable
+	// (group_replication_bootstrap_group, group_replication_force_members) on a member.
+	ReasonResettingVariables ConditionReason = "ResettingVariables"
+	// ReasonRotatingCredentials means a credentials Secret changed and Orca sets the new passwords in MySQL.
+	ReasonRotatingCredentials ConditionReason = "RotatingCredentials"
 )

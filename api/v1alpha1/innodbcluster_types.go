@@ -277,6 +277,21 @@ type MemberStatus struct {
 	// ServerUUID is the member's @@server_uuid.
 	// +optional
 	ServerUUID string `json:"serverUuid,omitempty"`
+	// Health is Orca's verdict on the member: Online, Recovering, Cloning, Offline, Error, Isolated, NoQuorum,
+	// Errant, Unreachable, Down or Removed (docs/operations.md).
+	// +optional
+	Health string `json:"health,omitempty"`
+	// ApplierQueue counts the transactions the member received from the group but has not applied yet
+	// (COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE): how far it lags behind the group.
+	// +optional
+	ApplierQueue *int64 `json:"applierQueue,omitempty"`
+	// OfflineMode is true while the member's offline_mode is ON: it refuses application connections. Orca
+	// clears it once the member is back ONLINE and labels the member only after that.
+	// +optional
+	OfflineMode bool `json:"offlineMode,omitempty"`
+	// LastError is the last error of the member's distributed recovery channel, or why Orca cannot query it.
+	// +optional
+	LastError string `json:"lastError,omitempty"`
 }
 
 // InnoDBClusterStatus is the observed state of an InnoDBCluster.
@@ -310,6 +325,23 @@ type InnoDBClusterStatus struct {
 	// +optional
 	ViewID string `json:"viewId,omitempty"`
 
+	// LastProbeTime is when the operator last observed the members. Orca refreshes it at least once a minute
+	// while it runs, so an older value means the status is stale (the operator is down or cannot reach the
+	// API server).
+	// +optional
+	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
+
+	// MaxApplierQueue is the largest applier queue of an ONLINE secondary: how far the most lagging one is
+	// behind the primary, in transactions.
+	// +optional
+	MaxApplierQueue int64 `json:"maxApplierQueue,omitempty"`
+
+	// CredentialsFingerprint identifies the passwords Orca last applied to the root and internal accounts
+	// (an HMAC keyed with an internal secret, never the passwords). A change of a credentials Secret changes
+	// it, and Orca then rotates the password in MySQL.
+	// +optional
+	CredentialsFingerprint string `json:"credentialsFingerprint,omitempty"`
+
 	// Members lists every member the operator knows of, by pod name.
 	// +listType=map
 	// +listMapKey=pod
@@ -335,6 +367,7 @@ type InnoDBClusterStatus struct {
 // +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.primary`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.clusterState`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
+// +kubebuilder:printcolumn:name="Lag",type=integer,JSONPath=`.status.maxApplierQueue`,priority=1,description="largest applier queue of an ONLINE secondary, in transactions"
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type InnoDBCluster struct {

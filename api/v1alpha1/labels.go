@@ -33,6 +33,10 @@ const (
 	AnnotationAllowErrantWipe = "mysql.orca.dev/allow-errant-wipe"
 	// AnnotationConfigHash on pods records the my.cnf content they started with; a change rolls the pods.
 	AnnotationConfigHash = "mysql.orca.dev/config-hash"
+	// AnnotationOnlineRestarts on pods records the mysql container's restart count when Orca last saw the
+	// member ONLINE in the group. A pod whose container restarted since then loses its role label and
+	// readiness gate until Orca has seen it ONLINE again.
+	AnnotationOnlineRestarts = "mysql.orca.dev/online-restart-count"
 
 	// Finalizer lets Orca release a cluster's volumes and watchers before it disappears.
 	Finalizer = "mysql.orca.dev/finalizer"

@@ -13,21 +13,33 @@ import (
 
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/test/mysqlsim"
+	"github.com/orca-operator/orca/xprotocol"
 )
 
 // Runner runs statements on one simulated member session.
 type Runner struct {
 	M *mysqlsim.Member
 	S *mysqlsim.Session
+	// Hold, when set, is called before each statement and may block it (tests of actions that hang).
+	Hold func(ctx context.Context, stmt string)
 }
 
 // Query implements mysqladmin.Runner: the first result set, values rendered as MySQL's text protocol would.
 // A member that went down reads as a lost connection, as the X Protocol runner reports it.
 func (r Runner) Query(ctx context.Context, stmt string) ([]mysqladmin.Row, error) {
+	if r.Hold != nil {
+		r.Hold(ctx, stmt)
+	}
 	res, err := r.M.Exec(ctx, r.S, stmt)
 	if err != nil {
 		if errors.Is(err, mysqlsim.ErrMemberDown) || errors.Is(err, mysqlsim.ErrSessionClosed) || !r.M.Up() {
 			return nil, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
+		}
+		var se *mysqlsim.Error
+		if errors.As(err, &se) {
+			// What the X Protocol front-end would send: the server's code, SQLSTATE and text.
+			return nil, &xprotocol.Error{Severity: xprotocol.SeverityError, Code: uint32(se.Code), SQLState: se.State,
+				Msg: se.Message}
 		}
 		return nil, err
 	}
@@ -78,6 +90,49 @@ type Connector struct {
 	mu      sync.Mutex
 	members map[string]*mysqlsim.Member
 	logins  map[string]int
+	holds   map[string]hold
+}
+
+// hold blocks statements starting with prefix on one member until release is closed (or their context ends).
+type hold struct {
+	prefix  string
+	release chan struct{}
+}
+
+// Hold blocks every statement on the member at host that starts with prefix, as a server stuck in it would,
+// until the returned function is called.
+func (c *Connector) Hold(host, prefix string) (release func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holds == nil {
+		c.holds = map[string]hold{}
+	}
+	h := hold{prefix: prefix, release: make(chan struct{})}
+	c.holds[host] = h
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			delete(c.holds, host)
+			c.mu.Unlock()
+			close(h.release)
+		})
+	}
+}
+
+func (c *Connector) holdFor(host string) func(context.Context, string) {
+	return func(ctx context.Context, stmt string) {
+		c.mu.Lock()
+		h, ok := c.holds[host]
+		c.mu.Unlock()
+		if !ok || !strings.HasPrefix(stmt, h.prefix) {
+			return
+		}
+		select {
+		case <-h.release:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // Logins returns how many successful logins each user made since the last call, and resets the count.
@@ -124,7 +179,7 @@ func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladm
 	}
 	c.logins[a.User]++
 	c.mu.Unlock()
-	return mysqladmin.New(Runner{M: m, S: s}), nil
+	return mysqladmin.New(Runner{M: m, S: s, Hold: c.holdFor(host)}), nil
 }
 
 // OptionsFromMyCnf turns my.cnf text into the simulator's option map: [section] headers and comments are

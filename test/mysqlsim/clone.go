@@ -67,6 +67,7 @@ func (g *Group) finishClone(m, donor *Member) {
 	m.gtid = donor.gtid
 	m.purged = donor.gtid
 	m.accounts = donor.accounts.clone()
+	m.dataVer = donor.dataVer // the recipient's binary upgrades the cloned data dictionary if it is newer
 	m.resetRelayLogs()
 	m.cloneState.State = cloneCompleted
 	m.cloneState.GTIDs = donor.gtid.String()

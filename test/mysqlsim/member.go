@@ -265,6 +265,9 @@ func (m *Member) computeVars(loaded map[string]bool, withPersisted bool) (map[st
 			}
 		}
 	}
+	if globals["super_read_only"] == "ON" { // at startup as at runtime, super_read_only implies read_only
+		globals["read_only"] = "ON"
+	}
 	return globals, nil
 }
 

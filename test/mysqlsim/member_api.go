@@ -9,16 +9,33 @@ func (m *Member) Name() string { return m.cfg.Name }
 func (m *Member) UUID() string { return m.uuid }
 
 // Host is the member's host (MEMBER_HOST, the address its listeners use).
-func (m *Member) Host() string { return m.cfg.Host }
+func (m *Member) Host() string {
+	m.g.mu.Lock()
+	defer m.g.mu.Unlock()
+	return m.cfg.Host
+}
 
 // Port is the classic protocol port (@@port).
-func (m *Member) Port() int { return m.cfg.Port }
+func (m *Member) Port() int {
+	m.g.mu.Lock()
+	defer m.g.mu.Unlock()
+	return m.cfg.Port
+}
 
 // XPort is the X Protocol port (@@mysqlx_port).
-func (m *Member) XPort() int { return m.cfg.XPort }
+func (m *Member) XPort() int {
+	m.g.mu.Lock()
+	defer m.g.mu.Unlock()
+	return m.cfg.XPort
+}
 
-// Version is @@version.
-func (m *Member) Version() string { return m.cfg.Version }
+// Version is @@version: the version of the server binary the member runs now (RestartWith changes
+// it).
+func (m *Member) Version() string {
+	m.g.mu.Lock()
+	defer m.g.mu.Unlock()
+	return m.cfg.Version
+}
 
 // Up reports whether mysqld is running.
 func (m *Member) Up() bool {

@@ -26,7 +26,25 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("ScaleUpAndDown", func(t *testing.T) { scaleUpAndDown(t, h) })
 	t.Run("SwitchoverByAnnotation", func(t *testing.T) { switchoverByAnnotation(t, h) })
 	t.Run("RollingUpgrade", func(t *testing.T) { rollingUpgrade(t, h) })
+	t.Run("ConfigChangeRollsOneAtATime", func(t *testing.T) { configChangeRolls(t, h) })
 	t.Run("RecoveringMemberLeftAlone", func(t *testing.T) { recoveringMemberLeftAlone(t, h) })
+	t.Run("DoubleCrashRecoversWithoutRequest", func(t *testing.T) { doubleCrashRecovers(t, h) })
+	t.Run("IsolatedPrimaryReplaced", func(t *testing.T) { isolatedPrimaryReplaced(t, h) })
+	t.Run("OperatorKilledDuringFailover", func(t *testing.T) { operatorKilledDuringFailover(t, h) })
+	t.Run("CrashedSecondaryRejoins", func(t *testing.T) { crashedSecondaryRejoins(t, h) })
+	t.Run("DeleteAndRecreateWithRetain", func(t *testing.T) { deleteAndRecreateWithRetain(t, h) })
+}
+
+// TestEndToEndRealTime runs the failures of the primary at a realistic time scale: a simulated second
+// lasts 250 ms, so failure detection and the expel timeout take 2.5 s, as a tenth of MySQL's real timing.
+// Faster time scales can hide races between Orca's passes and Group Replication's own timers.
+func TestEndToEndRealTime(t *testing.T) {
+	h := startHarnessWith(t, harnessOptions{second: 250 * time.Millisecond})
+	t.Run("PrimaryCrashFailsOver", func(t *testing.T) { primaryCrashFailsOver(t, h) })
+	t.Run("IsolatedPrimaryReplaced", func(t *testing.T) { isolatedPrimaryReplaced(t, h) })
+	t.Run("DoubleCrashRecoversWithoutRequest", func(t *testing.T) { doubleCrashRecovers(t, h) })
+	t.Run("CrashedSecondaryRejoins", func(t *testing.T) { crashedSecondaryRejoins(t, h) })
+	t.Run("OperatorKilledDuringFailover", func(t *testing.T) { operatorKilledDuringFailover(t, h) })
 }
 
 // The sample cluster: three Running pods with bound volumes, a bootstrapped group ONLINE with one primary,
@@ -55,6 +73,8 @@ func sampleComesOnline(t *testing.T, h *harness) {
 func primaryCrashFailsOver(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	old := c.waitOnline(90 * time.Second)
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
 	h.World.Member(c.obj.Namespace, old).Crash()
 	eventually(t, 60*time.Second, func() error {
 		p := c.get().Status.Primary
@@ -74,6 +94,9 @@ func primaryCrashFailsOver(t *testing.T, h *harness) {
 func allPodsDeletedReboots(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	c.waitOnline(90 * time.Second)
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
+	time.Sleep(10 * writeInterval) // some writes before the outage
 	var before []mysqlsim.GTIDSet
 	var boots []int
 	pods := c.pods()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,10 +32,24 @@ type harness struct {
 	World  *simworld.World
 
 	stopOperator func()
+
+	netOnce sync.Once
+	net     string // go-sql-driver's name for the World's dialer
 }
 
-func startHarness(tb testing.TB) *harness {
+// harnessOptions tune the harness.
+type harnessOptions struct {
+	// second is the length of one simulated second (Group Replication's timeouts count in them). Default 10ms.
+	second time.Duration
+}
+
+func startHarness(tb testing.TB) *harness { return startHarnessWith(tb, harnessOptions{}) }
+
+func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	tb.Helper()
+	if o.second == 0 {
+		o.second = 10 * time.Millisecond
+	}
 	envtestutil.SetLogger()
 	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true, Volumes: 48}) // every case keeps its volumes
 	if _, err := envtest.InstallCRDs(cp.Config, envtest.CRDInstallOptions{
@@ -44,7 +59,7 @@ func startHarness(tb testing.TB) *harness {
 	}
 	maria := peers.StartMariaDB(tb)
 	world, err := simworld.Start(context.Background(), simworld.Options{Config: cp.Config, DataDSN: maria.DSN(""),
-		Sim: mysqlsim.Config{Second: 10 * time.Millisecond}, ContainerRestartDelay: time.Second})
+		Sim: mysqlsim.Config{Second: o.second}, ContainerRestartDelay: max(time.Second, 2*o.second)})
 	if err != nil {
 		tb.Fatalf("start simulated members: %v", err)
 	}

@@ -24,6 +24,8 @@ import (
 func scaleUpAndDown(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	primary := c.waitOnline(90 * time.Second)
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
 	c.patch(func(ic *v1.InnoDBCluster) { ic.Spec.Instances = 5 })
 	c.waitOnline(90 * time.Second)
 	if r := c.stsReplicas(); r != 5 {
@@ -116,6 +118,8 @@ func (c *cluster) stsReplicas() int32 { return *c.statefulSet().Spec.Replicas }
 func switchoverByAnnotation(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	first := c.waitOnline(90 * time.Second)
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
 	incs := c.incarnations()
 	target := c.secondaries(first)[1]
 	c.annotate(v1.AnnotationSwitchoverTo, target)
@@ -168,6 +172,8 @@ type upgradeWatch struct {
 func rollingUpgrade(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	primary := c.waitOnline(90 * time.Second)
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
 	c.write(c.member(primary), 5)
 	before := map[string]mysqlsim.GTIDSet{}
 	for pod := range c.pods() {
@@ -213,6 +219,38 @@ func rollingUpgrade(t *testing.T, h *harness) {
 		if !gtids.SubsetOf(m.GTIDExecuted()) || m.Incarnation() <= incs[pod] {
 			t.Fatalf("%s after the upgrade: incarnation %d (was %d), gtid_executed %s, had %s", pod,
 				m.Incarnation(), incs[pod], m.GTIDExecuted(), gtids)
+		}
+	}
+}
+
+// A spec.mycnf change rolls the members like an upgrade: one pod at a time, secondaries first, the primary
+// last after a switchover, never two members out of the group at once.
+func configChangeRolls(t *testing.T, h *harness) {
+	c := h.createSample(t)
+	primary := c.waitOnline(90 * time.Second)
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
+	uids := c.podUIDs()
+	oldRev := c.statefulSet().Status.UpdateRevision
+	c.patch(func(ic *v1.InnoDBCluster) { ic.Spec.Mycnf = "max_connections=300" })
+	var newRev string
+	eventually(t, 30*time.Second, func() error {
+		if newRev = c.statefulSet().Status.UpdateRevision; newRev == oldRev {
+			return fmt.Errorf("statefulset revision still %s", oldRev)
+		}
+		return nil
+	})
+	w := c.watchUpgrade(uids, newRev)
+	t.Logf("replaced in order %v; primary when each pod went: %v", w.order, w.primary)
+	if len(w.order) != 3 || w.order[2] != primary {
+		t.Fatalf("replacement order %v: the primary %s must go last", w.order, primary)
+	}
+	if p := w.primary[primary]; p == primary || p == "" {
+		t.Fatalf("the old primary's pod went while it was still primary (primary %q)", p)
+	}
+	for pod := range c.pods() {
+		if v, _ := c.member(pod).Var("max_connections"); v != "300" {
+			t.Fatalf("%s runs max_connections=%s after the roll, want 300", pod, v)
 		}
 	}
 }

@@ -26,6 +26,8 @@ func isolatedSecondaryRecovered(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	primary := c.waitOnline(90 * time.Second)
 	victim := c.secondaries(primary)[1]
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
 	incs, uids, since := c.incarnations(), c.podUIDs(), time.Now()
 	c.member(victim).Isolate()
 	eventually(t, 30*time.Second, func() error {
@@ -90,6 +92,8 @@ func twoDownForceQuorum(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	primary := c.waitOnline(90 * time.Second)
 	survivor := c.secondaries(primary)[0]
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
 	var lost []string
 	for pod := range c.pods() {
 		if pod != survivor {
@@ -170,6 +174,8 @@ func memberInErrorRejoined(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	primary := c.waitOnline(90 * time.Second)
 	victim := c.secondaries(primary)[0]
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
 	m := c.member(victim)
 	inc, uid, since := m.Incarnation(), c.pods()[victim].UID, time.Now()
 	if err := m.InjectError("disk full"); err != nil {
@@ -200,6 +206,8 @@ func recoveringMemberLeftAlone(t *testing.T, h *harness) {
 	c := h.createSample(t)
 	primary := c.waitOnline(90 * time.Second)
 	victim := c.secondaries(primary)[0]
+	wr := c.startWriter()
+	defer wr.stopAndCheck()
 	m := c.member(victim)
 	replUser := c.secret(specs.InternalSecretName(c.obj), specs.KeyReplicationUser)
 	lock := func(verb string) {

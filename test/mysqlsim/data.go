@@ -54,9 +54,12 @@ func returnsRows(p *parser) bool {
 	return t.isPunct("(")
 }
 
+// dataRunner executes a data statement on the session's data-store connection.
+type dataRunner func(ctx context.Context, conn *sql.Conn, p *parser, stmt string) (Result, error)
+
 // execData forwards a statement to the data store that stands for the group's replicated data.
 // Writes obey super_read_only / read_only and block without quorum; committed writes get a GTID.
-func (m *Member) execData(ctx context.Context, s *Session, p *parser, stmt string) (Result, error) {
+func (m *Member) execData(ctx context.Context, s *Session, p *parser, stmt string, run dataRunner) (Result, error) {
 	kind := classifyData(p)
 	m.g.mu.Lock()
 	if err := m.sessionUsable(s); err != nil {
@@ -89,7 +92,7 @@ func (m *Member) execData(ctx context.Context, s *Session, p *parser, stmt strin
 			return Result{}, translateErr(err)
 		}
 	}
-	r, err := runOnConn(ctx, conn, p, stmt)
+	r, err := run(ctx, conn, p, stmt)
 	if err != nil {
 		return Result{}, err
 	}
@@ -186,7 +189,7 @@ func readRows(rows *sql.Rows) (Result, error) {
 		}
 		row := make([]any, len(raw))
 		for i, b := range raw {
-			row[i] = convertCell(r.Columns[i], b)
+			row[i] = convertCell(r.Columns[i], dateText(types[i], b))
 		}
 		r.Rows = append(r.Rows, row)
 	}
@@ -204,8 +207,12 @@ func columnFromDB(t *sql.ColumnType) Column {
 		c.Type = TypeDecimal
 	case "FLOAT", "DOUBLE":
 		c.Type = TypeDouble
-	case "DATETIME", "TIMESTAMP", "DATE", "TIME":
+	case "DATETIME", "TIMESTAMP":
 		c.Type = TypeDateTime
+	case "DATE":
+		c.Type = TypeDate
+	case "TIME":
+		c.Type = TypeTime
 	case "BLOB", "TINYBLOB", "MEDIUMBLOB", "LONGBLOB", "BINARY", "VARBINARY", "BIT", "GEOMETRY":
 		c.Type = TypeBlob
 	}

@@ -21,7 +21,7 @@ func (m *Member) Exec(ctx context.Context, s *Session, query string) ([]Result, 
 			}
 			continue
 		}
-		r, err := m.execOne(ctx, s, stmt)
+		r, err := m.execOne(ctx, s, stmt, runOnConn)
 		if err != nil {
 			return out, err
 		}
@@ -30,7 +30,9 @@ func (m *Member) Exec(ctx context.Context, s *Session, query string) ([]Result, 
 	return out, nil
 }
 
-func (m *Member) execOne(ctx context.Context, s *Session, stmt string) (Result, error) {
+// execOne runs one statement; run executes a data statement on the session's data-store connection (the
+// text for COM_QUERY, the data store's prepared statement for COM_STMT_EXECUTE).
+func (m *Member) execOne(ctx context.Context, s *Session, stmt string, run dataRunner) (Result, error) {
 	m.g.mu.Lock()
 	if err := m.sessionUsable(s); err != nil {
 		m.g.mu.Unlock()
@@ -52,7 +54,7 @@ func (m *Member) execOne(ctx context.Context, s *Session, stmt string) (Result, 
 		return Result{}, perr
 	}
 	if isDataStatement(p) {
-		return m.execData(ctx, s, p, stmt)
+		return m.execData(ctx, s, p, stmt, run)
 	}
 	m.g.mu.Lock()
 	defer m.g.mu.Unlock()

@@ -29,14 +29,19 @@ func newClassicServer(m *Member, tlsConfig *tls.Config, log logr.Logger) *classi
 		return classicQuery(ctx, m, c, query)
 	})
 	srv.CheckSchema = func(ctx context.Context, c *classic.Conn, schema string) error {
-		_, err := classicQuery(ctx, m, c, "USE `"+strings.ReplaceAll(schema, "`", "``")+"`")
+		_, err := classicQuery(ctx, m, c, useSchema(schema))
 		return err
 	}
+	srv.Preparer = classicPreparer(m)
 	return srv
 }
 
-// classicSession returns the engine session of a classic connection, opening it on first use.
-func classicSession(m *Member, c *classic.Conn) (*Session, error) {
+func useSchema(schema string) string { return "USE `" + strings.ReplaceAll(schema, "`", "``") + "`" }
+
+// classicSession returns the engine session of a classic connection, opening it on first use. A
+// connection that keeps a default schema across COM_RESET_CONNECTION carries it into the new session; one
+// dropped meanwhile leaves the session without, as the next DATABASE() then shows.
+func classicSession(ctx context.Context, m *Member, c *classic.Conn) (*Session, error) {
 	if sc, ok := c.Value().(sessionCloser); ok {
 		return sc.s, nil
 	}
@@ -45,11 +50,14 @@ func classicSession(m *Member, c *classic.Conn) (*Session, error) {
 		return nil, err
 	}
 	c.SetValue(sessionCloser{s})
+	if schema := c.Schema(); schema != "" {
+		_, _ = m.Exec(ctx, s, useSchema(schema))
+	}
 	return s, nil
 }
 
 func classicQuery(ctx context.Context, m *Member, c *classic.Conn, query string) ([]*classic.Result, error) {
-	s, err := classicSession(m, c)
+	s, err := classicSession(ctx, m, c)
 	if err != nil {
 		if connLost(err) {
 			_ = c.Close()

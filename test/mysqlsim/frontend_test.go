@@ -48,7 +48,7 @@ func TestFrontendsServeClassicAndX(t *testing.T) {
 	m1, m2 := tc.members[0], tc.members[1]
 	classicAddr, xAddr, _ := fe.Addrs(m1)
 
-	// The classic framework does not serve COM_STMT_PREPARE yet: interpolate parameters client-side.
+	// Parameters interpolated client-side (COM_QUERY); frontend_stmt_test.go covers prepared statements.
 	db, err := sql.Open("mysql", fmt.Sprintf("root:rootpw@tcp(%s)/?interpolateParams=true", classicAddr))
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,8 @@ const (
 	TypeDouble   ColumnType = 0x05 // DOUBLE; values are float64
 	TypeDecimal  ColumnType = 0xf6 // DECIMAL; values are strings
 	TypeDateTime ColumnType = 0x0c // DATETIME; values are strings "2006-01-02 15:04:05"
+	TypeDate     ColumnType = 0x0a // DATE; values are strings "2006-01-02"
+	TypeTime     ColumnType = 0x0b // TIME; values are strings "-838:59:59"
 	TypeVarchar  ColumnType = 0xfd // VARCHAR / TEXT; values are strings
 	TypeBlob     ColumnType = 0xfc // BLOB; values are []byte
 )

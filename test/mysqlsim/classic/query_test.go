@@ -252,10 +252,12 @@ func TestPacketTooLargeWithRealClient(t *testing.T) {
 	}
 }
 
-// go-sql-driver sends statements with arguments as COM_STMT_PREPARE, which the package does not implement;
-// with interpolateParams it substitutes them itself and sends a COM_QUERY.
+// go-sql-driver sends statements with arguments as COM_STMT_PREPARE, which a server without a Preparer
+// refuses; with interpolateParams it substitutes them itself and sends a COM_QUERY.
 func TestArgumentsNeedInterpolateParams(t *testing.T) {
 	_, _, addr := newTestServer(t, false)
+	_, err := openDB(t, addr, "native", "native-pw", nil).Exec("ECHO ?", 1)
+	expectMySQLError(t, err, 1047, "08S01", "Unknown command")
 	db := openDB(t, addr, "native", "native-pw", func(c *mysql.Config) { c.InterpolateParams = true })
 	var got string
 	if err := db.QueryRow("ECHO ?, ?", "it's", 7).Scan(&got); err != nil {

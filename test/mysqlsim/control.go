@@ -30,15 +30,33 @@ func (m *Member) Status() MemberStatus {
 		GTIDExecuted: m.GTIDExecuted().String()}
 }
 
-// AddMemberRequest is the body of POST /members.
+// AddMemberRequest is the body of POST /members and of POST /members/{name}/restart-with (which
+// uses Host, Port, XPort, Version, Options, NetworkAddress and Subnets, see Member.RestartWith).
 type AddMemberRequest struct {
-	Name         string            `json:"name"`
-	Host         string            `json:"host"`
-	Port         int               `json:"port"`
-	XPort        int               `json:"xport"`
-	Version      string            `json:"version"`
-	RootPassword string            `json:"rootPassword"`
-	Options      map[string]string `json:"options"`
+	Name           string            `json:"name"`
+	Host           string            `json:"host"`
+	Port           int               `json:"port"`
+	XPort          int               `json:"xport"`
+	Version        string            `json:"version"`
+	RootPassword   string            `json:"rootPassword"`
+	Options        map[string]string `json:"options"`
+	NetworkAddress string            `json:"networkAddress,omitempty"`
+	Subnets        []string          `json:"subnets,omitempty"`
+	// OfficialImage initialises the data directory as docker-library/mysql's entrypoint
+	// (InitOfficialImage).
+	OfficialImage bool `json:"officialImage,omitempty"`
+	// SkipTZInfo is MYSQL_INITDB_SKIP_TZINFO.
+	SkipTZInfo bool `json:"skipTZInfo,omitempty"`
+}
+
+func (r AddMemberRequest) config() MemberConfig {
+	cfg := MemberConfig{Name: r.Name, Host: r.Host, Port: r.Port, XPort: r.XPort, Version: r.Version,
+		RootPassword: r.RootPassword, Options: r.Options, NetworkAddress: r.NetworkAddress, Subnets: r.Subnets,
+		SkipTZInfo: r.SkipTZInfo}
+	if r.OfficialImage {
+		cfg.Initialize = InitOfficialImage
+	}
+	return cfg
 }
 
 // ControlHandler serves the failure-injection API as JSON over HTTP:
@@ -48,6 +66,7 @@ type AddMemberRequest struct {
 //	DELETE /members/{name}               remove a member
 //	POST   /members/{name}/crash         kill mysqld
 //	POST   /members/{name}/restart       crash if up, then boot
+//	POST   /members/{name}/restart-with  crash if up, boot a new version / my.cnf (AddMemberRequest)
 //	POST   /members/{name}/isolate       cut it off from the other members
 //	POST   /members/{name}/heal          reconnect it
 //	POST   /members/{name}/error         applier error (?reason=...)
@@ -71,8 +90,11 @@ func ControlHandler(g *Group) http.Handler {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
-		m, err := g.AddMember(MemberConfig{Name: req.Name, Host: req.Host, Port: req.Port, XPort: req.XPort,
-			Version: req.Version, RootPassword: req.RootPassword, Options: req.Options})
+		m, err := g.AddMember(req.config())
+		if err != nil && m != nil { // the member exists, down (see its error log)
+			writeJSON(w, http.StatusCreated, map[string]any{"member": m.Status(), "error": err.Error()})
+			return
+		}
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
@@ -116,6 +138,12 @@ func memberAction(m *Member, action string, r *http.Request) error {
 		m.Crash()
 	case "restart":
 		return m.Restart()
+	case "restart-with":
+		var req AddMemberRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			return fmt.Errorf("restart-with: %w", err)
+		}
+		return m.RestartWith(req.config())
 	case "isolate":
 		m.Isolate()
 	case "heal":

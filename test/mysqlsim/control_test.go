@@ -66,4 +66,10 @@ func TestControlAPI(t *testing.T) {
 	if code := post("/members/m1/restart"); code != http.StatusOK || !tc.members[0].Up() {
 		t.Fatal("restart")
 	}
+	body, _ := json.Marshal(AddMemberRequest{Version: "8.4.7", Options: memberOptions(0)})
+	resp, err = http.Post(srv.URL+"/members/m1/restart-with", "application/json", strings.NewReader(string(body)))
+	if err != nil || resp.StatusCode != http.StatusOK || tc.members[0].Version() != "8.4.7" {
+		t.Fatalf("restart-with: %v %v", err, resp)
+	}
+	_ = resp.Body.Close()
 }

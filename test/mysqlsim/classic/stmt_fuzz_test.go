@@ -15,17 +15,23 @@ import (
 //   go test ./test/mysqlsim/classic -run '^$' -fuzz FuzzParseChangeUser -fuzztime 30s
 
 // FuzzParseStmtExecute feeds arbitrary COM_STMT_EXECUTE payloads to the parser, for statements of up to 255
-// parameters, with or without types bound by an earlier execution. Whatever parses holds one value per
-// parameter, and every value survives the server's binary encoder (result rows use the parameter formats)
-// and decodes back to itself.
+// parameters, with or without types bound by an earlier execution, the first eight possibly sent before with
+// COM_STMT_SEND_LONG_DATA (bits of long). Whatever parses holds one value per parameter, and every value
+// survives the server's binary encoder (result rows use the parameter formats) and decodes back to itself.
 func FuzzParseStmtExecute(f *testing.F) {
-	f.Fuzz(func(t *testing.T, params uint8, rebind bool, payload []byte) {
+	f.Fuzz(func(t *testing.T, params uint8, rebind bool, long uint8, payload []byte) {
 		n := int(params)
 		var prev []paramType
 		if rebind {
 			prev = fuzzParamTypes(n)
 		}
-		req, serr := parseExecute(payload, n, prev, nil)
+		longData := map[int][]byte{}
+		for i := 0; i < 8 && i < n; i++ {
+			if long&(1<<i) != 0 {
+				longData[i] = []byte("long data")
+			}
+		}
+		req, serr := parseExecute(payload, n, prev, longData)
 		if serr != nil {
 			return
 		}
@@ -33,7 +39,7 @@ func FuzzParseStmtExecute(f *testing.F) {
 			t.Fatalf("%d parameters gave %d values and %d types", n, len(req.args), len(req.types))
 		}
 		for i, v := range req.args {
-			if v == nil {
+			if _, isLong := longData[i]; v == nil || isLong {
 				continue
 			}
 			pt := req.types[i]

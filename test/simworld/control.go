@@ -12,6 +12,9 @@ import (
 //
 //	GET  /clusters                           every simulated cluster with its members
 //	GET  /clusters/{namespace}/{name}        one cluster
+//	POST /clusters/{namespace}/{name}/members/{pod}/shutdown
+//	                                         SIGTERM to the pod's mysql container (World.Shutdown): a clean
+//	                                         stop, exit code 0, restarted after the container restart delay
 //	     /clusters/{namespace}/{name}/...    mysqlsim.ControlHandler of the cluster's group
 //	                                         (POST .../members/{pod}/crash, .../isolate, .../lose-all, ...)
 //
@@ -30,6 +33,19 @@ func (w *World) Handler() http.Handler {
 			}
 		}
 		http.Error(rw, "no simulated cluster "+r.PathValue("namespace")+"/"+r.PathValue("name"), http.StatusNotFound)
+	})
+	mux.HandleFunc("POST /clusters/{namespace}/{name}/members/{pod}/shutdown", func(rw http.ResponseWriter,
+		r *http.Request) {
+		ns, name, pod := r.PathValue("namespace"), r.PathValue("name"), r.PathValue("pod")
+		if g := w.Group(ns, name); g == nil || g.Member(pod) == nil {
+			http.Error(rw, "no simulated member "+pod+" in cluster "+ns+"/"+name, http.StatusNotFound)
+			return
+		}
+		if err := w.Shutdown(r.Context(), ns, pod); err != nil {
+			http.Error(rw, err.Error(), http.StatusConflict)
+			return
+		}
+		writeJSON(rw, map[string]string{"shutdown": ns + "/" + pod})
 	})
 	mux.HandleFunc("/clusters/{namespace}/{name}/", func(rw http.ResponseWriter, r *http.Request) {
 		ns, name := r.PathValue("namespace"), r.PathValue("name")

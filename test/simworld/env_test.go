@@ -49,6 +49,12 @@ const sqlNet = "simworld-loopback"
 
 func startEnv(t *testing.T) *env {
 	t.Helper()
+	return startEnvWith(t, mysqlsim.Config{})
+}
+
+// startEnvWith starts an env whose groups use sim (a short Second makes Group Replication's timeouts short).
+func startEnvWith(t *testing.T, sim mysqlsim.Config) *env {
+	t.Helper()
 	log := logr.Discard()
 	if os.Getenv("ORCA_TEST_VERBOSE") != "" {
 		log = zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr))
@@ -65,7 +71,8 @@ func startEnv(t *testing.T) *env {
 	// Another test may run members on 127.0.0.2 and up: start this world somewhere else in 127/8.
 	base := fmt.Sprintf("127.%d.%d.2", 100+rand.IntN(100), rand.IntN(250))
 	w, err := Start(context.Background(), Options{Config: cp.Config, Dialer: e.Dialer, DataDSN: maria.DSN(""),
-		BaseAddress: base, ContainerRestartDelay: time.Second, Logger: log.WithName("simworld"), MapFile: filepath.Join(t.TempDir(), "members.json")})
+		BaseAddress: base, Sim: sim, ContainerRestartDelay: time.Second, Logger: log.WithName("simworld"),
+		MapFile: filepath.Join(t.TempDir(), "members.json")})
 	if err != nil {
 		t.Fatalf("start world: %v", err)
 	}
@@ -104,7 +111,7 @@ func (h *loopbackHolder) get() *memberdial.Loopback { h.mu.Lock(); defer h.mu.Un
 func startOperator(t *testing.T, cp *controlplane.ControlPlane, dialer memberdial.Dialer) {
 	t.Helper()
 	mgr, err := operator.New(cp.Config, operator.Options{MetricsAddr: "0", OrcaImage: "orca:simworld",
-		Dialer: dialer, ResyncInterval: 2 * time.Second})
+		Dialer: dialer, ResyncInterval: 2 * time.Second, SecondInstance: true}) // one per test of this binary
 	if err != nil {
 		t.Fatalf("build operator: %v", err)
 	}

@@ -133,7 +133,7 @@ func TestMemberConfigBootsAsThePodsMysqld(t *testing.T) {
 	for name, want := range map[string]string{
 		"server_id":                       "4001",
 		"report_host":                     host,
-		"group_replication_local_address": host + ":33061",
+		"group_replication_local_address": host + ":3306", // communication stack MYSQL: XCom on the classic port
 		"group_replication_group_name":    groupName,
 		"group_replication_start_on_boot": "OFF",
 		"max_connections":                 "321",

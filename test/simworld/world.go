@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/source"
@@ -51,8 +52,10 @@ type Options struct {
 	// operator running in another process (memberdial.NewLoopbackFile).
 	MapFile string
 	// ContainerRestartDelay is how long after mysqld exits while its pod runs (a crash, SHUTDOWN, the end of a
-	// clone without a supervisor) the kubelet restarts the container. Zero: never; a member crashed on
-	// purpose stays down until the test restarts it or its pod is replaced.
+	// clone without a supervisor) the kubelet restarts the container. The container's status shows the exit
+	// (terminated) for the first half of it and the back-off (waiting, CrashLoopBackOff) for the second. Zero:
+	// never; a member crashed on purpose stays down (terminated) until the test restarts it or its pod is
+	// replaced.
 	ContainerRestartDelay time.Duration
 	// Logger receives what the world does. Default: discards.
 	Logger logr.Logger
@@ -63,26 +66,33 @@ type World struct {
 	opts   Options
 	dialer *memberdial.Loopback
 	addrs  *addressBook
-	reader client.Reader // uncached reads of ConfigMaps and Secrets
+	reader client.Reader // uncached reads of ConfigMaps, Secrets and nodes
 	cache  client.Reader // pods and claims
+	writer client.Client // pod status (the kubelet's part)
 	log    logr.Logger
+	runCtx context.Context // ends with Stop
 	cancel context.CancelFunc
 	done   chan error
 	once   sync.Once
+	// wake queues a pod's pass when its mysqld changes (a crash sends no Kubernetes event).
+	wake chan event.TypedGenericEvent[types.NamespacedName]
 
 	mu         sync.Mutex
 	clusters   map[clusterKey]*cluster
 	members    map[types.NamespacedName]*member
-	published  map[string]string                  // dial name -> address, as in the dialer
-	tombstones map[types.NamespacedName]types.UID // pods deleted with a grace period (SIGTERM, not SIGKILL)
+	containers map[types.NamespacedName]*containerRun // the mysql container of each running member pod
+	published  map[string]string                      // dial name -> address, as in the dialer
+	tombstones map[types.NamespacedName]types.UID     // pods deleted with a grace period (SIGTERM, not SIGKILL)
 }
 
 type clusterKey struct{ Namespace, Name string }
 
-// cluster is one InnoDBCluster's group and the listeners of its members.
+// cluster is one InnoDBCluster's group, the listeners of its members, and the watch on their mysqld.
 type cluster struct {
-	group *mysqlsim.Group
-	fe    *mysqlsim.Frontends
+	group      *mysqlsim.Group
+	fe         *mysqlsim.Frontends
+	stopWatch  context.CancelFunc
+	watchEnded chan struct{}
 }
 
 // member is the simulated mysqld of one pod.
@@ -95,6 +105,17 @@ type member struct {
 	claimName string
 	names     []string  // published dial names: the DNS name, then the pod name
 	downSince time.Time // when it was first seen down while its pod runs (container restarts)
+	// starts counts the boots simworld made for podUID (container starts); stop says how simworld itself last
+	// stopped it, for the exit code.
+	starts  int
+	stop    stopNote
+	network PodNetwork
+}
+
+// stopNote remembers that simworld stopped a boot of the member itself, and how.
+type stopNote struct {
+	run   mysqldRun
+	cause exitCause
 }
 
 // Start watches the control plane and runs members for its MySQL pods until Stop. ctx bounds the start only.
@@ -113,8 +134,10 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 		return nil, fmt.Errorf("simworld: %w", err)
 	}
 	w := &World{opts: opts, dialer: opts.Dialer, addrs: addrs, log: opts.Logger, done: make(chan error, 1),
+		wake:     make(chan event.TypedGenericEvent[types.NamespacedName], 256),
 		clusters: map[clusterKey]*cluster{}, members: map[types.NamespacedName]*member{},
-		published: map[string]string{}, tombstones: map[types.NamespacedName]types.UID{}}
+		containers: map[types.NamespacedName]*containerRun{},
+		published:  map[string]string{}, tombstones: map[types.NamespacedName]types.UID{}}
 	if w.dialer == nil {
 		w.dialer = memberdial.NewLoopback()
 	}
@@ -125,9 +148,8 @@ func Start(ctx context.Context, opts Options) (*World, error) {
 	if err := w.writeMapFile(); err != nil {
 		return nil, err
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	w.cancel = cancel
-	go func() { w.done <- mgr.Start(runCtx) }()
+	w.runCtx, w.cancel = context.WithCancel(context.Background())
+	go func() { w.done <- mgr.Start(w.runCtx) }()
 	syncCtx, stop := context.WithTimeout(ctx, time.Minute)
 	defer stop()
 	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
@@ -155,10 +177,11 @@ func (w *World) newManager() (manager.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("simworld: build manager: %w", err)
 	}
-	w.reader, w.cache = mgr.GetAPIReader(), mgr.GetClient()
+	w.reader, w.cache, w.writer = mgr.GetAPIReader(), mgr.GetClient(), mgr.GetClient()
 	err = builder.ControllerManagedBy(mgr).Named("simworld").
 		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.Pod{}, w.podEvents())).
 		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.PersistentVolumeClaim{}, claimEvents())).
+		WatchesRawSource(source.Channel(w.wake, wakeEvents())).
 		Complete(w)
 	if err != nil {
 		return nil, fmt.Errorf("simworld: build controller: %w", err)
@@ -227,19 +250,21 @@ type ClusterInfo struct {
 	Members   []MemberInfo `json:"members"`
 }
 
-// MemberInfo is one member with the pod it plays and the name it is published under.
+// MemberInfo is one member with the pod it plays, the name it is published under and the pod's place on the
+// (fake, never dialled) pod network.
 type MemberInfo struct {
 	mysqlsim.MemberStatus
-	Pod        string `json:"pod"`
-	ReportHost string `json:"reportHost"`
+	Pod        string     `json:"pod"`
+	ReportHost string     `json:"reportHost"`
+	Network    PodNetwork `json:"network"`
 }
 
 // Clusters lists the simulated clusters and their members, sorted by namespace and name.
 func (w *World) Clusters() []ClusterInfo {
 	w.mu.Lock()
-	byCluster := map[clusterKey][]*member{}
+	byCluster := map[clusterKey][]member{}
 	for _, m := range w.members {
-		byCluster[m.cluster] = append(byCluster[m.cluster], m)
+		byCluster[m.cluster] = append(byCluster[m.cluster], *m)
 	}
 	w.mu.Unlock()
 	var out []ClusterInfo
@@ -247,7 +272,7 @@ func (w *World) Clusters() []ClusterInfo {
 		info := ClusterInfo{Namespace: key.Namespace, Name: key.Name}
 		for _, m := range ms {
 			info.Members = append(info.Members, MemberInfo{MemberStatus: m.sim.Status(), Pod: m.sim.Name(),
-				ReportHost: m.names[0]})
+				ReportHost: m.names[0], Network: m.network})
 		}
 		sort.Slice(info.Members, func(i, j int) bool { return info.Members[i].Pod < info.Members[j].Pod })
 		out = append(out, info)
@@ -259,6 +284,8 @@ func (w *World) Clusters() []ClusterInfo {
 }
 
 func (c *cluster) close() {
+	c.stopWatch()
+	<-c.watchEnded
 	c.fe.Shutdown()
 	_ = c.group.Close()
 }

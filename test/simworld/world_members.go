@@ -1,6 +1,7 @@
 package simworld
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -32,7 +33,12 @@ func (w *World) clusterFor(key clusterKey) (*cluster, error) {
 		_ = g.Close()
 		return nil, fmt.Errorf("start listeners of %s/%s: %w", key.Namespace, key.Name, err)
 	}
-	c := &cluster{group: g, fe: fe}
+	ctx, stop := context.WithCancel(w.runCtx)
+	c := &cluster{group: g, fe: fe, stopWatch: stop, watchEnded: make(chan struct{})}
+	go func() {
+		defer close(c.watchEnded)
+		w.watchGroup(ctx, key.Namespace, g)
+	}()
 	w.clusters[key] = c
 	return c, nil
 }

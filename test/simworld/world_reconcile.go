@@ -26,11 +26,18 @@ func (w *World) Reconcile(ctx context.Context, req reconcile.Request) (reconcile
 			return reconcile.Result{}, fmt.Errorf("%s member %s: %w", s, key, err)
 		}
 	}
-	if d := w.opts.ContainerRestartDelay; d > 0 && o.Pod == podRunning {
-		// mysqld exiting sends no Kubernetes event: look again to restart it like the kubelet would.
-		return reconcile.Result{RequeueAfter: min(max(d/4, 100*time.Millisecond), 2*time.Second)}, nil
+	next, err := w.syncContainer(ctx, key, pod)
+	if err != nil {
+		return reconcile.Result{}, err
 	}
-	return reconcile.Result{}, nil
+	if d := w.opts.ContainerRestartDelay; d > 0 && o.Pod == podRunning {
+		// Look again to restart an exited mysqld like the kubelet would (its exit itself wakes the pod up).
+		poll := min(max(d/4, 100*time.Millisecond), 2*time.Second)
+		if next == 0 || poll < next {
+			next = poll
+		}
+	}
+	return reconcile.Result{RequeueAfter: next}, nil
 }
 
 // restartDue notes when a member is down while its own pod runs and says whether the kubelet's container
@@ -113,7 +120,9 @@ func (w *World) apply(ctx context.Context, s step, key types.NamespacedName, pod
 	case stepShutdown:
 		w.shutdown(ctx, key)
 	case stepCrash:
-		w.record(key).sim.Crash()
+		rec := w.record(key)
+		w.noteStop(rec, exitKilled)
+		rec.sim.Crash()
 		w.log.Info("member crashed with its pod", "member", key.String())
 	case stepPublish:
 		return w.publish(key)
@@ -148,12 +157,13 @@ func (w *World) create(ctx context.Context, key types.NamespacedName, pod *corev
 	if err != nil {
 		return err
 	}
+	network := w.podNetwork(ctx, pod)
 	sim, err := c.group.AddMember(cfg)
 	if err != nil {
 		return fmt.Errorf("boot: %w", err)
 	}
 	rec := &member{cluster: ck, sim: sim, cfg: cfg, podUID: pod.UID, claimUID: claimUID, claimName: refs.Claim,
-		names: []string{memberHost(key.Name, key.Namespace, refs.Init), key.Name}}
+		names: []string{memberHost(key.Name, key.Namespace, refs.Init), key.Name}, starts: 1, network: network}
 	w.mu.Lock()
 	w.members[key] = rec
 	delete(w.tombstones, key)
@@ -191,19 +201,26 @@ func (w *World) configFor(ctx context.Context, key types.NamespacedName,
 // restart).
 func (w *World) restart(ctx context.Context, key types.NamespacedName, pod *corev1.Pod) error {
 	rec := w.record(key)
-	reason := "new pod"
+	reason, network := "new pod", rec.network
 	if rec.podUID == pod.UID {
 		reason = "container restart"
 	} else {
 		w.warnIfReconfigured(ctx, key, pod, rec)
+		network = w.podNetwork(ctx, pod)
 	}
-	if err := rec.sim.Restart(); err != nil {
-		return err
-	}
+	err := rec.sim.Restart()
 	w.mu.Lock()
-	rec.podUID, rec.downSince = pod.UID, time.Time{}
+	if rec.podUID == pod.UID {
+		rec.starts++
+	} else {
+		rec.starts = 1
+	}
+	rec.podUID, rec.downSince, rec.stop, rec.network = pod.UID, time.Time{}, stopNote{}, network
 	delete(w.tombstones, key)
 	w.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	w.log.Info("member restarted", "member", key.String(), "reason", reason, "serverUUID", rec.sim.UUID(),
 		"gtidExecuted", rec.sim.GTIDExecuted().String())
 	return nil
@@ -240,14 +257,7 @@ func equalOptions(a, b map[string]string) bool {
 
 // shutdown stops mysqld as SIGTERM does: SHUTDOWN leaves the group cleanly when a majority is reachable.
 func (w *World) shutdown(ctx context.Context, key types.NamespacedName) {
-	rec := w.record(key)
-	if s, err := rec.sim.RootSession(); err == nil {
-		_, _ = rec.sim.Exec(ctx, s, "SHUTDOWN")
-		s.Close()
-	}
-	if rec.sim.Up() {
-		rec.sim.Crash()
-	}
+	w.stopClean(ctx, w.record(key))
 	w.mu.Lock()
 	delete(w.tombstones, key)
 	w.mu.Unlock()

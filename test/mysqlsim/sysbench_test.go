@@ -46,7 +46,8 @@ func TestSysbenchOLTPReadWrite(t *testing.T) {
 	sysbench := func(args ...string) string {
 		t.Helper()
 		base := []string{"oltp_read_write", "--mysql-host=" + host, "--mysql-port=" + port, "--mysql-user=root",
-			"--mysql-password=rootpw", "--mysql-db=" + cfg.DBName, "--tables=2", "--table-size=1000", "--verbosity=4"}
+			"--mysql-password=rootpw", "--mysql-db=" + cfg.DBName, "--tables=2", "--table-size=1000",
+			"--verbosity=5"} // debug: fallbacks to emulation and the codes of ignored errors
 		return runSysbench(t, bin, append(base, args...)...)
 	}
 
@@ -63,15 +64,18 @@ func TestSysbenchOLTPReadWrite(t *testing.T) {
 		}
 	}
 
-	out := sysbench("--time=5", "--threads=2", "run")
+	// Uniform keys: the default "special" distribution piles both threads onto a few rows, where InnoDB
+	// (MariaDB's, as a real MySQL's) reports the odd deadlock that sysbench retries.
+	out := sysbench("--time=5", "--threads=2", "--rand-type=uniform", "run")
 	if strings.Contains(out, "using emulation") {
 		t.Fatalf("sysbench fell back to client-side statements:\n%s", out)
 	}
 	stats := sysbenchStats(t, out)
-	t.Logf("sysbench run: %d transactions (%.1f/s), %d queries, %d ignored errors, %d reconnects",
+	deadlocks := strings.Count(out, "Ignoring error 1213 ")
+	t.Logf("sysbench run: %d transactions (%.1f/s), %d queries, %d ignored errors (%d deadlocks), %d reconnects",
 		stats["transactions"], float64(stats["transactions"])/5, stats["queries"], stats["ignored errors"],
-		stats["reconnects"])
-	if stats["transactions"] == 0 || stats["ignored errors"] != 0 || stats["reconnects"] != 0 {
+		deadlocks, stats["reconnects"])
+	if stats["transactions"] == 0 || stats["ignored errors"] != deadlocks || stats["reconnects"] != 0 {
 		t.Fatalf("sysbench run: %v\n%s", stats, out)
 	}
 

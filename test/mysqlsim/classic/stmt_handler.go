@@ -30,12 +30,13 @@ type Stmt interface {
 	// and CALL, and clients take the column definitions each execution sends anyway.
 	Columns() []Column
 	// Execute runs the statement. args holds one value per placeholder, decoded from the binary protocol:
-	// nil (NULL), int64 or uint64 (integer types; uint64 when the client flagged the type unsigned),
-	// float32 (FLOAT), float64 (DOUBLE), time.Time (DATE, DATETIME, TIMESTAMP, in UTC), string (a
-	// date that time.Time cannot hold, such as 0000-00-00), time.Duration (TIME), []byte (BLOB types, BIT,
-	// GEOMETRY and data sent with COM_STMT_SEND_LONG_DATA) and string (everything else: CHAR, VARCHAR,
-	// DECIMAL, JSON, ENUM, SET). Results and errors are sent as for Handler.Query, with result set rows in
-	// the binary format (ProtocolBinary::ResultsetRow).
+	// nil (NULL); int64, or uint64 when the client flagged the type unsigned (TINY to LONGLONG, YEAR);
+	// float32 (FLOAT); float64 (DOUBLE); time.Time in UTC (DATE, DATETIME, TIMESTAMP), or MySQL's text for
+	// a date time.Time cannot hold ("0000-00-00 00:00:00", "2024-02-30"); time.Duration (TIME), or its
+	// text beyond 838 hours; []byte (BLOB types, BIT, GEOMETRY, and any parameter sent with
+	// COM_STMT_SEND_LONG_DATA); string (everything else: CHAR, VARCHAR, DECIMAL, JSON, ENUM, SET). Results
+	// and errors are sent as for Handler.Query, result set rows in the binary format
+	// (ProtocolBinary::ResultsetRow).
 	Execute(ctx context.Context, c *Conn, args []any) ([]*Result, error)
 	// Close releases the statement. The package calls it once: on COM_STMT_CLOSE, COM_RESET_CONNECTION,
 	// COM_CHANGE_USER, or when the connection ends.

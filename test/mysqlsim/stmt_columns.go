@@ -10,7 +10,9 @@ import (
 // is wrapped as a derived table with LIMIT 0 and executed with NULL arguments, which returns no rows and
 // evaluates nothing. Clients need the count at prepare time (sysbench 1.0 decides there whether a
 // statement reads). A statement that cannot be wrapped (SHOW, CALL, FOR UPDATE, INTO, duplicate column
-// names) announces no columns, as mysqld does for SHOW and CALL; its executions still send them.
+// names) announces no columns, as mysqld does for SHOW and CALL; its executions still send them. Inside an
+// open REPEATABLE READ transaction the probe may be the read that fixes InnoDB's snapshot, a little earlier
+// than the client's own first read.
 func probeColumns(ctx context.Context, conn *sql.Conn, p *parser, stmt string, params int) []Column {
 	if !probeable(p) {
 		return nil

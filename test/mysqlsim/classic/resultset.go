@@ -120,7 +120,7 @@ func resolveColumns(r *Result) []columnDef {
 			d.Type, d.Unsigned = inferType(sample, d.Unsigned)
 		}
 		_, isBytes := sample.([]byte)
-		d.charset, d.length, d.decimals = typeMetrics(d.Type, isBytes, width, hasFraction(r.Rows, i))
+		d.charset, d.length, d.decimals = typeMetrics(d.Type, isBytes, width, fractionDigits(r.Rows, i))
 		d.flags = typeFlags(d.Type, d.charset, d.Unsigned)
 		if !hasNull {
 			d.flags |= flagNotNull
@@ -147,12 +147,9 @@ func scanColumn(rows [][]any, i int) (sample any, hasNull bool, width int) {
 	return sample, hasNull, width
 }
 
-// typeMetrics returns the collation, display length and decimals mysqld would report for a column.
-func typeMetrics(t ColumnType, isBytes bool, width int, fraction bool) (charset uint16, length uint32, dec uint8) {
-	frac := uint8(0)
-	if fraction {
-		frac = 6
-	}
+// typeMetrics returns the collation, display length and decimals mysqld would report for a column whose
+// values show frac fractional-second digits.
+func typeMetrics(t ColumnType, isBytes bool, width int, frac uint8) (charset uint16, length uint32, dec uint8) {
 	switch t {
 	case TypeTiny:
 		return charsetBinary, 1, 0
@@ -165,7 +162,10 @@ func typeMetrics(t ColumnType, isBytes bool, width int, fraction bool) (charset 
 	case TypeDate:
 		return charsetBinary, 10, 0
 	case TypeDatetime, TypeTimestamp:
-		return charsetBinary, 19 + uint32(frac) + uint32(frac/6), frac
+		if frac == 0 {
+			return charsetBinary, 19, 0
+		}
+		return charsetBinary, 20 + uint32(frac), frac
 	case TypeTime:
 		return charsetBinary, uint32(max(width, 10)), frac
 	case TypeNull:

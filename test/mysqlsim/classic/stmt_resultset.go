@@ -57,6 +57,6 @@ func asText(def *columnDef, rows [][]any, j int) {
 	_, _, width := scanColumn(rows, j)
 	notNull := def.flags & flagNotNull
 	def.Type, def.Unsigned = TypeVarString, false
-	def.charset, def.length, def.decimals = typeMetrics(TypeVarString, false, width, false)
+	def.charset, def.length, def.decimals = typeMetrics(TypeVarString, false, width, 0)
 	def.flags = typeFlags(TypeVarString, def.charset, false) | notNull
 }

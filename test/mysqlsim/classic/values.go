@@ -165,20 +165,39 @@ func inferType(sample any, unsigned bool) (ColumnType, bool) {
 	return TypeVarString, unsigned
 }
 
-// hasFraction reports whether any time value in column i has a sub-second part, which makes the column
-// DATETIME(6) / TIME(6).
-func hasFraction(rows [][]any, i int) bool {
+// fractionDigits is the fractional-second precision the values of column i show, which makes a temporal
+// column DATETIME(n) / TIME(n): 6 for a time value with a sub-second part, and for text the digits after
+// the point, as a data store prints its DATETIME(3) ("2024-05-17 10:20:30.120").
+func fractionDigits(rows [][]any, i int) uint8 {
+	var n uint8
 	for _, row := range rows {
 		switch x := normalize(row[i]).(type) {
 		case time.Time:
 			if x.Nanosecond() != 0 {
-				return true
+				n = 6
 			}
 		case time.Duration:
 			if x%time.Second != 0 {
-				return true
+				n = 6
 			}
+		case string:
+			n = max(n, textFraction(x))
+		case []byte:
+			n = max(n, textFraction(string(x)))
 		}
 	}
-	return false
+	return n
+}
+
+// textFraction counts the digits after the last '.' of a time's text, at most 6.
+func textFraction(s string) uint8 {
+	dot := strings.LastIndexByte(s, '.')
+	if dot < 0 {
+		return 0
+	}
+	digits := len(s) - dot - 1
+	if digits > 6 || strings.TrimLeft(s[dot+1:], "0123456789") != "" {
+		return 0
+	}
+	return uint8(digits)
 }

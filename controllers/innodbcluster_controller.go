@@ -53,13 +53,14 @@ type InnoDBClusterReconciler struct {
 // RBAC, least privilege: every verb below is used (docs/reconciler.md says by what, and test/rbac runs the
 // operator under exactly this role and fails on any refusal or on a verb it never uses). Objects Orca applies
 // with server-side apply need create and patch; nothing is updated with PUT except the cluster itself (its
-// finalizer) and its status.
+// finalizer) and its status. Secrets are never deleted by Orca: delete is what the OwnerReferencesPermission-
+// Enforcement admission plugin demands to change their owner references (adopt, release).
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters,verbs=list;watch;update;patch
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters/status,verbs=update
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=list;watch;create;patch
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=list;watch;create;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods,verbs=list;watch;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods/status,verbs=patch
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=list;watch;patch;delete

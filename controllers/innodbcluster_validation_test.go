@@ -113,7 +113,7 @@ func checkRefused(ns, name, line string) error {
 	option, _, _ := strings.Cut(line, "=")
 	option, _, _ = strings.Cut(option, "#")
 	if want := "mycnf may not set " + strings.TrimSpace(option) + ": "; !strings.Contains(err.Error(), want) {
-		return fmt.Errorf("mycnf line %q: error %q does not say %q", line, err, want)
+		return fmt.Errorf("mycnf line %q: error does not say %q: %w", line, want, err)
 	}
 	return nil
 }

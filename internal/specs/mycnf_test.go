@@ -25,7 +25,7 @@ func TestMyCnfPutsUserOptionsFirstAndOrcaLast(t *testing.T) {
 	user := strings.Index(out, "max_connections=500")
 	owned := strings.Index(out, "loose_group_replication_group_name="+testGroup)
 	header := strings.LastIndex(out, "[mysqld]")
-	if user < 0 || owned < 0 || !(user < header && header < owned) {
+	if user < 0 || owned < 0 || user > header || header > owned {
 		t.Fatalf("user options must come first, then a [mysqld] header, then Orca's:\n%s", out)
 	}
 	if strings.Count(out, "[mysqld]") != 2 {

@@ -17,11 +17,8 @@ const (
 	PortMySQLX = 33060
 	// PortGroup is the port of every Group Replication address: group_replication_local_address, the seeds
 	// (group_replication_group_seeds) and group_replication_force_members. The MYSQL communication stack uses
-	// the classic port, so it is PortMySQL.
+	// the classic port, so it is PortMySQL; the XCOM stack's own port (33061) is not opened any more.
 	PortGroup = PortMySQL
-	// PortGR is PortGroup under its old name, kept while clustering/ still builds seeds with it. Under the XCOM
-	// stack it was a port of its own (33061); no pod or Service opens that port any more.
-	PortGR = PortGroup
 	// ClusterZone is the default cluster DNS zone.
 	ClusterZone = "cluster.local"
 )

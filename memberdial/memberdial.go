@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"time"
 )
@@ -45,8 +44,9 @@ type Loopback struct {
 // NewLoopback returns an empty map: every dial fails until members are added.
 func NewLoopback() *Loopback { return &Loopback{hosts: map[string]string{}} }
 
-// Set maps a member host (its DNS name, or any prefix before the first dot, such as the pod name) or a
-// "host:port" pair to a loopback target. A target without a port keeps the dialed port.
+// Set maps a member host (its DNS name, or its pod name) or a "host:port" pair to a loopback target. A target
+// without a port keeps the dialed port. Names resolve exactly, as DNS does: a qualified name never falls back
+// to a pod name, which may belong to another namespace's member.
 func (l *Loopback) Set(member, target string) error {
 	host := target
 	if h, _, err := net.SplitHostPort(target); err == nil {
@@ -77,11 +77,7 @@ func (l *Loopback) Resolve(address string) (string, error) {
 	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	candidates := []string{address, host}
-	if short, _, ok := strings.Cut(host, "."); ok {
-		candidates = append(candidates, net.JoinHostPort(short, port), short)
-	}
-	for _, c := range candidates {
+	for _, c := range []string{address, host} {
 		if target, ok := l.hosts[c]; ok {
 			if _, _, err := net.SplitHostPort(target); err == nil {
 				return target, nil

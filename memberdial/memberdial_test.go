@@ -26,8 +26,10 @@ func TestLoopbackMapsMembersAndRefusesOthers(t *testing.T) {
 		}
 	}()
 	l := NewLoopback()
-	if err := l.Set("db-0", ln.Addr().String()); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"db-0", "db-0.db-instances.ns.svc.cluster.local"} {
+		if err := l.Set(name, ln.Addr().String()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, addr := range []string{"db-0.db-instances.ns.svc.cluster.local:3306", "db-0:33060"} {
 		c, err := l.DialContext(context.Background(), "tcp", addr)
@@ -51,11 +53,19 @@ func TestLoopbackMapsMembersAndRefusesOthers(t *testing.T) {
 	if _, err := l.Resolve("db-0:3306"); err == nil {
 		t.Fatal("deleted member still resolves")
 	}
+	// A qualified name resolves exactly: once it is gone it must not reach a same-named pod of another namespace.
+	l.Delete("db-0.db-instances.ns.svc.cluster.local")
+	if err := l.Set("db-0", "127.0.0.9"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Resolve("db-0.db-instances.ns.svc.cluster.local:3306"); err == nil {
+		t.Fatalf("a removed qualified name fell back to the pod name: %s", got)
+	}
 }
 
 func TestLoopbackKeepsDialedPortForHostTargets(t *testing.T) {
 	l := NewLoopback()
-	if err := l.Set("db-1", "127.0.0.3"); err != nil {
+	if err := l.Set("db-1.db-instances.ns.svc.cluster.local", "127.0.0.3"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := l.Resolve("db-1.db-instances.ns.svc.cluster.local:33060")
@@ -75,7 +85,8 @@ func TestLoopbackFileFollowsTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = ln.Close() }()
-	if err := os.WriteFile(path, []byte(`{"db-0": "`+ln.Addr().String()+`"}`), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(`{"db-0.db-instances.ns.svc.cluster.local": "`+ln.Addr().String()+`"}`),
+		0o644); err != nil {
 		t.Fatal(err)
 	}
 	c, err := f.DialContext(context.Background(), "tcp", "db-0.db-instances.ns.svc.cluster.local:3306")

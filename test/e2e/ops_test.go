@@ -151,7 +151,12 @@ func (c *cluster) secret(name, key string) string {
 // xPing logs in to a pod's member over the X Protocol through the harness dialer (as the operator does) and
 // pings it.
 func (c *cluster) xPing(ctx context.Context, pod, password string) error {
-	s, err := xprotocol.Dial(ctx, net.JoinHostPort(pod, "33060"), xprotocol.Config{User: "root",
+	ord, err := specs.Ordinal(pod)
+	if err != nil {
+		return err
+	}
+	host := specs.MemberHost(c.obj, ord, "") // pod names repeat across namespaces, DNS names do not
+	s, err := xprotocol.Dial(ctx, net.JoinHostPort(host, "33060"), xprotocol.Config{User: "root",
 		Password: password, Dial: c.h.World.Dialer().DialContext})
 	if err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/orca-operator/orca/test/mysqlsim"
 )
 
 // PodNetwork is where a member's pod sits on the simulated pod network: its pod IP (kwok's, from its node's
@@ -59,4 +61,16 @@ func (w *World) podNetwork(ctx context.Context, pod *corev1.Pod) PodNetwork {
 		w.log.Info("node has no pod CIDR", "node", n.Node, "podCIDR", cidr)
 	}
 	return n
+}
+
+// apply gives the simulated member its pod's network: group connections come from the pod IP, and the
+// interface's subnet is the node's pod range (a flannel-like network: XCom's AUTOMATIC allowlist admits the
+// members of the same node only, which is why Orca uses the MySQL communication stack).
+func (n PodNetwork) apply(cfg *mysqlsim.MemberConfig) {
+	if n.PodIP.IsValid() {
+		cfg.NetworkAddress = n.PodIP.String()
+	}
+	if n.NodePodCIDR.IsValid() {
+		cfg.Subnets = []string{n.NodePodCIDR.String()}
+	}
 }

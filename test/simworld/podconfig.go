@@ -27,6 +27,9 @@ type podRefs struct {
 	Claim string
 	// Image is the mysql container's image.
 	Image string
+	// SkipTZInfo is set when the mysql container's MYSQL_INITDB_SKIP_TZINFO is not empty: the image's entrypoint
+	// then does not load the time zone tables on the first start.
+	SkipTZInfo bool
 	// Supervised is set when the mysql container declares a supervisor (MYSQLD_PARENT_PID, as Oracle's operator
 	// does): RESTART and the restart after a clone then work. The official image runs mysqld as PID 1 without
 	// one, so they fail with ER 3707 and the container restart brings mysqld back.
@@ -70,6 +73,8 @@ func readPod(pod *corev1.Pod) (podRefs, error) {
 			r.Secret, r.SecretKey = env.ValueFrom.SecretKeyRef.Name, env.ValueFrom.SecretKeyRef.Key
 		case env.Name == "MYSQLD_PARENT_PID" && (env.Value != "" || env.ValueFrom != nil):
 			r.Supervised = true
+		case env.Name == "MYSQL_INITDB_SKIP_TZINFO" && env.Value != "":
+			r.SkipTZInfo = true
 		}
 	}
 	if r.Secret == "" {
@@ -173,6 +178,8 @@ func memberConfig(in memberInput) (mysqlsim.MemberConfig, error) {
 		Name: in.Pod, Host: in.Address, Port: specs.PortMySQL, XPort: specs.PortMySQLX,
 		Version: imageVersion(in.Refs.Image), Options: opts, RootPassword: in.RootPassword,
 		Unsupervised: !in.Refs.Supervised,
+		// The pod runs the official image: its entrypoint initialises the data directory on the first start.
+		Initialize: mysqlsim.InitOfficialImage, SkipTZInfo: in.Refs.SkipTZInfo,
 	}
 	if cfg.Port, err = portOption(opts, "port", cfg.Port); err != nil {
 		return mysqlsim.MemberConfig{}, err

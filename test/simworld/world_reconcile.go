@@ -158,9 +158,15 @@ func (w *World) create(ctx context.Context, key types.NamespacedName, pod *corev
 		return err
 	}
 	network := w.podNetwork(ctx, pod)
+	network.apply(&cfg)
 	sim, err := c.group.AddMember(cfg)
-	if err != nil {
+	if sim == nil {
 		return fmt.Errorf("boot: %w", err)
+	}
+	if err != nil {
+		// The image's initialisation failed: the member exists, down, and its container exits (kubelet's
+		// status follows); every later start fails the same way until the claim is wiped.
+		w.log.Info("member initialisation failed", "member", key.String(), "error", err.Error())
 	}
 	rec := &member{cluster: ck, sim: sim, cfg: cfg, podUID: pod.UID, claimUID: claimUID, claimName: refs.Claim,
 		names: []string{memberHost(key.Name, key.Namespace, refs.Init), key.Name}, starts: 1, network: network}
@@ -202,13 +208,16 @@ func (w *World) configFor(ctx context.Context, key types.NamespacedName,
 func (w *World) restart(ctx context.Context, key types.NamespacedName, pod *corev1.Pod) error {
 	rec := w.record(key)
 	reason, network := "new pod", rec.network
+	var err error
 	if rec.podUID == pod.UID {
 		reason = "container restart"
+		err = rec.sim.Restart()
 	} else {
-		w.warnIfReconfigured(ctx, key, pod, rec)
+		// A new pod runs its own image and my.cnf (a new StatefulSet revision): mysqld boots with them on the
+		// data it had.
 		network = w.podNetwork(ctx, pod)
+		err = w.restartWith(ctx, key, pod, rec, network)
 	}
-	err := rec.sim.Restart()
 	w.mu.Lock()
 	if rec.podUID == pod.UID {
 		rec.starts++
@@ -226,33 +235,26 @@ func (w *World) restart(ctx context.Context, key types.NamespacedName, pod *core
 	return nil
 }
 
-// warnIfReconfigured logs when the new pod would configure mysqld differently: a simulated member keeps the
-// configuration of its first boot.
-func (w *World) warnIfReconfigured(ctx context.Context, key types.NamespacedName, pod *corev1.Pod, rec *member) {
+// restartWith boots the member with the new pod's version and configuration, on the data it had.
+func (w *World) restartWith(ctx context.Context, key types.NamespacedName, pod *corev1.Pod, rec *member,
+	network PodNetwork) error {
 	refs, err := readPod(pod)
 	if err != nil {
-		return
+		return reconcile.TerminalError(err)
 	}
 	cfg, err := w.configFor(ctx, key, refs)
 	if err != nil {
-		return
+		return err
 	}
-	if cfg.Version != rec.cfg.Version || !equalOptions(cfg.Options, rec.cfg.Options) {
-		w.log.Info("the new pod changes the member's version or my.cnf; the simulated member keeps its first "+
-			"configuration", "member", key.String(), "version", rec.cfg.Version, "podVersion", cfg.Version)
+	cfg.Host = rec.cfg.Host // the member keeps its loopback address
+	network.apply(&cfg)
+	if cfg.Version != rec.cfg.Version {
+		w.log.Info("member boots a new version", "member", key.String(), "from", rec.cfg.Version, "to", cfg.Version)
 	}
-}
-
-func equalOptions(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if bv, ok := b[k]; !ok || bv != v {
-			return false
-		}
-	}
-	return true
+	w.mu.Lock()
+	rec.cfg = cfg
+	w.mu.Unlock()
+	return rec.sim.RestartWith(cfg)
 }
 
 // shutdown stops mysqld as SIGTERM does: SHUTDOWN leaves the group cleanly when a majority is reachable.

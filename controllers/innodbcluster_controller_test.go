@@ -125,9 +125,13 @@ func TestCreateAppliesEveryObject(t *testing.T) {
 		}
 		return nil
 	})
-	if woken, _ := loops.counts(key(ns, "db")); woken == 0 {
-		t.Error("the cluster loop was never woken")
-	}
+	// The loop is woken right after the status write the wait above saw.
+	eventually(t, wait, func() error {
+		if woken, _ := loops.counts(key(ns, "db")); woken == 0 {
+			return fmt.Errorf("the cluster loop was never woken")
+		}
+		return nil
+	})
 }
 
 func checkStatefulSet(t *testing.T, sts *appsv1.StatefulSet, replicas int32) {

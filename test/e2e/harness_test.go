@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -51,14 +52,17 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 		o.second = 10 * time.Millisecond
 	}
 	envtestutil.SetLogger()
-	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true, Volumes: 48}) // every case keeps its volumes
+	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true, Volumes: 96}) // every case keeps its volumes (3 each, scale-up 2 more)
 	if _, err := envtest.InstallCRDs(cp.Config, envtest.CRDInstallOptions{
 		Paths: []string{filepath.Join(envtestutil.RepoRoot(), "config", "crd", "bases")}, ErrorIfPathMissing: true,
 	}); err != nil {
 		tb.Fatalf("install CRDs: %v", err)
 	}
 	maria := peers.StartMariaDB(tb)
+	// Members on a range of their own: other test packages run their simulated members beside this one, and a
+	// member keeps its address across restarts.
 	world, err := simworld.Start(context.Background(), simworld.Options{Config: cp.Config, DataDSN: maria.DSN(""),
+		BaseAddress: fmt.Sprintf("127.%d.%d.2", 200+harnesses.Add(1)%50, os.Getpid()%250),
 		Sim: mysqlsim.Config{Second: o.second}, ContainerRestartDelay: max(time.Second, 2*o.second)})
 	if err != nil {
 		tb.Fatalf("start simulated members: %v", err)

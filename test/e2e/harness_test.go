@@ -63,7 +63,7 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	// member keeps its address across restarts.
 	world, err := simworld.Start(context.Background(), simworld.Options{Config: cp.Config, DataDSN: maria.DSN(""),
 		BaseAddress: fmt.Sprintf("127.%d.%d.2", 200+harnesses.Add(1)%50, os.Getpid()%250),
-		Sim: mysqlsim.Config{Second: o.second}, ContainerRestartDelay: max(time.Second, 2*o.second)})
+		Sim:         mysqlsim.Config{Second: o.second}, ContainerRestartDelay: max(time.Second, 2*o.second)})
 	if err != nil {
 		tb.Fatalf("start simulated members: %v", err)
 	}

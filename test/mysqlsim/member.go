@@ -178,15 +178,21 @@ func withDefaults(cfg MemberConfig) MemberConfig {
 		cfg.ServerUUID = newUUID()
 	}
 	if cfg.NetworkAddress == "" {
-		cfg.NetworkAddress = cfg.Host
-		if net.ParseIP(cfg.Host) == nil {
-			cfg.NetworkAddress = "127.0.0.1"
-		}
+		cfg.NetworkAddress = defaultNetworkAddress(cfg.Host)
 	}
 	if len(cfg.Subnets) == 0 {
 		cfg.Subnets = []string{hostCIDR(cfg.NetworkAddress)}
 	}
 	return cfg
+}
+
+// defaultNetworkAddress is where a member's connections come from when MemberConfig does not say:
+// its Host when that is an IP address.
+func defaultNetworkAddress(host string) string {
+	if net.ParseIP(host) == nil {
+		return "127.0.0.1"
+	}
+	return host
 }
 
 // newUUID returns a random RFC 4122 version 4 UUID.

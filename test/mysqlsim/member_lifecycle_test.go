@@ -149,3 +149,18 @@ func TestVersionsFollowRestartWith(t *testing.T) {
 		t.Fatal("a higher-version donor served a lower-version joiner")
 	}
 }
+
+// A new pod usually has a new IP: a network address and subnet that defaulted from Host follow it.
+func TestRestartWithNewHostMovesTheDefaultNetworkAddress(t *testing.T) {
+	tc := newCluster(t, 1, "", nil)
+	m := tc.members[0]
+	if err := m.RestartWith(MemberConfig{Host: "127.0.0.9", Options: memberOptions(0)}); err != nil {
+		t.Fatal(err)
+	}
+	m.g.mu.Lock()
+	addr, subnets := m.cfg.NetworkAddress, m.cfg.Subnets
+	m.g.mu.Unlock()
+	if addr != "127.0.0.9" || len(subnets) != 1 || subnets[0] != "127.0.0.9/32" {
+		t.Fatalf("network after the move: %s %v", addr, subnets)
+	}
+}

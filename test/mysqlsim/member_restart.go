@@ -5,8 +5,8 @@ import "fmt"
 // RestartWith crashes the member if it is up and boots it with a new configuration, as a new pod of
 // a StatefulSet revision does: the image's Version and the new my.cnf (Options), keeping the data
 // directory (server_uuid, GTIDs, relay log, mysqld-auto.cnf, accounts, the error log). Non-empty
-// Host, Port, XPort, NetworkAddress and Subnets replace the old ones; Options and Unsupervised
-// always do. Name, ServerUUID, RootPassword, Initialize and SkipTZInfo belong to the data
+// Host, Port, XPort, NetworkAddress and Subnets replace the old ones (a network address and subnet
+// that defaulted from Host follow a new Host); Options and Unsupervised always do. Name, ServerUUID, RootPassword, Initialize and SkipTZInfo belong to the data
 // directory and are ignored. A version of an older release series than the data directory's (8.4
 // to 8.0) does not boot (ErrBootFailed), as mysqld refuses a newer data dictionary.
 func (m *Member) RestartWith(cfg MemberConfig) error {
@@ -23,19 +23,28 @@ func (m *Member) RestartWith(cfg MemberConfig) error {
 }
 
 // reconfigure applies what a new pod changes. Called with the lock held while the member is down.
+// A network address or subnet that was derived from the old Host follows the new one.
 func (m *Member) reconfigure(cfg MemberConfig) {
 	c := &m.cfg
+	derivedAddr := c.NetworkAddress == defaultNetworkAddress(c.Host)
+	derivedSubnets := len(c.Subnets) == 1 && c.Subnets[0] == hostCIDR(c.NetworkAddress)
 	setIf(&c.Host, cfg.Host)
 	setIf(&c.Version, cfg.Version)
-	setIf(&c.NetworkAddress, cfg.NetworkAddress)
+	if cfg.NetworkAddress != "" {
+		c.NetworkAddress = cfg.NetworkAddress
+	} else if derivedAddr {
+		c.NetworkAddress = defaultNetworkAddress(c.Host)
+	}
+	if len(cfg.Subnets) > 0 {
+		c.Subnets = append([]string(nil), cfg.Subnets...)
+	} else if derivedSubnets {
+		c.Subnets = []string{hostCIDR(c.NetworkAddress)}
+	}
 	if cfg.Port != 0 {
 		c.Port = cfg.Port
 	}
 	if cfg.XPort != 0 {
 		c.XPort = cfg.XPort
-	}
-	if len(cfg.Subnets) > 0 {
-		c.Subnets = append([]string(nil), cfg.Subnets...)
 	}
 	c.Options = cfg.Options
 	c.Unsupervised = cfg.Unsupervised

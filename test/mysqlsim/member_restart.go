@@ -6,9 +6,10 @@ import "fmt"
 // a StatefulSet revision does: the image's Version and the new my.cnf (Options), keeping the data
 // directory (server_uuid, GTIDs, relay log, mysqld-auto.cnf, accounts, the error log). Non-empty
 // Host, Port, XPort, NetworkAddress and Subnets replace the old ones (a network address and subnet
-// that defaulted from Host follow a new Host); Options and Unsupervised always do. Name, ServerUUID, RootPassword, Initialize and SkipTZInfo belong to the data
-// directory and are ignored. A version of an older release series than the data directory's (8.4
-// to 8.0) does not boot (ErrBootFailed), as mysqld refuses a newer data dictionary.
+// that defaulted from Host follow a new Host); Options and Unsupervised always do. Name, ServerUUID,
+// RootPassword, Initialize and SkipTZInfo belong to the data directory and are ignored. A version of
+// an older release series than the data directory's (8.4 to 8.0) does not boot (ErrBootFailed), as
+// mysqld refuses a newer data dictionary.
 func (m *Member) RestartWith(cfg MemberConfig) error {
 	m.g.mu.Lock()
 	defer m.g.mu.Unlock()

@@ -67,10 +67,20 @@ type InnoDBClusterReconciler struct {
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile converges one InnoDBCluster's objects from whatever state it finds them in.
+// Reconcile converges one InnoDBCluster's objects from whatever state it finds them in. A conflict (another
+// writer updated an object first) is routine: the request is queued again without an error log.
 func (r *InnoDBClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	logger := log.FromContext(ctx).WithValues("cluster", req.NamespacedName)
 	ctx = log.IntoContext(ctx, logger)
+	res, err := r.reconcile(ctx, req)
+	if apierrors.IsConflict(err) {
+		logger.V(1).Info("conflict, queued again", "reason", err.Error())
+		return ctrl.Result{Requeue: true}, nil
+	}
+	return res, err
+}
+
+func (r *InnoDBClusterReconciler) reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 
 	var cluster v1.InnoDBCluster
 	if err := r.Get(ctx, req.NamespacedName, &cluster); err != nil {

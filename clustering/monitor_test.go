@@ -40,7 +40,7 @@ func TestMonitorWakesOnGroupReplicationChange(t *testing.T) {
 		t.Fatal("member not served")
 	}
 	dialer := memberdial.NewLoopback()
-	if err := dialer.Set("db-0", xAddr); err != nil {
+	if err := dialer.Set("db-0.db-instances.ns.svc.cluster.local", xAddr); err != nil {
 		t.Fatal(err)
 	}
 	var wakes atomic.Int64

@@ -49,7 +49,7 @@ func TestReadPodFollowsTheStatefulSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := podRefs{Cluster: "db", ConfigMap: specs.ConfigMapName(c), Secret: specs.CredentialsSecretName(c),
-		SecretKey: specs.KeyRootPassword, Claim: "datadir-db-2", Image: "mysql:8.4.5",
+		SecretKey: specs.KeyRootPassword, Claim: "datadir-db-2", Image: "mysql:8.4.5", SkipTZInfo: true,
 		Init: initFlags{BaseServerID: 4000, Service: specs.HeadlessServiceName(c), ClusterZone: "example.internal"}}
 	if refs != want {
 		t.Fatalf("refs\n got %+v\nwant %+v", refs, want)

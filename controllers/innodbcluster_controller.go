@@ -67,6 +67,9 @@ type InnoDBClusterReconciler struct {
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
+// conflictRetry is how soon a reconcile that lost an update race runs again.
+const conflictRetry = 100 * time.Millisecond
+
 // Reconcile converges one InnoDBCluster's objects from whatever state it finds them in. A conflict (another
 // writer updated an object first) is routine: the request is queued again without an error log.
 func (r *InnoDBClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -75,7 +78,7 @@ func (r *InnoDBClusterReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	res, err := r.reconcile(ctx, req)
 	if apierrors.IsConflict(err) {
 		logger.V(1).Info("conflict, queued again", "reason", err.Error())
-		return ctrl.Result{Requeue: true}, nil
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return res, err
 }

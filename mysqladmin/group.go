@@ -10,7 +10,8 @@ import (
 )
 
 func (m *sqlInstance) SetGroupSeeds(ctx context.Context, seeds []string) error {
-	return m.exec(ctx, "set group seeds", "SET PERSIST group_replication_group_seeds = "+Quote(strings.Join(seeds, ",")))
+	stmt := "SET PERSIST group_replication_group_seeds = " + Quote(strings.Join(seeds, ","))
+	return m.exec(ctx, "set group seeds", stmt)
 }
 
 func startStmt(a Account) string {

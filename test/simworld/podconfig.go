@@ -67,16 +67,7 @@ func readPod(pod *corev1.Pod) (podRefs, error) {
 		return r, fmt.Errorf("pod %s has no %s container", pod.Name, specs.ContainerMySQL)
 	}
 	r.Image = ctr.Image
-	for _, env := range ctr.Env {
-		switch {
-		case env.Name == "MYSQL_ROOT_PASSWORD" && env.ValueFrom != nil && env.ValueFrom.SecretKeyRef != nil:
-			r.Secret, r.SecretKey = env.ValueFrom.SecretKeyRef.Name, env.ValueFrom.SecretKeyRef.Key
-		case env.Name == "MYSQLD_PARENT_PID" && (env.Value != "" || env.ValueFrom != nil):
-			r.Supervised = true
-		case env.Name == "MYSQL_INITDB_SKIP_TZINFO" && env.Value != "":
-			r.SkipTZInfo = true
-		}
-	}
+	r.readEnv(ctr.Env)
 	if r.Secret == "" {
 		return r, fmt.Errorf("pod %s: MYSQL_ROOT_PASSWORD does not come from a Secret", pod.Name)
 	}
@@ -89,6 +80,20 @@ func readPod(pod *corev1.Pod) (podRefs, error) {
 		return r, fmt.Errorf("pod %s: %w", pod.Name, err)
 	}
 	return r, nil
+}
+
+// readEnv reads what the official image's entrypoint takes from the mysql container's environment.
+func (r *podRefs) readEnv(env []corev1.EnvVar) {
+	for _, e := range env {
+		switch {
+		case e.Name == "MYSQL_ROOT_PASSWORD" && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+			r.Secret, r.SecretKey = e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key
+		case e.Name == "MYSQLD_PARENT_PID" && (e.Value != "" || e.ValueFrom != nil):
+			r.Supervised = true
+		case e.Name == "MYSQL_INITDB_SKIP_TZINFO" && e.Value != "":
+			r.SkipTZInfo = true
+		}
+	}
 }
 
 func findContainer(cs []corev1.Container, name string) *corev1.Container {

@@ -11,14 +11,24 @@ import (
 // cannot leave a member writable.
 const cleanupTimeout = 10 * time.Second
 
-func (m *sqlInstance) EnsureReplicationUser(ctx context.Context, a Account) error {
+// ensureUser creates the account at '%' or, when it exists, sets its password (a changed Secret takes effect),
+// and returns its quoted name for the grants.
+func (m *sqlInstance) ensureUser(ctx context.Context, a Account) (string, error) {
 	user := Quote(a.User) + "@'%'"
 	if err := m.exec(ctx, "create user "+a.User, "CREATE USER IF NOT EXISTS "+user+" IDENTIFIED BY "+
 		Quote(a.Password), a.Password); err != nil {
-		return err
+		return "", err
 	}
 	if err := m.exec(ctx, "set password of "+a.User, "ALTER USER "+user+" IDENTIFIED BY "+Quote(a.Password),
 		a.Password); err != nil {
+		return "", err
+	}
+	return user, nil
+}
+
+func (m *sqlInstance) EnsureReplicationUser(ctx context.Context, a Account) error {
+	user, err := m.ensureUser(ctx, a)
+	if err != nil {
 		return err
 	}
 	return m.exec(ctx, "grant "+a.User, "GRANT REPLICATION SLAVE, CONNECTION_ADMIN, BACKUP_ADMIN, "+
@@ -48,13 +58,8 @@ func (m *sqlInstance) EnsureLocalReplicationUser(ctx context.Context, a Account)
 }
 
 func (m *sqlInstance) EnsureAdminUser(ctx context.Context, a Account) error {
-	user := Quote(a.User) + "@'%'"
-	if err := m.exec(ctx, "create user "+a.User, "CREATE USER IF NOT EXISTS "+user+" IDENTIFIED BY "+
-		Quote(a.Password), a.Password); err != nil {
-		return err
-	}
-	if err := m.exec(ctx, "set password of "+a.User, "ALTER USER "+user+" IDENTIFIED BY "+Quote(a.Password),
-		a.Password); err != nil {
+	user, err := m.ensureUser(ctx, a)
+	if err != nil {
 		return err
 	}
 	for _, grant := range []string{

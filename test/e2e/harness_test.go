@@ -89,20 +89,7 @@ func (h *harness) startOperator() {
 	if err != nil {
 		h.tb.Fatalf("build operator: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	h.stopOperator = func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				h.tb.Errorf("operator stopped with: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			h.tb.Error("operator did not stop within 30s")
-		}
-	}
+	h.stopOperator = envtestutil.RunManager(h.tb, mgr, 30*time.Second)
 }
 
 func (h *harness) stopOperatorNow() {

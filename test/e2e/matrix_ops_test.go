@@ -182,13 +182,7 @@ func rollingUpgrade(t *testing.T, h *harness) {
 	incs, uids, since := c.incarnations(), c.podUIDs(), time.Now()
 	oldRev := c.statefulSet().Status.UpdateRevision
 	c.patch(func(ic *v1.InnoDBCluster) { ic.Spec.Version = "8.4.4" })
-	var newRev string
-	eventually(t, 30*time.Second, func() error {
-		if newRev = c.statefulSet().Status.UpdateRevision; newRev == oldRev {
-			return fmt.Errorf("statefulset revision still %s", oldRev)
-		}
-		return nil
-	})
+	newRev := c.waitNewRevision(oldRev)
 	w := c.watchUpgrade(uids, newRev)
 	t.Logf("replaced in order %v; primary when each pod went: %v; at most %d member(s) not ONLINE at once",
 		w.order, w.primary, w.worst)
@@ -230,13 +224,7 @@ func configChangeRolls(t *testing.T, h *harness) {
 	uids := c.podUIDs()
 	oldRev := c.statefulSet().Status.UpdateRevision
 	c.patch(func(ic *v1.InnoDBCluster) { ic.Spec.Mycnf = "max_connections=300" })
-	var newRev string
-	eventually(t, 30*time.Second, func() error {
-		if newRev = c.statefulSet().Status.UpdateRevision; newRev == oldRev {
-			return fmt.Errorf("statefulset revision still %s", oldRev)
-		}
-		return nil
-	})
+	newRev := c.waitNewRevision(oldRev)
 	w := c.watchUpgrade(uids, newRev)
 	t.Logf("replaced in order %v; primary when each pod went: %v", w.order, w.primary)
 	if len(w.order) != 3 || w.order[2] != primary {
@@ -250,6 +238,19 @@ func configChangeRolls(t *testing.T, h *harness) {
 			t.Fatalf("%s runs max_connections=%s after the roll, want 300", pod, v)
 		}
 	}
+}
+
+// waitNewRevision waits until the StatefulSet's update revision moves on from old, and returns it.
+func (c *cluster) waitNewRevision(old string) string {
+	c.t.Helper()
+	var rev string
+	eventually(c.t, 30*time.Second, func() error {
+		if rev = c.statefulSet().Status.UpdateRevision; rev == old {
+			return fmt.Errorf("statefulset revision still %s", old)
+		}
+		return nil
+	})
+	return rev
 }
 
 // switchedOverBeforeUpgrade reports whether the loop moved the primary role off the old primary (a

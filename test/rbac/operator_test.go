@@ -109,20 +109,7 @@ func (s *suite) startOperator(admin *rest.Config) {
 	if err != nil {
 		s.t.Fatalf("build operator: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	s.stop = func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				s.t.Errorf("operator stopped with: %v", err)
-			}
-		case <-time.After(45 * time.Second):
-			s.t.Error("operator did not stop within 45s")
-		}
-	}
+	s.stop = envtestutil.RunManager(s.t, mgr, 45*time.Second)
 	s.t.Cleanup(func() {
 		if s.stop != nil {
 			s.stop()

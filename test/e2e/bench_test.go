@@ -202,7 +202,7 @@ func (c *cluster) waitWritten(wr *writer, primary string, since time.Time) time.
 	c.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		if a, ok := wr.firstAckAfter(since, ""); ok && a.member == primary {
+		if a, ok := wr.firstAckOn(since, primary); ok {
 			return a.at.Sub(since)
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -169,12 +169,12 @@ func (w *writer) window(from time.Time) time.Duration {
 	return longest
 }
 
-// firstAckAfter is the first acknowledged write after t on a member other than not.
-func (w *writer) firstAckAfter(t time.Time, not string) (ack, bool) {
+// firstAckOn is the first write acknowledged by member after t.
+func (w *writer) firstAckOn(t time.Time, member string) (ack, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, a := range w.acks {
-		if a.at.After(t) && a.member != not {
+		if a.at.After(t) && a.member == member {
 			return a, true
 		}
 	}

@@ -12,7 +12,7 @@ func (c *ClusterInfo) fingerprint() string {
 	mac := hmac.New(sha256.New, []byte(c.GroupName))
 	cr := c.Credentials
 	for _, p := range []string{cr.RootUser, cr.RootPassword, cr.AdminUser, cr.AdminPassword, cr.ReplicationUser,
-		cr.ReplicationPassword} {
+		cr.ReplicationPassword, cr.RouterUser, cr.RouterPassword} {
 		mac.Write([]byte(p))
 		mac.Write([]byte{0})
 	}

@@ -13,6 +13,8 @@ type Credentials struct {
 	RootUser, RootPassword               string
 	AdminUser, AdminPassword             string
 	ReplicationUser, ReplicationPassword string
+	// RouterUser and RouterPassword are the router's account (clusters created before it have none).
+	RouterUser, RouterPassword string
 	// RootHosts are the hosts root is defined for (the Secret's rootHost, and localhost as the image creates
 	// it); a rotated root password is set on each.
 	RootHosts []string

@@ -79,6 +79,10 @@ func (c *ClusterInfo) addresses(pods []string) []string {
 	return out
 }
 
+func (c *ClusterInfo) router() mysqladmin.Account {
+	return mysqladmin.Account{User: c.Credentials.RouterUser, Password: c.Credentials.RouterPassword}
+}
+
 func (c *ClusterInfo) recovery() mysqladmin.Account {
 	return mysqladmin.Account{User: c.Credentials.ReplicationUser, Password: c.Credentials.ReplicationPassword}
 }
@@ -172,6 +176,11 @@ func bootstrap(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo) erro
 	if err := in.EnsureReplicationUser(ctx, c.recovery()); err != nil {
 		return err
 	}
+	if router := c.router(); router.User != "" {
+		if err := in.EnsureRouterUser(ctx, router); err != nil {
+			return err
+		}
+	}
 	if err := prepareStart(ctx, in, c); err != nil {
 		return err
 	}
@@ -220,6 +229,13 @@ func rotate(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo) error {
 	}
 	if admin := c.admin(); admin.User != "" {
 		if err := in.EnsureAdminUser(ctx, admin); err != nil {
+			return err
+		}
+	}
+	if router := c.router(); router.User != "" {
+		// Also how a cluster created before the router account gets it: the Secret gained the account, so the
+		// fingerprint changed.
+		if err := in.EnsureRouterUser(ctx, router); err != nil {
 			return err
 		}
 	}

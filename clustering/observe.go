@@ -187,6 +187,8 @@ func (l *loop) clusterInfo(ctx context.Context, o *observation) (*ClusterInfo, e
 			AdminPassword:       string(internal.Data[specs.KeyAdminPassword]),
 			ReplicationUser:     string(internal.Data[specs.KeyReplicationUser]),
 			ReplicationPassword: string(internal.Data[specs.KeyReplicationPassword]),
+			RouterUser:          string(internal.Data[specs.KeyRouterUser]),
+			RouterPassword:      string(internal.Data[specs.KeyRouterPassword]),
 			RootHosts:           rootHosts(rootHost),
 		},
 		Hosts: map[string]string{},

@@ -75,6 +75,19 @@ func (m *sqlInstance) EnsureAdminUser(ctx context.Context, a Account) error {
 	return nil
 }
 
+func (m *sqlInstance) EnsureRouterUser(ctx context.Context, a Account) error {
+	user, err := m.ensureUser(ctx, a)
+	if err != nil {
+		return err
+	}
+	for _, table := range []string{"replication_group_members", "replication_group_member_stats"} {
+		if err := m.exec(ctx, "grant "+a.User, "GRANT SELECT ON performance_schema."+table+" TO "+user); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (m *sqlInstance) SetPassword(ctx context.Context, user string, hosts []string, password string) error {
 	for _, h := range hosts {
 		stmt := fmt.Sprintf("ALTER USER IF EXISTS %s@%s IDENTIFIED BY %s", Quote(user), Quote(h), Quote(password))

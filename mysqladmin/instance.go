@@ -77,6 +77,13 @@ type Instance interface {
 	// Categories"; Orca rotates root's password when its Secret changes.)
 	//   GRANT SELECT ON performance_schema.* TO 'u'@'%'
 	EnsureAdminUser(ctx context.Context, a Account) error
+	// EnsureRouterUser creates (or re-keys) the router's account, binary-logged (run it where the statements
+	// belong to the group's history): it may read the group's membership and nothing else:
+	//   CREATE USER IF NOT EXISTS 'u'@'%' IDENTIFIED BY 'p'
+	//   ALTER USER 'u'@'%' IDENTIFIED BY 'p'
+	//   GRANT SELECT ON performance_schema.replication_group_members TO 'u'@'%'
+	//   GRANT SELECT ON performance_schema.replication_group_member_stats TO 'u'@'%'
+	EnsureRouterUser(ctx context.Context, a Account) error
 	// SetPassword sets an existing account's password on every host it is defined for, binary-logged (run
 	// it on the primary): ALTER USER IF EXISTS 'u'@'h' IDENTIFIED BY 'p' for each host.
 	SetPassword(ctx context.Context, user string, hosts []string, password string) error

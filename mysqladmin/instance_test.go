@@ -194,6 +194,14 @@ func TestStatementsRunVerbatim(t *testing.T) {
 			"ALTER USER IF EXISTS 'root'@'%' IDENTIFIED BY 'n3w'",
 			"ALTER USER IF EXISTS 'root'@'localhost' IDENTIFIED BY 'n3w'",
 		}},
+		{"router user", func(i Instance) error {
+			return i.EnsureRouterUser(context.Background(), Account{User: "orca_router", Password: "r"})
+		}, []string{
+			"CREATE USER IF NOT EXISTS 'orca_router'@'%' IDENTIFIED BY 'r'",
+			"ALTER USER 'orca_router'@'%' IDENTIFIED BY 'r'",
+			"GRANT SELECT ON performance_schema.replication_group_members TO 'orca_router'@'%'",
+			"GRANT SELECT ON performance_schema.replication_group_member_stats TO 'orca_router'@'%'",
+		}},
 		{"persist read-only", func(i Instance) error { return i.PersistSuperReadOnly(context.Background()) },
 			[]string{"SET PERSIST super_read_only = ON"}},
 		{"lift read-only", func(i Instance) error { return i.LiftSuperReadOnly(context.Background()) },

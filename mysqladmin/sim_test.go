@@ -17,6 +17,7 @@ import (
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/topology"
 	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/probe"
 )
 
 // orcaOptions is the my.cnf Orca renders plus what `orca init` writes: the simulator refuses unknown options
@@ -296,5 +297,43 @@ func TestAdminAccountIsEnoughOnSimulator(t *testing.T) {
 	runner := admintest.Runner{M: sc.members[1], S: s}
 	if err := runner.Exec(ctx, "SHUTDOWN"); err == nil {
 		t.Fatal("the operator's account may SHUTDOWN a member: it has more privileges than it needs")
+	}
+}
+
+// The router's account reads the group's membership, as the health prober does, and nothing else.
+func TestRouterAccountReadsOnlyTheGroupOnSimulator(t *testing.T) {
+	ctx := context.Background()
+	sc := newSimCluster(t, 1)
+	router := mysqladmin.Account{User: "orca_router", Password: "r0uter-Pw"}
+	if err := sc.instances[0].EnsureRouterUser(ctx, router); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.instances[0].EnsureRouterUser(ctx, router); err != nil {
+		t.Fatalf("EnsureRouterUser is not idempotent: %v", err)
+	}
+	if err := sc.instances[0].EnsureReplicationUser(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.instances[0].SetGroupSeeds(ctx, sc.seeds()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.instances[0].BootstrapGroup(ctx, repl); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sc.members[0].NewSession(router.User, "10.0.0.9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := admintest.Runner{M: sc.members[0], S: s}
+	for _, q := range []string{probe.QueryServer, probe.QueryMembers, probe.QueryViewID} {
+		if _, err := runner.Query(ctx, q); err != nil {
+			t.Errorf("the router cannot run %q: %v", q, err)
+		}
+	}
+	for _, q := range []string{"SELECT STATE FROM performance_schema.clone_status",
+		"CREATE USER 'x'@'%' IDENTIFIED BY 'y'", "SET GLOBAL offline_mode = ON"} {
+		if _, err := runner.Query(ctx, q); err == nil {
+			t.Errorf("the router's account may run %q", q)
+		}
 	}
 }

@@ -63,3 +63,6 @@ func (u Unreachable) ResetOneShot(context.Context) error { return u.err() }
 
 // ClearOfflineMode implements Instance.
 func (u Unreachable) ClearOfflineMode(context.Context) error { return u.err() }
+
+// EnsureRouterUser implements Instance.
+func (u Unreachable) EnsureRouterUser(context.Context, Account) error { return u.err() }

@@ -20,10 +20,13 @@ const (
 	KeyAdminPassword       = "adminPassword"
 	KeyReplicationUser     = "replicationUser"
 	KeyReplicationPassword = "replicationPassword"
+	KeyRouterUser          = "routerUser"
+	KeyRouterPassword      = "routerPassword"
 	KeyGroupName           = "groupName"
 
 	adminUser       = "orca_admin"
 	replicationUser = "orca_repl"
+	routerUser      = "orca_router"
 	passwordChars   = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 	passwordLength  = 32
 )
@@ -50,6 +53,10 @@ func InternalSecret(c *v1.InnoDBCluster) (*corev1.Secret, error) {
 	if err != nil {
 		return nil, err
 	}
+	router, err := RandomPassword()
+	if err != nil {
+		return nil, err
+	}
 	group, err := RandomUUID()
 	if err != nil {
 		return nil, err
@@ -57,6 +64,7 @@ func InternalSecret(c *v1.InnoDBCluster) (*corev1.Secret, error) {
 	return secret(c, InternalSecretName(c), map[string]string{
 		KeyAdminUser: adminUser, KeyAdminPassword: admin,
 		KeyReplicationUser: replicationUser, KeyReplicationPassword: repl,
+		KeyRouterUser: routerUser, KeyRouterPassword: router,
 		KeyGroupName: group,
 	}), nil
 }

@@ -279,6 +279,10 @@ func (m *Member) execSelect(ctx context.Context, s *Session, p *parser) (Result,
 	if st.schema == "" {
 		return m.selectNoTable(ctx, s, st)
 	}
+	// Privileges first: an account without them learns nothing, not even whether the table exists.
+	if err := s.checkSelect(st.schema, st.table); err != nil {
+		return Result{}, err
+	}
 	tbl, err := m.table(st.schema, st.table)
 	if err != nil {
 		return Result{}, err

@@ -13,9 +13,8 @@ import (
 const (
 	qVariables = "SELECT @@server_uuid, @@gtid_executed, @@super_read_only, @@version, @@gtid_purged, " +
 		"@@offline_mode, @@group_replication_bootstrap_group, @@group_replication_force_members"
-	qGroupMembers = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION " +
-		"FROM performance_schema.replication_group_members"
-	qMemberStats = "SELECT VIEW_ID, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE " +
+	qGroupMembers = MonitorQueryMembers // monitor.go: the prober's statement, shared
+	qMemberStats  = "SELECT VIEW_ID, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE " +
 		"FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid"
 	qChannels = "SELECT CHANNEL_NAME, RECEIVED_TRANSACTION_SET, LAST_ERROR_MESSAGE " +
 		"FROM performance_schema.replication_connection_status"

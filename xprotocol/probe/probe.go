@@ -12,16 +12,16 @@ import (
 
 	"github.com/go-logr/logr"
 
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol"
 )
 
-// The MySQL 8.4 queries every probe runs; a member simulator answers the same surface.
+// The MySQL 8.4 queries every probe runs (one text, in mysqladmin/monitor.go, shared with the operator's
+// status reads); a member simulator answers the same surface.
 const (
-	QueryMembers = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION " +
-		"FROM performance_schema.replication_group_members"
-	QueryViewID = "SELECT VIEW_ID FROM performance_schema.replication_group_member_stats " +
-		"WHERE MEMBER_ID = @@server_uuid"
-	QueryServer = "SELECT @@server_uuid, @@gtid_executed, @@super_read_only, @@version"
+	QueryMembers = mysqladmin.MonitorQueryMembers
+	QueryViewID  = mysqladmin.MonitorQueryViewID
+	QueryServer  = mysqladmin.MonitorQueryServer
 )
 
 // Member names a server to watch.
@@ -46,12 +46,7 @@ const (
 func (t Trigger) String() string { return [...]string{"interval", "connect", "notice"}[min(int(t), 2)] }
 
 // GroupMember is one row of performance_schema.replication_group_members.
-type GroupMember struct {
-	ID, Host    string
-	Port        int
-	State, Role string
-	Version     string
-}
+type GroupMember mysqladmin.MonitorMember
 
 // Result is one observation of a member.
 type Result struct {

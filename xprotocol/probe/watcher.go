@@ -2,11 +2,11 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol"
 )
 
@@ -168,78 +168,25 @@ func (w *watcher) probe(ctx context.Context, s *xprotocol.Session, t Trigger,
 	return r
 }
 
+// readServer reads the member's identity with the shared monitor statement (mysqladmin/monitor.go).
 func readServer(ctx context.Context, s *xprotocol.Session, r *Result) error {
-	row, err := firstRow(ctx, s, QueryServer, 4)
+	v, err := mysqladmin.ReadMonitorServer(ctx, mysqladmin.XRunner{S: s})
 	if err != nil {
 		return err
 	}
-	if row == nil {
-		return fmt.Errorf("%q returned no row", QueryServer)
-	}
-	r.ServerUUID, r.GTIDExecuted, r.Version = text(row[0]), text(row[1]), text(row[3])
-	r.SuperReadOnly = truthy(row[2])
+	r.ServerUUID, r.GTIDExecuted, r.SuperReadOnly, r.Version = v.ServerUUID, v.GTIDExecuted, v.SuperReadOnly, v.Version
 	return nil
 }
 
+// readGroup reads the group as the member sees it; what was read is kept when a later statement fails.
 func readGroup(ctx context.Context, s *xprotocol.Session, r *Result) error {
-	res, err := s.Execute(ctx, QueryMembers)
-	if err != nil {
-		return err
+	g, err := mysqladmin.ReadMonitorGroup(ctx, mysqladmin.XRunner{S: s}, r.ServerUUID)
+	r.State, r.Role, r.ViewID = g.State, g.Role, g.ViewID
+	for _, m := range g.Members {
+		r.Members = append(r.Members, GroupMember(m))
 	}
-	for _, set := range res.Sets {
-		for _, row := range set.Rows {
-			if len(row) < 6 {
-				return fmt.Errorf("replication_group_members row has %d columns", len(row))
-			}
-			port, _ := strconv.Atoi(row[2].String())
-			m := GroupMember{ID: text(row[0]), Host: text(row[1]), Port: port, State: text(row[3]),
-				Role: text(row[4]), Version: text(row[5])}
-			r.Members = append(r.Members, m)
-			if m.ID == r.ServerUUID {
-				r.State, r.Role = m.State, m.Role
-			}
-		}
-	}
-	view, err := firstRow(ctx, s, QueryViewID, 1)
-	if err == nil && view != nil {
-		r.ViewID = text(view[0])
-	}
-	if err != nil {
-		return err
-	}
-	if r.State == "" {
+	if errors.Is(err, mysqladmin.ErrNotInGroup) {
 		return ErrNotInGroup
 	}
-	return nil
-}
-
-// firstRow returns the first row (nil when there is none) and checks its width.
-func firstRow(ctx context.Context, s *xprotocol.Session, query string, width int) ([]xprotocol.Value, error) {
-	res, err := s.Execute(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if len(res.Sets) == 0 || len(res.Sets[0].Rows) == 0 {
-		return nil, nil
-	}
-	row := res.Sets[0].Rows[0]
-	if len(row) < width {
-		return nil, fmt.Errorf("%q returned %d columns, want %d", query, len(row), width)
-	}
-	return row, nil
-}
-
-func text(v xprotocol.Value) string {
-	if v.IsNull() {
-		return ""
-	}
-	return v.String()
-}
-
-func truthy(v xprotocol.Value) bool {
-	switch strings.ToUpper(text(v)) {
-	case "1", "ON", "TRUE":
-		return true
-	}
-	return false
+	return err
 }

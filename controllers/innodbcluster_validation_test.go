@@ -41,8 +41,15 @@ func TestInvalidSpecsAreRejectedOnCreate(t *testing.T) {
 		{"TLS secret", func(c *v1.InnoDBCluster) { c.Spec.TLSSecretName = "tls" },
 			"tlsSecretName is not implemented yet"},
 		{"CA secret", func(c *v1.InnoDBCluster) { c.Spec.TLSCASecretName = "ca" }, "tlsCASecretName is not implemented yet"},
-		{"router", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{} },
-			"router is not implemented yet: no router is deployed"},
+		{"too many routers", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{Instances: ptr.To[int32](65)} },
+			"spec.router.instances: Invalid value: 65: spec.router.instances in body should be less than or equal to 64"},
+		{"negative routers", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{Instances: ptr.To[int32](-1)} },
+			"spec.router.instances in body should be greater than or equal to 0"},
+		// A router does not make the TLS fields real.
+		{"self-signed TLS with a router", func(c *v1.InnoDBCluster) {
+			c.Spec.Router = &v1.RouterSpec{}
+			c.Spec.TLSUseSelfSigned = true
+		}, "tlsUseSelfSigned is not implemented yet"},
 		{"bad pull policy", func(c *v1.InnoDBCluster) { c.Spec.ImagePullPolicy = "Sometimes" }, "spec.imagePullPolicy"},
 	}
 	for _, tt := range tests {
@@ -57,6 +64,37 @@ func TestInvalidSpecsAreRejectedOnCreate(t *testing.T) {
 				t.Fatalf("error %q does not say %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The router is real now: a router object is accepted with 0 to 64 instances, and one without instances runs the
+// default two (the CRD's default), while an explicit 0 stays 0.
+func TestRouterSpecsAreAccepted(t *testing.T) {
+	ns := newNamespace(t)
+	tests := []struct {
+		name   string
+		router *v1.RouterSpec
+		want   int32
+	}{
+		{"empty router object", &v1.RouterSpec{}, 2},
+		{"no routers", &v1.RouterSpec{Instances: ptr.To[int32](0)}, 0},
+		{"most routers", &v1.RouterSpec{Instances: ptr.To[int32](64)}, 64},
+	}
+	for i, tt := range tests {
+		c := newCluster(ns, fmt.Sprintf("router-%d", i))
+		c.Spec.Router = tt.router
+		if err := k8s.Create(context.Background(), c); err != nil {
+			t.Errorf("%s refused: %v", tt.name, err)
+			continue
+		}
+		if got := c.Spec.Router.Instances; got == nil || *got != tt.want {
+			t.Errorf("%s: instances %v, want %d", tt.name, got, tt.want)
+		}
+	}
+	// Added to a running cluster, too.
+	createCluster(t, newCluster(ns, "later"))
+	if err := update(t, key(ns, "later"), func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{} }); err != nil {
+		t.Fatalf("adding a router later was refused: %v", err)
 	}
 }
 
@@ -196,8 +234,9 @@ func TestInvalidSpecChangesAreRejectedOnUpdate(t *testing.T) {
 			"storageClassName is immutable"},
 		{"change base server id", func(c *v1.InnoDBCluster) { c.Spec.BaseServerID = 5 }, "baseServerId is immutable"},
 		{"set secret name later", func(c *v1.InnoDBCluster) { c.Spec.SecretName = "other" }, "secretName is immutable"},
-		{"add a router later", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{Instances: 1} },
-			"router is not implemented yet"},
+		{"add too many routers later", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{Instances: ptr.To[int32](100)} },
+			"should be less than or equal to 64"},
+		{"TLS secret later", func(c *v1.InnoDBCluster) { c.Spec.TLSSecretName = "tls" }, "tlsSecretName is not implemented yet"},
 		{"owned option later", func(c *v1.InnoDBCluster) { c.Spec.Mycnf = "Loose-Skip-Log-Bin\n" },
 			"mycnf may not set Loose-Skip-Log-Bin"},
 	}

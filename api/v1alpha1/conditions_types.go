@@ -13,6 +13,9 @@ const (
 	ConditionGroupOnline ConditionType = "GroupOnline"
 	// ConditionMembersOnline is True when every desired member is ONLINE in the group.
 	ConditionMembersOnline ConditionType = "MembersOnline"
+	// ConditionRouterReady is True when the router Deployment has as many Ready pods as spec.router.instances,
+	// or when no router is asked for.
+	ConditionRouterReady ConditionType = "RouterReady"
 )
 
 // ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
@@ -93,4 +96,13 @@ const (
 	ReasonResettingVariables ConditionReason = "ResettingVariables"
 	// ReasonRotatingCredentials means a credentials Secret changed and Orca sets the new passwords in MySQL.
 	ReasonRotatingCredentials ConditionReason = "RotatingCredentials"
+
+	// ReasonRouterNotRequested means no router is asked for (no spec.router, or instances 0): RouterReady is
+	// True and the Service <name> selects the primary directly.
+	ReasonRouterNotRequested ConditionReason = "RouterNotRequested"
+	// ReasonRoutersReady means spec.router.instances router pods are Ready.
+	ReasonRoutersReady ConditionReason = "RoutersReady"
+	// ReasonRoutersNotReady means fewer router pods are Ready than spec.router.instances; the message counts
+	// them.
+	ReasonRoutersNotReady ConditionReason = "RoutersNotReady"
 )

@@ -7,11 +7,13 @@ const (
 	DefaultVersion            = "8.4.3"
 	DefaultBaseServerID int64 = 1000
 	DefaultStorage            = "2Gi"
-	defaultImageRepo          = "mysql"
-	defaultPullPolicy         = "IfNotPresent"
-	defaultServiceType        = "ClusterIP"
-	defaultRetention          = RetentionRetain
-	defaultGracePeriod  int64 = 60
+	// DefaultRouterInstances is spec.router.instances when the router object is present without it.
+	DefaultRouterInstances int32 = 2
+	defaultImageRepo             = "mysql"
+	defaultPullPolicy            = "IfNotPresent"
+	defaultServiceType           = "ClusterIP"
+	defaultRetention             = RetentionRetain
+	defaultGracePeriod     int64 = 60
 )
 
 // SetDefaults fills every unset field that has a CRD default. It is idempotent.
@@ -49,5 +51,10 @@ func (c *InnoDBCluster) SetDefaults() {
 	}
 	if s.Service.Type == "" {
 		s.Service.Type = defaultServiceType
+	}
+	// No router object is invented: a cluster without one runs no router.
+	if s.Router != nil && s.Router.Instances == nil {
+		n := DefaultRouterInstances
+		s.Router.Instances = &n
 	}
 }

@@ -14,7 +14,7 @@ func TestSetDefaultsFillsCRDDefaultsOnly(t *testing.T) {
 		s.DatadirRetentionPolicy.WhenDeleted != RetentionRetain || s.Service.Type != "ClusterIP" {
 		t.Fatalf("defaults: %+v", s)
 	}
-	// The router is not implemented: no default may invent one the API server would refuse.
+	// A cluster without a router object runs no router: no default may invent one.
 	if s.Router != nil {
 		t.Fatalf("SetDefaults invented a router: %+v", s.Router)
 	}
@@ -22,5 +22,21 @@ func TestSetDefaultsFillsCRDDefaultsOnly(t *testing.T) {
 	again.SetDefaults()
 	if !reflect.DeepEqual(again.Spec, c.Spec) {
 		t.Fatal("SetDefaults is not idempotent")
+	}
+}
+
+// A router object without instances runs DefaultRouterInstances, as the CRD's default does; an explicit 0 stays 0.
+func TestSetDefaultsRouterInstances(t *testing.T) {
+	var c InnoDBCluster
+	c.Spec.Router = &RouterSpec{}
+	c.SetDefaults()
+	if c.Spec.Router.Instances == nil || *c.Spec.Router.Instances != DefaultRouterInstances {
+		t.Fatalf("router instances %v, want %d", c.Spec.Router.Instances, DefaultRouterInstances)
+	}
+	zero := int32(0)
+	c.Spec.Router.Instances = &zero
+	c.SetDefaults()
+	if *c.Spec.Router.Instances != 0 {
+		t.Fatalf("an explicit 0 became %d", *c.Spec.Router.Instances)
 	}
 }

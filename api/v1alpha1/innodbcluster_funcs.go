@@ -21,3 +21,20 @@ func (c *InnoDBCluster) GracePeriodSeconds() int64 {
 	}
 	return defaultGracePeriod
 }
+
+// RouterInstances is the number of router pods asked for: 0 without a router object, spec.router.instances
+// (DefaultRouterInstances when unset) with one.
+func (c *InnoDBCluster) RouterInstances() int32 {
+	r := c.Spec.Router
+	switch {
+	case r == nil:
+		return 0
+	case r.Instances == nil:
+		return DefaultRouterInstances
+	default:
+		return *r.Instances
+	}
+}
+
+// RouterEnabled reports whether the cluster runs routers: a router object with instances above 0.
+func (c *InnoDBCluster) RouterEnabled() bool { return c.RouterInstances() > 0 }

@@ -12,7 +12,6 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsUseSelfSigned) || !self.tlsUseSelfSigned",message="tlsUseSelfSigned is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsSecretName)",message="tlsSecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsCASecretName)",message="tlsCASecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
-// +kubebuilder:validation:XValidation:rule="!has(self.router)",message="router is not implemented yet: no router is deployed; applications connect to the Services <name> or <name>-primary (read-write) and <name>-replicas (read-only); leave it unset"
 type InnoDBClusterSpec struct {
 	// Instances is the number of MySQL servers in the group. Group Replication allows at most 9 members;
 	// 3 or more tolerate the loss of one member without losing quorum.
@@ -96,13 +95,17 @@ type InnoDBClusterSpec struct {
 	// +optional
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
 
-	// Service configures the client Services (<name>, <name>-primary and <name>-replicas).
+	// Service configures the client Services (<name>, <name>-primary, <name>-replicas and, while a router runs,
+	// <name>-ro).
 	// +optional
 	Service *ServiceSpec `json:"service,omitempty"`
 
-	// Router will configure the router that sends read-write traffic to the primary and read-only traffic to
-	// secondaries. Not implemented yet: the API server refuses a router object. Applications connect to the
-	// Services instead.
+	// Router deploys `orca router` pods in front of the group: a read-write port that always reaches the
+	// primary and a read-only port that spreads connections over the ONLINE secondaries. With a router object
+	// the Service <name> sends its port 3306 (and 33060) to the routers' read-write port and <name>-ro to
+	// their read-only port; without one, or with router.instances 0, no router runs, <name> selects the
+	// primary directly and <name>-ro does not exist. <name>-primary and <name>-replicas always select the
+	// members themselves.
 	// +optional
 	Router *RouterSpec `json:"router,omitempty"`
 
@@ -215,19 +218,53 @@ type ServiceSpec struct {
 	Labels map[string]string `json:"labels,omitempty"`
 }
 
-// RouterSpec will configure the cluster's router; the router is not implemented yet and the API server refuses
-// a router object.
+// RouterSpec configures the cluster's router: a Deployment <name>-router of `orca router` pods, run with the
+// operator's own image (--orca-image), spread over nodes, under the restricted Pod Security Standard, and logged
+// into MySQL with its own account (orca_router, allowed only to read the Group Replication member tables).
 type RouterSpec struct {
-	// Instances is the number of router pods; 0 runs no router.
+	// Instances is the number of router pods, 0 to 64. It defaults to 2 when the router object is present, so
+	// `router: {}` runs two routers on different nodes where the scheduler can; 0, like no router object at
+	// all, runs no router (the Deployment, its budget and <name>-ro are deleted and <name> selects the primary
+	// again). Changing it scales the Deployment; the routers' pods are replaced one at a time when anything
+	// they read changes.
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=64
-	// +kubebuilder:default=1
+	// +kubebuilder:default=2
 	// +optional
-	Instances int32 `json:"instances,omitempty"`
+	Instances *int32 `json:"instances,omitempty"`
 
-	// Resources of the router container.
+	// Resources of the router container. None are set when empty: the router holds no data, and its memory
+	// grows with the number of client connections it carries.
 	// +optional
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// PodLabels are added to every router pod. They cannot replace the labels Orca selects the pods by
+	// (mysql.orca.dev/cluster and mysql.orca.dev/component).
+	// +optional
+	PodLabels map[string]string `json:"podLabels,omitempty"`
+
+	// PodAnnotations are added to every router pod, for example a service mesh's or a scraper's settings.
+	// Changing them replaces the router pods one at a time.
+	// +optional
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+
+	// Affinity of the router pods. When empty, Orca prefers one router per node (a preferred pod
+	// anti-affinity on kubernetes.io/hostname); the topology spread over nodes applies either way.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// Tolerations of the router pods.
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// NodeSelector of the router pods.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// PriorityClassName of the router pods. Every connection to the cluster through <name> or <name>-ro goes
+	// through a router, so give them at least the priority of the applications that use them.
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
 }
 
 // ClusterState is the state of the group as a whole, named as MySQL Shell names it.
@@ -294,6 +331,23 @@ type MemberStatus struct {
 	LastError string `json:"lastError,omitempty"`
 }
 
+// RouterStatus is the state of the cluster's routers, written by the reconciler.
+type RouterStatus struct {
+	// ReadyReplicas counts the router pods that are Ready: they hold a current view of the group (their
+	// /healthz answers) and the Services send them connections.
+	ReadyReplicas int32 `json:"readyReplicas"`
+
+	// ReadWriteService is the Service whose port 3306 (classic) and 33060 (X Protocol) reach the primary
+	// through the routers: <name>.
+	// +optional
+	ReadWriteService string `json:"readWriteService,omitempty"`
+
+	// ReadOnlyService is the Service whose port 3306 (classic) and 33060 (X Protocol) reach an ONLINE
+	// secondary through the routers, or the primary when there is none: <name>-ro.
+	// +optional
+	ReadOnlyService string `json:"readOnlyService,omitempty"`
+}
+
 // InnoDBClusterStatus is the observed state of an InnoDBCluster.
 type InnoDBClusterStatus struct {
 	// ObservedGeneration is the spec generation this status describes.
@@ -342,6 +396,10 @@ type InnoDBClusterStatus struct {
 	// +optional
 	CredentialsFingerprint string `json:"credentialsFingerprint,omitempty"`
 
+	// Router is what the router Deployment reports; absent when no router is asked for.
+	// +optional
+	Router *RouterStatus `json:"router,omitempty"`
+
 	// Members lists every member the operator knows of, by pod name.
 	// +listType=map
 	// +listMapKey=pod
@@ -368,6 +426,7 @@ type InnoDBClusterStatus struct {
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.clusterState`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Lag",type=integer,JSONPath=`.status.maxApplierQueue`,priority=1,description="largest applier queue of an ONLINE secondary, in transactions"
+// +kubebuilder:printcolumn:name="Routers",type=integer,JSONPath=`.status.router.readyReplicas`,priority=1,description="router pods that are Ready"
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type InnoDBCluster struct {

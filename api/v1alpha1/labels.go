@@ -33,6 +33,9 @@ const (
 	AnnotationAllowErrantWipe = "mysql.orca.dev/allow-errant-wipe"
 	// AnnotationConfigHash on pods records the my.cnf content they started with; a change rolls the pods.
 	AnnotationConfigHash = "mysql.orca.dev/config-hash"
+	// AnnotationRouterHash on router pods records a hash of what they read when they start (their command and
+	// the router account's credentials from the internal Secret); a change rolls them.
+	AnnotationRouterHash = "mysql.orca.dev/router-hash"
 	// AnnotationOnlineRestarts on pods records the mysql container's restart count when Orca last saw the
 	// member ONLINE in the group. A pod whose container restarted since then loses its role label and
 	// readiness gate until Orca has seen it ONLINE again.

@@ -67,13 +67,22 @@ func ConditionStatus(s *v1.InnoDBClusterStatus, t v1.ConditionType) metav1.Condi
 }
 
 // readyInputs are the conditions Ready sums up, in the order their reasons are reported.
-var readyInputs = []v1.ConditionType{v1.ConditionResourcesReady, v1.ConditionGroupOnline, v1.ConditionMembersOnline}
+var readyInputs = []v1.ConditionType{v1.ConditionResourcesReady, v1.ConditionGroupOnline, v1.ConditionMembersOnline,
+	v1.ConditionRouterReady}
+
+// countsOnceWritten are inputs that count only once present. The reconciler writes RouterReady on every pass,
+// True when no router is asked for, so Ready includes the routers exactly when a router is asked for; a status
+// the cluster loop writes before the first pass of an upgraded reconciler must not turn Ready False for it.
+var countsOnceWritten = map[v1.ConditionType]bool{v1.ConditionRouterReady: true}
 
 // DeriveReady sets Ready from the other conditions: True only when all are True; otherwise it carries the
 // reason and message of the first one that is not. It is the only code that writes Ready.
 func DeriveReady(s *v1.InnoDBClusterStatus, generation int64) {
 	for _, t := range readyInputs {
 		c := meta.FindStatusCondition(s.Conditions, string(t))
+		if c == nil && countsOnceWritten[t] {
+			continue
+		}
 		if c == nil {
 			SetCondition(s, generation, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonNotObserved,
 				fmt.Sprintf("%s has not been observed yet", t))

@@ -20,6 +20,18 @@ func TestDeriveReady(t *testing.T) {
 		{"all true", map[v1.ConditionType]metav1.ConditionStatus{
 			v1.ConditionResourcesReady: metav1.ConditionTrue, v1.ConditionGroupOnline: metav1.ConditionTrue,
 			v1.ConditionMembersOnline: metav1.ConditionTrue}, metav1.ConditionTrue, string(v1.ReasonOnline)},
+		{"routers not ready", map[v1.ConditionType]metav1.ConditionStatus{
+			v1.ConditionResourcesReady: metav1.ConditionTrue, v1.ConditionGroupOnline: metav1.ConditionTrue,
+			v1.ConditionMembersOnline: metav1.ConditionTrue, v1.ConditionRouterReady: metav1.ConditionFalse},
+			metav1.ConditionFalse, "reason-RouterReady"},
+		{"routers ready or not asked for", map[v1.ConditionType]metav1.ConditionStatus{
+			v1.ConditionResourcesReady: metav1.ConditionTrue, v1.ConditionGroupOnline: metav1.ConditionTrue,
+			v1.ConditionMembersOnline: metav1.ConditionTrue, v1.ConditionRouterReady: metav1.ConditionTrue},
+			metav1.ConditionTrue, string(v1.ReasonOnline)},
+		{"members first, routers after", map[v1.ConditionType]metav1.ConditionStatus{
+			v1.ConditionResourcesReady: metav1.ConditionTrue, v1.ConditionGroupOnline: metav1.ConditionTrue,
+			v1.ConditionMembersOnline: metav1.ConditionFalse, v1.ConditionRouterReady: metav1.ConditionFalse},
+			metav1.ConditionFalse, "reason-MembersOnline"},
 		{"group not online", map[v1.ConditionType]metav1.ConditionStatus{
 			v1.ConditionResourcesReady: metav1.ConditionTrue, v1.ConditionGroupOnline: metav1.ConditionFalse,
 			v1.ConditionMembersOnline: metav1.ConditionTrue}, metav1.ConditionFalse, "reason-GroupOnline"},

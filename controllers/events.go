@@ -23,6 +23,7 @@ var (
 	evVolumesKept     = eventKind{corev1.EventTypeNormal, "VolumesKept", "Delete"}
 	evSecretsKept     = eventKind{corev1.EventTypeNormal, "SecretsKept", "Delete"}
 	evSecretAdopted   = eventKind{corev1.EventTypeNormal, "SecretAdopted", "Adopt"}
+	evSecretKeysAdded = eventKind{corev1.EventTypeNormal, "SecretKeysAdded", "Update"}
 )
 
 func emit(r recorder.EventRecorder, obj runtime.Object, ev eventKind, format string, args ...any) {

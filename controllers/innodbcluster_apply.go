@@ -50,7 +50,11 @@ func (r *InnoDBClusterReconciler) applyServices(ctx context.Context, c *v1.InnoD
 	if err := r.apply(ctx, c, specs.HeadlessService(c)); err != nil {
 		return err
 	}
-	for _, svc := range specs.ClientServices(c) {
+	viaRouter, err := r.clientViaRouter(ctx, c)
+	if err != nil {
+		return err
+	}
+	for _, svc := range specs.ClientServices(c, viaRouter) {
 		if err := r.apply(ctx, c, svc); err != nil {
 			return err
 		}

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/specs"
 )
 
 // FieldOwner is the server-side apply field manager of every object Orca applies.
@@ -42,7 +43,7 @@ type InnoDBClusterReconciler struct {
 	APIReader client.Reader
 	Scheme    *runtime.Scheme
 	Recorder  recorder.EventRecorder
-	// OrcaImage runs `orca init` in every member pod.
+	// OrcaImage runs `orca init` in every member pod and `orca router` in the router pods.
 	OrcaImage string
 	// ClusterZone is the cluster's DNS zone; cluster.local when empty.
 	ClusterZone string
@@ -59,7 +60,9 @@ type InnoDBClusterReconciler struct {
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters/status,verbs=update
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=list;watch;create;patch
-// +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=list;watch;create;patch
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=services,verbs=list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods,verbs=list;watch;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods/status,verbs=patch
@@ -118,13 +121,13 @@ func (r *InnoDBClusterReconciler) reconcile(ctx context.Context, req ctrl.Reques
 }
 
 // applyAll applies every object in dependency order: credentials before the pods that read them, config
-// before the StatefulSet that mounts it.
+// before the StatefulSet that mounts it, the members before the routers that lead to them.
 func (r *InnoDBClusterReconciler) applyAll(ctx context.Context, c *v1.InnoDBCluster) (ctrl.Result, error) {
-	groupName, err := r.ensureSecrets(ctx, c)
+	internal, err := r.ensureSecrets(ctx, c)
 	if err != nil {
 		return ctrl.Result{RequeueAfter: 30 * time.Second}, err
 	}
-	hash, err := r.applyConfig(ctx, c, groupName)
+	hash, err := r.applyConfig(ctx, c, string(internal.Data[specs.KeyGroupName]))
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -135,6 +138,9 @@ func (r *InnoDBClusterReconciler) applyAll(ctx context.Context, c *v1.InnoDBClus
 		return ctrl.Result{}, err
 	}
 	if err := r.applyPDB(ctx, c); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.applyRouter(ctx, c, internal); err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.expandVolumes(ctx, c); err != nil {
@@ -163,6 +169,8 @@ func (r *InnoDBClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1.InnoDBCluster{}).
 		Owns(&appsv1.StatefulSet{}).
+		// The router Deployment's status (its Ready pods) is RouterReady and decides where <name> leads.
+		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
 		Owns(&corev1.Secret{}).

@@ -20,24 +20,27 @@ import (
 var errSecretInvalid = fmt.Errorf("credentials secret is invalid")
 
 // ensureSecrets makes sure the root credentials and the internal Secret exist, creating the generated ones
-// once and never rewriting them, and returns the Group Replication group name.
-func (r *InnoDBClusterReconciler) ensureSecrets(ctx context.Context, c *v1.InnoDBCluster) (string, error) {
+// once and never rewriting them (an internal Secret older than the router only gains the router account's
+// keys), and returns the internal Secret.
+func (r *InnoDBClusterReconciler) ensureSecrets(ctx context.Context, c *v1.InnoDBCluster) (*corev1.Secret, error) {
 	if c.Spec.SecretName != "" {
 		if err := r.checkUserSecret(ctx, c); err != nil {
-			return "", err
+			return nil, err
 		}
 	} else if _, err := r.createOnce(ctx, c, specs.CredentialsSecretName(c), specs.CredentialsSecret); err != nil {
-		return "", err
+		return nil, err
 	}
 	internal, err := r.createOnce(ctx, c, specs.InternalSecretName(c), specs.InternalSecret)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	group := string(internal.Data[specs.KeyGroupName])
-	if group == "" {
-		return "", fmt.Errorf("%w: %s has no %s", errSecretInvalid, internal.Name, specs.KeyGroupName)
+	if len(internal.Data[specs.KeyGroupName]) == 0 {
+		return nil, fmt.Errorf("%w: %s has no %s", errSecretInvalid, internal.Name, specs.KeyGroupName)
 	}
-	return group, nil
+	if err := r.addRouterKeys(ctx, c, internal); err != nil {
+		return nil, err
+	}
+	return internal, nil
 }
 
 // createOnce returns the generated Secret, creating it from build when it does not exist. It is created (never

@@ -39,18 +39,26 @@ func (r *InnoDBClusterReconciler) countPods(ctx context.Context, c *v1.InnoDBClu
 	return n, nil
 }
 
-// writeStatus records the outcome of applying objects: ResourcesReady, ready pods, and the placeholders the
-// cluster loop fills in once it has observed the group.
+// writeStatus records the outcome of applying objects: ResourcesReady, ready pods, the routers (status.router,
+// RouterReady), and the placeholders the cluster loop fills in once it has observed the group.
 func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBCluster, applyErr error) error {
 	counts, err := r.countPods(ctx, c)
 	if err != nil {
 		return err
 	}
+	dep, err := r.routerDeployment(ctx, c)
+	if err != nil {
+		return err
+	}
+	router := reportRouter(c, dep)
 	mutate := func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
 		s.ObservedGeneration = cl.Generation
 		s.ReadyInstances = counts.ready
 		status, reason, msg := resourcesCondition(c.Spec.Instances, counts, applyErr)
 		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionResourcesReady, status, reason, msg)
+		s.Router = router.status.DeepCopy()
+		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionRouterReady, router.ready, router.reason,
+			router.message)
 		if s.ClusterState == "" {
 			s.ClusterState = v1.ClusterStatePending
 		}

@@ -38,6 +38,12 @@ func ReplicasServiceName(c *v1.InnoDBCluster) string { return c.Name + "-replica
 // ClientServiceName is the cluster's main client Service.
 func ClientServiceName(c *v1.InnoDBCluster) string { return c.Name }
 
+// ReadOnlyServiceName reaches the routers' read-only ports; it exists only while a router runs.
+func ReadOnlyServiceName(c *v1.InnoDBCluster) string { return c.Name + "-ro" }
+
+// RouterName is the router Deployment and its PodDisruptionBudget.
+func RouterName(c *v1.InnoDBCluster) string { return c.Name + "-router" }
+
 // ConfigMapName holds the generated my.cnf.
 func ConfigMapName(c *v1.InnoDBCluster) string { return c.Name + "-mycnf" }
 
@@ -85,6 +91,11 @@ func Ordinal(pod string) (int, error) {
 // SelectorLabels select every member pod of the cluster.
 func SelectorLabels(c *v1.InnoDBCluster) map[string]string {
 	return map[string]string{v1.LabelCluster: c.Name, v1.LabelComponent: v1.ComponentMySQL}
+}
+
+// RouterSelectorLabels select every router pod of the cluster.
+func RouterSelectorLabels(c *v1.InnoDBCluster) map[string]string {
+	return map[string]string{v1.LabelCluster: c.Name, v1.LabelComponent: v1.ComponentRouter}
 }
 
 // ObjectLabels are put on every object Orca creates for the cluster.

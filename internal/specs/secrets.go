@@ -69,6 +69,26 @@ func InternalSecret(c *v1.InnoDBCluster) (*corev1.Secret, error) {
 	}), nil
 }
 
+// MissingRouterKeys returns the router account's keys the internal Secret lacks, with the values to add: the user
+// orca_router and a fresh password. Internal Secrets made before the router existed lack both; the result is
+// empty when none is missing. Keys the Secret has are never in it, so adding the result rewrites nothing.
+func MissingRouterKeys(s *corev1.Secret) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range MissingKeys(s, KeyRouterUser, KeyRouterPassword) {
+		switch k {
+		case KeyRouterUser:
+			out[k] = routerUser
+		case KeyRouterPassword:
+			pw, err := RandomPassword()
+			if err != nil {
+				return nil, err
+			}
+			out[k] = pw
+		}
+	}
+	return out, nil
+}
+
 // MissingKeys lists the keys a credentials Secret lacks.
 func MissingKeys(s *corev1.Secret, keys ...string) []string {
 	var missing []string

@@ -33,22 +33,40 @@ func HeadlessService(c *v1.InnoDBCluster) *corev1.Service {
 	}
 }
 
-// ClientServices are the Services applications use: <name> and <name>-primary follow the primary,
-// <name>-replicas the secondaries. They select on the role label Orca moves on every primary change.
-func ClientServices(c *v1.InnoDBCluster) []*corev1.Service {
-	mk := func(name, role string) *corev1.Service {
-		sel := merge(SelectorLabels(c), map[string]string{v1.LabelRole: role})
-		return &corev1.Service{
-			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace,
-				Labels: merge(c.Spec.Service.Labels, ObjectLabels(c)), Annotations: c.Spec.Service.Annotations},
-			Spec: corev1.ServiceSpec{Type: c.Spec.Service.Type, Selector: sel, Ports: memberPorts()},
-		}
+// ClientServices are the Services applications use. <name>-primary follows the primary and <name>-replicas the
+// secondaries, selecting on the role label Orca moves on every primary change. <name> follows the primary the
+// same way unless viaRouter; then it leads to the routers' read-write ports (its 3306 and 33060 to 6446 and 6448,
+// and the four router ports under their own numbers). While a router is asked for, <name>-ro leads its 3306 and
+// 33060 to the read-only ports (6447 and 6449). viaRouter counts only while a router is asked for. Every one
+// takes spec.service's type, labels and annotations.
+func ClientServices(c *v1.InnoDBCluster, viaRouter bool) []*corev1.Service {
+	member := func(name, role string) *corev1.Service {
+		return clientService(c, name, merge(SelectorLabels(c), map[string]string{v1.LabelRole: role}), memberPorts())
 	}
-	return []*corev1.Service{
-		mk(ClientServiceName(c), v1.RolePrimary),
-		mk(PrimaryServiceName(c), v1.RolePrimary),
-		mk(ReplicasServiceName(c), v1.RoleSecondary),
+	main := member(ClientServiceName(c), v1.RolePrimary)
+	if viaRouter && c.RouterEnabled() {
+		main = clientService(c, ClientServiceName(c), RouterSelectorLabels(c), routerReadWritePorts())
+	}
+	svcs := []*corev1.Service{main, member(PrimaryServiceName(c), v1.RolePrimary),
+		member(ReplicasServiceName(c), v1.RoleSecondary)}
+	if c.RouterEnabled() {
+		svcs = append(svcs, clientService(c, ReadOnlyServiceName(c), RouterSelectorLabels(c), routerReadOnlyPorts()))
+	}
+	return svcs
+}
+
+// SelectsRouters reports whether a Service selects the cluster's router pods.
+func SelectsRouters(svc *corev1.Service) bool {
+	return svc.Spec.Selector[v1.LabelComponent] == v1.ComponentRouter
+}
+
+func clientService(c *v1.InnoDBCluster, name string, selector map[string]string,
+	ports []corev1.ServicePort) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: c.Namespace,
+			Labels: merge(c.Spec.Service.Labels, ObjectLabels(c)), Annotations: c.Spec.Service.Annotations},
+		Spec: corev1.ServiceSpec{Type: c.Spec.Service.Type, Selector: selector, Ports: ports},
 	}
 }
 

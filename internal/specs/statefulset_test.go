@@ -48,7 +48,7 @@ func TestNoGroupReplicationPortOfItsOwn(t *testing.T) {
 			t.Errorf("container port %+v", p)
 		}
 	}
-	for _, svc := range append(ClientServices(c), HeadlessService(c)) {
+	for _, svc := range append(ClientServices(c, false), HeadlessService(c)) {
 		for _, p := range svc.Spec.Ports {
 			if p.Port != PortMySQL && p.Port != PortMySQLX {
 				t.Errorf("service %s port %+v", svc.Name, p)

@@ -102,7 +102,7 @@ func (cp *ControlPlane) start(ctx context.Context) error {
 	if cp.opts.Simulated {
 		cp.Ports.ControllerManager, cp.Ports.Scheduler = ports[3], ports[4]
 	}
-	if cp.Token, err = writeFiles(l, cp.Ports); err != nil {
+	if cp.Token, err = writeFiles(l, cp.Ports, cp.opts.ProcessImages); err != nil {
 		return err
 	}
 	cp.Kubeconfig, cp.CAFile = l.adminKubeconfig(), l.caCert()

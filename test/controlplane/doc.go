@@ -10,7 +10,8 @@
 // kwok's pod stages (kwok_pods.yaml) play the kubelet for pods in which nothing runs. A container with a readiness
 // or startup probe starts not ready; whatever plays its process (test/simworld for MySQL members) marks it ready
 // and owns its status from then on: once a pod is Running, kwok only follows its readiness gates (with optimistic
-// concurrency) and deletes it.
+// concurrency) and deletes it. Pods with a container running one of Options.ProcessImages match no kwok stage at
+// all: test/podrunner runs them as real processes and plays their kubelet.
 //
 // The process helpers (StartProcess, ProcessRecord, State) are shared with the end-to-end harness and
 // the playground, which start more processes next to the control plane.

@@ -1,8 +1,10 @@
 package controlplane
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -22,7 +24,7 @@ const AdminUser = "orca-admin"
 
 // writeFiles makes the CA, certificates, service-account key, token file, kubeconfigs and kwok config.
 // It returns the admin token.
-func writeFiles(l layout, p Ports) (string, error) {
+func writeFiles(l layout, p Ports, processImages []string) (string, error) {
 	if err := os.MkdirAll(l.path("pki"), 0o700); err != nil {
 		return "", fmt.Errorf("make pki folder: %w", err)
 	}
@@ -35,10 +37,11 @@ func writeFiles(l layout, p Ports) (string, error) {
 		return "", err
 	}
 	files := map[string][]byte{
-		l.caCert():          ca.CertPEM,
-		l.caKey():           ca.KeyPEM,
-		l.tokens():          fmt.Appendf(nil, "%s,%s,%s,\"system:masters\"\n", token, AdminUser, AdminUser),
-		l.path("kwok.yaml"): append(append(append([]byte{}, kwokNodeStages...), "\n---\n"...), kwokPodStages...),
+		l.caCert(): ca.CertPEM,
+		l.caKey():  ca.KeyPEM,
+		l.tokens(): fmt.Appendf(nil, "%s,%s,%s,\"system:masters\"\n", token, AdminUser, AdminUser),
+		l.path("kwok.yaml"): append(append(append([]byte{}, kwokNodeStages...), "\n---\n"...),
+			kwokPodStagesSkipping(processImages)...),
 	}
 	if files[l.saKey()], err = NewSigningKey(); err != nil {
 		return "", err
@@ -63,6 +66,22 @@ func writeFiles(l layout, p Ports) (string, error) {
 		}
 	}
 	return token, nil
+}
+
+// kwokPodStagesSkipping returns kwok's pod stages with one more requirement in every stage's selector: no
+// container of the pod runs one of images (kwok's NotIn on '.spec.containers[].image' is true when none of the
+// images the expression yields is in the list). Such pods match no stage at all: kwok leaves their status and
+// their deletion to whatever runs them. Every pod stage in kwok_pods.yaml has a "    matchExpressions:" line.
+func kwokPodStagesSkipping(images []string) []byte {
+	if len(images) == 0 {
+		return kwokPodStages
+	}
+	values, _ := json.Marshal(images) // a JSON array of strings is a YAML flow sequence
+	requirement := "    matchExpressions:\n" +
+		"    - key: '.spec.containers[].image'\n" +
+		"      operator: 'NotIn'\n" +
+		"      values: " + string(values) + "\n"
+	return bytes.ReplaceAll(kwokPodStages, []byte("    matchExpressions:\n"), []byte(requirement))
 }
 
 // issueCerts adds the apiserver serving certificate, the controller-manager and scheduler client

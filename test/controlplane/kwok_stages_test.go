@@ -65,13 +65,15 @@ func expectReady(t *testing.T, c client.Client, p *corev1.Pod, want corev1.Condi
 // The simulated kubelet honours readiness gates: Ready follows the gate condition the operator writes.
 // Both simulated-cluster behaviours share one control plane to keep the suite fast.
 func TestSimulatedKubeletBehaviour(t *testing.T) {
-	cp := controlplane.StartT(t, controlplane.Options{Simulated: true, Nodes: 1, Volumes: 1})
+	cp := controlplane.StartT(t, controlplane.Options{Simulated: true, Nodes: 1, Volumes: 1,
+		ProcessImages: []string{processImage}})
 	t.Run("ReadinessGates", func(t *testing.T) { testReadinessGates(t, cp.Client) })
 	t.Run("JobCompletes", func(t *testing.T) { testJobCompletes(t, cp.Client) })
 	t.Run("DeleteWaitsForFinalizers", func(t *testing.T) { testFinalizer(t, cp.Client) })
 	t.Run("DelayAnnotation", func(t *testing.T) { testDelayAnnotation(t, cp.Client) })
 	t.Run("ProbedContainerStartsUnready", func(t *testing.T) { testProbedContainerStartsUnready(t, cp.Client) })
 	t.Run("ContainerStatusKept", func(t *testing.T) { testContainerStatusKept(t, cp.Client) })
+	t.Run("ProcessImagesLeftAlone", func(t *testing.T) { testProcessImagesLeftAlone(t, cp.Client) })
 }
 
 // A pod annotation slows one stage down, for tests of slow-starting members.

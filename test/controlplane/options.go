@@ -26,6 +26,11 @@ type Options struct {
 	// its node's range. IPv4 only. These addresses are fake and private: nothing may dial them (tests map
 	// member names to 127.0.0.N through a dialer instead).
 	PodCIDR string
+	// ProcessImages are images whose pods something else runs as real local processes (test/podrunner, for
+	// Orca's own image): kwok's pod stages match no pod that has a container (init containers do not count)
+	// running one of them, so kwok never marks such a pod Running or Ready, never completes it and never deletes
+	// it; the runner plays the kubelet for it. Empty: kwok plays every pod (Simulated only).
+	ProcessImages []string
 	// ExtraArgs are appended to a component's flags, keyed by process name ("kube-apiserver", "etcd",
 	// "kube-controller-manager", "kube-scheduler", "kwok"); a repeated flag overrides the default.
 	ExtraArgs map[string][]string

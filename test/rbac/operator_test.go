@@ -129,6 +129,7 @@ func TestOperatorUnderShippedRBAC(t *testing.T) {
 	t.Run("ComesOnlineSwitchesOverUpgrades", s.onlineSwitchoverUpgrade)
 	t.Run("DeleteWithRetainKeepsSecretsForTheNextCluster", s.retainThenReadopt)
 	t.Run("SingleMemberDeletedWithItsVolumesAndSecrets", s.singleMemberDelete)
+	t.Run("RouterCreatedScaledDeleted", s.routerLifecycle)
 	s.stopOperator()
 	if holder, err := s.leaseHolder(); err == nil {
 		t.Errorf("the leader lease is still held by %s after the operator stopped", holder)

@@ -95,17 +95,18 @@ type InnoDBClusterSpec struct {
 	// +optional
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
 
-	// Service configures the client Services (<name>, <name>-primary, <name>-replicas and, while a router runs,
-	// <name>-ro).
+	// Service configures the client Services (<name>, <name>-primary, <name>-replicas and, while a router is
+	// asked for, <name>-ro).
 	// +optional
 	Service *ServiceSpec `json:"service,omitempty"`
 
 	// Router deploys `orca router` pods in front of the group: a read-write port that always reaches the
 	// primary and a read-only port that spreads connections over the ONLINE secondaries. With a router object
-	// the Service <name> sends its port 3306 (and 33060) to the routers' read-write port and <name>-ro to
-	// their read-only port; without one, or with router.instances 0, no router runs, <name> selects the
-	// primary directly and <name>-ro does not exist. <name>-primary and <name>-replicas always select the
-	// members themselves.
+	// <name>-ro sends its port 3306 (and 33060) to the routers' read-only port, and <name> sends them to the
+	// read-write port from the moment the first router pod is Ready (until then it still selects the primary,
+	// so adding a router never interrupts it); without one, or with router.instances 0, no router runs,
+	// <name> selects the primary directly and <name>-ro does not exist. <name>-primary and <name>-replicas
+	// always select the members themselves.
 	// +optional
 	Router *RouterSpec `json:"router,omitempty"`
 

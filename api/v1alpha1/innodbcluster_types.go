@@ -389,7 +389,7 @@ type InnoDBClusterStatus struct {
 	// MaxApplierQueue is the largest applier queue of an ONLINE secondary: how far the most lagging one is
 	// behind the primary, in transactions.
 	// +optional
-	MaxApplierQueue int64 `json:"maxApplierQueue,omitempty"`
+	MaxApplierQueue int64 `json:"maxApplierQueue"`
 
 	// CredentialsFingerprint identifies the passwords Orca last applied to the root and internal accounts
 	// (an HMAC keyed with an internal secret, never the passwords). A change of a credentials Secret changes

@@ -1,0 +1,48 @@
+package router
+
+import (
+	"slices"
+	"time"
+)
+
+// apply installs a new routing table: established connections it no longer keeps are closed at once (RW to a
+// demoted primary, RO to a member that left the healthy group), others are untouched; metrics and logs follow.
+func (s *Server) apply(t Table) {
+	if t.Verdict == VerdictPrimary || t.Verdict == VerdictQuorumLost {
+		s.current.Store(time.Now().UnixNano())
+	}
+	old := s.conns.current()
+	if t.Same(old) {
+		return
+	}
+	dropped := s.conns.apply(t)
+	s.metrics.table(old, t)
+	s.logChange(old, t)
+	closed := map[[2]string]int{}
+	for _, p := range dropped {
+		closed[[2]string{p.route.String(), p.backend}]++
+	}
+	for k, n := range closed {
+		s.log.Info("closed connections the new table does not keep", "route", k[0], "backend", k[1],
+			"connections", n, "reason", reasonRoleChange)
+	}
+}
+
+func (s *Server) logChange(old, t Table) {
+	if old.Verdict != t.Verdict || old.ViewID != t.ViewID {
+		s.log.Info("group topology", "verdict", t.Verdict.String(), "viewId", t.ViewID, "primary", t.Primary)
+	}
+	if old.Primary != t.Primary {
+		s.metrics.routeChanged("rw")
+		s.log.Info("route changed", "route", "rw", "backend", t.Primary, "previous", old.Primary)
+	}
+	if !slices.Equal(old.ReadOnly, t.ReadOnly) {
+		s.metrics.routeChanged("ro")
+		s.log.Info("route changed", "route", "ro", "backends", t.ReadOnly, "previous", old.ReadOnly)
+	}
+	for m, role := range t.Roles {
+		if prev, ok := old.Roles[m]; !ok || prev != role {
+			s.log.V(1).Info("member role", "member", m, "role", string(role), "previous", string(prev))
+		}
+	}
+}

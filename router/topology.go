@@ -1,0 +1,163 @@
+package router
+
+import (
+	"crypto/tls"
+	"time"
+
+	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/probe"
+)
+
+// probeTimeout bounds one monitor connection attempt or one probe (the prober's default).
+const probeTimeout = 2 * time.Second
+
+// topology follows the group: one X Protocol session per member with Group Replication notices (any change
+// re-probes at once), the monitor SQL every PollInterval, and the members the group lists watched as they
+// appear. Every answer recomputes the table (Compute) and hands it to the server.
+type topology struct {
+	s       *Server
+	prober  *probe.Prober
+	results chan probe.Result
+	obs     map[string]Observation
+	quit    chan struct{}
+	done    chan struct{}
+}
+
+func startTopology(s *Server) *topology {
+	t := &topology{s: s, results: make(chan probe.Result, 256), obs: map[string]Observation{},
+		quit: make(chan struct{}), done: make(chan struct{})}
+	tlsConfig := s.MonitorTLS
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // members' self-generated certificates
+	}
+	t.prober = probe.New(probe.Config{
+		Interval: s.PollInterval,
+		Timeout:  probeTimeout,
+		Session: xprotocol.Config{User: s.User, Password: s.Password, TLSMode: xprotocol.TLSPreferred,
+			TLSConfig: tlsConfig, Dial: s.Dialer.DialContext,
+			ConnectAttrs: map[string]string{"program_name": "orca-router"}},
+		OnResult: t.deliver,
+		Logger:   s.log,
+	})
+	for _, m := range s.Members {
+		t.watch(m)
+	}
+	go t.run()
+	return t
+}
+
+// deliver hands a probe result to the loop (from the member's goroutine).
+func (t *topology) deliver(r probe.Result) {
+	select {
+	case t.results <- r:
+	case <-t.quit:
+	}
+}
+
+func (t *topology) run() {
+	defer close(t.done)
+	tick := time.NewTicker(t.s.PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-t.results:
+			t.record(r)
+			t.s.metrics.probed(r.Trigger.String())
+		case <-tick.C: // answers age even when none arrives
+		case <-t.quit:
+			return
+		}
+		t.recompute(time.Now())
+	}
+}
+
+func (t *topology) stop() {
+	close(t.quit)
+	t.prober.Close()
+	<-t.done
+}
+
+func (t *topology) watch(member string) {
+	t.prober.Watch(probe.Member{Name: member, Addr: backendAddr(member, XRW, t.s.MemberXPort)})
+	if _, ok := t.obs[member]; !ok {
+		t.obs[member] = Observation{Member: member}
+	}
+}
+
+// record keeps the member's latest answer; a failed probe keeps the previous answer, marked unreachable.
+func (t *topology) record(r probe.Result) {
+	prev, watched := t.obs[r.Member]
+	if !watched {
+		return // forgotten meanwhile
+	}
+	if !r.Reachable {
+		prev.Reachable = false
+		t.obs[r.Member] = prev
+		return
+	}
+	o := Observation{Member: r.Member, Reachable: true, At: r.At, UUID: r.ServerUUID, State: r.State,
+		Role: r.Role, ViewID: r.ViewID}
+	for _, g := range r.Members {
+		o.Group = append(o.Group, GroupMember{UUID: g.ID, Host: g.Host, Port: g.Port, State: g.State, Role: g.Role})
+	}
+	t.obs[r.Member] = o
+}
+
+func (t *topology) recompute(now time.Time) {
+	obs := make([]Observation, 0, len(t.obs))
+	for _, o := range t.obs {
+		obs = append(obs, o)
+	}
+	t.learn(Wanted(t.s.Members, obs, now, t.s.maxAge))
+	t.s.apply(Compute(obs, Options{Now: now, MaxAge: t.s.maxAge, StopROOnQuorumLoss: t.s.StopROOnQuorumLoss}))
+}
+
+// learn watches the members the group lists and forgets those it no longer does.
+func (t *topology) learn(wanted map[string]bool) {
+	for m := range wanted {
+		if _, ok := t.obs[m]; !ok {
+			t.s.log.Info("watching member", "member", m)
+			t.watch(m)
+		}
+	}
+	for m := range t.obs {
+		if !wanted[m] {
+			t.s.log.Info("member left the group, no longer watched", "member", m)
+			t.prober.Forget(m)
+			delete(t.obs, m)
+			t.s.metrics.forget(m)
+		}
+	}
+}
+
+// Wanted are the members to watch: the bootstrap members and every member that an answer within maxAge lists.
+func Wanted(bootstrap []string, obs []Observation, now time.Time, maxAge time.Duration) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range bootstrap {
+		out[m] = true
+	}
+	for _, o := range obs {
+		if o.At.IsZero() || now.Sub(o.At) > maxAge {
+			continue
+		}
+		for _, g := range o.Group {
+			if g.Host != "" && g.Port > 0 {
+				out[g.Addr()] = true
+			}
+		}
+	}
+	return out
+}
+
+// staticTable routes RW to the first backend and RO over all of them (StaticBackends).
+func staticTable(backends []string) Table {
+	t := Table{Verdict: VerdictPrimary, Primary: backends[0], Secondaries: backends[1:], ReadOnly: backends,
+		Writable: backends[0], Readable: backends, Roles: map[string]Role{}}
+	for i, b := range backends {
+		t.Roles[b] = RoleSecondary
+		if i == 0 {
+			t.Roles[b] = RolePrimary
+		}
+	}
+	return t
+}

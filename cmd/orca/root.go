@@ -8,6 +8,6 @@ func newRootCommand() *cobra.Command {
 		Short:        "Orca runs MySQL InnoDB Cluster on Kubernetes",
 		SilenceUsage: true,
 	}
-	root.AddCommand(newOperatorCommand(), newInitCommand())
+	root.AddCommand(newOperatorCommand(), newInitCommand(), newRouterCommand())
 	return root
 }

@@ -239,6 +239,12 @@ func (m *Member) execRestart(s *Session, first token, p *parser) (Result, error)
 	if g.reachableMajorityLeave(m) {
 		g.leaveView(m)
 	}
+	// A clean stop says so in the error log, which is how a supervisor (or simworld's kubelet) tells it from a
+	// crash: exit code 0, not 137.
+	m.logf("System", "MY-013172", "Server", "Received SHUTDOWN from user %s. Shutting down mysqld (Version: %s).",
+		s.user, m.cfg.Version)
+	m.logf("System", "MY-010910", "Server", "/usr/sbin/mysqld: Shutdown complete (mysqld %s)  MySQL Community "+
+		"Server - GPL.", m.cfg.Version)
 	g.crash(m)
 	if first.is("RESTART") {
 		g.after(g.cfg.BootSeconds, func() {

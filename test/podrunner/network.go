@@ -9,8 +9,8 @@ import (
 )
 
 // addressPool hands each running pod a loopback address of its own, playing the pod's network namespace. It
-// counts up from a base; a released address is reused only once every fresh one is taken, oldest release first,
-// so a new pod rarely gets the address a deleted one listened on moments ago.
+// reuses released addresses first (oldest release first: their pods' sockets are closed), then counts up from a
+// base, skipping addresses where something else holds one of the pod's ports.
 type addressPool struct {
 	mu   sync.Mutex
 	next uint32
@@ -29,22 +29,16 @@ func newAddressPool(base string) (*addressPool, error) {
 	return &addressPool{next: binary.BigEndian.Uint32(ip), used: map[string]bool{}, bindable: portsFree}, nil
 }
 
-// take returns a free address on which every port in ports can be listened on.
+// maxProbes bounds the fresh addresses take tries: a port taken on every address (a process listening on
+// 0.0.0.0) makes none of them free.
+const maxProbes = 32
+
+// take returns an unused address on which every port in ports can be listened on. When the first maxProbes fresh
+// addresses all have a port taken, it returns the first of them anyway: the pod's process then fails to listen
+// and says why, as it would on a node where something holds its port.
 func (p *addressPool) take(ports []int) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for ; p.next>>24 == 127; p.next++ {
-		ip := make(net.IP, 4)
-		binary.BigEndian.PutUint32(ip, p.next)
-		if ip[3] == 0 || ip[3] == 255 {
-			continue
-		}
-		if addr := ip.String(); !p.used[addr] && (p.bindable == nil || p.bindable(addr, ports)) {
-			p.used[addr] = true
-			p.next++
-			return addr, nil
-		}
-	}
 	for i, addr := range p.free {
 		if p.bindable == nil || p.bindable(addr, ports) {
 			p.free = append(p.free[:i], p.free[i+1:]...)
@@ -52,7 +46,29 @@ func (p *addressPool) take(ports []int) (string, error) {
 			return addr, nil
 		}
 	}
-	return "", fmt.Errorf("no free loopback address left")
+	first := ""
+	for probes := 0; p.next>>24 == 127 && probes < maxProbes; p.next++ {
+		ip := make(net.IP, 4)
+		binary.BigEndian.PutUint32(ip, p.next)
+		addr := ip.String()
+		if ip[3] == 0 || ip[3] == 255 || p.used[addr] {
+			continue
+		}
+		if first == "" {
+			first = addr
+		}
+		probes++
+		if p.bindable == nil || p.bindable(addr, ports) {
+			p.used[addr] = true
+			p.next++
+			return addr, nil
+		}
+	}
+	if first == "" {
+		return "", fmt.Errorf("no free loopback address left")
+	}
+	p.used[first] = true
+	return first, nil
 }
 
 func (p *addressPool) release(addr string) {

@@ -16,9 +16,10 @@ import (
 	"github.com/orca-operator/orca/test/controlplane"
 )
 
-// Orca's pieces of the playground, in order: the CRDs, `orca operator` as a detached process, the samples.
+// Orca's pieces of the playground, in order: the CRDs, the simulated members, the pod runner (the routers run
+// for real), `orca operator` as a detached process, the samples, and the wait for the sample's router.
 func init() {
-	addons = append(addons, crdAddon{}, simworldAddon{}, operatorAddon{}, samplesAddon{})
+	addons = append(addons, crdAddon{}, simworldAddon{}, podsAddon{}, operatorAddon{}, samplesAddon{}, routerAddon{})
 }
 
 type crdAddon struct{}
@@ -77,7 +78,8 @@ func (operatorAddon) Up(_ context.Context, env *Env) error {
 		return fmt.Errorf("%s missing: run `make playground` (it builds it): %w", bin, err)
 	}
 	p, err := env.Start(controlplane.ProcessSpec{Name: "orca-operator", Path: bin,
-		Args: []string{"operator", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--orca-image=orca:dev",
+		Args: []string{"operator", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+			"--orca-image=" + orcaImage,
 			// Members are reached only through loopback addresses the simulator publishes: the playground's pod
 			// IPs and cluster DNS names are fake and must never be dialled or resolved.
 			"--dev-member-map=" + filepath.Join(env.StateDir, "members.json")}})
@@ -93,7 +95,9 @@ func (operatorAddon) Up(_ context.Context, env *Env) error {
 	return nil
 }
 
-// samplesAddon creates config/samples in the default namespace.
+// samplesAddon creates config/samples in the default namespace, each with a router (`router: {}`, two
+// routers) unless it asks for its own: the playground shows the router, and the sample file itself stays the
+// plain cluster the end-to-end matrix creates.
 type samplesAddon struct{}
 
 func (samplesAddon) Name() string { return "samples" }
@@ -107,31 +111,51 @@ func (samplesAddon) Up(ctx context.Context, env *Env) error {
 	if err != nil {
 		return fmt.Errorf("client: %w", err)
 	}
-	files, err := filepath.Glob(filepath.Join(env.WorkDir, "config", "samples", "mysql_*.yaml"))
+	samples, err := loadSamples(env.WorkDir)
 	if err != nil {
 		return err
 	}
+	for _, ic := range samples {
+		if err := c.Create(ctx, ic); client.IgnoreAlreadyExists(err) != nil {
+			return fmt.Errorf("create %s: %w", ic.Name, err)
+		}
+		env.Note("sample InnoDBCluster default/%s created: kubectl get ic,sts,deploy,pods -n default", ic.Name)
+	}
+	env.Note("MySQL pods are SIMULATED by kwok and their servers by test/mysqlsim (data in a real MariaDB):")
+	env.Note("  kubectl get ic -w   shows the group come ONLINE with a primary")
+	return nil
+}
+
+// loadSamples decodes the InnoDBClusters of config/samples for the default namespace, with a router.
+func loadSamples(workDir string) ([]*v1.InnoDBCluster, error) {
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	files, err := filepath.Glob(filepath.Join(workDir, "config", "samples", "mysql_*.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("find samples: %w", err)
+	}
 	decoder := serializer.NewCodecFactory(scheme).UniversalDeserializer()
+	var out []*v1.InnoDBCluster
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("read sample: %w", err)
 		}
 		obj, _, err := decoder.Decode(raw, nil, nil)
 		if err != nil {
-			return fmt.Errorf("decode %s: %w", f, err)
+			return nil, fmt.Errorf("decode %s: %w", f, err)
 		}
 		ic, ok := obj.(*v1.InnoDBCluster)
 		if !ok {
 			continue
 		}
 		ic.Namespace = "default"
-		if err := c.Create(ctx, ic); client.IgnoreAlreadyExists(err) != nil {
-			return fmt.Errorf("create %s: %w", ic.Name, err)
+		if ic.Spec.Router == nil {
+			ic.Spec.Router = &v1.RouterSpec{}
 		}
-		env.Note("sample InnoDBCluster default/%s created: kubectl get ic,sts,pods -n default", ic.Name)
+		out = append(out, ic)
 	}
-	env.Note("MySQL pods are SIMULATED by kwok and their servers by test/mysqlsim (data in a real MariaDB):")
-	env.Note("  kubectl get ic -w   shows the group come ONLINE with a primary")
-	return nil
+	return out, nil
 }

@@ -67,10 +67,14 @@ func start(ctx context.Context, cfg config, out io.Writer) (playState, error) {
 		return playState{}, fmt.Errorf("clear %s: %w", clusterDir, err)
 	}
 	fmt.Fprintln(out, "Starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok...")
-	cp, err := controlplane.Start(ctx, controlplane.Options{
+	opts := controlplane.Options{
 		Simulated: true, Detach: true, Build: true, Dir: clusterDir,
 		Nodes: cfg.nodes, Volumes: cfg.volumes, StartTimeout: 2 * time.Minute,
-	})
+	}
+	if !cfg.noAddons {
+		opts.ProcessImages = []string{orcaImage} // the pods addon runs them; without it kwok plays every pod
+	}
+	cp, err := controlplane.Start(ctx, opts)
 	if err != nil {
 		return playState{}, fmt.Errorf("%w\n(logs in %s)", err, clusterDir)
 	}
@@ -133,7 +137,9 @@ func printUsage(out io.Writer, stateDir string, s playState) {
 	p("Simulated, not real: every pod, MySQL members included, is only simulated by kwok. Pods turn Running and")
 	p("Ready and get a fake IP from %s, but no container runs and nothing listens on those IPs:",
 		controlplane.DefaultPodCIDR)
-	p("never connect to them.")
+	p("never connect to them. The exception (with the addons): pods running %s, the routers, run for real as", orcaImage)
+	p("bin/orca processes on loopback addresses (test/podrunner; %s), still with a fake pod IP.",
+		filepath.Join(stateDir, "pods.json"))
 	p("")
 	p("Status: go run ./test/playground status    Stop everything: go run ./test/playground down")
 }

@@ -2,13 +2,18 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,6 +21,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/operator"
+	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/test/controlplane"
 	"github.com/orca-operator/orca/test/envtestutil"
 	"github.com/orca-operator/orca/test/mysqlsim"
@@ -130,8 +136,6 @@ func (h *harness) stopOperatorNow() {
 // ClusterIP (test/serviceproxy: one ready endpoint's pod per connection, run by Pods or simulated by World), once
 // the port has a ready endpoint; the address stays the port's for the harness's life, and refuses connections
 // while no endpoint is ready.
-//
-//nolint:unused // the router's cases reach <cluster>:6446/6447 through it (issue 9)
 func (h *harness) serviceAddr(tb testing.TB, namespace, service string, port int32) string {
 	tb.Helper()
 	h.proxyOnce.Do(func() {
@@ -188,4 +192,119 @@ func loadSample(tb testing.TB, name string) *v1.InnoDBCluster {
 func eventually(tb testing.TB, timeout time.Duration, fn func() error) {
 	tb.Helper()
 	testutil.Eventually(tb, timeout, fn)
+}
+
+// TestHarnessRunsTheRouter checks the harness's real pods: the sample with a router gets two `orca router`
+// processes (podrunner), each on its own loopback address and Ready only once it holds the group's topology;
+// through the Services, as a client in the cluster would reach them (serviceAddr), the read-write ports reach the
+// primary and the read-only ones a secondary.
+func TestHarnessRunsTheRouter(t *testing.T) {
+	h := startHarness(t)
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-router-"}}
+	if err := h.Client.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	ic := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
+	ic.Namespace, ic.Spec.Router = ns.Name, &v1.RouterSpec{}
+	if err := h.Client.Create(ctx, ic); err != nil {
+		t.Fatalf("create the sample with a router: %v", err)
+	}
+	c := &cluster{h: h, t: t, obj: ic}
+	eventually(t, 90*time.Second, func() error {
+		s := c.get().Status
+		if s.ClusterState != v1.ClusterStateOnline || s.OnlineInstances != 3 || s.Primary == "" {
+			return fmt.Errorf("state %s, online %d, primary %q", s.ClusterState, s.OnlineInstances, s.Primary)
+		}
+		return nil
+	})
+	// Both routers Ready, each its first process: one that could not listen on its own address would exit and
+	// restart.
+	eventually(t, 60*time.Second, func() error {
+		var pods corev1.PodList
+		if err := h.Client.List(ctx, &pods, client.InNamespace(ns.Name),
+			client.MatchingLabels(specs.RouterSelectorLabels(ic))); err != nil {
+			return err
+		}
+		ready := 0
+		for i := range pods.Items {
+			p := &pods.Items[i]
+			for _, cs := range p.Status.ContainerStatuses {
+				if cs.RestartCount > 0 {
+					log := exitedLog(h.Pods, ns.Name, p.Name)
+					t.Fatalf("router %s restarted (last state %+v): each router must listen on its own "+
+						"%s only (it replaces --bind-address and the host of --http-bind-address); its log:\n%s",
+						p.Name, cs.LastTerminationState.Terminated, podrunner.EnvBindAddress, log)
+				}
+			}
+			if podReady(p) {
+				ready++
+			}
+		}
+		if ready != int(v1.DefaultRouterInstances) || len(pods.Items) != ready {
+			return fmt.Errorf("%d of %d router pods Ready", ready, len(pods.Items))
+		}
+		return nil
+	})
+	routers := map[string]string{} // address -> pod
+	for _, p := range h.Pods.Pods() {
+		if p.Namespace == ns.Name && strings.HasPrefix(p.Name, specs.RouterName(ic)) && p.Address != "" {
+			routers[p.Address] = p.Name
+		}
+	}
+	if len(routers) != int(v1.DefaultRouterInstances) {
+		t.Fatalf("router pods by loopback address: %v", routers)
+	}
+	password := c.secret(specs.CredentialsSecretName(ic), specs.KeyRootPassword)
+	primary := c.get().Status.Primary
+	for _, tc := range []struct {
+		service string
+		port    int32
+		primary bool
+	}{
+		{specs.ClientServiceName(ic), specs.PortRouterRW, true},
+		{specs.ClientServiceName(ic), specs.PortRouterRO, false},
+		{specs.ClientServiceName(ic), specs.PortMySQL, true},
+		{specs.ReadOnlyServiceName(ic), specs.PortMySQL, false},
+	} {
+		addr := h.serviceAddr(t, ns.Name, tc.service, tc.port)
+		eventually(t, 30*time.Second, func() error {
+			host, err := reportHost(addr, password)
+			if err != nil {
+				return fmt.Errorf("%s:%d: %w", tc.service, tc.port, err)
+			}
+			if isPrimary := strings.HasPrefix(host, primary+"."); isPrimary != tc.primary {
+				return fmt.Errorf("%s:%d reached %s (primary %s)", tc.service, tc.port, host, primary)
+			}
+			return nil
+		})
+	}
+}
+
+// exitedLog returns the output of the last process of a pod that exited.
+func exitedLog(r *podrunner.Runner, namespace, pod string) string {
+	procs := r.Processes()
+	for i := len(procs) - 1; i >= 0; i-- {
+		if p := procs[i]; p.Namespace == namespace && p.Pod == pod && p.Exited {
+			b, err := os.ReadFile(p.Log)
+			return fmt.Sprintf("%s (%v):\n%s", p.Log, err, b)
+		}
+	}
+	return ""
+}
+
+// reportHost asks the member behind addr for its report_host, as root over the classic protocol.
+func reportHost(addr, password string) (string, error) {
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr = "root", password, "tcp", addr
+	cfg.Timeout, cfg.ReadTimeout = 5*time.Second, 5*time.Second
+	conn, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return "", err
+	}
+	db := sql.OpenDB(conn)
+	defer db.Close()
+	var host string
+	err = db.QueryRow("SELECT @@report_host").Scan(&host)
+	return host, err
 }

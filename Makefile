@@ -89,6 +89,11 @@ bench-xprotocol: ## X Protocol ping/decode/prober figures beside go-sql-driver o
 	hack/peers.sh
 	go run ./xprotocol/internal/benchcmp
 
+.PHONY: bench-router
+bench-router: ## orca router beside HAProxy 2.6 and direct on a real MariaDB (sysbench, 3 rounds), and 5,000 idle connections (docs/router.md).
+	hack/peers.sh
+	go run ./router/internal/benchrouter
+
 .PHONY: bench-failover
 bench-failover: ## Failover at Group Replication's real timing: crash, isolate, delete the primary 10 times each; the write outage a client sees beside GR's election (docs/e2e.md).
 	hack/peers.sh

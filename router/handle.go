@@ -8,23 +8,35 @@ import (
 	"syscall"
 )
 
-// handle serves one accepted connection: route it and move its bytes, or refuse it with a MySQL error.
+// handle serves one accepted connection: route it, or refuse it with a MySQL error. A routed connection's
+// bytes move on two fresh goroutines: this one's stack, grown by the dial, is given back.
 func (s *Server) handle(c net.Conn, route Route) {
-	defer s.handlers.Done()
-	defer s.active.Add(-1)
 	if s.active.Add(1) > int64(s.MaxConnections) {
 		s.refuse(c, route, tooManyConnections())
+		s.done()
 		return
 	}
 	p, refused := s.connect(c, route)
 	if refused != nil {
 		s.refuse(c, route, refused)
+		s.done()
 		return
 	}
 	s.metrics.opened(route, p.backend)
+	go s.serve(p)
+}
+
+// serve moves p's bytes until it ends.
+func (s *Server) serve(p *proxied) {
+	defer s.done()
 	s.pipe(p)
 	s.conns.remove(p)
-	s.metrics.closed(route, p.backend, p.closedBy())
+	s.metrics.closed(p.route, p.backend, p.closedBy())
+}
+
+func (s *Server) done() {
+	s.active.Add(-1)
+	s.handlers.Done()
 }
 
 // connect picks the route's destinations in the table and connects to the first that answers. A table change

@@ -16,6 +16,10 @@ const (
 	// ConditionRouterReady is True when the router Deployment has as many Ready pods as spec.router.instances,
 	// or when no router is asked for.
 	ConditionRouterReady ConditionType = "RouterReady"
+	// ConditionMembersSpread is True when no two members' pods share a node and no zone holds a majority of the
+	// members (where the nodes span enough zones to avoid it). It does not weigh on Ready: the group serves
+	// either way; it says whether a single node or zone loss could cost more than one member, or quorum.
+	ConditionMembersSpread ConditionType = "MembersSpread"
 )
 
 // ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
@@ -96,6 +100,19 @@ const (
 	ReasonResettingVariables ConditionReason = "ResettingVariables"
 	// ReasonRotatingCredentials means a credentials Secret changed and Orca sets the new passwords in MySQL.
 	ReasonRotatingCredentials ConditionReason = "RotatingCredentials"
+
+	// ReasonMembersApart means no two members share a node and no zone holds a majority of them.
+	ReasonMembersApart ConditionReason = "MembersApart"
+	// ReasonMembersColocated means two members share a node, or a zone holds a majority of the members; the
+	// message names them and the node or zone.
+	ReasonMembersColocated ConditionReason = "MembersColocated"
+	// ReasonMembersNotScheduled means no member pod is scheduled on a node yet.
+	ReasonMembersNotScheduled ConditionReason = "MembersNotScheduled"
+	// ReasonRebalancing means a requested rebalance (annotation mysql.orca.dev/rebalance) moves a colocated
+	// member, switches the primary away from a colocated node first, or waits for the group to be healthy.
+	ReasonRebalancing ConditionReason = "Rebalancing"
+	// ReasonRebalanceDone means a requested rebalance has nothing more to move; the annotation is removed.
+	ReasonRebalanceDone ConditionReason = "RebalanceDone"
 
 	// ReasonRouterNotRequested means no router is asked for (no spec.router, or instances 0): RouterReady is
 	// True and the Service <name> selects the primary directly.

@@ -46,6 +46,9 @@ func (c *InnoDBCluster) SetDefaults() {
 	if s.DatadirRetentionPolicy.WhenScaled == "" {
 		s.DatadirRetentionPolicy.WhenScaled = defaultRetention
 	}
+	if s.Placement == "" {
+		s.Placement = PlacementPreferred
+	}
 	if s.Service == nil {
 		s.Service = &ServiceSpec{}
 	}

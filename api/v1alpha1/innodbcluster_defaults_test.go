@@ -11,7 +11,8 @@ func TestSetDefaultsFillsCRDDefaultsOnly(t *testing.T) {
 	s := c.Spec
 	if s.Instances != DefaultInstances || s.Version != DefaultVersion || s.BaseServerID != DefaultBaseServerID ||
 		s.DatadirVolumeClaimTemplate.Storage != DefaultStorage ||
-		s.DatadirRetentionPolicy.WhenDeleted != RetentionRetain || s.Service.Type != "ClusterIP" {
+		s.DatadirRetentionPolicy.WhenDeleted != RetentionRetain || s.Service.Type != "ClusterIP" ||
+		s.Placement != PlacementPreferred {
 		t.Fatalf("defaults: %+v", s)
 	}
 	// A cluster without a router object runs no router: no default may invent one.

@@ -87,6 +87,21 @@ type InnoDBClusterSpec struct {
 	// +optional
 	PodSpec *PodSpecOverrides `json:"podSpec,omitempty"`
 
+	// Placement says how strictly the members are kept apart. Either way the members are spread with topology
+	// spread constraints (maxSkew 1) over kubernetes.io/hostname and, when the nodes carry it, over
+	// topology.kubernetes.io/zone. Preferred (the default) lets the scheduler put two members on one node or
+	// zone when it finds no other room (whenUnsatisfiable ScheduleAnyway), so a member is never left Pending
+	// for it, at the price of a node or zone loss that may cost more than one member; the MembersSpread
+	// condition says when that happened, and the mysql.orca.dev/rebalance annotation moves them apart again.
+	// Required keeps a member Pending rather than put it on a node that already runs one
+	// (requiredDuringScheduling pod anti-affinity on kubernetes.io/hostname) or in a zone that would hold more
+	// than its share (whenUnsatisfiable DoNotSchedule): a node or zone loss never costs quorum, but the group
+	// runs short of a member until a node with room exists, for example during a drain of a cluster with as
+	// many nodes as members. Changing it rolls the members one at a time, as a configuration change does.
+	// +kubebuilder:default=Preferred
+	// +optional
+	Placement PlacementPolicy `json:"placement,omitempty"`
+
 	// PodLabels are added to every MySQL pod.
 	// +optional
 	PodLabels map[string]string `json:"podLabels,omitempty"`
@@ -174,13 +189,27 @@ type DatadirRetentionPolicy struct {
 	WhenScaled RetentionAction `json:"whenScaled,omitempty"`
 }
 
+// PlacementPolicy says how strictly the members are kept on separate nodes and zones.
+// +kubebuilder:validation:Enum=Preferred;Required
+type PlacementPolicy string
+
+const (
+	// PlacementPreferred spreads the members but schedules a member next to another rather than leave it Pending.
+	PlacementPreferred PlacementPolicy = "Preferred"
+	// PlacementRequired leaves a member Pending rather than put it on a node with another member, or in a zone
+	// that would hold more than its share of the members.
+	PlacementRequired PlacementPolicy = "Required"
+)
+
 // PodSpecOverrides are the parts of the MySQL pods' spec a user may set.
 type PodSpecOverrides struct {
 	// Resources of the mysql container.
 	// +optional
 	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 
-	// Affinity of the pods. When empty, Orca prefers spreading members over nodes.
+	// Affinity of the pods. When empty, Orca prefers one member per node (a preferred pod anti-affinity on
+	// kubernetes.io/hostname). It replaces that preference but not the topology spread constraints, and with
+	// placement Required Orca adds its required anti-affinity on kubernetes.io/hostname to it.
 	// +optional
 	Affinity *corev1.Affinity `json:"affinity,omitempty"`
 
@@ -330,6 +359,12 @@ type MemberStatus struct {
 	// LastError is the last error of the member's distributed recovery channel, or why Orca cannot query it.
 	// +optional
 	LastError string `json:"lastError,omitempty"`
+	// Node is the node the member's pod is scheduled on, empty while it is not scheduled.
+	// +optional
+	Node string `json:"node,omitempty"`
+	// Zone is that node's topology.kubernetes.io/zone label, empty when it has none.
+	// +optional
+	Zone string `json:"zone,omitempty"`
 }
 
 // RouterStatus is the state of the cluster's routers, written by the reconciler.
@@ -425,6 +460,7 @@ type InnoDBClusterStatus struct {
 // +kubebuilder:printcolumn:name="Online",type=integer,JSONPath=`.status.onlineInstances`
 // +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.primary`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.clusterState`
+// +kubebuilder:printcolumn:name="Spread",type=string,JSONPath=`.status.conditions[?(@.type=="MembersSpread")].status`,description="False when two members share a node or a zone holds a majority of them (condition MembersSpread)"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Lag",type=integer,JSONPath=`.status.maxApplierQueue`,priority=1,description="largest applier queue of an ONLINE secondary, in transactions"
 // +kubebuilder:printcolumn:name="Routers",type=integer,JSONPath=`.status.router.readyReplicas`,priority=1,description="router pods that are Ready"

@@ -31,6 +31,10 @@ const (
 	AnnotationForceQuorum = "mysql.orca.dev/force-quorum"
 	// AnnotationAllowErrantWipe lets Orca clone over a member with errant transactions when set to "true".
 	AnnotationAllowErrantWipe = "mysql.orca.dev/allow-errant-wipe"
+	// AnnotationRebalance, set to "true", asks Orca to move colocated members apart: one secondary at a time,
+	// each only while the group keeps quorum without it, the primary only after a switchover. Orca removes it
+	// when nothing more can be moved.
+	AnnotationRebalance = "mysql.orca.dev/rebalance"
 	// AnnotationConfigHash on pods records the my.cnf content they started with; a change rolls the pods.
 	AnnotationConfigHash = "mysql.orca.dev/config-hash"
 	// AnnotationRouterHash on router pods records a hash of what they read when they start (their command and

@@ -95,7 +95,8 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	pods, err := podrunner.Start(context.Background(), podrunner.Options{Config: cp.Config,
 		Images: map[string]podrunner.Image{orcaImage: {Binary: orca}}, MemberMap: memberMap,
 		BaseAddress: fmt.Sprintf("127.%d.%d.2", 150+n%50, os.Getpid()%250), RestartDelay: max(time.Second, 2*o.second),
-		// Readiness follows a process within 200 ms instead of the probes' own periods (the router's is 2 s).
+		// Probes check every 200 ms: a router is Ready within 200 ms of holding the topology, while a failure
+		// still counts only after as long as with the probes' own periods (readiness 4 s, liveness 5 minutes).
 		ProbePeriod: 200 * time.Millisecond, Logger: ctrl.Log.WithName("podrunner")})
 	if err != nil {
 		tb.Fatalf("start the pod runner: %v", err)

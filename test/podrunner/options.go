@@ -67,8 +67,10 @@ type Options struct {
 	// waiting/CrashLoopBackOff for the second. Constant (the kubelet's back-off doubles up to 5 minutes).
 	// Default 1s.
 	RestartDelay time.Duration
-	// ProbePeriod, when set, replaces every probe's periodSeconds (tests and the playground react faster than
-	// the router's 2 s readiness period). Default: each probe's own period.
+	// ProbePeriod, when set, is how often every probe with a longer periodSeconds checks, its failure threshold
+	// scaled to match: a container turns Ready (or started) within ProbePeriod of passing, while a failure must
+	// still last as long as with the probe's own period before it counts (the router's readiness 2 s x 2, its
+	// liveness 10 s x 30). Default: each probe's own period.
 	ProbePeriod time.Duration
 	// StopGrace is how long Stop lets each process handle SIGTERM before SIGKILL. Default 2s.
 	StopGrace time.Duration

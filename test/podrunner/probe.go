@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -33,7 +34,9 @@ type probeTarget struct {
 }
 
 // prober plays one probe of one container until ctx ends, as the kubelet's prober worker does: the first check
-// after initialDelaySeconds, then one every periodSeconds (or Period when set), each bounded by timeoutSeconds.
+// after initialDelaySeconds, then one every periodSeconds, each bounded by timeoutSeconds. A shorter Period checks
+// more often with the failure threshold scaled up to match, so a failure must last as long as with the probe's
+// own period before it counts (readiness turns true sooner; liveness kills no sooner).
 // It reports changes only: readiness turning true after successThreshold successes in a row and false after
 // failureThreshold failures in a row (it starts false); the startup probe's first success or its
 // failureThreshold-th failure (then it stops); the liveness probe's failureThreshold-th failure in a row (then it
@@ -42,7 +45,7 @@ type prober struct {
 	Kind   probeKind
 	Probe  *corev1.Probe
 	Target probeTarget
-	// Period replaces the probe's periodSeconds when set (tests and the playground run faster than the default).
+	// Period, when set and shorter than the probe's periodSeconds, is how often it checks instead.
 	Period time.Duration
 	Report func(ok bool, message string)
 }
@@ -51,15 +54,8 @@ func (p prober) run(ctx context.Context) {
 	if !sleep(ctx, time.Duration(p.Probe.InitialDelaySeconds)*time.Second) {
 		return
 	}
-	period := p.Period
-	if period <= 0 {
-		period = seconds(p.Probe.PeriodSeconds, 10)
-	}
+	period, failureThreshold := schedule(p.Probe, p.Period)
 	successThreshold := max(p.Probe.SuccessThreshold, 1)
-	failureThreshold := max(p.Probe.FailureThreshold, 1)
-	if p.Probe.FailureThreshold == 0 {
-		failureThreshold = 3
-	}
 	ready := false
 	var successes, failures int32
 	for {
@@ -100,6 +96,22 @@ func (p prober) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// schedule is how often a probe checks and after how many failures in a row it fails: its own periodSeconds
+// and failureThreshold (defaults 10 s and 3), or a shorter override with the threshold scaled by the same factor
+// (rounded up), keeping the time a failure must last.
+func schedule(probe *corev1.Probe, override time.Duration) (time.Duration, int32) {
+	period := seconds(probe.PeriodSeconds, 10)
+	threshold := probe.FailureThreshold
+	if threshold <= 0 {
+		threshold = 3
+	}
+	if override <= 0 || override >= period {
+		return period, threshold
+	}
+	scaled := (int64(threshold)*int64(period) + int64(override) - 1) / int64(override)
+	return override, int32(min(scaled, math.MaxInt32))
 }
 
 func message(err error) string {

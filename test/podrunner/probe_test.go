@@ -51,7 +51,7 @@ func startProber(t *testing.T, kind probeKind, probe *corev1.Probe, target probe
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	r := make(reports, 16)
-	p := prober{Kind: kind, Probe: probe, Target: target, Period: 10 * time.Millisecond,
+	p := prober{Kind: kind, Probe: probe, Target: target, Period: 50 * time.Millisecond,
 		Report: func(ok bool, _ string) { r <- ok }}
 	go func() { defer close(done); p.run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -62,7 +62,7 @@ func TestReadinessProbeFollowsTheServer(t *testing.T) {
 	var healthy atomic.Bool
 	host, port := healthServer(t, &healthy)
 	probe := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz",
-		Port: intstr.FromString("http")}}, FailureThreshold: 2, SuccessThreshold: 1}
+		Port: intstr.FromString("http")}}, PeriodSeconds: 1, FailureThreshold: 1, SuccessThreshold: 1}
 	r := startProber(t, probeReadiness, probe, probeTarget{Host: host,
 		Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: int32(port)}}})
 	r.expect(t, false) // never ready yet: reported once
@@ -81,19 +81,42 @@ func TestStartupAndLivenessProbes(t *testing.T) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	tcp := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{
-		Port: intstr.FromInt(port)}}, FailureThreshold: 2}
+		Port: intstr.FromInt(port)}}, PeriodSeconds: 1, FailureThreshold: 1}
 	startProber(t, probeStartup, tcp, probeTarget{Host: "127.0.0.1"}).expect(t, true)
 	_ = l.Close()
 	startProber(t, probeLiveness, tcp, probeTarget{Host: "127.0.0.1"}).expect(t, false)
 	var calls atomic.Int32
 	exec := &corev1.Probe{ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/orca", "x"}}},
-		FailureThreshold: 3}
+		PeriodSeconds: 1, FailureThreshold: 1}
 	startProber(t, probeStartup, exec, probeTarget{Exec: func(context.Context, []string) error {
 		calls.Add(1)
 		return errors.New("exit 1")
 	}}).expect(t, false)
-	if calls.Load() != 3 {
-		t.Fatalf("startup failed after %d checks, want the failure threshold 3", calls.Load())
+	// One failure at the probe's period of 1 s is 20 checks at 50 ms.
+	if calls.Load() != 20 {
+		t.Fatalf("startup failed after %d checks, want 20 (1 s of failures at 50 ms)", calls.Load())
+	}
+}
+
+func TestScheduleKeepsTheFailureTime(t *testing.T) {
+	for _, tc := range []struct {
+		periodSeconds, threshold int32
+		override                 time.Duration
+		wantPeriod               time.Duration
+		wantThreshold            int32
+	}{
+		{0, 0, 0, 10 * time.Second, 3},
+		{2, 2, 0, 2 * time.Second, 2},
+		{2, 2, 200 * time.Millisecond, 200 * time.Millisecond, 20},
+		{10, 30, 200 * time.Millisecond, 200 * time.Millisecond, 1500},
+		{1, 1, 300 * time.Millisecond, 300 * time.Millisecond, 4},
+		{1, 3, 2 * time.Second, time.Second, 3},
+	} {
+		p, n := schedule(&corev1.Probe{PeriodSeconds: tc.periodSeconds, FailureThreshold: tc.threshold}, tc.override)
+		if p != tc.wantPeriod || n != tc.wantThreshold {
+			t.Errorf("schedule(%ds x%d, %s) = %s x%d, want %s x%d", tc.periodSeconds, tc.threshold, tc.override,
+				p, n, tc.wantPeriod, tc.wantThreshold)
+		}
 	}
 }
 

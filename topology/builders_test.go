@@ -232,3 +232,13 @@ func runRows(t *testing.T, rows []row) {
 		})
 	}
 }
+
+// on schedules members' pods on node, in zone ("" for a node without a zone label).
+func (b *builder) on(node, zone string, ids ...int) *builder {
+	return b.each(ids, func(m *Member) { m.Node, m.Zone = node, zone })
+}
+
+// moved records that the current rebalance request moved the members off node.
+func (b *builder) moved(node string, ids ...int) *builder {
+	return b.each(ids, func(m *Member) { m.MovedFrom = node })
+}

@@ -69,8 +69,8 @@ func (a *analysis) planFor(state ClusterState, p *plan) {
 	}
 }
 
-// planOnline plans for a group with quorum: repair members, scale down, switch over, upgrade, in
-// that order of urgency.
+// planOnline plans for a group with quorum: repair members, scale down, switch over, upgrade, rebalance,
+// in that order of urgency.
 func (a *analysis) planOnline(p *plan) {
 	if a.group == nil {
 		p.note(ReasonViewsDisagree, "", "members report different views (%s); waiting for the group to settle",
@@ -95,6 +95,7 @@ func (a *analysis) planOnline(p *plan) {
 	a.planRotation(p)
 	a.planSwitchover(p)
 	a.planUpgrade(p)
+	a.planRebalance(p)
 }
 
 // viewList names the quorum views for messages.

@@ -235,6 +235,16 @@ func TestDecideRollingUpgrade(t *testing.T) {
 			state: ClusterOnlinePartial, first: "none", reason: ReasonUpgradeInProgress,
 		},
 		{
+			name:  "a secondary with a clone in progress blocks the next step (found by the property test)",
+			obs:   base().each([]int{2}, func(m *Member) { m.Status.Clone.State = CloneInProgress }).obs(),
+			state: ClusterOnline, first: "none", reason: ReasonMemberCloning,
+			check: func(t *testing.T, d Decision) {
+				if !hasFinding(d, ReasonUpgradeInProgress, "") {
+					t.Errorf("the upgrade must wait for the clone")
+				}
+			},
+		},
+		{
 			name:  "no upgrade without the request",
 			obs:   healthy3().outdated(0, 1, 2).obs(),
 			state: ClusterOnline, first: "none", reason: ReasonOnline,

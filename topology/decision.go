@@ -72,6 +72,8 @@ const (
 	ReasonMemberIsolated       Reason = "MemberIsolated"
 	ReasonResettingVariables   Reason = "ResettingVariables"
 	ReasonRotatingCredentials  Reason = "RotatingCredentials"
+	ReasonRebalancing          Reason = "Rebalancing"
+	ReasonRebalanceDone        Reason = "RebalanceDone"
 )
 
 // ActionKind names one operation the caller runs on one member. Each kind maps to one mysqladmin
@@ -105,6 +107,10 @@ const (
 	// ActionResetVariables clears Variables on Member: offline_mode once it is back ONLINE, and one-shot
 	// variables a stopped operator left set (group_replication_bootstrap_group, ..._force_members).
 	ActionResetVariables ActionKind = "ResetVariables"
+	// ActionMoveMember makes Member, a secondary that shares a node or a crowded zone with other members, leave
+	// the group and deletes its pod, so the StatefulSet recreates it and the scheduler places it apart; it
+	// rejoins on a later pass. Only on request (Requests.Rebalance).
+	ActionMoveMember ActionKind = "MoveMember"
 	// ActionRotateCredentials sets the passwords of the credentials Secrets on Member, the primary; the
 	// statements replicate to every member.
 	ActionRotateCredentials ActionKind = "RotateCredentials"

@@ -42,6 +42,10 @@ type Observation struct {
 	// may have to become primary by switchover: the new primary applies its backlog before it takes
 	// writes, so a lagging target means a write outage. Negative disables the check.
 	SwitchoverMaxQueue int64
+	// Zones is how many distinct topology.kubernetes.io/zone values the nodes the members may run on carry, 0
+	// when none carries one: a zone holding a majority of the members only counts as colocation when the zones
+	// allow avoiding it (AssessSpread).
+	Zones int
 	// Members lists every pod of the cluster, one entry per ordinal, in any order.
 	Members []Member
 	// Requests are the user's requests, read from the cluster's annotations.
@@ -68,6 +72,8 @@ type Requests struct {
 	// RotateCredentials is true when a credentials Secret changed since its passwords were last set in
 	// MySQL: the primary must set them (the statements replicate).
 	RotateCredentials bool
+	// Rebalance moves colocated members apart, one secondary at a time (annotation mysql.orca.dev/rebalance).
+	Rebalance bool
 }
 
 // Member is one pod of the cluster as the caller observed it.
@@ -92,6 +98,14 @@ type Member struct {
 	PodDeleting bool
 	// AtTarget is true when the pod runs the spec's target version and configuration.
 	AtTarget bool
+	// Node is the node the pod is scheduled on (spec.nodeName), empty while it is not scheduled.
+	Node string
+	// Zone is that node's topology.kubernetes.io/zone label, empty when it has none.
+	Zone string
+	// MovedFrom is the node Orca moved the member off during the current rebalance request, empty when it did
+	// not move it: a member is moved at most once per request, so a scheduler that has no other room cannot
+	// make a rebalance go round in circles.
+	MovedFrom string
 	// Status is the member's SQL status, nil when the operator could not query it.
 	Status *MemberStatus
 	// Unreachable says why Status is nil (the connection or query error), for messages.

@@ -23,7 +23,7 @@ func (a *analysis) planUpgrade(p *plan) {
 	if len(outdated) == 0 {
 		return
 	}
-	if why := a.upgradeBlocker(); why != "" {
+	if why := a.restartBlocker(); why != "" {
 		p.note(ReasonUpgradeInProgress, "", "rolling upgrade waits: %s", why)
 		return
 	}
@@ -36,8 +36,9 @@ func (a *analysis) planUpgrade(p *plan) {
 	a.planPrimaryUpgrade(p)
 }
 
-// upgradeBlocker returns why the next upgrade step must wait, or "".
-func (a *analysis) upgradeBlocker() string {
+// restartBlocker returns why no member may leave the group for a restart now (the next upgrade step, a
+// rebalance move), or "": every desired member must be ONLINE and queryable and no member still leaving.
+func (a *analysis) restartBlocker() string {
 	var notOnline []string
 	for _, mi := range a.ordered {
 		if !mi.desired {
@@ -46,7 +47,8 @@ func (a *analysis) upgradeBlocker() string {
 			}
 			continue
 		}
-		if !mi.actionable() || !a.inGroupConsistently(mi) || mi.entry.State != StateOnline {
+		if !mi.actionable() || !a.inGroupConsistently(mi) || mi.entry.State != StateOnline ||
+			mi.selfState() != StateOnline || mi.cloning() {
 			notOnline = append(notOnline, mi.Pod)
 		}
 	}

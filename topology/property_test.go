@@ -18,13 +18,16 @@ func randomObservation(seed uint64) Observation {
 	gn := gen{rand.New(rand.NewPCG(seed, 7))}
 	n := 1 + gn.r.IntN(6)
 	o := Observation{Instances: gn.r.IntN(n + 2), Initialized: !gn.chance(3), CloneThreshold: int64(gn.r.IntN(3) * 8),
-		SwitchoverMaxQueue: 100}
+		SwitchoverMaxQueue: 100, Zones: gn.r.IntN(4)}
 	truth := map[string][]GroupMember{}
 	for _, v := range []string{"1:1", "1:2", "2:1"} {
 		truth[v] = gn.entries(n, -1)
 	}
 	for i := range n {
 		o.Members = append(o.Members, gn.member(i, n, truth))
+	}
+	if gn.chance(5) {
+		gn.heal(o.Members)
 	}
 	gn.r.Shuffle(len(o.Members), func(i, j int) { o.Members[i], o.Members[j] = o.Members[j], o.Members[i] })
 	pods := []string{"", "", "", "nope", pod(0), pod(1), pod(2), pod(n - 1)}
@@ -35,8 +38,53 @@ func randomObservation(seed uint64) Observation {
 		AllowErrantWipe:   gn.chance(3),
 		RollingUpgrade:    gn.chance(2),
 		RotateCredentials: gn.chance(4),
+		Rebalance:         gn.chance(2),
 	}
 	return o
+}
+
+// heal makes most members ONLINE in one shared healthy view, so that the decisions of a healthy group
+// (switchover, upgrade, rebalance) are drawn often; the other random fields stay as they were.
+func (gn gen) heal(ms []Member) {
+	n := len(ms)
+	primary := gn.r.IntN(n)
+	var view []GroupMember
+	for j := range n {
+		e := entry(j, StateOnline, pick(j == primary, RolePrimary, RoleSecondary))
+		e.Version = "8.4.6"
+		view = append(view, e)
+	}
+	for i := range ms {
+		m := &ms[i]
+		if gn.chance(10) {
+			continue
+		}
+		m.PodExists, m.PodRunning, m.PodDeleting, m.Unreachable = true, true, gn.chance(20), ""
+		if m.Status == nil {
+			m.Status = &MemberStatus{ServerUUID: uuid(m.Ordinal), GTIDExecuted: g("1-20"), Version: "8.4.6"}
+		}
+		st := m.Status
+		st.State, st.Role, st.ViewID, st.Version = StateOnline, view[m.Ordinal].Role, "1:1", "8.4.6"
+		st.Clone.State, st.AutoRejoining = CloneNone, false
+		st.Group = make([]GroupMember, n)
+		copy(st.Group, view)
+		if m.Node == "" && gn.chance(2) {
+			gn.place(m)
+		}
+	}
+}
+
+// place schedules the member's pod on one of four nodes (or none), each in its zone, and sometimes records a
+// rebalance move of it.
+func (gn gen) place(m *Member) {
+	if !m.PodExists || gn.chance(8) {
+		return
+	}
+	k := gn.r.IntN(4)
+	m.Node, m.Zone = fmt.Sprintf("n%d", k), []string{"a", "b", "c", ""}[k]
+	if gn.chance(5) {
+		m.MovedFrom = gn.one("n0", "n1", "n2", "n3")
+	}
 }
 
 // entries is a random replication_group_members table over some of n members, with at most one
@@ -62,6 +110,7 @@ func (gn gen) member(i, n int, truth map[string][]GroupMember) Member {
 	m.PodRunning = m.PodExists && !gn.chance(6)
 	m.PodDeleting = m.PodExists && gn.chance(12)
 	m.Restarted = gn.chance(6)
+	gn.place(&m)
 	if !m.PodRunning || gn.chance(6) {
 		m.Unreachable = "dial tcp: i/o timeout"
 		return m
@@ -155,7 +204,7 @@ func TestDecideProperties(t *testing.T) {
 	}
 	for _, k := range []ActionKind{ActionBootstrapGroup, ActionRebootGroup, ActionForceQuorum, ActionJoinMember,
 		ActionRejoinMember, ActionCloneMember, ActionRemoveMember, ActionSwitchover, ActionUpgradeMember,
-		ActionResetVariables, ActionRotateCredentials} {
+		ActionResetVariables, ActionRotateCredentials, ActionMoveMember} {
 		if kinds[k] == 0 {
 			t.Errorf("the generator never produced action %s: %v", k, kinds)
 		}
@@ -247,14 +296,14 @@ func checkAction(obs Observation, d Decision, byPod map[string]*Member, a Action
 		return fmt.Errorf("switches over to the current primary")
 	}
 	touches := a.Kind == ActionJoinMember || a.Kind == ActionRejoinMember || a.Kind == ActionCloneMember ||
-		a.Kind == ActionUpgradeMember
+		a.Kind == ActionUpgradeMember || a.Kind == ActionMoveMember
 	if touches && (m.Status.State == StateRecovering || assessment(d, a.Member).State == StateRecovering) {
 		return fmt.Errorf("restarts a RECOVERING member")
 	}
 	if touches && m.Status.Clone.State == CloneInProgress {
 		return fmt.Errorf("acts on a member that is being cloned")
 	}
-	if joins := touches && a.Kind != ActionUpgradeMember; joins && anyRecovering(obs, d) {
+	if joins := touches && a.Kind != ActionUpgradeMember && a.Kind != ActionMoveMember; joins && anyRecovering(obs, d) {
 		return fmt.Errorf("joins while a member recovers: members join one at a time")
 	}
 	if touches && m.Ordinal >= obs.Instances {
@@ -262,7 +311,7 @@ func checkAction(obs Observation, d Decision, byPod map[string]*Member, a Action
 	}
 	restarts := touches || a.Kind == ActionBootstrapGroup || a.Kind == ActionRebootGroup
 	running := m.Status.State == StateError || m.Status.State == StateOnline || m.Status.AutoRejoining
-	if restarts && a.Kind != ActionUpgradeMember && a.StopFirst != running {
+	if restarts && a.Kind != ActionUpgradeMember && a.Kind != ActionMoveMember && a.StopFirst != running {
 		return fmt.Errorf("StopFirst=%v for a member in %s", a.StopFirst, m.Status.State)
 	}
 	if a.Kind == ActionSwitchover && m.Status.ApplierQueue > obs.SwitchoverMaxQueue {
@@ -270,6 +319,62 @@ func checkAction(obs Observation, d Decision, byPod map[string]*Member, a Action
 	}
 	if a.Kind == ActionRotateCredentials && a.Member != d.Primary {
 		return fmt.Errorf("rotates credentials on a member that is not the primary")
+	}
+	if a.Kind == ActionMoveMember {
+		return checkMove(obs, d, m)
+	}
+	return nil
+}
+
+// checkMove: a member moves only on request, only a secondary that is crowded and was not moved yet, only while
+// every desired member is ONLINE in the group, and only when the group keeps quorum without it.
+func checkMove(obs Observation, d Decision, m *Member) error {
+	switch {
+	case !obs.Requests.Rebalance:
+		return fmt.Errorf("moves a member without a rebalance request")
+	case m.Pod == d.Primary || m.Status.Role == RolePrimary || assessment(d, m.Pod).Role == RolePrimary:
+		return fmt.Errorf("moves the primary")
+	case m.MovedFrom != "":
+		return fmt.Errorf("moves a member a second time in one request")
+	case m.Ordinal >= obs.Instances:
+		return fmt.Errorf("moves a member beyond the desired instances")
+	case d.State != ClusterOnline:
+		return fmt.Errorf("moves a member while the cluster is %s", d.State)
+	}
+	var ps []Placement
+	for _, o := range obs.Members {
+		if o.Ordinal < obs.Instances && o.PodExists && !o.PodDeleting {
+			ps = append(ps, Placement{Pod: o.Pod, Node: o.Node, Zone: o.Zone})
+		}
+		if o.Ordinal < obs.Instances && (o.Status == nil || o.PodDeleting || o.Status.State != StateOnline) {
+			return fmt.Errorf("moves a member while %s is not ONLINE and queryable", o.Pod)
+		}
+	}
+	if !AssessSpread(obs.Instances, obs.Zones, ps).Crowded(m.Pod) {
+		return fmt.Errorf("moves a member that is not colocated")
+	}
+	view := m.Status.Group
+	for _, o := range obs.Members {
+		if o.Pod == d.Primary && o.Status != nil {
+			view = o.Status.Group // the group's own view: a view id names one membership
+		}
+	}
+	return keepsQuorum(view, m.Status.ServerUUID)
+}
+
+// keepsQuorum: the group's view still has a majority alive once the member leaves it.
+func keepsQuorum(view []GroupMember, self string) error {
+	alive, size := 0, len(view)
+	for _, e := range view {
+		if e.State == StateOnline || e.State == StateRecovering {
+			alive++
+		}
+		if e.UUID == self {
+			alive, size = alive-1, size-1
+		}
+	}
+	if 2*alive <= size {
+		return fmt.Errorf("leaves %d of %d alive: the group would lose quorum", alive, size)
 	}
 	return nil
 }

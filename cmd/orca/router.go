@@ -113,6 +113,18 @@ func devHTTPDefault() string {
 	return net.JoinHostPort(os.Getenv(envDevBindAddress), "8080")
 }
 
+// devHost puts addr on ORCA_DEV_BIND_ADDRESS's host when the pod runner sets it, even when a flag named a
+// host: the runner's pods share one machine, each on its own loopback address, while a pod's args (as
+// rendered for Kubernetes) say ":8080".
+func devHost(addr string) string {
+	host := os.Getenv(envDevBindAddress)
+	_, port, err := net.SplitHostPort(addr)
+	if host == "" || err != nil {
+		return addr
+	}
+	return net.JoinHostPort(host, port)
+}
+
 // server builds the router from the flags and the environment.
 func (rf *routerFlags) server(log logr.Logger) (*router.Server, error) {
 	if len(rf.members) == 0 && len(rf.staticBackends) == 0 {
@@ -141,14 +153,14 @@ func (rf *routerFlags) listen() (map[router.Route]net.Listener, net.Listener, er
 		}
 	}
 	for _, r := range router.Routes {
-		l, err := net.Listen("tcp", net.JoinHostPort(rf.bindAddress, strconv.Itoa(rf.ports[r])))
+		l, err := net.Listen("tcp", devHost(net.JoinHostPort(rf.bindAddress, strconv.Itoa(rf.ports[r]))))
 		if err != nil {
 			closeAll()
 			return nil, nil, fmt.Errorf("listen for %s: %w", r, err)
 		}
 		ls[r] = l
 	}
-	hl, err := net.Listen("tcp", rf.httpBindAddress)
+	hl, err := net.Listen("tcp", devHost(rf.httpBindAddress))
 	if err != nil {
 		closeAll()
 		return nil, nil, fmt.Errorf("listen for /metrics and /healthz: %w", err)

@@ -262,3 +262,18 @@ func TestRouterCommandFollowsASimulatedGroupThroughTheMemberMap(t *testing.T) {
 		t.Fatalf("exit %v; the logs must not hold the password:\n%s", err, p.logs)
 	}
 }
+
+// The pod runner's address replaces the host of the rendered args (":8080", "0.0.0.0:6446").
+func TestDevHostReplacesAnExplicitHost(t *testing.T) {
+	t.Setenv(envDevBindAddress, "127.0.0.9")
+	for in, want := range map[string]string{":8080": "127.0.0.9:8080", "0.0.0.0:6446": "127.0.0.9:6446",
+		"not-an-address": "not-an-address"} {
+		if got := devHost(in); got != want {
+			t.Errorf("devHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+	t.Setenv(envDevBindAddress, "")
+	if got := devHost(":8080"); got != ":8080" {
+		t.Errorf("without the pod runner devHost(:8080) = %q", got)
+	}
+}

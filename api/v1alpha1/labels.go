@@ -45,6 +45,14 @@ const (
 	// readiness gate until Orca has seen it ONLINE again.
 	AnnotationOnlineRestarts = "mysql.orca.dev/online-restart-count"
 
+	// LabelMigrationHook names the MigrationHook a MigrationRun (and its Pod) belongs to.
+	LabelMigrationHook = "mysql.orca.dev/migration-hook"
+	// LabelMigrationRun names the MigrationRun a migration Pod belongs to.
+	LabelMigrationRun = "mysql.orca.dev/migration-run"
+	// AnnotationApprovedBy on a MigrationRun approves it (what `kubectl orca approve` sets); its value names who
+	// approved and is copied to status.approvedBy.
+	AnnotationApprovedBy = "mysql.orca.dev/approved-by"
+
 	// Finalizer lets Orca release a cluster's volumes and watchers before it disappears.
 	Finalizer = "mysql.orca.dev/finalizer"
 )

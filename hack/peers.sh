@@ -6,6 +6,8 @@ need=()
 command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
 command -v sysbench >/dev/null 2>&1 || need+=(sysbench)
 { command -v haproxy || [ -x /usr/sbin/haproxy ]; } >/dev/null 2>&1 || need+=(haproxy)
+command -v dig >/dev/null 2>&1 || need+=(dnsutils)
+command -v kdig >/dev/null 2>&1 || need+=(knot-dnsutils)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 echo "installing Debian packages: ${need[*]}" >&2

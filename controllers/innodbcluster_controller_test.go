@@ -98,8 +98,8 @@ func TestCreateAppliesEveryObject(t *testing.T) {
 	sts := get(t, key(ns, "db"), &appsv1.StatefulSet{})
 	checkStatefulSet(t, sts, 3)
 	pdb := get(t, key(ns, "db-pdb"), &policyv1.PodDisruptionBudget{})
-	if pdb.Spec.MinAvailable.IntValue() != 2 {
-		t.Errorf("pdb minAvailable = %s, want 2", pdb.Spec.MinAvailable.String())
+	if pdb.Spec.MaxUnavailable.IntValue() != 1 || pdb.Spec.MinAvailable != nil {
+		t.Errorf("pdb %+v, want maxUnavailable 1", pdb.Spec)
 	}
 	for _, obj := range []client.Object{creds, internal, cm, headless, sts, pdb} {
 		if err := ownedBy(obj, c); err != nil {
@@ -235,8 +235,8 @@ func TestScaleUpdatesStatefulSetAndBudget(t *testing.T) {
 		if err := k8s.Get(context.Background(), key(ns, "db-pdb"), &pdb); err != nil {
 			return err
 		}
-		if *sts.Spec.Replicas != 5 || pdb.Spec.MinAvailable.IntValue() != 3 {
-			return fmt.Errorf("replicas %d minAvailable %s", *sts.Spec.Replicas, pdb.Spec.MinAvailable.String())
+		if *sts.Spec.Replicas != 5 || pdb.Spec.MaxUnavailable.IntValue() != 1 {
+			return fmt.Errorf("replicas %d pdb %+v", *sts.Spec.Replicas, pdb.Spec)
 		}
 		return nil
 	})

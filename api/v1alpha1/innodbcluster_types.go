@@ -88,16 +88,18 @@ type InnoDBClusterSpec struct {
 	PodSpec *PodSpecOverrides `json:"podSpec,omitempty"`
 
 	// Placement says how strictly the members are kept apart. Either way the members are spread with topology
-	// spread constraints (maxSkew 1) over kubernetes.io/hostname and, when the nodes carry it, over
-	// topology.kubernetes.io/zone. Preferred (the default) lets the scheduler put two members on one node or
-	// zone when it finds no other room (whenUnsatisfiable ScheduleAnyway), so a member is never left Pending
-	// for it, at the price of a node or zone loss that may cost more than one member; the MembersSpread
-	// condition says when that happened, and the mysql.orca.dev/rebalance annotation moves them apart again.
-	// Required keeps a member Pending rather than put it on a node that already runs one
-	// (requiredDuringScheduling pod anti-affinity on kubernetes.io/hostname) or in a zone that would hold more
-	// than its share (whenUnsatisfiable DoNotSchedule): a node or zone loss never costs quorum, but the group
-	// runs short of a member until a node with room exists, for example during a drain of a cluster with as
-	// many nodes as members. Changing it rolls the members one at a time, as a configuration change does.
+	// spread constraints (maxSkew 1) over kubernetes.io/hostname and, where the nodes carry it, over
+	// topology.kubernetes.io/zone. Preferred (the default) lets the scheduler put two members on one node when
+	// it finds no other room (whenUnsatisfiable ScheduleAnyway), so a member is never left Pending for it, at
+	// the price of a node loss that may cost more than one member; the MembersSpread condition says when that
+	// happened, and the mysql.orca.dev/rebalance annotation moves them apart again. Required keeps a member
+	// Pending rather than put it on a node that already runs one (requiredDuringScheduling pod anti-affinity
+	// and whenUnsatisfiable DoNotSchedule on kubernetes.io/hostname): a node loss never costs more than one
+	// member, but the group runs short of a member until a node with room exists, for example during a drain
+	// of a cluster with as many nodes as members. The spread over zones stays a preference under both: the
+	// scheduler filters out every node without the label for a DoNotSchedule constraint, which would leave
+	// every member Pending where nodes carry no zone; MembersSpread reports a zone holding a majority.
+	// Changing it rolls the members one at a time, as a configuration change does.
 	// +kubebuilder:default=Preferred
 	// +optional
 	Placement PlacementPolicy `json:"placement,omitempty"`
@@ -196,8 +198,8 @@ type PlacementPolicy string
 const (
 	// PlacementPreferred spreads the members but schedules a member next to another rather than leave it Pending.
 	PlacementPreferred PlacementPolicy = "Preferred"
-	// PlacementRequired leaves a member Pending rather than put it on a node with another member, or in a zone
-	// that would hold more than its share of the members.
+	// PlacementRequired leaves a member Pending rather than put it on a node with another member; zones stay a
+	// preference.
 	PlacementRequired PlacementPolicy = "Required"
 )
 

@@ -5,6 +5,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
@@ -70,20 +71,22 @@ func clientService(c *v1.InnoDBCluster, name string, selector map[string]string,
 	}
 }
 
-// PodDisruptionBudget keeps a majority of members up during voluntary disruptions (node drains), so a drain
-// never costs the group its quorum. Clusters of fewer than 3 members have no fault tolerance to protect and
-// get no budget (it would block every drain), so this returns nil for them.
+// PodDisruptionBudget lets voluntary disruptions (node drains, evictions) take one member at a time
+// (maxUnavailable 1), and no Ready member while another is not Ready: a drain waits for the evicted member to
+// be back ONLINE (its readiness gate), wherever the scheduler puts it, before it evicts the next. A majority
+// (minAvailable) would let one drain of a node holding two members of five evict both at once. Clusters of
+// fewer than 3 members have no fault tolerance to protect and get no budget (it would block every drain), so
+// this returns nil for them.
 func PodDisruptionBudget(c *v1.InnoDBCluster) *policyv1.PodDisruptionBudget {
 	if c.Spec.Instances < 3 {
 		return nil
 	}
-	majority := intstr.FromInt32(c.Spec.Instances/2 + 1)
 	return &policyv1.PodDisruptionBudget{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
 		ObjectMeta: metav1.ObjectMeta{Name: PDBName(c), Namespace: c.Namespace, Labels: ObjectLabels(c)},
 		Spec: policyv1.PodDisruptionBudgetSpec{
-			MinAvailable: &majority,
-			Selector:     &metav1.LabelSelector{MatchLabels: SelectorLabels(c)},
+			MaxUnavailable: ptr.To(intstr.FromInt32(1)),
+			Selector:       &metav1.LabelSelector{MatchLabels: SelectorLabels(c)},
 		},
 	}
 }

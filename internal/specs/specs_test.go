@@ -15,19 +15,6 @@ func cluster(instances int32) *v1.InnoDBCluster {
 	return c
 }
 
-func TestPodDisruptionBudgetKeepsMajority(t *testing.T) {
-	for instances, want := range map[int32]int{3: 2, 4: 3, 5: 3, 7: 4, 9: 5} {
-		if got := PodDisruptionBudget(cluster(instances)).Spec.MinAvailable.IntValue(); got != want {
-			t.Errorf("%d instances: minAvailable %d, want %d", instances, got, want)
-		}
-	}
-	for _, n := range []int32{1, 2} {
-		if PodDisruptionBudget(cluster(n)) != nil {
-			t.Errorf("%d instances must get no budget", n)
-		}
-	}
-}
-
 func TestOrdinal(t *testing.T) {
 	tests := map[string]int{"db-0": 0, "my-db-12": 12}
 	for pod, want := range tests {

@@ -128,30 +128,15 @@ func podSpec(c *v1.InnoDBCluster, o StatefulSetOptions) corev1.PodSpec {
 			}}},
 			{Name: ConfDirVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		},
-		Affinity: defaultAffinity(c),
+		Affinity:                  memberAffinity(c),
+		TopologySpreadConstraints: memberSpread(c),
 	}
 	if p := c.Spec.PodSpec; p != nil {
-		if p.Affinity != nil {
-			spec.Affinity = p.Affinity
-		}
 		spec.Tolerations = p.Tolerations
 		spec.NodeSelector = p.NodeSelector
 		spec.PriorityClassName = p.PriorityClassName
 	}
 	return spec
-}
-
-// defaultAffinity prefers one member per node, so a node loss costs one member, not quorum.
-func defaultAffinity(c *v1.InnoDBCluster) *corev1.Affinity {
-	return &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
-		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
-			Weight: 100,
-			PodAffinityTerm: corev1.PodAffinityTerm{
-				LabelSelector: &metav1.LabelSelector{MatchLabels: SelectorLabels(c)},
-				TopologyKey:   corev1.LabelHostname,
-			},
-		}},
-	}}
 }
 
 func initContainer(c *v1.InnoDBCluster, o StatefulSetOptions) corev1.Container {

@@ -4,6 +4,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
 
 // eventKind is one entry of the catalogue of events the reconciler emits.
@@ -24,6 +26,8 @@ var (
 	evSecretsKept     = eventKind{corev1.EventTypeNormal, "SecretsKept", "Delete"}
 	evSecretAdopted   = eventKind{corev1.EventTypeNormal, "SecretAdopted", "Adopt"}
 	evSecretKeysAdded = eventKind{corev1.EventTypeNormal, "SecretKeysAdded", "Update"}
+	// evMembersColocated names members that share a node, or a zone holding a majority of them.
+	evMembersColocated = eventKind{corev1.EventTypeWarning, string(v1.ReasonMembersColocated), "Observe"}
 )
 
 func emit(r recorder.EventRecorder, obj runtime.Object, ev eventKind, format string, args ...any) {

@@ -18,14 +18,10 @@ type podCounts struct {
 	running, ready int32
 }
 
-func (r *InnoDBClusterReconciler) countPods(ctx context.Context, c *v1.InnoDBCluster) (podCounts, error) {
-	var pods corev1.PodList
-	if err := r.List(ctx, &pods, inCluster(c)...); err != nil {
-		return podCounts{}, fmt.Errorf("list pods: %w", err)
-	}
+func countPods(pods []corev1.Pod) podCounts {
 	var n podCounts
-	for i := range pods.Items {
-		p := &pods.Items[i]
+	for i := range pods {
+		p := &pods[i]
 		if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
 			continue
 		}
@@ -36,13 +32,19 @@ func (r *InnoDBClusterReconciler) countPods(ctx context.Context, c *v1.InnoDBClu
 			}
 		}
 	}
-	return n, nil
+	return n
 }
 
 // writeStatus records the outcome of applying objects: ResourcesReady, ready pods, the routers (status.router,
-// RouterReady), and the placeholders the cluster loop fills in once it has observed the group.
+// RouterReady), MembersSpread, and the placeholders the cluster loop fills in once it has observed the group.
+// An event names the colocated members when MembersSpread turns False.
 func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBCluster, applyErr error) error {
-	counts, err := r.countPods(ctx, c)
+	var pods corev1.PodList
+	if err := r.List(ctx, &pods, inCluster(c)...); err != nil {
+		return fmt.Errorf("list pods: %w", err)
+	}
+	counts := countPods(pods.Items)
+	spread, err := r.assessSpread(ctx, c, pods.Items)
 	if err != nil {
 		return err
 	}
@@ -56,6 +58,8 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 		s.ReadyInstances = counts.ready
 		status, reason, msg := resourcesCondition(c.Spec.Instances, counts, applyErr)
 		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionResourcesReady, status, reason, msg)
+		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionMembersSpread, spread.status, spread.reason,
+			spread.message)
 		s.Router = router.status.DeepCopy()
 		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionRouterReady, router.ready, router.reason,
 			router.message)
@@ -69,8 +73,13 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 			}
 		}
 	}
-	_, err = clusterstatus.Update(ctx, r.Client, client.ObjectKeyFromObject(c), mutate)
-	return err
+	if _, err := clusterstatus.Update(ctx, r.Client, client.ObjectKeyFromObject(c), mutate); err != nil {
+		return err
+	}
+	if newlyColocated(c.Status.Conditions, spread) {
+		emit(r.Recorder, c, evMembersColocated, "%s", spread.spread.Describe())
+	}
+	return nil
 }
 
 func resourcesCondition(want int32, n podCounts, applyErr error) (

@@ -42,6 +42,8 @@ func newOperatorCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "address of the metrics endpoint; 0 disables it")
 	f.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	f.StringVar(&o.HooksAddr, "hooks-bind-address", ":8082",
+		"address of the MigrationHook receiver, POST /hooks/<namespace>/<hook>, served on every replica; 0 disables it")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "elect a leader so only one replica reconciles")
 	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader lease")
 	f.StringVar(&o.OrcaImage, "orca-image", "ghcr.io/orca-operator/orca:latest",

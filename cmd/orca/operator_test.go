@@ -55,10 +55,12 @@ func TestOperatorReleasesLeaseOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	hooksAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, helperEnv+"="+strings.Join([]string{"operator",
 		"--leader-elect", "--leader-election-namespace=default", "--metrics-bind-address=0",
-		"--health-probe-bind-address=0", "--graceful-shutdown-timeout=10s"}, "\t"))
+		"--health-probe-bind-address=0", "--graceful-shutdown-timeout=10s", "--hooks-bind-address=" + hooksAddr},
+		"\t"))
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -74,6 +76,7 @@ func TestOperatorReleasesLeaseOnSIGTERM(t *testing.T) {
 		holder, err = leaseHolder(k8s)
 		return err
 	})
+	checkOperatorReceivesHooks(t, cfg, hooksAddr)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

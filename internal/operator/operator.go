@@ -32,6 +32,9 @@ type Options struct {
 	MetricsAddr string
 	// ProbeAddr serves /healthz and /readyz; "" or "0" disables it.
 	ProbeAddr string
+	// HooksAddr serves the MigrationHook receiver (POST /hooks/<namespace>/<hook>) on every replica; "" or "0"
+	// disables it.
+	HooksAddr string
 	// LeaderElect makes only the elected replica reconcile.
 	LeaderElect bool
 	// LeaderElectionNamespace holds the lease; the in-cluster namespace when empty.
@@ -144,6 +147,9 @@ func setup(mgr ctrl.Manager, o Options) error {
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up innodbcluster controller: %w", err)
+	}
+	if err := addHooks(mgr, o.HooksAddr); err != nil {
+		return err
 	}
 	if o.ProbeAddr != "" && o.ProbeAddr != "0" {
 		if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

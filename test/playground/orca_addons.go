@@ -79,6 +79,7 @@ func (operatorAddon) Up(_ context.Context, env *Env) error {
 	}
 	p, err := env.Start(controlplane.ProcessSpec{Name: "orca-operator", Path: bin,
 		Args: []string{"operator", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+			"--hooks-bind-address=0",
 			"--orca-image=" + orcaImage,
 			// Members are reached only through loopback addresses the simulator publishes: the playground's pod
 			// IPs and cluster DNS names are fake and must never be dialled or resolved.

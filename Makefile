@@ -53,6 +53,7 @@ lint: $(GOLANGCI_LINT) ## golangci-lint with the repository's .golangci.yml.
 test-deps: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Install everything the tests need (Debian peers, npm peers, control plane).
 	hack/peers.sh
 	hack/npm.sh
+	hack/versitygw.sh >/dev/null
 	hack/controlplane.sh all >/dev/null
 
 .PHONY: unit

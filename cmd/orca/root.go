@@ -8,6 +8,7 @@ func newRootCommand() *cobra.Command {
 		Short:        "Orca runs MySQL InnoDB Cluster on Kubernetes",
 		SilenceUsage: true,
 	}
-	root.AddCommand(newOperatorCommand(), newInitCommand(), newRouterCommand())
+	root.AddCommand(newOperatorCommand(), newInitCommand(), newRouterCommand(), newBackupCommand(),
+		newRestoreCommand())
 	return root
 }

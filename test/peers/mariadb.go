@@ -36,15 +36,15 @@ func (m *MariaDB) DSN(database string) string {
 	return fmt.Sprintf("root@tcp(%s)/%s?parseTime=true&multiStatements=true", m.Addr, database)
 }
 
-// StartMariaDB starts a fresh MariaDB for the test and stops it in tb.Cleanup.
-// It fails the test loudly when mariadbd is not installed.
-func StartMariaDB(tb testing.TB) *MariaDB {
+// StartMariaDB starts a fresh MariaDB for the test and stops it in tb.Cleanup; extra are more mariadbd options
+// (such as --log-bin). It fails the test loudly when mariadbd is not installed.
+func StartMariaDB(tb testing.TB, extra ...string) *MariaDB {
 	tb.Helper()
 	dir, err := os.MkdirTemp("", "orca-mariadb-")
 	if err != nil {
 		tb.Fatalf("make mariadb folder: %v", err)
 	}
-	m, err := StartMariaDBIn(dir)
+	m, err := StartMariaDBIn(dir, extra...)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		tb.Fatalf("start mariadb: %v", err)
@@ -56,9 +56,9 @@ func StartMariaDB(tb testing.TB) *MariaDB {
 	return m
 }
 
-// StartMariaDBIn starts a fresh MariaDB in dir (which must exist) and waits until it answers.
-// The caller stops it with Stop. Used by tests and by long-lived tools such as the playground.
-func StartMariaDBIn(dir string) (*MariaDB, error) {
+// StartMariaDBIn starts a fresh MariaDB in dir (which must exist), with extra mariadbd options, and waits until
+// it answers. The caller stops it with Stop. Used by tests and by long-lived tools such as the playground.
+func StartMariaDBIn(dir string, extra ...string) (*MariaDB, error) {
 	mariadbd, err := findBinary("mariadbd")
 	if err != nil {
 		return nil, err
@@ -82,10 +82,11 @@ func StartMariaDBIn(dir string) (*MariaDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create mariadb log: %w", err)
 	}
-	m.cmd = exec.Command(mariadbd, "--no-defaults", "--datadir="+data, "--socket="+filepath.Join(dir, "sock"),
-		"--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--user=root", "--skip-name-resolve",
+	args := append([]string{"--no-defaults", "--datadir=" + data, "--socket=" + filepath.Join(dir, "sock"),
+		"--port=" + strconv.Itoa(port), "--bind-address=127.0.0.1", "--user=root", "--skip-name-resolve",
 		"--max-connections=500", "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
-		"--innodb-flush-log-at-trx-commit=2", "--pid-file="+filepath.Join(dir, "mariadbd.pid"))
+		"--innodb-flush-log-at-trx-commit=2", "--pid-file=" + filepath.Join(dir, "mariadbd.pid")}, extra...)
+	m.cmd = exec.Command(mariadbd, args...)
 	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
 	if err := m.cmd.Start(); err != nil {
 		_ = logFile.Close()

@@ -109,6 +109,16 @@ func (l *loop) afterAction(ctx context.Context, o *observation, a topology.Actio
 	case topology.ActionUpgradeMember:
 		// The member left the group; deleting its pod makes the StatefulSet recreate it at the new revision.
 		return l.deletePod(ctx, o, a.Member)
+	case topology.ActionMoveMember:
+		// Recorded before the pod goes: the member is never moved twice in one request.
+		node := ""
+		if p, ok := o.pods[a.Member]; ok {
+			node = p.Spec.NodeName
+		}
+		if err := l.recordMove(ctx, a.Member, node); err != nil {
+			return err
+		}
+		return l.deletePod(ctx, o, a.Member)
 	}
 	if drop == "" {
 		return nil
@@ -134,18 +144,25 @@ func (l *loop) deletePod(ctx context.Context, o *observation, pod string) error 
 	return nil
 }
 
-func (l *loop) dropAnnotation(ctx context.Context, key string) error {
+// dropAnnotation removes the annotations from the cluster in one patch (none there: no write).
+func (l *loop) dropAnnotation(ctx context.Context, keys ...string) error {
 	var c v1.InnoDBCluster
 	if err := l.m.Client.Get(ctx, l.key, &c); err != nil {
 		return fmt.Errorf("get cluster: %w", err)
 	}
-	if _, ok := c.Annotations[key]; !ok {
+	patch := client.MergeFrom(c.DeepCopy())
+	found := false
+	for _, key := range keys {
+		if _, ok := c.Annotations[key]; ok {
+			delete(c.Annotations, key)
+			found = true
+		}
+	}
+	if !found {
 		return nil
 	}
-	patch := client.MergeFrom(c.DeepCopy())
-	delete(c.Annotations, key)
 	if err := l.m.Client.Patch(ctx, &c, patch); err != nil {
-		return fmt.Errorf("remove annotation %s: %w", key, err)
+		return fmt.Errorf("remove annotations %v: %w", keys, err)
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func (e SQLExecutor) Run(ctx context.Context, c *ClusterInfo, a topology.Action)
 		return err
 	}
 	defer func() { _ = in.Close() }()
-	if a.StopFirst && a.Kind != topology.ActionRemoveMember && a.Kind != topology.ActionUpgradeMember {
+	if a.StopFirst && !leaves(a.Kind) {
 		if err := in.StopGroupReplication(ctx); err != nil {
 			return err
 		}
@@ -106,6 +106,11 @@ func (e SQLExecutor) Run(ctx context.Context, c *ClusterInfo, a topology.Action)
 		err = errors.Join(err, e.resetOneShot(ctx, c, a.Member))
 	}
 	return err
+}
+
+// leaves reports the kinds whose whole action is the member leaving the group (STOP GROUP_REPLICATION).
+func leaves(k topology.ActionKind) bool {
+	return k == topology.ActionRemoveMember || k == topology.ActionUpgradeMember || k == topology.ActionMoveMember
 }
 
 func (e SQLExecutor) run(ctx context.Context, in mysqladmin.Instance, c *ClusterInfo, a topology.Action) error {
@@ -129,7 +134,7 @@ func (e SQLExecutor) run(ctx context.Context, in mysqladmin.Instance, c *Cluster
 		return in.CloneFrom(ctx, c.Hosts[a.Donor], specs.PortMySQL, c.recovery())
 	case topology.ActionForceQuorum:
 		return in.ForceMembers(ctx, c.addresses(a.Members))
-	case topology.ActionRemoveMember, topology.ActionUpgradeMember:
+	case topology.ActionRemoveMember, topology.ActionUpgradeMember, topology.ActionMoveMember:
 		return in.StopGroupReplication(ctx)
 	case topology.ActionSwitchover:
 		st, err := in.Status(ctx)

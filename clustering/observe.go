@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/placement"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/topology"
 )
@@ -22,6 +23,7 @@ type observation struct {
 	cluster *v1.InnoDBCluster
 	pods    map[string]*corev1.Pod
 	info    *ClusterInfo
+	nodes   placement.Nodes
 	topo    topology.Observation
 	// fingerprint identifies the passwords the Secrets hold now.
 	fingerprint string
@@ -60,10 +62,16 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 	if err != nil {
 		return nil, err
 	}
+	nodes, err := placement.ListNodes(ctx, l.m.Client, &cluster)
+	if err != nil {
+		return nil, err
+	}
+	o.nodes = nodes
 	o.topo = topology.Observation{
 		Instances:          int(cluster.Spec.Instances),
 		Initialized:        cluster.Status.Bootstrapped,
 		SwitchoverMaxQueue: l.m.switchoverMaxQueue(),
+		Zones:              nodes.Zones,
 		Requests:           requests(&cluster),
 	}
 	o.fingerprint = info.fingerprint()
@@ -120,12 +128,17 @@ func requests(c *v1.InnoDBCluster) topology.Requests {
 		ForceQuorum:     a[v1.AnnotationForceQuorum] == "true",
 		SwitchoverTo:    a[v1.AnnotationSwitchoverTo],
 		AllowErrantWipe: a[v1.AnnotationAllowErrantWipe] == "true",
+		Rebalance:       a[v1.AnnotationRebalance] == "true",
 	}
 }
 
 // observeMembers queries every running member concurrently, each bounded by StatusTimeout.
 func (l *loop) observeMembers(ctx context.Context, o *observation, revision string) []topology.Member {
 	members := make([]topology.Member, len(o.info.Pods))
+	moved := map[string]string{}
+	if o.topo.Requests.Rebalance {
+		moved = movedMembers(o.cluster)
+	}
 	var wg sync.WaitGroup
 	for i, name := range o.info.Pods {
 		ord, _ := specs.Ordinal(name)
@@ -136,7 +149,9 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 			m.PodRunning = mysqldRunning(pod)
 			m.Restarted = restartedSinceOnline(pod)
 			m.AtTarget = revision == "" || pod.Labels[appsv1.StatefulSetRevisionLabel] == revision
+			m.Node, m.Zone = pod.Spec.NodeName, o.nodes.ZoneOf[pod.Spec.NodeName]
 		}
+		m.MovedFrom = moved[name]
 		members[i] = m
 		if !m.PodRunning {
 			members[i].Unreachable = "mysql container is not running"

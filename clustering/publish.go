@@ -38,10 +38,12 @@ func (l *loop) publish(ctx context.Context, o *observation, d *topology.Decision
 	for _, f := range d.Findings {
 		if f.Reason == topology.ReasonSwitchoverDone && o.topo.Requests.SwitchoverTo != "" {
 			// The request is fulfilled: clear it so a later failover is not undone by a stale request.
-			return l.dropAnnotation(ctx, v1.AnnotationSwitchoverTo)
+			if err := l.dropAnnotation(ctx, v1.AnnotationSwitchoverTo); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	return l.endRebalance(ctx, o, d)
 }
 
 // demoteStale removes the role label and the readiness gate of every pod whose mysql container is not

@@ -75,6 +75,7 @@ func writeMembers(o *observation, d *topology.Decision, s *v1.InnoDBClusterStatu
 			ms.State = "UNKNOWN"
 		}
 		m := byPod[a.Pod]
+		ms.Node, ms.Zone = m.Node, m.Zone
 		if st := m.Status; st != nil {
 			ms.Version, ms.ServerUUID, ms.OfflineMode, ms.LastError = st.Version, st.ServerUUID, st.OfflineMode,
 				st.RecoveryError

@@ -35,6 +35,9 @@ const (
 	// each only while the group keeps quorum without it, the primary only after a switchover. Orca removes it
 	// when nothing more can be moved.
 	AnnotationRebalance = "mysql.orca.dev/rebalance"
+	// AnnotationRebalanceMoved records, as a JSON object, the members a rebalance moved and the node each left
+	// (member -> node), so each is moved at most once per request; Orca removes it with AnnotationRebalance.
+	AnnotationRebalanceMoved = "mysql.orca.dev/rebalance-moved"
 	// AnnotationConfigHash on pods records the my.cnf content they started with; a change rolls the pods.
 	AnnotationConfigHash = "mysql.orca.dev/config-hash"
 	// AnnotationRouterHash on router pods records a hash of what they read when they start (their command and

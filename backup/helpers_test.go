@@ -19,6 +19,20 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// rig is a source and a target MariaDB and an S3 server with the bucket "backups".
+type rig struct {
+	src, dst *peers.MariaDB
+	s3       *peers.S3
+	srcDB    *sql.DB
+}
+
+func newRig(t *testing.T, srcArgs ...string) rig {
+	t.Helper()
+	r := rig{src: peers.StartMariaDB(t, srcArgs...), dst: peers.StartMariaDB(t), s3: peers.StartS3(t, "backups")}
+	r.srcDB = openDB(t, r.src)
+	return r
+}
+
 func server(m *peers.MariaDB) backup.Server { return backup.Server{Addr: m.Addr, User: "root"} }
 
 func openDB(t *testing.T, m *peers.MariaDB) *sql.DB {

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/orca-operator/orca/backup"
-	"github.com/orca-operator/orca/test/peers"
 )
 
 var roundTripSchema = []string{
@@ -82,10 +81,11 @@ func fillRoundTrip(t *testing.T, db *sql.DB) {
 }
 
 func TestRoundTripEveryTypeAndShape(t *testing.T) {
+	t.Parallel()
 	ctx := testCtx(t)
-	src, dst := peers.StartMariaDB(t), peers.StartMariaDB(t)
-	s3 := peers.StartS3(t, "backups")
-	srcDB, dstDB := openDB(t, src), openDB(t, dst)
+	r := newRig(t)
+	src, dst, s3, srcDB := r.src, r.dst, r.s3, r.srcDB
+	dstDB := openDB(t, dst)
 	mustExec(t, srcDB, roundTripSchema...)
 	fillRoundTrip(t, srcDB)
 	st := s3Store(t, s3, s3.Endpoint, "cluster-a/b1", nil)

@@ -67,8 +67,12 @@ func StartMariaDBIn(dir string, extra ...string) (*MariaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	data := filepath.Join(dir, "data")
-	install := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--user=root",
+	data, tmp := filepath.Join(dir, "data"), filepath.Join(dir, "tmp")
+	// Each server gets its own tmpdir: concurrent bootstraps sharing /tmp collide on temporary table names.
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return nil, fmt.Errorf("make mariadb tmpdir: %w", err)
+	}
+	install := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--tmpdir="+tmp, "--user=root",
 		"--auth-root-authentication-method=normal", "--skip-test-db")
 	if out, err := install.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("mariadb-install-db: %w: %s", err, lastLines(out))
@@ -82,7 +86,8 @@ func StartMariaDBIn(dir string, extra ...string) (*MariaDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create mariadb log: %w", err)
 	}
-	args := append([]string{"--no-defaults", "--datadir=" + data, "--socket=" + filepath.Join(dir, "sock"),
+	args := append([]string{"--no-defaults", "--datadir=" + data, "--tmpdir=" + tmp,
+		"--socket=" + filepath.Join(dir, "sock"),
 		"--port=" + strconv.Itoa(port), "--bind-address=127.0.0.1", "--user=root", "--skip-name-resolve",
 		"--max-connections=500", "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
 		"--innodb-flush-log-at-trx-commit=2", "--pid-file=" + filepath.Join(dir, "mariadbd.pid")}, extra...)

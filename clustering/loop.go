@@ -86,6 +86,7 @@ func (l *loop) pass(ctx context.Context) error {
 		return err
 	}
 	decision := decide(obs)
+	l.observed(obs, &decision)
 	running := l.current()
 	if a, ok := decision.Next(); ok && running == nil {
 		running = l.start(ctx, obs, a)

@@ -45,6 +45,8 @@ type Manager struct {
 	Log logr.Logger
 	// Monitor, when set, watches every member over the X Protocol and wakes loops on changes and GR notices.
 	Monitor *Monitor
+	// Sink, when set, receives every pass's observed members (the DNS records follow them).
+	Sink ObservationSink
 
 	mu         sync.Mutex
 	ctx        context.Context

@@ -47,7 +47,7 @@ func runSuite(m *testing.M) int {
 	}
 	loops := &clustering.Manager{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Executor: clustering.SQLExecutor{Connector: connector}, Interval: 300 * time.Millisecond,
-		StatusTimeout: time.Second, Log: ctrl.Log.WithName("clustering")}
+		StatusTimeout: time.Second, Log: ctrl.Log.WithName("clustering"), Sink: sink}
 	if err := mgr.Add(loops); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -47,6 +47,11 @@ const (
 	// member ONLINE in the group. A pod whose container restarted since then loses its role label and
 	// readiness gate until Orca has seen it ONLINE again.
 	AnnotationOnlineRestarts = "mysql.orca.dev/online-restart-count"
+	// AnnotationDNSWeights sets the members' DNS SRV weights: "pod=weight,..." (0-65535); others get 100.
+	AnnotationDNSWeights = "mysql.orca.dev/dns-weights"
+	// AnnotationDNSLagThreshold is the applier queue above which a secondary's SRV weight is 0; default 100,
+	// negative disables it.
+	AnnotationDNSLagThreshold = "mysql.orca.dev/dns-lag-threshold"
 
 	// LabelMigrationHook names the MigrationHook a MigrationRun (and its Pod) belongs to.
 	LabelMigrationHook = "mysql.orca.dev/migration-hook"

@@ -8,6 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/orca-operator/orca/dnssrv"
 	"github.com/orca-operator/orca/internal/operator"
 	"github.com/orca-operator/orca/memberdial"
 )
@@ -33,7 +34,7 @@ func newOperatorCommand() *cobra.Command {
 				return err
 			}
 			ctrl.Log.Info("starting operator", "orcaImage", o.OrcaImage, "clusterZone", o.ClusterZone,
-				"gracefulShutdownTimeout", o.GracefulShutdownTimeout)
+				"gracefulShutdownTimeout", o.GracefulShutdownTimeout, "dnsZone", o.DNSZone, "dnsBindAddress", o.DNSAddr)
 			// SIGTERM or SIGINT cancels the manager: the controllers and cluster loops get the graceful
 			// shutdown timeout to finish, then the leader lease is released. A second signal exits at once.
 			return mgr.Start(ctrl.SetupSignalHandler())
@@ -52,6 +53,11 @@ func newOperatorCommand() *cobra.Command {
 	f.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", operator.DefaultGracefulShutdownTimeout,
 		"on SIGTERM, how long controllers and cluster loops get to finish before the operator exits; "+
 			"keep it below the pod's terminationGracePeriodSeconds")
+	f.StringVar(&o.DNSZone, "dns-zone", dnssrv.DefaultZone,
+		"zone of the role-aware DNS SRV records: <cluster>.<namespace>.<zone>")
+	f.StringVar(&o.DNSAddr, "dns-bind-address", ":5353", "address (UDP and TCP) every replica answers the zone on; "+
+		"0 disables it")
+	f.DurationVar(&o.DNSRoleTTL, "dns-role-ttl", dnssrv.DefaultRoleTTL, "TTL of the SRV records")
 	f.StringVar(&memberMap, "dev-member-map", "",
 		"development only: dial members through loopback addresses from this JSON file (playground)")
 	_ = f.MarkHidden("dev-member-map")

@@ -59,7 +59,8 @@ func TestOperatorReleasesLeaseOnSIGTERM(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, helperEnv+"="+strings.Join([]string{"operator",
 		"--leader-elect", "--leader-election-namespace=default", "--metrics-bind-address=0",
-		"--health-probe-bind-address=0", "--graceful-shutdown-timeout=10s", "--hooks-bind-address=" + hooksAddr},
+		"--health-probe-bind-address=0", "--graceful-shutdown-timeout=10s", "--hooks-bind-address=" + hooksAddr,
+		"--dns-bind-address=127.0.0.1:0"},
 		"\t"))
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs

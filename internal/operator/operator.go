@@ -22,6 +22,8 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/clustering"
 	"github.com/orca-operator/orca/controllers"
+	"github.com/orca-operator/orca/dnssrv"
+	"github.com/orca-operator/orca/internal/dnsfeed"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
 )
@@ -54,6 +56,12 @@ type Options struct {
 	// controllers and the cluster loops to finish what they are doing. Default DefaultGracefulShutdownTimeout;
 	// negative waits without a limit.
 	GracefulShutdownTimeout time.Duration
+	// DNSZone is the zone of the role-aware SRV records (docs/dns.md). Default dnssrv.DefaultZone.
+	DNSZone string
+	// DNSAddr is where every replica answers the zone, UDP and TCP; "" or "0" disables the DNS server.
+	DNSAddr string
+	// DNSRoleTTL is the TTL of the SRV names. Default dnssrv.DefaultRoleTTL (1s).
+	DNSRoleTTL time.Duration
 }
 
 // LeaderElectionID names the leader election lease (in LeaderElectionNamespace).
@@ -133,6 +141,9 @@ func setup(mgr ctrl.Manager, o Options) error {
 		Log:         ctrl.Log.WithName("clustering"),
 	}
 	loops.Monitor = &clustering.Monitor{Dialer: o.Dialer, Wake: loops.Wake}
+	if err := setupDNS(mgr, o, loops); err != nil {
+		return err
+	}
 	if err := mgr.Add(loops); err != nil {
 		return fmt.Errorf("add cluster loops: %w", err)
 	}
@@ -160,4 +171,23 @@ func setup(mgr ctrl.Manager, o Options) error {
 		}
 	}
 	return nil
+}
+
+// setupDNS runs the DNS server on every replica, fed from the clusters' status (all replicas) and from the
+// cluster loops' passes (the leader).
+func setupDNS(mgr ctrl.Manager, o Options, loops *clustering.Manager) error {
+	if o.DNSAddr == "" || o.DNSAddr == "0" {
+		return nil
+	}
+	srv := &dnssrv.Server{Addr: o.DNSAddr, Logger: ctrl.Log.WithName("dns")}
+	store := &dnssrv.Store{Config: dnssrv.ZoneConfig{Zone: o.DNSZone, RoleTTL: o.DNSRoleTTL}, Publish: srv.SetZone}
+	if err := store.Start(); err != nil {
+		return fmt.Errorf("dns zone %q: %w", o.DNSZone, err)
+	}
+	loops.Sink = dnsfeed.LoopSink{Store: store, Log: ctrl.Log.WithName("dns")}
+	if err := mgr.Add(dnsfeed.Server{DNS: srv}); err != nil {
+		return fmt.Errorf("add dns server: %w", err)
+	}
+	r := &dnsfeed.StatusReconciler{Client: mgr.GetClient(), Store: store, ClusterZone: o.ClusterZone}
+	return r.SetupWithManager(mgr)
 }

@@ -7,7 +7,7 @@ import (
 
 // apply installs a new routing table: established connections it no longer keeps are closed at once (RW to a
 // demoted primary, RO to a member that left the healthy group), others are untouched; metrics and logs follow.
-func (s *Server) apply(t Table) {
+func (s *Server) apply(t Table, c cause) {
 	if t.Verdict == VerdictPrimary || t.Verdict == VerdictQuorumLost {
 		s.current.Store(time.Now().UnixNano())
 	}
@@ -17,7 +17,7 @@ func (s *Server) apply(t Table) {
 	}
 	dropped := s.conns.apply(t)
 	s.metrics.table(old, t)
-	s.logChange(old, t)
+	s.logChange(old, t, c)
 	closed := map[[2]string]int{}
 	for _, p := range dropped {
 		closed[[2]string{p.route.String(), p.backend}]++
@@ -28,13 +28,17 @@ func (s *Server) apply(t Table) {
 	}
 }
 
-func (s *Server) logChange(old, t Table) {
+// logChange logs and counts what changed; a new RW destination also records what the router learned it from
+// and when (the arrival of the GR notice, for a notice), so a client's first write can be timed against it.
+func (s *Server) logChange(old, t Table, c cause) {
 	if old.Verdict != t.Verdict || old.ViewID != t.ViewID {
 		s.log.Info("group topology", "verdict", t.Verdict.String(), "viewId", t.ViewID, "primary", t.Primary)
 	}
 	if old.Primary != t.Primary {
 		s.metrics.routeChanged("rw")
-		s.log.Info("route changed", "route", "rw", "backend", t.Primary, "previous", old.Primary)
+		s.metrics.rwLearned(t.Primary, c)
+		s.log.Info("route changed", "route", "rw", "backend", t.Primary, "previous", old.Primary,
+			"trigger", c.trigger, "learnedAt", c.at.UTC().Format(time.RFC3339Nano))
 	}
 	if !slices.Equal(old.ReadOnly, t.ReadOnly) {
 		s.metrics.routeChanged("ro")

@@ -70,6 +70,8 @@ func (r *running) counter(t *testing.T, name string, labels ...string) float64 {
 		c = m.routeChanges.WithLabelValues(labels...)
 	case "bytes":
 		c = m.bytesMoved.WithLabelValues(labels...)
+	case "rw_learned":
+		c = m.rwLearnedAt.WithLabelValues(labels...)
 	default:
 		t.Fatalf("no metric %s", name)
 	}

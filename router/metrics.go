@@ -14,6 +14,7 @@ type metrics struct {
 	refusedTotal *prometheus.CounterVec
 	closedTotal  *prometheus.CounterVec
 	routeChanges *prometheus.CounterVec
+	rwLearnedAt  *prometheus.GaugeVec
 	role         *prometheus.GaugeVec
 	view         *prometheus.GaugeVec
 	quorum       prometheus.Gauge
@@ -42,9 +43,12 @@ func newMetrics(cluster, namespace string) *metrics {
 		closedTotal: counter("closed_connections_total",
 			"Established connections the router closed (role change, idle timeout, shutdown).", "route", "reason"),
 		routeChanges: counter("route_changes_total", "Changes of the RW destination or of the RO set.", "mode"),
-		role:         gauge("member_role", "1 for each member's role in the routing table.", "member", "role"),
-		view:         gauge("view_info", "1 for the Group Replication view the table follows.", "view_id", "verdict"),
-		quorum:       prometheus.NewGauge(prometheus.GaugeOpts(opts("quorum", "1 while a member reports quorum."))),
+		rwLearnedAt: gauge("rw_learned_timestamp_seconds", "When the router learned the current RW destination "+
+			"(the GR notice's arrival for trigger notice; a probe's end for interval or connect).",
+			"backend", "trigger"),
+		role:   gauge("member_role", "1 for each member's role in the routing table.", "member", "role"),
+		view:   gauge("view_info", "1 for the Group Replication view the table follows.", "view_id", "verdict"),
+		quorum: prometheus.NewGauge(prometheus.GaugeOpts(opts("quorum", "1 while a member reports quorum."))),
 		probes: counter("probe_results_total", "Member probes, by trigger (notice, interval, connect).",
 			"trigger"),
 		byRoute: map[[2]uint8]prometheus.Counter{},
@@ -55,7 +59,7 @@ func newMetrics(cluster, namespace string) *metrics {
 		}
 	}
 	m.reg.MustRegister(m.connections, m.openedTotal, m.bytesMoved, m.refusedTotal, m.closedTotal, m.routeChanges,
-		m.role, m.view, m.quorum, m.probes, collectors.NewGoCollector(),
+		m.rwLearnedAt, m.role, m.view, m.quorum, m.probes, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -94,6 +98,14 @@ func (m *metrics) refused(r Route, reason string) {
 }
 
 func (m *metrics) routeChanged(mode string) { m.routeChanges.WithLabelValues(mode).Inc() }
+
+// rwLearned records the new RW destination and what it was learned from (none while there is no primary).
+func (m *metrics) rwLearned(backend string, c cause) {
+	m.rwLearnedAt.Reset()
+	if backend != "" {
+		m.rwLearnedAt.WithLabelValues(backend, c.trigger).Set(float64(c.at.UnixNano()) / 1e9)
+	}
+}
 
 func (m *metrics) probed(trigger string) { m.probes.WithLabelValues(trigger).Inc() }
 

@@ -88,6 +88,17 @@ func TestNoTopologyRefusesEveryRouteWithAnError(t *testing.T) {
 	} else {
 		_ = resp.Body.Close()
 	}
+	// Alive all the same: a restart would not bring the members back.
+	if resp, err := r.http.Client().Get(r.http.URL + "/livez"); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/livez without a topology: %v %v", resp, err)
+	} else {
+		_ = resp.Body.Close()
+	}
+	// A topology loop that stopped turning is a wedged router.
+	r.s.looped.Store(time.Now().Add(-2 * r.s.liveWindow()).UnixNano())
+	if r.s.Live() && r.s.looped.Load() < time.Now().Add(-r.s.liveWindow()).UnixNano() {
+		t.Fatal("Live with the topology loop stalled")
+	}
 }
 
 // Bad input on the one path that reads client bytes (an X client's first frame on a refused connection): a

@@ -69,6 +69,7 @@ type Server struct {
 	rr      [4]atomic.Uint64
 	active  atomic.Int64
 	current atomic.Int64 // unix nanos when a current topology was last held
+	looped  atomic.Int64 // unix nanos of the topology loop's last turn
 	maxAge  time.Duration
 
 	mu        sync.Mutex
@@ -94,7 +95,7 @@ func (s *Server) setup() {
 		// An answer counts for three polls and one probe's timeout: one missed probe closes nothing.
 		s.maxAge = 3*s.PollInterval + probeTimeout
 		if len(s.StaticBackends) > 0 {
-			s.apply(staticTable(s.StaticBackends))
+			s.apply(staticTable(s.StaticBackends), cause{trigger: "static", at: time.Now()})
 			return
 		}
 		s.topo = startTopology(s)
@@ -201,6 +202,20 @@ func (s *Server) Healthy() bool {
 	s.setup()
 	return s.healthy()
 }
+
+// Live is false only when the router is wedged: its topology loop, which turns at least every PollInterval
+// whatever the members answer, has not turned for liveWindow. Losing the group's topology does not count: a
+// restart would not bring it back (that is what Healthy, for readiness, reports).
+func (s *Server) Live() bool {
+	s.setup()
+	if s.topo == nil {
+		return true
+	}
+	return time.Since(time.Unix(0, s.looped.Load())) <= s.liveWindow()
+}
+
+// liveWindow is how long the topology loop may stall before Live says the router is wedged.
+func (s *Server) liveWindow() time.Duration { return max(30*time.Second, 10*s.PollInterval) }
 
 func (s *Server) healthy() bool {
 	if len(s.StaticBackends) > 0 {

@@ -26,6 +26,7 @@ type topology struct {
 func startTopology(s *Server) *topology {
 	t := &topology{s: s, results: make(chan probe.Result, 256), obs: map[string]Observation{},
 		quit: make(chan struct{}), done: make(chan struct{})}
+	s.looped.Store(time.Now().UnixNano())
 	tlsConfig := s.MonitorTLS
 	if tlsConfig == nil {
 		tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // members' self-generated certificates
@@ -59,15 +60,19 @@ func (t *topology) run() {
 	tick := time.NewTicker(t.s.PollInterval)
 	defer tick.Stop()
 	for {
+		t.s.looped.Store(time.Now().UnixNano())
+		var c cause
 		select {
 		case r := <-t.results:
 			t.record(r)
 			t.s.metrics.probed(r.Trigger.String())
+			c = causeOf(r)
 		case <-tick.C: // answers age even when none arrives
+			c = cause{trigger: "age", at: time.Now()}
 		case <-t.quit:
 			return
 		}
-		t.recompute(time.Now())
+		t.recompute(time.Now(), c)
 	}
 }
 
@@ -103,13 +108,27 @@ func (t *topology) record(r probe.Result) {
 	t.obs[r.Member] = o
 }
 
-func (t *topology) recompute(now time.Time) {
+// cause is what the router learned a table from: a probe's trigger (notice, interval, connect) or answers
+// ageing ("age"), and when: the GR notice's arrival for a notice, the probe's end otherwise.
+type cause struct {
+	trigger string
+	at      time.Time
+}
+
+func causeOf(r probe.Result) cause {
+	if r.Trigger == probe.TriggerNotice && !r.NoticeAt.IsZero() {
+		return cause{trigger: r.Trigger.String(), at: r.NoticeAt}
+	}
+	return cause{trigger: r.Trigger.String(), at: r.At}
+}
+
+func (t *topology) recompute(now time.Time, c cause) {
 	obs := make([]Observation, 0, len(t.obs))
 	for _, o := range t.obs {
 		obs = append(obs, o)
 	}
 	t.learn(Wanted(t.s.Members, obs, now, t.s.maxAge))
-	t.s.apply(Compute(obs, Options{Now: now, MaxAge: t.s.maxAge, StopROOnQuorumLoss: t.s.StopROOnQuorumLoss}))
+	t.s.apply(Compute(obs, Options{Now: now, MaxAge: t.s.maxAge, StopROOnQuorumLoss: t.s.StopROOnQuorumLoss}), c)
 }
 
 // learn watches the members the group lists and forgets those it no longer does.

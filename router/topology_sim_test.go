@@ -91,8 +91,14 @@ func TestSwitchoverOnSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	ro := append(pinTo(t, r.addr[ClassicRO], sg.uuid(1), 2), pinTo(t, r.addr[ClassicRO], sg.uuid(2), 2)...)
+	asked := time.Now()
 	sg.exec(0, "SELECT group_replication_set_as_primary('"+sg.uuid(1)+"')")
 	waitTable(t, r.s, "the new primary", func(tab Table) bool { return tab.Primary == sg.keys[1] })
+	// Learned from a GR notice that arrived after the switchover was asked for (the poll is off).
+	if at := r.counter(t, "rw_learned", sg.keys[1], "notice"); at < float64(asked.UnixNano())/1e9 ||
+		at > float64(time.Now().UnixNano())/1e9 {
+		t.Fatalf("rw_learned_timestamp_seconds{trigger=notice} = %f, switchover asked at %s", at, asked)
+	}
 	if got := mustConnect(t, r.addr[ClassicRW]).mustServer(t); got != sg.uuid(1) {
 		t.Fatalf("new RW connection reached %s", got)
 	}

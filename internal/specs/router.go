@@ -34,8 +34,11 @@ const (
 	// EnvRouterUser and EnvRouterPassword hold the router account, from the internal Secret.
 	EnvRouterUser     = "ORCA_ROUTER_USER"
 	EnvRouterPassword = "ORCA_ROUTER_PASSWORD"
-	// RouterHealthPath answers 200 while the router holds a current view of the group.
+	// RouterHealthPath answers 200 while the router holds a current view of the group (readiness).
 	RouterHealthPath = "/healthz"
+	// RouterLivePath answers 200 unless the router is wedged (liveness): a lost view of the group is not a reason
+	// to restart it.
+	RouterLivePath = "/livez"
 	// RouterGracePeriodSeconds exceeds the router's own drain on SIGTERM (up to 30 s).
 	RouterGracePeriodSeconds = 40
 	// routerUID runs the router as a fixed unprivileged user whatever the image declares, so runAsNonRoot
@@ -196,10 +199,10 @@ func routerContainer(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, com
 		// Services' endpoints within about 4 seconds.
 		ReadinessProbe: &corev1.Probe{ProbeHandler: routerHealth, PeriodSeconds: 2, TimeoutSeconds: 1,
 			FailureThreshold: 2},
-		// Liveness only catches a router stuck for minutes (5): a router waiting for a group that is still
-		// being bootstrapped, or for a quorum to come back, is not helped by a restart.
-		LivenessProbe: &corev1.Probe{ProbeHandler: routerHealth, PeriodSeconds: 10, TimeoutSeconds: 3,
-			FailureThreshold: 30},
+		// Liveness only catches a wedged router (its topology loop stalled, or no HTTP answer for 30 s): a router
+		// waiting for a group that is being bootstrapped, or for a quorum to come back, stays up, unready.
+		LivenessProbe: &corev1.Probe{ProbeHandler: routerLive, PeriodSeconds: 10, TimeoutSeconds: 3,
+			FailureThreshold: 3},
 		SecurityContext: sc,
 	}
 	if r.Resources != nil {
@@ -210,6 +213,10 @@ func routerContainer(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, com
 
 var routerHealth = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 	Path: RouterHealthPath, Port: intstr.FromInt32(PortRouterHTTP),
+}}
+
+var routerLive = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+	Path: RouterLivePath, Port: intstr.FromInt32(PortRouterHTTP),
 }}
 
 // routerAffinity prefers one router per node, so a node loss costs one router.

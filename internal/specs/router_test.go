@@ -110,13 +110,17 @@ func checkRouterPorts(t *testing.T, ports []corev1.ContainerPort) {
 
 func checkRouterProbes(t *testing.T, ctr *corev1.Container) {
 	t.Helper()
-	for name, p := range map[string]*corev1.Probe{"readiness": ctr.ReadinessProbe, "liveness": ctr.LivenessProbe} {
-		if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.IntValue() != 8080 {
-			t.Fatalf("%s probe %+v, want GET /healthz on 8080", name, p)
+	// Readiness follows the view of the group; liveness only whether the router is wedged, so a router that
+	// lost the group is taken out of the Services, never restarted for it.
+	for name, p := range map[string]*corev1.Probe{"readiness /healthz": ctr.ReadinessProbe,
+		"liveness /livez": ctr.LivenessProbe} {
+		if p == nil || p.HTTPGet == nil || "/"+strings.SplitN(name, "/", 2)[1] != p.HTTPGet.Path ||
+			p.HTTPGet.Port.IntValue() != 8080 {
+			t.Fatalf("%s probe %+v, want GET on 8080", name, p)
 		}
 	}
 	ready, live := ctr.ReadinessProbe, ctr.LivenessProbe
-	if live.PeriodSeconds*live.FailureThreshold < 60 ||
+	if live.PeriodSeconds*live.FailureThreshold < 30 ||
 		live.PeriodSeconds*live.FailureThreshold <= ready.PeriodSeconds*ready.FailureThreshold {
 		t.Errorf("liveness gives up after %ds, readiness after %ds: liveness must be the generous one",
 			live.PeriodSeconds*live.FailureThreshold, ready.PeriodSeconds*ready.FailureThreshold)

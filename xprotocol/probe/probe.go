@@ -73,6 +73,8 @@ type Result struct {
 	// Trigger is why the probe ran; Notice is the GR notice that triggered it (nil otherwise).
 	Trigger Trigger
 	Notice  *xprotocol.GroupReplicationStateChanged
+	// NoticeAt is when the first notice of the burst that triggered the probe arrived (zero otherwise).
+	NoticeAt time.Time
 	// At is when the probe finished.
 	At time.Time
 }

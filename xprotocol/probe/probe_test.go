@@ -81,11 +81,16 @@ func TestNoticeTriggersImmediateReprobe(t *testing.T) {
 	p.Watch(probe.Member{Name: "m1", Addr: m.Addr})
 	next(t, results, func(r probe.Result) bool { return r.Reachable })
 	st.MemberState, st.ViewID = "RECOVERING", "17000000:2"
+	sent := time.Now()
 	m.SetState(st, true)
 	r := next(t, results, func(r probe.Result) bool { return true })
 	if r.Trigger != probe.TriggerNotice || r.Notice == nil || r.Notice.ViewID != "17000000:2" ||
 		r.Notice.Type != xprotocol.GRViewChange || r.State != "RECOVERING" || r.ViewID != "17000000:2" {
 		t.Fatalf("after notice %+v", r)
+	}
+	// The notice's arrival: after it was sent, before the probe it triggered finished.
+	if r.NoticeAt.Before(sent) || r.NoticeAt.After(r.At) {
+		t.Fatalf("notice arrived at %s: sent %s, probe finished %s", r.NoticeAt, sent, r.At)
 	}
 }
 

@@ -58,9 +58,9 @@ func (w *watcher) connect(ctx context.Context) (*xprotocol.Session, error) {
 
 // watch probes on every tick and on every GR notice until the session fails or ctx ends.
 func (w *watcher) watch(ctx context.Context, s *xprotocol.Session, timer *time.Timer) {
-	trigger, notice := TriggerConnect, (*xprotocol.GroupReplicationStateChanged)(nil)
+	c := cause{trigger: TriggerConnect}
 	for {
-		r := w.probe(ctx, s, trigger, notice)
+		r := w.probe(ctx, s, c)
 		if ctx.Err() != nil {
 			return
 		}
@@ -70,29 +70,37 @@ func (w *watcher) watch(ctx context.Context, s *xprotocol.Session, timer *time.T
 		}
 		resetTimer(timer, w.p.cfg.Interval)
 		var ok bool
-		if trigger, notice, ok = w.wait(ctx, s, timer); !ok {
+		if c, ok = w.wait(ctx, s, timer); !ok {
 			return
 		}
 	}
 }
 
+// cause is why a probe runs: its trigger and, for a notice, the latest GR notice of the burst and when the
+// burst's first notice arrived.
+type cause struct {
+	trigger Trigger
+	notice  *xprotocol.GroupReplicationStateChanged
+	at      time.Time
+}
+
 // wait blocks until the next tick or Group Replication notice; other notices (warnings, session state)
 // are skipped. false means the session ended or ctx is done.
-func (w *watcher) wait(ctx context.Context, s *xprotocol.Session,
-	timer *time.Timer) (Trigger, *xprotocol.GroupReplicationStateChanged, bool) {
+func (w *watcher) wait(ctx context.Context, s *xprotocol.Session, timer *time.Timer) (cause, bool) {
 	for {
 		select {
 		case <-ctx.Done():
-			return 0, nil, false
+			return cause{}, false
 		case <-s.Done():
 			w.p.publish(w, w.unreachable(s.Err(), TriggerInterval))
-			return 0, nil, false
+			return cause{}, false
 		case <-timer.C:
-			return TriggerInterval, nil, true
+			return cause{trigger: TriggerInterval}, true
 		case n := <-s.Notices():
 			if g, ok := grNotice(n); ok {
+				at := time.Now()
 				g = drainNotices(s, g) // one re-probe covers a burst; report its latest notice
-				return TriggerNotice, &g, true
+				return cause{trigger: TriggerNotice, notice: &g, at: at}, true
 			}
 		}
 	}
@@ -145,11 +153,10 @@ func (w *watcher) unreachable(err error, t Trigger) Result {
 }
 
 // probe pings (latency) and reads the member's state with the three queries.
-func (w *watcher) probe(ctx context.Context, s *xprotocol.Session, t Trigger,
-	n *xprotocol.GroupReplicationStateChanged) Result {
+func (w *watcher) probe(ctx context.Context, s *xprotocol.Session, c cause) Result {
 	ctx, cancel := context.WithTimeout(ctx, w.p.cfg.Timeout)
 	defer cancel()
-	r := Result{Member: w.member.Name, Addr: w.member.Addr, Trigger: t, Notice: n}
+	r := Result{Member: w.member.Name, Addr: w.member.Addr, Trigger: c.trigger, Notice: c.notice, NoticeAt: c.at}
 	start := time.Now()
 	if err := s.Ping(ctx); err != nil {
 		r.Err, r.At = fmt.Errorf("ping %s: %w", w.member.Name, err), time.Now()

@@ -1,10 +1,21 @@
 package router
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"database/sql"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,9 +24,10 @@ import (
 )
 
 // The data path against a real MariaDB 10.11 behind the router (one static backend): text and binary
-// protocol queries, a result set of tens of megabytes, and 1,000 connections open at once.
+// protocol queries, a result set of tens of megabytes, TLS passed through, and 1,000 connections open at once.
 func TestDataPathToRealMariaDB(t *testing.T) {
-	maria := peers.StartMariaDB(t)
+	cert, key := selfSignedFiles(t)
+	maria := peers.StartMariaDB(t, "--ssl-cert="+cert, "--ssl-key="+key)
 	direct, err := sql.Open("mysql", maria.DSN(""))
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +51,7 @@ func TestDataPathToRealMariaDB(t *testing.T) {
 			t.Fatalf("%d rows through the router, digest %x, direct %x", n, via, want)
 		}
 	})
+	t.Run("TLS passthrough", func(t *testing.T) { checkTLSPassthrough(t, r, maria.Addr, cert) })
 	t.Run("1000 concurrent connections", func(t *testing.T) { checkConcurrent(t, r, db, 1000, maria.Addr) })
 }
 
@@ -139,4 +152,62 @@ func checkConcurrent(t *testing.T, r *running, db *sql.DB, n int, backendAddr st
 	for _, c := range conns {
 		_ = c.Close()
 	}
+}
+
+// checkTLSPassthrough: a TLS session through the router is the client's with MariaDB itself, shown MariaDB's
+// certificate (the router holds none) and encrypted end to end.
+func checkTLSPassthrough(t *testing.T, r *running, backendAddr, certFile string) {
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(pemBytes)
+	var shown []byte
+	if err := registerTLS("router-mariadb", func(raw []byte) { shown = raw }); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("mysql", fmt.Sprintf("root@tcp(%s)/?tls=router-mariadb", r.addr[ClassicRW]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	var name, cipher string
+	if err := db.QueryRow("SHOW SESSION STATUS LIKE 'Ssl_cipher'").Scan(&name, &cipher); err != nil || cipher == "" {
+		t.Fatalf("Ssl_cipher through the router %q: %v", cipher, err)
+	}
+	if !bytes.Equal(shown, block.Bytes) {
+		t.Fatalf("the client was shown another certificate than MariaDB's (%d bytes)", len(shown))
+	}
+	if r.counter(t, "opened", "classic_rw", backendAddr) == 0 {
+		t.Fatal("no connection counted through the router")
+	}
+}
+
+// selfSignedFiles writes a self-signed ECDSA certificate and its key for 127.0.0.1, as PEM files.
+func selfSignedFiles(t *testing.T) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mariadb"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	for file, b := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der},
+		keyFile: {Type: "PRIVATE KEY", Bytes: keyDER}} {
+		if err := os.WriteFile(file, pem.EncodeToMemory(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return certFile, keyFile
 }

@@ -74,7 +74,7 @@ func (rf *routerFlags) bind(f *pflag.FlagSet) {
 	f.IntVar(&rf.memberXPort, "member-x-port", 33060, "members' X Protocol port (mysqlx_port)")
 	f.StringVar(&rf.bindAddress, "bind-address", bind, "address the four listeners bind")
 	f.StringVar(&rf.httpBindAddress, "http-bind-address", devHTTPDefault(),
-		"address of /metrics (Prometheus) and /healthz")
+		"address of /metrics (Prometheus), /healthz and /livez")
 	f.DurationVar(&rf.pollInterval, "poll-interval", time.Second, "SQL poll of each member, besides GR notices")
 	f.IntVar(&rf.maxConnections, "max-connections", 5000, "client connections of all routes together")
 	f.DurationVar(&rf.connectTimeout, "connect-timeout", 5*time.Second, "connect timeout to a backend")

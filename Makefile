@@ -96,7 +96,7 @@ bench-router: ## orca router beside HAProxy 2.6 and direct on a real MariaDB (sy
 	go run ./router/internal/benchrouter
 
 .PHONY: bench-failover
-bench-failover: ## Failover at Group Replication's real timing: crash, isolate, delete the primary 10 times each; the write outage a client sees beside GR's election (docs/e2e.md).
+bench-failover: ## Failover at Group Replication's real timing: crash, isolate, delete the primary 10 times each; the write outage a client sees beside GR's election; then 10 crashes written through the router's RW port (docs/e2e.md).
 	hack/peers.sh
 	ORCA_CONTROLPLANE_DIR=$$(hack/controlplane.sh all) go test -count=1 -timeout=90m ./test/e2e -run '^$$' \
 		-bench Failover -benchtime 1x

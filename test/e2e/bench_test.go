@@ -61,14 +61,7 @@ var faults = []struct {
 //
 //	go test ./test/e2e -run '^$' -bench Failover -benchtime 1x
 func BenchmarkFailover(b *testing.B) {
-	second := time.Second
-	if v := os.Getenv("ORCA_BENCH_SECOND"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			b.Fatalf("ORCA_BENCH_SECOND: %v", err)
-		}
-		second = d
-	}
+	second := benchSecond(b)
 	h := startHarnessWith(b, harnessOptions{second: second})
 	c := h.createSample(b)
 	c.waitOnline(300 * time.Second)
@@ -99,33 +92,17 @@ func (c *cluster) failover(password string, wr *writer, inject, heal func(*clust
 	g := c.h.World.Group(c.obj.Namespace, c.obj.Name)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	elected, armed := make(chan time.Duration, 1), make(chan struct{})
-	var at time.Time
-	go func() {
-		first := true
-		err := g.WaitFor(ctx, func() bool {
-			if first { // WaitFor now sees every later change: the fault may go ahead
-				first = false
-				close(armed)
-				return false
-			}
-			return newSimPrimary(g, old) != ""
-		})
-		if err != nil {
-			elected <- -1
-			return
-		}
-		elected <- time.Since(at)
-	}()
-	<-armed
-	at = time.Now()
+	electedAt := watchElection(ctx, g, old)
+	at := time.Now()
 	inject(c, old)
 	f.new, f.labelled = c.waitLabelledPrimary(old, at)
 	f.reachable = c.waitReachable(ctx, f.new, password, at)
 	f.written = c.waitWritten(wr, f.new, at)
-	if f.elected = <-elected; f.elected < 0 {
+	elected := <-electedAt
+	if elected.IsZero() {
 		c.t.Fatalf("the simulated group elected no new primary after %s went", old)
 	}
+	f.elected = elected.Sub(at)
 	heal(c, old)
 	eventually(c.t, 300*time.Second, func() error {
 		if m := c.h.World.Member(c.obj.Namespace, old); m == nil || !m.Up() || m.State() != mysqlsim.StateOnline {
@@ -135,6 +112,31 @@ func (c *cluster) failover(password string, wr *writer, inject, heal func(*clust
 		return err
 	})
 	return f
+}
+
+// watchElection returns once every later change of the group is watched (the fault may go ahead); its channel
+// then receives when a member other than old became the group's primary (the zero time if none before ctx
+// ends).
+func watchElection(ctx context.Context, g *mysqlsim.Group, old string) <-chan time.Time {
+	elected, armed := make(chan time.Time, 1), make(chan struct{})
+	go func() {
+		first := true
+		err := g.WaitFor(ctx, func() bool {
+			if first { // WaitFor now sees every later change
+				first = false
+				close(armed)
+				return false
+			}
+			return newSimPrimary(g, old) != ""
+		})
+		if err != nil {
+			elected <- time.Time{}
+			return
+		}
+		elected <- time.Now()
+	}()
+	<-armed
+	return elected
 }
 
 // newSimPrimary is the ONLINE member other than old that the simulated group has as primary.
@@ -167,7 +169,8 @@ func (c *cluster) podsLabelled(role string) map[string]bool {
 	c.t.Helper()
 	var list corev1.PodList
 	if err := c.h.Client.List(context.Background(), &list, client.InNamespace(c.obj.Namespace),
-		client.MatchingLabels{v1.LabelCluster: c.obj.Name, v1.LabelRole: role}); err != nil {
+		client.MatchingLabels{v1.LabelCluster: c.obj.Name, v1.LabelComponent: v1.ComponentMySQL,
+			v1.LabelRole: role}); err != nil {
 		c.t.Fatal(err)
 	}
 	out := map[string]bool{}
@@ -212,7 +215,7 @@ func (c *cluster) waitWritten(wr *writer, primary string, since time.Time) time.
 }
 
 // quantile is the q-quantile (nearest rank) of one measure.
-func quantile(fs []failoverTiming, q float64, of func(failoverTiming) time.Duration) time.Duration {
+func quantile[T any](fs []T, q float64, of func(T) time.Duration) time.Duration {
 	if len(fs) == 0 {
 		return 0
 	}

@@ -24,6 +24,11 @@ type cluster struct {
 }
 
 func (h *harness) createSample(t testing.TB) *cluster {
+	return h.createSampleWith(t, func(*v1.InnoDBCluster) {})
+}
+
+// createSampleWith creates the sample, changed by tweak, in a namespace of its own.
+func (h *harness) createSampleWith(t testing.TB, tweak func(*v1.InnoDBCluster)) *cluster {
 	t.Helper()
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
@@ -32,6 +37,7 @@ func (h *harness) createSample(t testing.TB) *cluster {
 	}
 	c := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
 	c.Namespace = ns.Name
+	tweak(c)
 	if err := h.Client.Create(ctx, c); err != nil {
 		t.Fatalf("create sample: %v", err)
 	}
@@ -47,11 +53,13 @@ func (c *cluster) get() *v1.InnoDBCluster {
 	return &got
 }
 
+// pods are the cluster's member pods (its router pods share the namespace and the cluster label, not the
+// component).
 func (c *cluster) pods() map[string]*corev1.Pod {
 	c.t.Helper()
 	var list corev1.PodList
 	if err := c.h.Client.List(context.Background(), &list, client.InNamespace(c.obj.Namespace),
-		client.MatchingLabels{v1.LabelCluster: c.obj.Name}); err != nil {
+		client.MatchingLabels(specs.SelectorLabels(c.obj))); err != nil {
 		c.t.Fatal(err)
 	}
 	out := map[string]*corev1.Pod{}

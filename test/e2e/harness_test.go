@@ -96,7 +96,7 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 		Images: map[string]podrunner.Image{orcaImage: {Binary: orca}}, MemberMap: memberMap,
 		BaseAddress: fmt.Sprintf("127.%d.%d.2", 150+n%50, os.Getpid()%250), RestartDelay: max(time.Second, 2*o.second),
 		// Probes check every 200 ms: a router is Ready within 200 ms of holding the topology, while a failure
-		// still counts only after as long as with the probes' own periods (readiness 4 s, liveness 5 minutes).
+		// still counts only after as long as with the probes' own periods (readiness 4 s, liveness 30 s).
 		ProbePeriod: 200 * time.Millisecond, Logger: ctrl.Log.WithName("podrunner")})
 	if err != nil {
 		tb.Fatalf("start the pod runner: %v", err)

@@ -24,6 +24,7 @@ const writeInterval = 50 * time.Millisecond
 type ack struct {
 	name   string    // the account it created: the write's identity
 	member string    // the pod the primary Service sent it to
+	sent   time.Time // when the client started the write (before taking a connection)
 	at     time.Time // when the acknowledgement arrived
 }
 
@@ -34,10 +35,13 @@ type ack struct {
 // MariaDB, so they could not show a write lost to the group), and a member that is not in the group gives
 // them a GTID of its own: an errant transaction.
 type writer struct {
-	c    *cluster
-	tag  string
-	stop chan struct{}
-	done chan struct{}
+	c   *cluster
+	tag string
+	// through, when set, is the address every write is sent to (a router's RW port through its Service)
+	// instead of the pod the primary Service selects; the member that took a write says who it is.
+	through string
+	stop    chan struct{}
+	done    chan struct{}
 
 	mu     sync.Mutex
 	acks   []ack
@@ -61,9 +65,12 @@ func (h *harness) sqlNet() string {
 }
 
 // startWriter starts the client; stopAndCheck ends it and checks what it got acknowledged.
-func (c *cluster) startWriter() *writer {
+func (c *cluster) startWriter() *writer { return c.startWriterThrough("") }
+
+// startWriterThrough starts a client that writes to addr ("": to the pod the primary Service selects).
+func (c *cluster) startWriterThrough(addr string) *writer {
 	c.t.Helper()
-	w := &writer{c: c, tag: fmt.Sprintf("w%d", time.Now().UnixNano()%1e9), stop: make(chan struct{}),
+	w := &writer{c: c, tag: fmt.Sprintf("w%d", time.Now().UnixNano()%1e9), through: addr, stop: make(chan struct{}),
 		done: make(chan struct{}), errors: map[string]int{}, pools: map[string]*sql.DB{}}
 	password := c.secret(specs.CredentialsSecretName(c.obj), specs.KeyRootPassword)
 	go w.run(password)
@@ -86,6 +93,10 @@ func (w *writer) run(password string) {
 
 // writeOnce sends write n to the pod the primary Service selects now, if it selects exactly one.
 func (w *writer) writeOnce(password string, n int) {
+	if w.through != "" {
+		w.writeThrough(password, n)
+		return
+	}
 	targets, err := w.c.serviceTargets(specs.PrimaryServiceName(w.c.obj))
 	if err != nil || len(targets) != 1 {
 		w.fail(fmt.Sprintf("primary Service selects %d pods", len(targets)))
@@ -104,20 +115,46 @@ func (w *writer) writeOnce(password string, n int) {
 	w.mu.Unlock()
 }
 
+// writeThrough sends write n to the writer's address and asks the member that took it for its report_host,
+// on the same connection.
+func (w *writer) writeThrough(password string, n int) {
+	sent := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	conn, err := w.pool(w.through, password).Conn(ctx)
+	if err != nil {
+		w.fail(errorKind(err))
+		return
+	}
+	defer func() { _ = conn.Close() }()
+	name := fmt.Sprintf("%s_%d", w.tag, n)
+	if _, err := conn.ExecContext(ctx, "CREATE USER '"+name+"'@'%' IDENTIFIED BY 'x'"); err != nil {
+		w.fail(errorKind(err))
+		return
+	}
+	at, member := time.Now(), "unknown"
+	var host string
+	if err := conn.QueryRowContext(ctx, "SELECT @@report_host").Scan(&host); err == nil {
+		member, _, _ = strings.Cut(host, ".")
+	}
+	w.mu.Lock()
+	w.acks = append(w.acks, ack{name: name, member: member, sent: sent, at: at})
+	w.mu.Unlock()
+}
+
+// pool is the client's connection pool to a pod (by its DNS name, as a client in the cluster dials it: pod
+// names repeat across namespaces), or to the writer's address.
 func (w *writer) pool(pod, password string) *sql.DB {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if db, ok := w.pools[pod]; ok {
 		return db
 	}
-	// The pod's DNS name, as a client in the cluster would dial it: pod names repeat across namespaces.
-	ord, err := specs.Ordinal(pod)
-	if err != nil {
-		panic(err)
-	}
-	host := specs.MemberHost(w.c.obj, ord, "")
 	cfg := mysql.NewConfig()
-	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr = "root", password, w.c.h.sqlNet(), net.JoinHostPort(host, "3306")
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr = "root", password, w.c.h.sqlNet(), w.memberAddr(pod)
+	if pod == w.through {
+		cfg.Net = "tcp" // a loopback address of the harness: no member dialer
+	}
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = time.Second, 2*time.Second, 2*time.Second
 	// TLS as a real client of MySQL 8.4: caching_sha2_password's full authentication (after a member's restart
 	// empties its cache) needs a secure connection. MySQL's certificates are self-signed, hence no verification.
@@ -154,6 +191,17 @@ func errorKind(err error) string {
 	return msg
 }
 
+func (w *writer) memberAddr(pod string) string {
+	if pod == w.through {
+		return pod
+	}
+	ord, err := specs.Ordinal(pod)
+	if err != nil {
+		panic(err)
+	}
+	return net.JoinHostPort(specs.MemberHost(w.c.obj, ord, ""), "3306")
+}
+
 // window is the longest time without an acknowledged write between from and the last ack: the write
 // unavailability a client saw.
 func (w *writer) window(from time.Time) time.Duration {
@@ -167,6 +215,19 @@ func (w *writer) window(from time.Time) time.Duration {
 		longest, last = max(longest, a.at.Sub(last)), a.at
 	}
 	return longest
+}
+
+// acksBetween are the writes acknowledged after from and before to.
+func (w *writer) acksBetween(from, to time.Time) []ack {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []ack
+	for _, a := range w.acks {
+		if a.at.After(from) && a.at.Before(to) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // firstAckOn is the first write acknowledged by member after t.

@@ -132,9 +132,9 @@ func (c *cluster) podsAtNewRevision(old string) error {
 	if rev == old {
 		return fmt.Errorf("statefulset revision still %s", old)
 	}
-	var pods corev1.PodList
+	var pods corev1.PodList // member pods only: router pods are a Deployment's
 	if err := c.s.admin.List(context.Background(), &pods, client.InNamespace(c.ns),
-		client.MatchingLabels{v1.LabelCluster: c.name}); err != nil {
+		client.MatchingLabels{v1.LabelCluster: c.name, v1.LabelComponent: v1.ComponentMySQL}); err != nil {
 		return err
 	}
 	for _, p := range pods.Items {

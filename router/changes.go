@@ -8,7 +8,9 @@ import (
 // apply installs a new routing table: established connections it no longer keeps are closed at once (RW to a
 // demoted primary, RO to a member that left the healthy group), others are untouched; metrics and logs follow.
 func (s *Server) apply(t Table, c cause) {
-	if t.Verdict == VerdictPrimary || t.Verdict == VerdictQuorumLost {
+	// Any answered view is a current topology, an election included: RO keeps serving the secondaries and RW
+	// answers with a MySQL error, so the router stays in its Services rather than refusing connections there.
+	if t.Verdict != VerdictUnknown {
 		s.current.Store(time.Now().UnixNano())
 	}
 	old := s.conns.current()

@@ -94,6 +94,12 @@ func TestNoTopologyRefusesEveryRouteWithAnError(t *testing.T) {
 	} else {
 		_ = resp.Body.Close()
 	}
+	// An election (a view with quorum, no primary yet) is a current topology: the router stays Ready.
+	r.s.apply(Table{Verdict: VerdictNoPrimary, ViewID: "17000000:3", Roles: map[string]Role{}},
+		cause{trigger: "notice", at: time.Now()})
+	if !r.s.Healthy() {
+		t.Fatal("not Healthy during an election")
+	}
 	// A topology loop that stopped turning is a wedged router.
 	r.s.looped.Store(time.Now().Add(-2 * r.s.liveWindow()).UnixNano())
 	if r.s.Live() && r.s.looped.Load() < time.Now().Add(-r.s.liveWindow()).UnixNano() {

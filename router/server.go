@@ -196,8 +196,9 @@ func (s *Server) Table() Table {
 	return s.conns.current()
 }
 
-// Healthy reports whether the router holds a current topology: a primary, or a verdict of lost quorum, learned
-// within the last three polls (and one probe's timeout). Static backends are always current.
+// Healthy reports whether the router holds a current topology: members' answers with a view (a primary, an
+// election without one, or a lost quorum), learned within the last three polls (and one probe's timeout).
+// Static backends are always current.
 func (s *Server) Healthy() bool {
 	s.setup()
 	return s.healthy()

@@ -12,23 +12,20 @@ func (s *Server) Handler() http.Handler {
 	s.setup()
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !s.Healthy() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("no current topology\n"))
-			return
-		}
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if !s.Live() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("topology loop stalled\n"))
-			return
-		}
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc("/healthz", probeHandler(s.Healthy, "no current topology\n"))
+	mux.HandleFunc("/livez", probeHandler(s.Live, "topology loop stalled\n"))
 	return mux
+}
+
+// probeHandler answers 200 "ok" while ok holds, 503 with why otherwise.
+func probeHandler(ok func() bool, why string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !ok() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(why))
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	}
 }

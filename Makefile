@@ -82,6 +82,12 @@ playground: build ## Start a local control plane with simulated nodes and member
 playground-down: ## Stop everything the playground started.
 	go run ./test/playground down
 
+.PHONY: test-migrate-kills
+test-migrate-kills: ## The built-in migration runner killed at random statements 100 times on MariaDB: each statement applied once.
+	hack/peers.sh
+	ORCA_MIGRATE_KILLS=100 KUBEBUILDER_ASSETS=$$(hack/controlplane.sh envtest) go test -count=1 -timeout=30m \
+		./migrate -run TestRunnerKilledAtRandomStatements -v
+
 .PHONY: bench
 bench: bench-xprotocol bench-failover ## Every benchmark (each prints its figures beside its target).
 

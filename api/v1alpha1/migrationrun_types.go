@@ -59,6 +59,13 @@ const (
 	ReasonLockLost MigrationReason = "LockLost"
 	// ReasonPodFailed means the migration Pod failed without a result from the runner.
 	ReasonPodFailed MigrationReason = "PodFailed"
+	// ReasonHookMissing means the run's MigrationHook no longer exists; the run cannot start.
+	ReasonHookMissing MigrationReason = "HookMissing"
+	// ReasonBackupUnavailable blocks a run whose hook asks for preMigrationBackup: Orca cannot take a MySQLBackup
+	// yet, and a run that was promised a backup does not start without one.
+	ReasonBackupUnavailable MigrationReason = "BackupUnavailable"
+	// ReasonOutOfOrder means an unapplied file has a version below one that was applied; nothing was run.
+	ReasonOutOfOrder MigrationReason = "OutOfOrder"
 	// ReasonSuperseded means a newer run replaced this one under concurrencyPolicy Replace.
 	ReasonSuperseded MigrationReason = "Superseded"
 )

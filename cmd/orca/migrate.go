@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/spf13/cobra"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/orca-operator/orca/internal/operator"
+	"github.com/orca-operator/orca/migrate"
+)
+
+// migrateFlags are `orca migrate`'s flags; the connection comes from MYSQL_* variables (MYSQL_PASSWORD from a
+// Secret), the clone's credentials from ORCA_GIT_USERNAME and ORCA_GIT_PASSWORD.
+type migrateFlags struct {
+	repository, commit, path, workDir string
+	leaseNamespace, leaseName, holder string
+	run, resultFile                   string
+	leaseDuration, timeout            time.Duration
+}
+
+func newMigrateCommand() *cobra.Command {
+	var mf migrateFlags
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply a repository's V<version>__<name>.sql migrations at one commit (the migration Pod's runner)",
+		RunE:  func(cmd *cobra.Command, _ []string) error { return mf.execute(cmd.Context()) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&mf.repository, "repository", "", "git URL to clone (https://, http://, git://, file://)")
+	f.StringVar(&mf.commit, "commit", os.Getenv("ORCA_COMMIT"), "full SHA to check out")
+	f.StringVar(&mf.path, "path", "migrations", "folder of the repository with the migrations")
+	f.StringVar(&mf.workDir, "work-dir", "/work/src", "empty folder to clone into")
+	f.StringVar(&mf.leaseNamespace, "lease-namespace", os.Getenv("POD_NAMESPACE"), "namespace of the lock's Lease")
+	f.StringVar(&mf.leaseName, "lease-name", "", "the lock's Lease (one per cluster)")
+	f.StringVar(&mf.holder, "holder", os.Getenv("POD_NAME"), "identity in the Lease: the pod's name")
+	f.StringVar(&mf.run, "run", "", "MigrationRun recorded in the history table")
+	f.StringVar(&mf.resultFile, "result-file", "/dev/termination-log", "where the JSON result is written too")
+	f.DurationVar(&mf.leaseDuration, "lease-duration", migrate.DefaultLeaseDuration, "the Lease's duration")
+	f.DurationVar(&mf.timeout, "timeout", time.Hour, "the whole run's limit")
+	for _, name := range []string{"repository", "commit", "lease-name"} {
+		_ = cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
+func (mf migrateFlags) execute(ctx context.Context) error {
+	log := zap.New()
+	ctx, cancel := context.WithTimeout(ctx, mf.timeout)
+	defer cancel()
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("load kubeconfig: %w", err)
+	}
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		return err
+	}
+	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	db, err := sql.Open("mysql", mysqlDSNFromEnv())
+	if err != nil {
+		return fmt.Errorf("open the database: %w", err)
+	}
+	defer func() { _ = db.Close() }()
+	res, err := migrate.Run(ctx, migrate.Config{
+		Source: migrate.Source{URL: mf.repository, Commit: mf.commit, Username: os.Getenv("ORCA_GIT_USERNAME"),
+			Password: os.Getenv("ORCA_GIT_PASSWORD")},
+		Path: mf.path, WorkDir: mf.workDir, DB: db, Run: mf.run, Log: log,
+		Lease: &migrate.Lease{Client: k8s, Namespace: mf.leaseNamespace, Name: mf.leaseName, Holder: mf.holder,
+			Duration: mf.leaseDuration},
+	})
+	mf.report(res, err)
+	return err
+}
+
+// report prints the result as JSON and writes it to the result file (the container's termination message,
+// which the controller copies into the run's status).
+func (mf migrateFlags) report(res migrate.Result, err error) {
+	raw := migrate.NewReport(res, err).Encode()
+	fmt.Println(string(raw))
+	if mf.resultFile != "" {
+		_ = os.WriteFile(mf.resultFile, raw, 0o644)
+	}
+}
+
+// mysqlDSNFromEnv builds the DSN from MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD and MYSQL_DATABASE.
+func mysqlDSNFromEnv() string {
+	c := mysql.NewConfig()
+	c.Net = "tcp"
+	c.Addr = net.JoinHostPort(envOr("MYSQL_HOST", "127.0.0.1"), envOr("MYSQL_PORT", "3306"))
+	c.User, c.Passwd, c.DBName = os.Getenv("MYSQL_USER"), os.Getenv("MYSQL_PASSWORD"), os.Getenv("MYSQL_DATABASE")
+	c.ParseTime = true
+	return c.FormatDSN()
+}

@@ -83,7 +83,8 @@ func (operatorAddon) Up(_ context.Context, env *Env) error {
 			"--orca-image=" + orcaImage,
 			// Members are reached only through loopback addresses the simulator publishes: the playground's pod
 			// IPs and cluster DNS names are fake and must never be dialled or resolved.
-			"--dev-member-map=" + filepath.Join(env.StateDir, "members.json")}})
+			"--dev-member-map=" + filepath.Join(env.StateDir, "members.json"),
+			"--dns-bind-address=" + playgroundDNS}})
 	if err != nil {
 		return err
 	}
@@ -93,8 +94,13 @@ func (operatorAddon) Up(_ context.Context, env *Env) error {
 	case <-time.After(2 * time.Second):
 	}
 	env.Note("orca operator log: %s", filepath.Join(env.StateDir, "orca-operator.log"))
+	env.Note("DNS SRV records on %s: dig @127.0.0.1 -p 5354 SRV _mysqlx._tcp.mycluster.default.mysql.orca.internal",
+		playgroundDNS)
 	return nil
 }
+
+// playgroundDNS is where the operator answers the records' zone (docs/dns.md).
+const playgroundDNS = "127.0.0.1:5354"
 
 // samplesAddon creates config/samples in the default namespace, each with a router (`router: {}`, two
 // routers) unless it asks for its own: the playground shows the router, and the sample file itself stays the

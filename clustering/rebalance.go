@@ -40,7 +40,9 @@ func (l *loop) recordMove(ctx context.Context, member, node string) error {
 	if err != nil {
 		return fmt.Errorf("encode moved members: %w", err)
 	}
-	patch := client.MergeFromWithOptions(c.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	// No optimistic lock: every status write changes the resourceVersion, and only this loop, one action at
+	// a time, writes the key; the merge patch carries this one key.
+	patch := client.MergeFrom(c.DeepCopy())
 	if c.Annotations == nil {
 		c.Annotations = map[string]string{}
 	}

@@ -33,6 +33,8 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("OperatorKilledDuringFailover", func(t *testing.T) { operatorKilledDuringFailover(t, h) })
 	t.Run("CrashedSecondaryRejoins", func(t *testing.T) { crashedSecondaryRejoins(t, h) })
 	t.Run("DeleteAndRecreateWithRetain", func(t *testing.T) { deleteAndRecreateWithRetain(t, h) })
+	t.Run("ColocatedThenRebalanced", func(t *testing.T) { colocatedThenRebalanced(t, h) })
+	t.Run("DrainUnderBudget", func(t *testing.T) { drainUnderBudget(t, h) })
 }
 
 // TestEndToEndRealTime runs the failures of the primary at a realistic time scale: a simulated second

@@ -169,7 +169,7 @@ func (c *cluster) xPing(ctx context.Context, pod, password string) error {
 var actionKinds = map[topology.ActionKind]bool{topology.ActionBootstrapGroup: true, topology.ActionRebootGroup: true,
 	topology.ActionForceQuorum: true, topology.ActionJoinMember: true, topology.ActionRejoinMember: true,
 	topology.ActionCloneMember: true, topology.ActionRemoveMember: true, topology.ActionSwitchover: true,
-	topology.ActionUpgradeMember: true}
+	topology.ActionUpgradeMember: true, topology.ActionMoveMember: true}
 
 // actionNotes lists the action events Orca's cluster loop emitted on the cluster at or after since, as
 // "Kind: message", oldest first. Events are written asynchronously, so they are told apart by time, not by a

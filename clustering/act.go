@@ -61,6 +61,8 @@ func (l *loop) act(ctx context.Context, o *observation, a topology.Action) error
 const (
 	evActionFailed    = "ActionFailed"
 	evErrantDiscarded = "ErrantTransactionsDiscarded"
+	// evRebalanceDone ends a requested rebalance, with topology's RebalanceDone finding as its note.
+	evRebalanceDone = "RebalanceDone"
 )
 
 func truncate(s string, n int) string {

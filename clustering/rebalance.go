@@ -12,9 +12,6 @@ import (
 	"github.com/orca-operator/orca/topology"
 )
 
-// evRebalanceDone ends a requested rebalance.
-const evRebalanceDone = "RebalanceDone"
-
 // movedMembers reads the members the current rebalance moved (member -> the node it left). A value that is not
 // a JSON object of strings counts as nothing moved: at worst a member is moved once more.
 func movedMembers(c *v1.InnoDBCluster) map[string]string {

@@ -35,6 +35,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("DeleteAndRecreateWithRetain", func(t *testing.T) { deleteAndRecreateWithRetain(t, h) })
 	t.Run("ColocatedThenRebalanced", func(t *testing.T) { colocatedThenRebalanced(t, h) })
 	t.Run("DrainUnderBudget", func(t *testing.T) { drainUnderBudget(t, h) })
+	t.Run("RequiredDrainWaitsPending", func(t *testing.T) { requiredDrainWaitsPending(t, h) })
 }
 
 // TestEndToEndRealTime runs the failures of the primary at a realistic time scale: a simulated second

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -145,6 +146,7 @@ func colocatedThenRebalanced(t *testing.T, h *harness) {
 	pair := slices.Sorted(slices.Values([]string{primary, moved}))
 	shared := fmt.Sprintf("%s and %s share node %s", pair[0], pair[1], nodes[primary])
 	c.waitSpread(metav1.ConditionFalse, v1.ReasonMembersColocated, shared)
+	c.waitEvent(string(v1.ReasonMembersColocated), shared)
 	since := time.Now()
 	uids := c.podUIDs()
 	c.annotate(v1.AnnotationRebalance, "true")
@@ -170,6 +172,28 @@ func colocatedThenRebalanced(t *testing.T, h *harness) {
 		t.Fatalf("primary %s after the rebalance, want %s (switched to before %s moved)", p, third, primary)
 	}
 	c.checkRebalanceOrder(since, moved, third, primary)
+	c.waitEvent(string(v1.ReasonRebalanceDone), "rebalance done: no two of the 3 scheduled members share a node")
+}
+
+// waitEvent waits for an event on the cluster with the reason and a note containing text.
+func (c *cluster) waitEvent(reason, text string) {
+	c.t.Helper()
+	eventually(c.t, 30*time.Second, func() error {
+		var list eventsv1.EventList
+		if err := c.h.Client.List(context.Background(), &list, client.InNamespace(c.obj.Namespace)); err != nil {
+			return err
+		}
+		var notes []string
+		for _, e := range list.Items {
+			if e.Reason == reason && e.Regarding.Name == c.obj.Name {
+				if strings.Contains(e.Note, text) {
+					return nil
+				}
+				notes = append(notes, e.Note)
+			}
+		}
+		return fmt.Errorf("no %s event with %q: %q", reason, text, notes)
+	})
 }
 
 // checkRebalanceOrder checks the actions of the rebalance: moved, then the switchover to third, then the old
@@ -275,4 +299,78 @@ func (c *cluster) watchQuorum() func() []v1.ClusterState {
 		close(stop)
 		return <-done
 	}
+}
+
+// setZoneLabels removes the zone label from every node, or puts back zone-a, zone-b, ... (test/controlplane's).
+func (h *harness) setZoneLabels(tb testing.TB, on bool) {
+	tb.Helper()
+	ctx := context.Background()
+	var nodes corev1.NodeList
+	if err := h.Client.List(ctx, &nodes); err != nil {
+		tb.Fatal(err)
+	}
+	for i := range nodes.Items {
+		n := &nodes.Items[i]
+		var ord int
+		if _, err := fmt.Sscanf(n.Name, "orca-node-%d", &ord); err != nil {
+			continue
+		}
+		patch := client.MergeFrom(n.DeepCopy())
+		if on {
+			n.Labels[corev1.LabelTopologyZone] = fmt.Sprintf("zone-%c", 'a'+rune(ord%26))
+		} else {
+			delete(n.Labels, corev1.LabelTopologyZone)
+		}
+		if err := h.Client.Patch(ctx, n, patch); err != nil {
+			tb.Fatalf("zone label of %s: %v", n.Name, err)
+		}
+	}
+}
+
+// placement Required on nodes without zone labels: the members are scheduled all the same (the zone spread is
+// only a preference), one per node. A drain of a member's node leaves its successor Pending rather than next
+// to another member, a second eviction is refused meanwhile, and once the node is back the member returns.
+func requiredDrainWaitsPending(t *testing.T, h *harness) {
+	t.Cleanup(func() { h.setZoneLabels(t, true) })
+	h.setZoneLabels(t, false)
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
+	if err := h.Client.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	ic := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
+	ic.Namespace, ic.Spec.Placement = ns.Name, v1.PlacementRequired
+	if err := h.Client.Create(ctx, ic); err != nil {
+		t.Fatal(err)
+	}
+	c := &cluster{h: h, t: t, obj: ic}
+	primary := c.waitOnline(90 * time.Second)
+	c.waitSpread(metav1.ConditionTrue, v1.ReasonMembersApart, "no two of the 3 scheduled members share a node")
+	nodes := c.nodesOf()
+	victim, other := c.secondaries(primary)[0], c.secondaries(primary)[1]
+	t.Cleanup(func() { h.cordonNodes(t, []string{nodes[victim]}, false) })
+	h.cordonNodes(t, []string{nodes[victim]}, true)
+	uid := c.pods()[victim].UID
+	eventually(t, 30*time.Second, func() error { return c.evict(victim) }) // once the budget counts 3 Ready
+	eventually(t, 30*time.Second, func() error {
+		p, ok := c.pods()[victim]
+		if !ok || p.UID == uid {
+			return fmt.Errorf("%s not recreated yet", victim)
+		}
+		for _, cond := range p.Status.Conditions {
+			if cond.Type == corev1.PodScheduled && cond.Reason == corev1.PodReasonUnschedulable {
+				return nil
+			}
+		}
+		return fmt.Errorf("%s's successor is not unschedulable: node %q", victim, p.Spec.NodeName)
+	})
+	if err := c.evict(other); !apierrors.IsTooManyRequests(err) {
+		t.Fatalf("a second member evicted while %s is Pending: %v", victim, err)
+	}
+	c.waitSpread(metav1.ConditionTrue, v1.ReasonMembersApart, "(1 of 3 members are not scheduled yet)")
+	h.cordonNodes(t, []string{nodes[victim]}, false)
+	if node := c.waitReplaced(victim, uid); node != nodes[victim] {
+		t.Fatalf("%s came back on %s, want its own node %s", victim, node, nodes[victim])
+	}
+	c.waitOnline(60 * time.Second)
 }

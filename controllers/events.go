@@ -36,3 +36,10 @@ func emit(r recorder.EventRecorder, obj runtime.Object, ev eventKind, format str
 	}
 	r.Eventf(obj, nil, ev.typ, ev.reason, ev.action, format, args...)
 }
+
+// Events of MySQLBackups.
+var (
+	evBackupStarted   = eventKind{corev1.EventTypeNormal, "BackupStarted", "Backup"}
+	evBackupSucceeded = eventKind{corev1.EventTypeNormal, "BackupSucceeded", "Backup"}
+	evBackupFailed    = eventKind{corev1.EventTypeWarning, "BackupFailed", "Backup"}
+)

@@ -56,6 +56,12 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "setup:", err)
 		return 1
 	}
+	backups := &MySQLBackupReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
+		Recorder: mgr.GetEventRecorder("orca"), OrcaImage: "orca:test"}
+	if err := backups.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, "setup backups:", err)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = mgr.Start(ctx) }()

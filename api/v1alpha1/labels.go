@@ -64,3 +64,16 @@ const (
 	// Finalizer lets Orca release a cluster's volumes and watchers before it disappears.
 	Finalizer = "mysql.orca.dev/finalizer"
 )
+
+// Keys of MySQLBackups and their Jobs.
+const (
+	// BackupFinalizer lets Orca stop a backup's Job before the backup disappears.
+	BackupFinalizer = "mysql.orca.dev/backup"
+	// LabelBackup names the MySQLBackup a Job belongs to.
+	LabelBackup = "mysql.orca.dev/backup"
+	// ComponentBackup is the LabelComponent value of backup Jobs and their pods.
+	ComponentBackup = "backup"
+	// KeyS3AccessKeyID and KeyS3SecretAccessKey are the keys of a backup's S3 credentials Secret.
+	KeyS3AccessKeyID     = "accessKeyId"
+	KeyS3SecretAccessKey = "secretAccessKey"
+)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -84,10 +85,11 @@ func (s *serverFlags) server() (backup.Server, error) {
 
 func newBackupCommand() *cobra.Command {
 	var (
-		sf   storageFlags
-		srv  serverFlags
-		o    backup.DumpOptions
-		opts zap.Options
+		sf             storageFlags
+		srv            serverFlags
+		o              backup.DumpOptions
+		opts           zap.Options
+		terminationLog string
 	)
 	cmd := &cobra.Command{
 		Use:   "backup",
@@ -107,9 +109,15 @@ func newBackupCommand() *cobra.Command {
 			o.Store, o.ID, o.Log = st, sf.id, zap.New(zap.UseFlagOptions(&opts)).WithName("backup")
 			m, err := backup.Dump(cmd.Context(), o)
 			if err != nil {
+				writeTerminationLog(terminationLog, err.Error())
 				return err
 			}
-			return printSummary(cmd.OutOrStdout(), st.Location(), m)
+			var out bytes.Buffer
+			if err := printSummary(io.MultiWriter(cmd.OutOrStdout(), &out), st.Location(), m); err != nil {
+				return err
+			}
+			writeTerminationLog(terminationLog, out.String())
+			return nil
 		},
 	}
 	sf.bind(cmd.Flags())
@@ -119,6 +127,8 @@ func newBackupCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&o.Users, "users", false, "include accounts and grants (system and Orca accounts excepted)")
 	cmd.Flags().StringSliceVar(&o.Databases, "databases", nil, "only these databases (default: all but system)")
 	cmd.Flags().Int64Var(&o.ChunkBytes, "chunk-bytes", backup.DefaultChunkBytes, "SQL bytes per chunk object")
+	cmd.Flags().StringVar(&terminationLog, "termination-log", "",
+		"file that receives the JSON summary, or the error (the operator reads it as the termination message)")
 	bindZap(cmd.Flags(), &opts)
 	return cmd
 }
@@ -160,6 +170,17 @@ func newRestoreCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&o.Users, "users", false, "restore the backup's accounts and grants")
 	bindZap(cmd.Flags(), &opts)
 	return cmd
+}
+
+// writeTerminationLog writes at most 4 KiB (what the kubelet keeps of a termination message).
+func writeTerminationLog(path, msg string) {
+	if path == "" {
+		return
+	}
+	if len(msg) > 4000 {
+		msg = msg[:4000]
+	}
+	_ = os.WriteFile(path, []byte(msg), 0o600)
 }
 
 func bindZap(f *pflag.FlagSet, o *zap.Options) {

@@ -24,30 +24,44 @@ type Mutation func(cluster *v1.InnoDBCluster, status *v1.InnoDBClusterStatus)
 // Update applies the mutations to the cluster's status, derives Ready, and writes the status subresource,
 // retrying on conflicts. It reports whether anything was written.
 func Update(ctx context.Context, c client.Client, key types.NamespacedName, mutations ...Mutation) (bool, error) {
+	written, err := writeStatus(ctx, c, key, func() *v1.InnoDBCluster { return &v1.InnoDBCluster{} },
+		func(cl *v1.InnoDBCluster) any { return &cl.Status }, func(cl *v1.InnoDBCluster) {
+			for _, m := range mutations {
+				m(cl, &cl.Status)
+			}
+			DeriveReady(&cl.Status, cl.Generation)
+		})
+	if err != nil {
+		return false, fmt.Errorf("update status of %s: %w", key, err)
+	}
+	return written, nil
+}
+
+// writeStatus reads a fresh object, mutates it and writes its status subresource when the status changed,
+// retrying on conflicts: the one loop behind every status writer.
+func writeStatus[O client.Object](ctx context.Context, c client.Client, key types.NamespacedName, newObj func() O,
+	status func(O) any, mutate func(O)) (bool, error) {
 	written := false
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var cluster v1.InnoDBCluster
-		if err := c.Get(ctx, key, &cluster); err != nil {
+		obj := newObj()
+		if err := c.Get(ctx, key, obj); err != nil {
 			return err
 		}
-		before := cluster.Status.DeepCopy()
-		for _, m := range mutations {
-			m(&cluster, &cluster.Status)
+		before, ok := obj.DeepCopyObject().(O)
+		if !ok {
+			return fmt.Errorf("deep copy of %s", key)
 		}
-		DeriveReady(&cluster.Status, cluster.Generation)
-		if equality.Semantic.DeepEqual(before, &cluster.Status) {
+		mutate(obj)
+		if equality.Semantic.DeepEqual(status(before), status(obj)) {
 			return nil
 		}
-		if err := c.Status().Update(ctx, &cluster); err != nil {
+		if err := c.Status().Update(ctx, obj); err != nil {
 			return err
 		}
 		written = true
 		return nil
 	})
-	if err != nil {
-		return false, fmt.Errorf("update status of %s: %w", key, err)
-	}
-	return written, nil
+	return written, err
 }
 
 // SetCondition sets one typed condition; the transition time moves only when the status changes.

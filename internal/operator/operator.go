@@ -159,6 +159,12 @@ func setup(mgr ctrl.Manager, o Options) error {
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up innodbcluster controller: %w", err)
 	}
+	br := &controllers.MySQLBackupReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Scheme: mgr.GetScheme(), Recorder: mgr.GetEventRecorder("orca"), OrcaImage: o.OrcaImage,
+		ClusterZone: o.ClusterZone}
+	if err := br.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up mysqlbackup controller: %w", err)
+	}
 	if err := addHooks(mgr, o.HooksAddr); err != nil {
 		return err
 	}

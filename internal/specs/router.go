@@ -157,21 +157,27 @@ func routerPodSpec(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, comma
 		AutomountServiceAccountToken:  ptr.To(false),
 		EnableServiceLinks:            ptr.To(false),
 		ImagePullSecrets:              c.Spec.ImagePullSecrets,
-		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To(routerUID), RunAsGroup: ptr.To(routerUID),
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
-		Containers:                []corev1.Container{routerContainer(c, r, o, command)},
-		Affinity:                  routerAffinity(c),
-		TopologySpreadConstraints: routerSpread(c),
-		Tolerations:               r.Tolerations,
-		NodeSelector:              r.NodeSelector,
-		PriorityClassName:         r.PriorityClassName,
+		SecurityContext:               orcaPodSecurityContext(),
+		Containers:                    []corev1.Container{routerContainer(c, r, o, command)},
+		Affinity:                      routerAffinity(c),
+		TopologySpreadConstraints:     routerSpread(c),
+		Tolerations:                   r.Tolerations,
+		NodeSelector:                  r.NodeSelector,
+		PriorityClassName:             r.PriorityClassName,
 	}
 	if r.Affinity != nil {
 		spec.Affinity = r.Affinity
 	}
 	return spec
+}
+
+// orcaPodSecurityContext runs pods of Orca's image as a fixed unprivileged user, under the restricted Pod
+// Security Standard.
+func orcaPodSecurityContext() *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To(routerUID), RunAsGroup: ptr.To(routerUID),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
 }
 
 func routerContainer(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, command []string) corev1.Container {

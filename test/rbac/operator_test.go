@@ -36,6 +36,9 @@ var notExercised = map[access]string{
 	{"mysql.orca.dev", "innodbclusters/finalizers", "update"}: "never sent: OwnerReferencesPermissionEnforcement " +
 		"authorizes an owner reference with blockOwnerDeletion to the cluster (every object Orca creates) as an " +
 		"update of the cluster's finalizers",
+	{"mysql.orca.dev", "mysqlbackups/finalizers", "update"}: "never sent: OwnerReferencesPermissionEnforcement " +
+		"authorizes the backup Job's owner reference with blockOwnerDeletion as an update of the backup's " +
+		"finalizers",
 }
 
 // impliedBy are permissions the operator needs for another one it uses: an informer that watches a resource
@@ -130,6 +133,7 @@ func TestOperatorUnderShippedRBAC(t *testing.T) {
 	t.Run("DeleteWithRetainKeepsSecretsForTheNextCluster", s.retainThenReadopt)
 	t.Run("SingleMemberDeletedWithItsVolumesAndSecrets", s.singleMemberDelete)
 	t.Run("RouterCreatedScaledDeleted", s.routerLifecycle)
+	t.Run("BackupStartedThenDeleted", s.backupStartedThenDeleted)
 	s.stopOperator()
 	if holder, err := s.leaseHolder(); err == nil {
 		t.Errorf("the leader lease is still held by %s after the operator stopped", holder)

@@ -1,0 +1,247 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/specs"
+)
+
+// MySQLBackupReconciler runs each MySQLBackup as a Job of `orca backup` against an ONLINE member of its cluster,
+// one backup of a cluster at a time, and reports the Job's outcome. It runs no SQL: the Job does.
+type MySQLBackupReconciler struct {
+	client.Client
+	// APIReader lists the backup Jobs uncached, so two backups of one cluster never both see none running.
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	Recorder  recorder.EventRecorder
+	// OrcaImage runs `orca backup`.
+	OrcaImage string
+	// ClusterZone is the cluster's DNS zone; cluster.local when empty.
+	ClusterZone string
+}
+
+// RBAC, least privilege (test/rbac exercises every verb): the backup's finalizer and status, its Job (created,
+// deleted when the backup is deleted while it runs), the Job's pod for its termination message.
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=mysqlbackups,verbs=list;watch;update
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=mysqlbackups/status,verbs=update
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=mysqlbackups/finalizers,verbs=update
+// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=list;watch;create;delete
+
+// pendingRetry is how soon a waiting backup looks again (its cluster, an ONLINE member, the other backup).
+const pendingRetry = 5 * time.Second
+
+// Reconcile moves one backup forward by one step.
+func (r *MySQLBackupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	logger := log.FromContext(ctx).WithValues("backup", req.NamespacedName)
+	ctx = log.IntoContext(ctx, logger)
+	var b v1.MySQLBackup
+	if err := r.Get(ctx, req.NamespacedName, &b); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !b.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.finalizeBackup(ctx, &b)
+	}
+	if controllerutil.AddFinalizer(&b, v1.BackupFinalizer) {
+		if err := r.Update(ctx, &b); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+	}
+	obs, cluster, err := r.observe(ctx, &b)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	step := planBackup(obs)
+	if step.CreateJob {
+		if err := r.createJob(ctx, &b, cluster, step.Source); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if err := r.writeStatus(ctx, &b, step); err != nil {
+		return ctrl.Result{}, err
+	}
+	if step.Phase == v1.BackupPending {
+		return ctrl.Result{RequeueAfter: pendingRetry}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+func (r *MySQLBackupReconciler) observe(ctx context.Context, b *v1.MySQLBackup) (backupObservation,
+	*v1.InnoDBCluster, error) {
+	obs := backupObservation{Phase: b.Status.Phase}
+	if obs.Phase == v1.BackupSucceeded || obs.Phase == v1.BackupFailed {
+		return obs, nil, nil
+	}
+	var cluster v1.InnoDBCluster
+	err := r.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.ClusterName}, &cluster)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return obs, nil, fmt.Errorf("get cluster: %w", err)
+	}
+	obs.ClusterFound = err == nil
+	obs.Members = cluster.Status.Members
+	var jobs batchv1.JobList
+	if err := r.APIReader.List(ctx, &jobs, client.InNamespace(b.Namespace), client.MatchingLabels{
+		v1.LabelCluster: b.Spec.ClusterName, v1.LabelComponent: v1.ComponentBackup}); err != nil {
+		return obs, nil, fmt.Errorf("list backup jobs: %w", err)
+	}
+	for i := range jobs.Items {
+		j := &jobs.Items[i]
+		if j.Name == specs.BackupJobName(b) {
+			st, err := r.jobState(ctx, j)
+			if err != nil {
+				return obs, nil, err
+			}
+			obs.Job = &st
+		} else if !jobFinished(j) {
+			obs.OtherJobs = append(obs.OtherJobs, j.Labels[v1.LabelBackup])
+		}
+	}
+	return obs, &cluster, nil
+}
+
+func jobFinished(j *batchv1.Job) bool {
+	for _, c := range j.Status.Conditions {
+		if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// jobState reads the Job's outcome and, once it has one, its pod's termination message.
+func (r *MySQLBackupReconciler) jobState(ctx context.Context, j *batchv1.Job) (jobState, error) {
+	var st jobState
+	for _, c := range j.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		st.Succeeded = st.Succeeded || c.Type == batchv1.JobComplete
+		st.Failed = st.Failed || c.Type == batchv1.JobFailed
+		if c.Type == batchv1.JobFailed {
+			st.Message = c.Message
+		}
+	}
+	if !st.Succeeded && !st.Failed {
+		return st, nil
+	}
+	var pods corev1.PodList
+	sel := client.MatchingLabels{v1.LabelBackup: j.Labels[v1.LabelBackup], v1.LabelComponent: v1.ComponentBackup}
+	if err := r.List(ctx, &pods, client.InNamespace(j.Namespace), sel); err != nil {
+		return st, fmt.Errorf("list backup pods: %w", err)
+	}
+	for _, p := range pods.Items {
+		for _, cs := range p.Status.ContainerStatuses {
+			if t := cs.State.Terminated; t != nil && t.Message != "" {
+				st.Message = t.Message
+			}
+		}
+	}
+	return st, nil
+}
+
+func (r *MySQLBackupReconciler) createJob(ctx context.Context, b *v1.MySQLBackup, c *v1.InnoDBCluster,
+	source string) error {
+	ordinal, err := specs.Ordinal(source)
+	if err != nil {
+		return fmt.Errorf("backup source %s: %w", source, err)
+	}
+	job := specs.BackupJob(b, c, specs.BackupSource{Pod: source, Ordinal: ordinal},
+		specs.BackupJobOptions{OrcaImage: r.OrcaImage, ClusterZone: r.ClusterZone})
+	if err := controllerutil.SetControllerReference(b, job, r.Scheme); err != nil {
+		return fmt.Errorf("own job: %w", err)
+	}
+	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create backup job: %w", err)
+	}
+	emit(r.Recorder, b, evBackupStarted, "backup Job %s started against %s", job.Name, source)
+	return nil
+}
+
+// writeStatus records the step; events mark the transitions to a final phase.
+func (r *MySQLBackupReconciler) writeStatus(ctx context.Context, b *v1.MySQLBackup, step backupStep) error {
+	if step.Reason == "" {
+		return nil // finished: nothing changes any more
+	}
+	before := b.Status.Phase
+	_, err := clusterstatus.UpdateBackup(ctx, r.Client, client.ObjectKeyFromObject(b),
+		func(b *v1.MySQLBackup, s *v1.MySQLBackupStatus) { applyStep(b, s, step, metav1.Now()) })
+	if err != nil || before == step.Phase {
+		return err
+	}
+	switch step.Phase {
+	case v1.BackupSucceeded:
+		emit(r.Recorder, b, evBackupSucceeded, "backup complete at %s", specs.BackupLocation(b))
+	case v1.BackupFailed:
+		emit(r.Recorder, b, evBackupFailed, "backup failed: %s", step.Message)
+	}
+	return nil
+}
+
+func applyStep(b *v1.MySQLBackup, s *v1.MySQLBackupStatus, step backupStep, now metav1.Time) {
+	s.Phase = step.Phase
+	if step.Message != "" {
+		s.Message = step.Message
+	}
+	if step.CreateJob {
+		s.StartTime, s.Source, s.SourceRole, s.JobName = &now, step.Source, step.SourceRole, specs.BackupJobName(b)
+		s.Location = specs.BackupLocation(b)
+	}
+	status := metav1.ConditionFalse
+	if step.Phase == v1.BackupSucceeded || step.Phase == v1.BackupFailed {
+		s.CompletionTime = &now
+		status = metav1.ConditionTrue
+		if step.Phase == v1.BackupFailed {
+			status = metav1.ConditionFalse
+		}
+	}
+	if step.Summary != nil {
+		s.SizeBytes, s.GTIDSet = step.Summary.Size, step.Summary.GTIDSet
+		if step.Summary.Location != "" {
+			s.Location = step.Summary.Location
+		}
+	}
+	clusterstatus.SetBackupCondition(s, b.Generation, v1.BackupConditionComplete, status, step.Reason, s.Message)
+}
+
+// finalizeBackup stops a running backup's Job (its pod with it) before the backup goes. Objects already in S3
+// stay: without a manifest they are never restored, and the next backup at the location cleans them up.
+func (r *MySQLBackupReconciler) finalizeBackup(ctx context.Context, b *v1.MySQLBackup) error {
+	if !controllerutil.ContainsFinalizer(b, v1.BackupFinalizer) {
+		return nil
+	}
+	if b.Status.Phase == v1.BackupRunning {
+		job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: b.Namespace, Name: specs.BackupJobName(b)}}
+		err := r.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground))
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete backup job: %w", err)
+		}
+	}
+	controllerutil.RemoveFinalizer(b, v1.BackupFinalizer)
+	if err := r.Update(ctx, b); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("remove finalizer: %w", err)
+	}
+	return nil
+}
+
+// SetupWithManager registers the reconciler; a change of its Job wakes the backup.
+func (r *MySQLBackupReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1.MySQLBackup{}).
+		Owns(&batchv1.Job{}).
+		Named("mysqlbackup").
+		Complete(r)
+}

@@ -1,0 +1,120 @@
+package specs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+// Environment of the backup container (the names `orca backup` reads).
+const (
+	EnvBackupUser     = "ORCA_BACKUP_USER"
+	EnvBackupPassword = "ORCA_BACKUP_PASSWORD"
+	EnvS3AccessKey    = "AWS_ACCESS_KEY_ID"
+	EnvS3SecretKey    = "AWS_SECRET_ACCESS_KEY"
+	// ContainerBackup is the backup Job's container.
+	ContainerBackup = "backup"
+	// BackupTerminationLog is where `orca backup` writes its JSON summary; the kubelet hands it to the
+	// operator as the container's termination message.
+	BackupTerminationLog = "/dev/termination-log"
+)
+
+// BackupJobName is the Job of a MySQLBackup.
+func BackupJobName(b *v1.MySQLBackup) string { return b.Name + "-backup" }
+
+// BackupSource is the member a backup is taken from.
+type BackupSource struct {
+	// Pod is the member's pod; its ordinal gives the host.
+	Pod string
+	// Ordinal is the pod's ordinal.
+	Ordinal int
+}
+
+// BackupJobOptions are the operator's settings a backup Job needs.
+type BackupJobOptions struct {
+	// OrcaImage runs `orca backup`.
+	OrcaImage string
+	// ClusterZone is the cluster's DNS zone; cluster.local when empty.
+	ClusterZone string
+}
+
+// BackupCommand is `orca backup` against the source member, into <prefix>/<backup name>/ of the bucket.
+func BackupCommand(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, zone string) []string {
+	s3, o := b.Spec.Storage.S3, b.Spec.Options
+	cmd := []string{"orca", "backup", "--host=" + MemberHost(c, src.Ordinal, zone), "--port=3306",
+		"--bucket=" + s3.Bucket, "--prefix=" + s3.Prefix, "--backup-id=" + b.Name,
+		"--threads=" + strconv.Itoa(int(max(o.Threads, 1))),
+		"--compression-level=" + strconv.Itoa(int(max(o.CompressionLevel, 1))),
+		"--termination-log=" + BackupTerminationLog}
+	if s3.Region != "" {
+		cmd = append(cmd, "--region="+s3.Region)
+	}
+	if s3.Endpoint != "" {
+		cmd = append(cmd, "--endpoint="+s3.Endpoint)
+	}
+	if s3.PathStyle {
+		cmd = append(cmd, "--path-style")
+	}
+	if o.UsersAndGrants {
+		cmd = append(cmd, "--users")
+	}
+	return cmd
+}
+
+// BackupJob builds the Job of a backup: one pod, never retried by Kubernetes (a retry would take a new
+// snapshot under the same name; the user creates a new MySQLBackup instead), restricted security context.
+func BackupJob(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, o BackupJobOptions) *batchv1.Job {
+	labels := merge(ObjectLabels(c), map[string]string{v1.LabelComponent: v1.ComponentBackup,
+		v1.LabelBackup: b.Name})
+	sc := restrictedSecurityContext()
+	sc.ReadOnlyRootFilesystem = ptr.To(true)
+	sc.RunAsNonRoot = ptr.To(true)
+	internal, creds := InternalSecretName(c), b.Spec.Storage.S3.CredentialsSecret
+	ctr := corev1.Container{
+		Name: ContainerBackup, Image: o.OrcaImage, ImagePullPolicy: c.Spec.ImagePullPolicy,
+		Command: BackupCommand(b, c, src, o.ClusterZone),
+		Env: []corev1.EnvVar{
+			{Name: EnvBackupUser, ValueFrom: secretKey(internal, KeyAdminUser)},
+			{Name: EnvBackupPassword, ValueFrom: secretKey(internal, KeyAdminPassword)},
+			{Name: EnvS3AccessKey, ValueFrom: secretKey(creds, v1.KeyS3AccessKeyID)},
+			{Name: EnvS3SecretKey, ValueFrom: secretKey(creds, v1.KeyS3SecretAccessKey)},
+		},
+		TerminationMessagePath:   BackupTerminationLog,
+		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
+		SecurityContext:          sc,
+	}
+	return &batchv1.Job{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+		ObjectMeta: metav1.ObjectMeta{Name: BackupJobName(b), Namespace: b.Namespace, Labels: labels},
+		Spec: batchv1.JobSpec{
+			BackoffLimit: ptr.To[int32](0),
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					RestartPolicy:                corev1.RestartPolicyNever,
+					AutomountServiceAccountToken: ptr.To(false),
+					EnableServiceLinks:           ptr.To(false),
+					ImagePullSecrets:             c.Spec.ImagePullSecrets,
+					SecurityContext:              orcaPodSecurityContext(),
+					Containers:                   []corev1.Container{ctr},
+				},
+			},
+		},
+	}
+}
+
+// BackupLocation is the URL of a backup's objects.
+func BackupLocation(b *v1.MySQLBackup) string {
+	s3 := b.Spec.Storage.S3
+	if p := strings.Trim(s3.Prefix, "/"); p != "" {
+		return fmt.Sprintf("s3://%s/%s/%s", s3.Bucket, p, b.Name)
+	}
+	return fmt.Sprintf("s3://%s/%s", s3.Bucket, b.Name)
+}

@@ -28,14 +28,25 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=orca-manager paths=./controllers/... output:rbac:artifacts:config=config/rbac
 	go run ./hack/apidocs config/crd/bases docs/api-reference.md
+	go run ./hack/charts
 
 .PHONY: check-generated
 check-generated: ## Fail when generated files are stale (they are regenerated in place).
 	hack/check-generated.sh
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/orca-operator/orca/internal/version.Version=$(VERSION)
+IMAGE ?= ghcr.io/orca-operator/orca:$(VERSION)
+
 .PHONY: build
 build: ## Build bin/orca.
-	go build -trimpath -o bin/orca ./cmd/orca
+	go build -trimpath -ldflags "$(LDFLAGS)" -o bin/orca ./cmd/orca
+
+.PHONY: image
+image: ## Write Orca's OCI image as bin/orca-image.tar without a daemon (load it with docker/podman load -i).
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "-s -w $(LDFLAGS)" -o bin/linux-amd64/orca ./cmd/orca
+	go run ./hack/image -binary bin/linux-amd64/orca -out bin/orca-image.tar -tag $(IMAGE) -version $(VERSION) \
+		-revision $$(git rev-parse HEAD 2>/dev/null || true)
 
 .PHONY: fmt-check
 fmt-check:
@@ -54,6 +65,7 @@ test-deps: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Install everything the tests ne
 	hack/peers.sh
 	hack/npm.sh
 	hack/versitygw.sh >/dev/null
+	hack/helm.sh
 	hack/controlplane.sh all >/dev/null
 
 .PHONY: unit

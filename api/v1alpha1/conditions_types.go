@@ -20,6 +20,9 @@ const (
 	// members (where the nodes span enough zones to avoid it). It does not weigh on Ready: the group serves
 	// either way; it says whether a single node or zone loss could cost more than one member, or quorum.
 	ConditionMembersSpread ConditionType = "MembersSpread"
+	// ConditionDNSPublished is True when the operator's last RFC 2136 update of the external DNS server
+	// (--dns-publish-server) succeeded. Present only while publishing is configured; it does not weigh on Ready.
+	ConditionDNSPublished ConditionType = "DNSPublished"
 )
 
 // ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
@@ -122,4 +125,16 @@ const (
 	// ReasonRoutersNotReady means fewer router pods are Ready than spec.router.instances; the message counts
 	// them.
 	ReasonRoutersNotReady ConditionReason = "RoutersNotReady"
+
+	// ReasonDNSPublished means the external DNS server holds the cluster's current records.
+	ReasonDNSPublished ConditionReason = "DNSPublished"
+	// ReasonDNSUpdateRefused means the external DNS server refused the update (REFUSED, or NOTAUTH for the zone).
+	ReasonDNSUpdateRefused ConditionReason = "DNSUpdateRefused"
+	// ReasonDNSTSIGError means the server rejected the TSIG key or signature, or the key Secret is unusable.
+	ReasonDNSTSIGError ConditionReason = "DNSTSIGError"
+	// ReasonDNSConflict means another writer changed a record between Orca's read and its update; Orca did not
+	// overwrite it and reads it again on the next attempt.
+	ReasonDNSConflict ConditionReason = "DNSConflict"
+	// ReasonDNSUnreachable means the external DNS server did not answer.
+	ReasonDNSUnreachable ConditionReason = "DNSUnreachable"
 )

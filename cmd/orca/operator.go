@@ -3,8 +3,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -58,6 +60,10 @@ func newOperatorCommand() *cobra.Command {
 	f.StringVar(&o.DNSAddr, "dns-bind-address", ":5353", "address (UDP and TCP) every replica answers the zone on; "+
 		"0 disables it")
 	f.DurationVar(&o.DNSRoleTTL, "dns-role-ttl", dnssrv.DefaultRoleTTL, "TTL of the SRV records")
+	f.StringVar(&o.DNSPublishServer, "dns-publish-server", "",
+		"host:port of a DNS primary the leader keeps the zone's records on with RFC 2136 updates (TSIG)")
+	f.Var(namespacedName{&o.DNSPublishKeySecret}, "dns-publish-tsig-secret",
+		"namespace/name of the Secret holding the TSIG key (keys keyName and secret, hmac-sha256)")
 	f.StringVar(&memberMap, "dev-member-map", "",
 		"development only: dial members through loopback addresses from this JSON file (playground)")
 	_ = f.MarkHidden("dev-member-map")
@@ -66,3 +72,24 @@ func newOperatorCommand() *cobra.Command {
 	f.AddGoFlagSet(gofs)
 	return cmd
 }
+
+// namespacedName is a namespace/name flag.
+type namespacedName struct{ v *types.NamespacedName }
+
+func (n namespacedName) String() string {
+	if n.v == nil || n.v.Name == "" {
+		return ""
+	}
+	return n.v.String()
+}
+
+func (n namespacedName) Set(s string) error {
+	ns, name, ok := strings.Cut(s, "/")
+	if !ok || ns == "" || name == "" {
+		return fmt.Errorf("want namespace/name, got %q", s)
+	}
+	*n.v = types.NamespacedName{Namespace: ns, Name: name}
+	return nil
+}
+
+func (n namespacedName) Type() string { return "namespace/name" }

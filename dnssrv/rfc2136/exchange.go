@@ -29,7 +29,7 @@ func (p *Publisher) remote(ctx context.Context, keys []rrKey) (map[rrKey][]dns.R
 	}
 	out := map[rrKey][]dns.RR{}
 	for _, k := range keys {
-		rrs, err := p.query(ctx, k.name, k.rtype)
+		rrs, err := p.query(ctx, k.name, k.rtype, false)
 		if err != nil {
 			return nil, err
 		}
@@ -41,8 +41,10 @@ func (p *Publisher) remote(ctx context.Context, keys []rrKey) (map[rrKey][]dns.R
 	return out, nil
 }
 
+// readSerial reads the zone's SOA serial with a signed query, so a bad key shows on every Sync, even one
+// with nothing to update.
 func (p *Publisher) readSerial(ctx context.Context) (uint32, error) {
-	rrs, err := p.query(ctx, p.zone(), dns.TypeSOA)
+	rrs, err := p.query(ctx, p.zone(), dns.TypeSOA, true)
 	if err != nil {
 		return 0, err
 	}
@@ -54,12 +56,21 @@ func (p *Publisher) readSerial(ctx context.Context) (uint32, error) {
 	return 0, fmt.Errorf("zone %s has no SOA at %s", p.zone(), p.Server)
 }
 
-// query reads one RRset over TCP (an update's answer is then never truncated).
-func (p *Publisher) query(ctx context.Context, name string, t uint16) ([]dns.RR, error) {
+// query reads one RRset over TCP (never truncated), TSIG-signed when signed.
+func (p *Publisher) query(ctx context.Context, name string, t uint16, signed bool) ([]dns.RR, error) {
 	q := new(dns.Msg).SetQuestion(name, t)
-	r, _, err := p.client(false).ExchangeContext(ctx, q, p.Server)
+	if signed {
+		q.SetTsig(dns.CanonicalName(p.KeyName), dns.HmacSHA256, 300, time.Now().Unix())
+	}
+	r, _, err := p.client(signed).ExchangeContext(ctx, q, p.Server)
 	if err != nil {
+		if isTSIG(err) {
+			return nil, fmt.Errorf("%w: query %s at %s: %w", ErrTSIG, name, p.Server, err)
+		}
 		return nil, fmt.Errorf("query %s %s at %s: %w", name, dns.TypeToString[t], p.Server, err)
+	}
+	if r.Rcode == dns.RcodeNotAuth {
+		return nil, fmt.Errorf("%w: query %s at %s: NOTAUTH", ErrTSIG, name, p.Server)
 	}
 	if r.Rcode != dns.RcodeSuccess && r.Rcode != dns.RcodeNameError {
 		return nil, fmt.Errorf("query %s %s at %s: %s", name, dns.TypeToString[t], p.Server,

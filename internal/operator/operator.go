@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -62,6 +63,11 @@ type Options struct {
 	DNSAddr string
 	// DNSRoleTTL is the TTL of the SRV names. Default dnssrv.DefaultRoleTTL (1s).
 	DNSRoleTTL time.Duration
+	// DNSPublishServer, when set, is an external DNS primary (host:port) the leader keeps DNSZone's records on
+	// with RFC 2136 updates signed with the TSIG key of DNSPublishKeySecret.
+	DNSPublishServer string
+	// DNSPublishKeySecret is that key's Secret (keys keyName and secret, hmac-sha256).
+	DNSPublishKeySecret types.NamespacedName
 }
 
 // LeaderElectionID names the leader election lease (in LeaderElectionNamespace).
@@ -187,6 +193,18 @@ func setupDNS(mgr ctrl.Manager, o Options, loops *clustering.Manager) error {
 	}
 	srv := &dnssrv.Server{Addr: o.DNSAddr, Logger: ctrl.Log.WithName("dns")}
 	store := &dnssrv.Store{Config: dnssrv.ZoneConfig{Zone: o.DNSZone, RoleTTL: o.DNSRoleTTL}, Publish: srv.SetZone}
+	if o.DNSPublishServer != "" {
+		pub := &dnsfeed.Publisher{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+			Server: o.DNSPublishServer, Zone: orDefault(o.DNSZone, dnssrv.DefaultZone),
+			KeySecret: o.DNSPublishKeySecret, Log: ctrl.Log.WithName("dns-publish")}
+		store.Publish = func(z *dnssrv.Zone) error {
+			pub.Notify(z)
+			return srv.SetZone(z)
+		}
+		if err := mgr.Add(pub); err != nil {
+			return fmt.Errorf("add dns publisher: %w", err)
+		}
+	}
 	if err := store.Start(); err != nil {
 		return fmt.Errorf("dns zone %q: %w", o.DNSZone, err)
 	}
@@ -196,4 +214,11 @@ func setupDNS(mgr ctrl.Manager, o Options, loops *clustering.Manager) error {
 	}
 	r := &dnsfeed.StatusReconciler{Client: mgr.GetClient(), Store: store, ClusterZone: o.ClusterZone}
 	return r.SetupWithManager(mgr)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

@@ -62,6 +62,12 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "setup backups:", err)
 		return 1
 	}
+	runs := &MigrationRunReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
+		OrcaImage: "orca:test"}
+	if err := runs.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, "setup migration runs:", err)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = mgr.Start(ctx) }()

@@ -171,6 +171,11 @@ func setup(mgr ctrl.Manager, o Options) error {
 	if err := br.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up mysqlbackup controller: %w", err)
 	}
+	mr := &controllers.MigrationRunReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
+		Scheme: mgr.GetScheme(), OrcaImage: o.OrcaImage}
+	if err := mr.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up migrationrun controller: %w", err)
+	}
 	if err := addHooks(mgr, o.HooksAddr); err != nil {
 		return err
 	}

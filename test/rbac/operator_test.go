@@ -39,6 +39,9 @@ var notExercised = map[access]string{
 	{"mysql.orca.dev", "mysqlbackups/finalizers", "update"}: "never sent: OwnerReferencesPermissionEnforcement " +
 		"authorizes the backup Job's owner reference with blockOwnerDeletion as an update of the backup's " +
 		"finalizers",
+	{"mysql.orca.dev", "migrationruns/finalizers", "update"}: "never sent: OwnerReferencesPermissionEnforcement " +
+		"authorizes the migration Pod's owner reference to its run (blockOwnerDeletion) as an update of the run's " +
+		"finalizers",
 }
 
 // impliedBy are permissions the operator needs for another one it uses: an informer that watches a resource
@@ -60,6 +63,8 @@ type suite struct {
 	log     *requestLog
 	granted map[access]bool
 	stop    func()
+	// hooksAddr is the operator's MigrationHook receiver.
+	hooksAddr string
 }
 
 // The control plane is the full simulated one (etcd, kube-apiserver with RBAC and
@@ -106,7 +111,9 @@ func (s *suite) startOperator(admin *rest.Config) {
 	cfg := rest.CopyConfig(admin)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: serviceAccountUser()}
 	cfg.Wrap(s.log.wrap)
+	s.hooksAddr = freeHooksAddr(s.t)
 	mgr, err := operator.New(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", LeaderElect: true,
+		HooksAddr:               s.hooksAddr,
 		LeaderElectionNamespace: operatorNamespace, OrcaImage: "orca:rbac", Dialer: s.world.Dialer(),
 		ResyncInterval: time.Second})
 	if err != nil {
@@ -134,6 +141,7 @@ func TestOperatorUnderShippedRBAC(t *testing.T) {
 	t.Run("SingleMemberDeletedWithItsVolumesAndSecrets", s.singleMemberDelete)
 	t.Run("RouterCreatedScaledDeleted", s.routerLifecycle)
 	t.Run("BackupStartedThenDeleted", s.backupStartedThenDeleted)
+	t.Run("MigrationDeliveredRunDeleted", s.migrationLifecycle)
 	s.stopOperator()
 	if holder, err := s.leaseHolder(); err == nil {
 		t.Errorf("the leader lease is still held by %s after the operator stopped", holder)

@@ -1,0 +1,290 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/runstatus"
+	"github.com/orca-operator/orca/internal/specs"
+)
+
+// waitingRecheck is how often a Pending, Blocked or AwaitingApproval run is planned again.
+const waitingRecheck = 10 * time.Second
+
+// MigrationRunReconciler starts each MigrationRun's migration Pod once its prechecks pass and makes the run's
+// status follow the Pod. It runs no SQL: the runner in the Pod does.
+type MigrationRunReconciler struct {
+	Client client.Client
+	// APIReader reads a Pod the cache has not seen yet (one created a moment ago).
+	APIReader client.Reader
+	Scheme    *runtime.Scheme
+	// OrcaImage runs `orca migrate` for the built-in runner.
+	OrcaImage string
+}
+
+// The receiver (hooks/) creates runs and reads hooks from the cache; this controller reads both from the cache.
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=migrationruns,verbs=list;watch;create;delete
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=migrationruns/status;migrationruns/finalizers,verbs=update
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=migrationhooks,verbs=list;watch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=list;watch;create
+// +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=create
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=create
+// The Role of migration Pods grants these on Leases; RBAC lets the operator grant only what it holds.
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update
+
+// Reconcile plans one step of the run.
+func (r *MigrationRunReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var run v1.MigrationRun
+	if err := r.Client.Get(ctx, req.NamespacedName, &run); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	obs, err := r.observe(ctx, &run)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if obs.Pod != nil || (run.Status.PodName != "" && !terminal(run.Status.Phase)) {
+		return ctrl.Result{}, r.follow(ctx, &run, obs)
+	}
+	step := planRun(obs)
+	if step.CreatePod {
+		if err := r.createPod(ctx, &run, obs.Hook); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if _, err := runstatus.Update(ctx, r.Client, req.NamespacedName, stepStatus(step)); err != nil {
+		return ctrl.Result{}, err
+	}
+	if step.Phase == v1.MigrationPending || step.Phase == v1.MigrationBlocked ||
+		step.Phase == v1.MigrationAwaitingApproval {
+		return ctrl.Result{RequeueAfter: waitingRecheck}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// observe reads the run's hook, cluster, Pod and the other runs of its cluster.
+func (r *MigrationRunReconciler) observe(ctx context.Context, run *v1.MigrationRun) (runObservation, error) {
+	obs := runObservation{Run: run}
+	ns := run.Namespace
+	var hook v1.MigrationHook
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: run.Spec.HookName}, &hook); err == nil {
+		obs.Hook = &hook
+	} else if !apierrors.IsNotFound(err) {
+		return obs, fmt.Errorf("read hook %s: %w", run.Spec.HookName, err)
+	}
+	var cluster v1.InnoDBCluster
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: run.Spec.ClusterName}, &cluster); err == nil {
+		obs.Cluster = &cluster
+	} else if !apierrors.IsNotFound(err) {
+		return obs, fmt.Errorf("read cluster %s: %w", run.Spec.ClusterName, err)
+	}
+	var pod corev1.Pod
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: specs.MigrationPodName(run)}, &pod); err == nil &&
+		metav1.IsControlledBy(&pod, run) {
+		obs.Pod = &pod
+	} else if err != nil && !apierrors.IsNotFound(err) {
+		return obs, fmt.Errorf("read migration pod: %w", err)
+	}
+	if obs.Pod == nil && run.Status.PodName != "" {
+		if err := r.uncachedPod(ctx, run, &obs); err != nil {
+			return obs, err
+		}
+	}
+	var runs v1.MigrationRunList
+	if err := r.Client.List(ctx, &runs, client.InNamespace(ns),
+		client.MatchingLabels{v1.LabelCluster: run.Spec.ClusterName}); err != nil {
+		return obs, fmt.Errorf("list runs of cluster %s: %w", run.Spec.ClusterName, err)
+	}
+	for _, o := range runs.Items {
+		if o.Name != run.Name {
+			obs.Others = append(obs.Others, o)
+		}
+	}
+	return obs, nil
+}
+
+// uncachedPod lists the run's Pod from the API server: one created a moment ago may not be in the cache yet,
+// and must not be taken for one that disappeared.
+func (r *MigrationRunReconciler) uncachedPod(ctx context.Context, run *v1.MigrationRun, obs *runObservation) error {
+	var pods corev1.PodList
+	if err := r.APIReader.List(ctx, &pods, client.InNamespace(run.Namespace),
+		client.MatchingLabels{v1.LabelMigrationRun: run.Name}); err != nil {
+		return fmt.Errorf("list the migration pod: %w", err)
+	}
+	for i := range pods.Items {
+		if metav1.IsControlledBy(&pods.Items[i], run) {
+			obs.Pod = &pods.Items[i]
+		}
+	}
+	return nil
+}
+
+// follow writes the status the Pod implies, or Failed when the Pod disappeared, and prunes the hook's history
+// once the run has ended.
+func (r *MigrationRunReconciler) follow(ctx context.Context, run *v1.MigrationRun, obs runObservation) error {
+	key := client.ObjectKeyFromObject(run)
+	_, err := runstatus.Update(ctx, r.Client, key, func(_ *v1.MigrationRun, s *v1.MigrationRunStatus) {
+		if terminal(s.Phase) {
+			return
+		}
+		if obs.Pod == nil {
+			now := metav1.Now()
+			s.Phase, s.Reason, s.Message, s.CompletionTime = v1.MigrationFailed, v1.ReasonPodFailed,
+				"the migration Pod disappeared before it ended", &now
+			return
+		}
+		podStatus(obs.Pod, s)
+	})
+	if err != nil || obs.Hook == nil {
+		return err
+	}
+	return r.prune(ctx, obs.Hook)
+}
+
+// stepStatus writes a planned step; an approval is recorded with who gave it.
+func stepStatus(step runStep) runstatus.Mutation {
+	return func(run *v1.MigrationRun, s *v1.MigrationRunStatus) {
+		s.Phase, s.Reason, s.Message = step.Phase, step.Reason, step.Message
+		if by := run.Annotations[v1.AnnotationApprovedBy]; by != "" && s.ApprovedBy == "" {
+			s.ApprovedBy = by
+		}
+		if terminal(step.Phase) && s.CompletionTime == nil {
+			now := metav1.Now()
+			s.CompletionTime = &now
+		}
+		if step.CreatePod {
+			s.PodName = specs.MigrationPodName(run)
+		}
+	}
+}
+
+// createPod creates the migration Pod, owned by the run, and the built-in runner's ServiceAccount first.
+func (r *MigrationRunReconciler) createPod(ctx context.Context, run *v1.MigrationRun, hook *v1.MigrationHook) error {
+	if err := r.ensureRunnerAccount(ctx, run.Namespace); err != nil {
+		return err
+	}
+	pod := specs.MigrationPod(run, hook, r.OrcaImage)
+	if err := controllerutil.SetControllerReference(run, pod, r.Scheme); err != nil {
+		return fmt.Errorf("own migration pod: %w", err)
+	}
+	if err := r.Client.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("create migration pod %s: %w", pod.Name, err)
+	}
+	return nil
+}
+
+// ensureRunnerAccount creates the orca-migrate ServiceAccount of the namespace and its Role on Leases (the
+// built-in runner's lock), once.
+func (r *MigrationRunReconciler) ensureRunnerAccount(ctx context.Context, ns string) error {
+	name := specs.MigrationServiceAccount
+	meta := metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{v1.LabelManagedBy: v1.ManagedByOrca}}
+	objs := []client.Object{
+		&corev1.ServiceAccount{ObjectMeta: meta, AutomountServiceAccountToken: ptr.To(true)},
+		&rbacv1.Role{ObjectMeta: meta, Rules: []rbacv1.PolicyRule{{APIGroups: []string{"coordination.k8s.io"},
+			Resources: []string{"leases"}, Verbs: []string{"get", "create", "update"}}}},
+		&rbacv1.RoleBinding{ObjectMeta: meta,
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: ns}}},
+	}
+	for _, o := range objs {
+		if err := r.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create %T %s/%s for migration pods: %w", o, ns, name, err)
+		}
+	}
+	return nil
+}
+
+// prune deletes the hook's oldest ended runs beyond its history limits (their Pods go with them).
+func (r *MigrationRunReconciler) prune(ctx context.Context, hook *v1.MigrationHook) error {
+	var runs v1.MigrationRunList
+	if err := r.Client.List(ctx, &runs, client.InNamespace(hook.Namespace),
+		client.MatchingLabels{v1.LabelMigrationHook: hook.Name}); err != nil {
+		return fmt.Errorf("list runs of hook %s: %w", hook.Name, err)
+	}
+	for _, name := range runsToPrune(runs.Items, limit(hook.Spec.SuccessfulRunsHistoryLimit),
+		limit(hook.Spec.FailedRunsHistoryLimit)) {
+		run := &v1.MigrationRun{ObjectMeta: metav1.ObjectMeta{Namespace: hook.Namespace, Name: name}}
+		if err := r.Client.Delete(ctx, run, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil &&
+			!apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete old run %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func limit(l *int32) int { return int(ptr.Deref(l, 10)) }
+
+// runsToPrune names the ended runs beyond the limits, oldest first: the newest kept of each outcome.
+func runsToPrune(runs []v1.MigrationRun, succeeded, failed int) []string {
+	slices.SortFunc(runs, func(a, b v1.MigrationRun) int {
+		if olderThan(&a, &b) {
+			return 1
+		}
+		return -1
+	})
+	var out []string
+	kept := map[v1.MigrationPhase]int{}
+	limits := map[v1.MigrationPhase]int{v1.MigrationSucceeded: succeeded, v1.MigrationFailed: failed}
+	for _, run := range runs {
+		keep := limits[run.Status.Phase]
+		if !terminal(run.Status.Phase) {
+			continue
+		}
+		if kept[run.Status.Phase]++; kept[run.Status.Phase] > keep {
+			out = append(out, run.Name)
+		}
+	}
+	return out
+}
+
+// SetupWithManager watches runs and their Pods; a change of a cluster, or of one of its runs, plans every run
+// of that cluster again (a precheck may pass, a queued run may start).
+func (r *MigrationRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1.MigrationRun{}).
+		Owns(&corev1.Pod{}).
+		Watches(&v1.InnoDBCluster{}, handler.EnqueueRequestsFromMapFunc(r.clusterRuns(func(o client.Object) string {
+			return o.GetName()
+		}))).
+		Watches(&v1.MigrationRun{}, handler.EnqueueRequestsFromMapFunc(r.clusterRuns(func(o client.Object) string {
+			return o.GetLabels()[v1.LabelCluster]
+		}))).
+		Named("migrationrun").
+		Complete(r)
+}
+
+// clusterRuns maps an object to the runs of the cluster cluster(object) names in its namespace.
+func (r *MigrationRunReconciler) clusterRuns(cluster func(client.Object) string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		name := cluster(o)
+		if name == "" {
+			return nil
+		}
+		var runs v1.MigrationRunList
+		if err := r.Client.List(ctx, &runs, client.InNamespace(o.GetNamespace()),
+			client.MatchingLabels{v1.LabelCluster: name}); err != nil {
+			return nil
+		}
+		var out []reconcile.Request
+		for _, run := range runs.Items {
+			if !terminal(run.Status.Phase) {
+				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&run)})
+			}
+		}
+		return out
+	}
+}

@@ -1,0 +1,123 @@
+package controllers
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+// maxApplierQueueForMigration is the applier queue above which a run waits: a migration would add to the lag.
+const maxApplierQueueForMigration = 100
+
+// runObservation is what the planner knows of a run: plain objects, read before planning.
+type runObservation struct {
+	Run *v1.MigrationRun
+	// Hook and Cluster are nil when they do not exist.
+	Hook    *v1.MigrationHook
+	Cluster *v1.InnoDBCluster
+	// Pod is the run's migration Pod, nil when there is none.
+	Pod *corev1.Pod
+	// Others are the other runs of the same cluster in the namespace.
+	Others []v1.MigrationRun
+}
+
+// runStep is the planner's decision: the status to write and whether to create the Pod.
+type runStep struct {
+	Phase     v1.MigrationPhase
+	Reason    v1.MigrationReason
+	Message   string
+	CreatePod bool
+}
+
+func terminal(p v1.MigrationPhase) bool { return p == v1.MigrationSucceeded || p == v1.MigrationFailed }
+
+// planRun decides the next step of a run that has no Pod yet: each precheck that fails is a reason, in the
+// order a DBA would check them.
+func planRun(o runObservation) runStep {
+	run, hook := o.Run, o.Hook
+	switch {
+	case terminal(run.Status.Phase):
+		return runStep{Phase: run.Status.Phase, Reason: run.Status.Reason, Message: run.Status.Message}
+	case hook == nil:
+		return runStep{Phase: v1.MigrationFailed, Reason: v1.ReasonHookMissing,
+			Message: "MigrationHook " + run.Spec.HookName + " does not exist"}
+	case hook.Spec.ConcurrencyPolicy == v1.ConcurrencyReplace && newerRunWaiting(run, o.Others):
+		return runStep{Phase: v1.MigrationFailed, Reason: v1.ReasonSuperseded,
+			Message: "a newer run of the cluster replaced this one before it started"}
+	case hook.Spec.RequireApproval && run.Annotations[v1.AnnotationApprovedBy] == "":
+		return runStep{Phase: v1.MigrationAwaitingApproval,
+			Message: "set the annotation " + v1.AnnotationApprovedBy + " (kubectl orca approve) to start it"}
+	}
+	if step, blocked := concurrencyStep(run, hook.Spec.ConcurrencyPolicy, o.Others); blocked {
+		return step
+	}
+	return clusterStep(hook, o.Cluster)
+}
+
+// concurrencyStep holds a run while another run of the cluster is in progress (Forbid blocks it for good) or
+// an older run has not finished: runs of a cluster start one at a time, oldest first.
+func concurrencyStep(run *v1.MigrationRun, policy v1.ConcurrencyPolicy, others []v1.MigrationRun) (runStep, bool) {
+	if policy == v1.ConcurrencyForbid && run.Status.Phase == v1.MigrationBlocked &&
+		run.Status.Reason == v1.ReasonRunInProgress {
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress, Message: run.Status.Message}, true
+	}
+	for i := range others {
+		o := &others[i]
+		if terminal(o.Status.Phase) {
+			continue
+		}
+		active := o.Status.PodName != ""
+		if policy == v1.ConcurrencyForbid && active {
+			return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress,
+				Message: "run " + o.Name + " was in progress when this one arrived (concurrencyPolicy Forbid)"}, true
+		}
+		if active || olderThan(o, run) {
+			return runStep{Phase: v1.MigrationPending, Reason: v1.ReasonRunInProgress,
+				Message: "waits for run " + o.Name}, true
+		}
+	}
+	return runStep{}, false
+}
+
+// clusterStep checks the cluster: ONLINE with every member ONLINE, applier queues short, no backup asked for
+// that Orca cannot take.
+func clusterStep(hook *v1.MigrationHook, c *v1.InnoDBCluster) runStep {
+	want := int32(3)
+	if c != nil && c.Spec.Instances > 0 {
+		want = c.Spec.Instances
+	}
+	switch {
+	case c == nil:
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonClusterNotOnline,
+			Message: "InnoDBCluster " + hook.Spec.ClusterName + " does not exist"}
+	case c.Status.ClusterState != v1.ClusterStateOnline || c.Status.OnlineInstances < want:
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonClusterNotOnline,
+			Message: "the cluster is " + string(c.Status.ClusterState) + " and not every member is ONLINE"}
+	case c.Status.MaxApplierQueue > maxApplierQueueForMigration:
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonFlowControl,
+			Message: "a secondary's applier queue is over 100 transactions"}
+	case hook.Spec.PreMigrationBackup:
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonBackupUnavailable,
+			Message: "preMigrationBackup is set and Orca cannot take a MySQLBackup before a run yet"}
+	}
+	return runStep{Phase: v1.MigrationRunning, CreatePod: true}
+}
+
+// olderThan orders runs by creation, then name.
+func olderThan(a, b *v1.MigrationRun) bool {
+	ta, tb := a.CreationTimestamp.Time, b.CreationTimestamp.Time
+	if !ta.Equal(tb) {
+		return ta.Before(tb)
+	}
+	return a.Name < b.Name
+}
+
+// newerRunWaiting reports whether a newer run of the cluster waits to start (Replace keeps only the newest).
+func newerRunWaiting(run *v1.MigrationRun, others []v1.MigrationRun) bool {
+	for i := range others {
+		if !terminal(others[i].Status.Phase) && others[i].Status.PodName == "" && olderThan(run, &others[i]) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,94 @@
+package specs
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+// MigrationServiceAccount is the ServiceAccount of migration Pods: the built-in runner takes its Lease with it.
+const MigrationServiceAccount = "orca-migrate"
+
+// migrationUID runs the migration container, as the router's.
+const migrationUID int64 = 65532
+
+// MigrationPodName is the migration Pod of a run.
+func MigrationPodName(run *v1.MigrationRun) string { return run.Name }
+
+// MigrationLeaseName is the Lease that serialises the migrations of a cluster.
+func MigrationLeaseName(cluster string) string { return cluster + "-migrations" }
+
+// MigrationPod is the Pod that runs a run's migration: the built-in runner (orca migrate) or the hook's image,
+// against the primary through the <cluster> Service, restricted, never restarted (the run's outcome is the
+// Pod's), owned by the run.
+func MigrationPod(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage string) *corev1.Pod {
+	c := migrationContainer(run, hook, orcaImage)
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: run.Namespace, Name: MigrationPodName(run),
+			Labels: map[string]string{v1.LabelCluster: run.Spec.ClusterName, v1.LabelMigrationHook: run.Spec.HookName,
+				v1.LabelMigrationRun: run.Name, v1.LabelManagedBy: v1.ManagedByOrca},
+		},
+		Spec: corev1.PodSpec{
+			RestartPolicy:      corev1.RestartPolicyNever,
+			ServiceAccountName: MigrationServiceAccount,
+			EnableServiceLinks: ptr.To(false),
+			SecurityContext: &corev1.PodSecurityContext{
+				RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To(migrationUID), RunAsGroup: ptr.To(migrationUID),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
+			Containers: []corev1.Container{c},
+			Volumes: []corev1.Volume{{Name: "work",
+				VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+		},
+	}
+}
+
+func migrationContainer(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage string) corev1.Container {
+	sc := restrictedSecurityContext()
+	sc.ReadOnlyRootFilesystem = ptr.To(true)
+	c := corev1.Container{
+		Name: "migrate", Image: orcaImage, Env: migrationEnv(run, hook), SecurityContext: sc,
+		VolumeMounts:             []corev1.VolumeMount{{Name: "work", MountPath: "/work"}},
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+		Resources:                corev1.ResourceRequirements{Requests: corev1.ResourceList{}},
+	}
+	if hook.Spec.Runner.Type == v1.RunnerImage {
+		c.Image, c.Command, c.Args = hook.Spec.Runner.Image, hook.Spec.Runner.Command, hook.Spec.Runner.Args
+		return c
+	}
+	path := hook.Spec.Source.Path
+	if path == "" {
+		path = "migrations"
+	}
+	c.Args = []string{"migrate", "--repository=" + hook.Spec.Source.URL, "--commit=" + run.Spec.Commit,
+		"--path=" + path, "--work-dir=/work/src", "--lease-name=" + MigrationLeaseName(run.Spec.ClusterName),
+		"--run=" + run.Name}
+	return c
+}
+
+// migrationEnv is the connection (the primary through the <cluster> Service, the hook's account) and the
+// delivery, for any runner.
+func migrationEnv(run *v1.MigrationRun, hook *v1.MigrationHook) []corev1.EnvVar {
+	db := hook.Spec.Database
+	env := []corev1.EnvVar{
+		{Name: "MYSQL_HOST", Value: run.Spec.ClusterName},
+		{Name: "MYSQL_PORT", Value: "3306"},
+		{Name: "MYSQL_USER", ValueFrom: secretKey(db.SecretName, "user")},
+		{Name: "MYSQL_PASSWORD", ValueFrom: secretKey(db.SecretName, "password")},
+		{Name: "MYSQL_DATABASE", Value: db.Name},
+		{Name: "ORCA_COMMIT", Value: run.Spec.Commit},
+		{Name: "ORCA_REF", Value: run.Spec.Ref},
+		{Name: "ORCA_MIGRATION_RUN", Value: run.Name},
+		{Name: "POD_NAME", ValueFrom: fieldRef("metadata.name")},
+		{Name: "POD_NAMESPACE", ValueFrom: fieldRef("metadata.namespace")},
+	}
+	if s := hook.Spec.Source.CredentialsSecretName; s != "" {
+		env = append(env,
+			corev1.EnvVar{Name: "ORCA_GIT_USERNAME", ValueFrom: optional(secretKey(s, "username"))},
+			corev1.EnvVar{Name: "ORCA_GIT_PASSWORD", ValueFrom: secretKey(s, "password")})
+	}
+	return env
+}

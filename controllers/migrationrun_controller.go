@@ -57,7 +57,13 @@ func (r *MigrationRunReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if obs.Pod != nil || (run.Status.PodName != "" && !terminal(run.Status.Phase)) {
+	if terminal(run.Status.Phase) {
+		if obs.Hook == nil {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, r.prune(ctx, obs.Hook)
+	}
+	if obs.Pod != nil || run.Status.PodName != "" {
 		return ctrl.Result{}, r.follow(ctx, &run, obs)
 	}
 	step := planRun(obs)
@@ -133,8 +139,8 @@ func (r *MigrationRunReconciler) uncachedPod(ctx context.Context, run *v1.Migrat
 	return nil
 }
 
-// follow writes the status the Pod implies, or Failed when the Pod disappeared, and prunes the hook's history
-// once the run has ended.
+// follow writes the status the Pod implies, or Failed when the Pod disappeared; the status change brings the
+// run back to Reconcile, which prunes the hook's history once the run has ended.
 func (r *MigrationRunReconciler) follow(ctx context.Context, run *v1.MigrationRun, obs runObservation) error {
 	key := client.ObjectKeyFromObject(run)
 	_, err := runstatus.Update(ctx, r.Client, key, func(_ *v1.MigrationRun, s *v1.MigrationRunStatus) {
@@ -149,10 +155,7 @@ func (r *MigrationRunReconciler) follow(ctx context.Context, run *v1.MigrationRu
 		}
 		podStatus(obs.Pod, s)
 	})
-	if err != nil || obs.Hook == nil {
-		return err
-	}
-	return r.prune(ctx, obs.Hook)
+	return err
 }
 
 // stepStatus writes a planned step; an approval is recorded with who gave it.

@@ -47,10 +47,36 @@ async function ping (session) {
     return true;
 }
 
+// useDNSServer points node's resolver at one DNS server (Orca's, in tests): resolveSrv for mysqlx+srv, and
+// the host lookups of the SRV targets, which node would otherwise ask the system resolver.
+function useDNSServer (server) {
+    const dns = require('dns');
+    dns.setServers([server]);
+    dns.promises.setServers([server]);
+    dns.lookup = function (hostname, options, callback) {
+        if (typeof options === 'function') {
+            callback = options;
+            options = {};
+        }
+        dns.resolve4(hostname, (err, addrs) => {
+            if (err) {
+                return callback(err);
+            }
+            if (options && options.all) {
+                return callback(null, addrs.map(address => ({ address, family: 4 })));
+            }
+            callback(null, addrs[0], 4);
+        });
+    };
+}
+
 async function main () {
     const spec = JSON.parse(process.argv[2]);
     const out = { ok: true, steps: [] };
     let session;
+    if (spec.dnsServer) {
+        useDNSServer(spec.dnsServer);
+    }
     try {
         session = await mysqlx.getSession(spec.connect);
         for (const step of spec.steps || []) {

@@ -113,6 +113,11 @@ bench-router: ## orca router beside HAProxy 2.6 and direct on a real MariaDB (sy
 	hack/peers.sh
 	go run ./router/internal/benchrouter
 
+.PHONY: bench-dns
+bench-dns: ## dnsperf against Orca's DNS server beside BIND 9 and Knot with the same records; role-change freshness and RFC 2136 flips on BIND (docs/dns.md).
+	hack/peers.sh
+	go test -count=1 -timeout=10m ./dnssrv -run '^$$' -bench DNSPeers -benchtime 1x
+
 .PHONY: bench-failover
 bench-failover: ## Failover at Group Replication's real timing: crash, isolate, delete the primary 10 times each; the write outage a client sees beside GR's election; then 10 crashes written through the router's RW port (docs/e2e.md).
 	hack/peers.sh

@@ -9,6 +9,8 @@ command -v sysbench >/dev/null 2>&1 || need+=(sysbench)
 command -v dig >/dev/null 2>&1 || need+=(dnsutils)
 command -v kdig >/dev/null 2>&1 || need+=(knot-dnsutils)
 { command -v named || [ -x /usr/sbin/named ]; } >/dev/null 2>&1 || need+=(bind9)
+{ command -v knotd || [ -x /usr/sbin/knotd ]; } >/dev/null 2>&1 || need+=(knot)
+command -v dnsperf >/dev/null 2>&1 || need+=(dnsperf)
 # git http-backend serves the migration runner's test repositories over smart HTTP.
 [ -x "$(git --exec-path 2>/dev/null)/git-http-backend" ] || need+=(git)
 [ ${#need[@]} -eq 0 ] && exit 0

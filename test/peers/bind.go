@@ -31,6 +31,8 @@ type BINDConfig struct {
 	UpdateKeys []string
 	// Records are extra zone-file lines after the SOA and NS (e.g. a benchmark's records).
 	Records string
+	// Threads is named's -n. Default 1 (tests share the machine).
+	Threads int
 }
 
 // StartBIND starts named for the test and kills it at cleanup; a missing named fails the test.
@@ -53,7 +55,7 @@ func StartBIND(tb testing.TB, cfg BINDConfig) *BIND {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(named, "-g", "-n", "1", "-c", filepath.Join(b.Dir, "named.conf"))
+	cmd := exec.Command(named, "-g", "-n", strconv.Itoa(max(cfg.Threads, 1)), "-c", filepath.Join(b.Dir, "named.conf"))
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("start named: %v", err)

@@ -136,8 +136,13 @@ func TestMigrationRunLifecycle(t *testing.T) {
 	runIn(t, second, v1.MigrationRunning, "")
 	endPod(t, ns, second.Name, corev1.PodFailed, migrate.Report{Reason: v1.ReasonStatementFailed,
 		Error: "V3__c.sql statement 1 (line 4): statement failed: Error 1146", Failure: &migrate.Failure{
-			File: "V3__c.sql", Index: 1, Statement: "INSERT INTO missing VALUES (1)", Error: "Error 1146"}})
+			File: "V3__c.sql", Index: 1, Statement: "INSERT INTO missing VALUES (1)", Error: "Error 1146"},
+		Lint: []migrate.Finding{{File: "V3__c.sql", Index: 0, Rule: "MissingPrimaryKey", Severity: "error",
+			Message: "creates a table without a primary key"}}})
 	failed := runIn(t, second, v1.MigrationFailed, v1.ReasonStatementFailed)
+	if len(failed.Status.Lint) != 1 || failed.Status.Lint[0].Rule != "MissingPrimaryKey" {
+		t.Errorf("lint findings in the status: %+v", failed.Status.Lint)
+	}
 	if f := failed.Status.Failure; f == nil || f.File != "V3__c.sql" || f.StatementIndex != 1 {
 		t.Fatalf("failure: %+v", failed.Status)
 	}
@@ -161,7 +166,8 @@ func checkMigrationPod(t *testing.T, pod *corev1.Pod, run *v1.MigrationRun) {
 		t.Errorf("MYSQL_PASSWORD from %+v", from)
 	}
 	want := []string{"migrate", "--repository=https://git.example/acme/app.git", "--commit=" + run.Spec.Commit,
-		"--path=db/migrations", "--work-dir=/work/src", "--lease-name=db-migrations", "--run=" + run.Name}
+		"--path=db/migrations", "--work-dir=/work/src", "--lease-name=db-migrations", "--run=" + run.Name,
+		"--lint-policy=warn"}
 	if fmt.Sprint(c.Args) != fmt.Sprint(want) {
 		t.Errorf("args %v, want %v", c.Args, want)
 	}

@@ -65,6 +65,11 @@ func applyReport(msg string, s *v1.MigrationRunStatus) {
 	} else if rep.Flavor != "" {
 		s.Message = "every migration is applied (" + string(rep.Flavor) + ")"
 	}
+	s.Lint = nil
+	for _, f := range rep.Lint {
+		s.Lint = append(s.Lint, v1.LintFinding{File: f.File, StatementIndex: int32(f.Index), Rule: f.Rule,
+			Severity: f.Severity, Message: f.Message})
+	}
 	if f := rep.Failure; f != nil {
 		s.Failure = &v1.MigrationFailure{File: f.File, StatementIndex: int32(f.Index), Statement: f.Statement,
 			Error: f.Error}

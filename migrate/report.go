@@ -10,12 +10,16 @@ import (
 // MaxReportBytes fits a report in a container's termination message (Kubernetes keeps 4096 bytes).
 const MaxReportBytes = 4000
 
+// maxReportedFindings bounds the lint findings a report carries.
+const maxReportedFindings = 20
+
 // Report is what `orca migrate` leaves in its termination message for the controller: compact field names, the
 // most recent files last.
 type Report struct {
 	Flavor  Flavor             `json:"flavor,omitempty"`
 	Applied []ReportedFile     `json:"applied,omitempty"`
 	Failure *Failure           `json:"failure,omitempty"`
+	Lint    []Finding          `json:"lint,omitempty"`
 	Reason  v1.MigrationReason `json:"reason,omitempty"`
 	Error   string             `json:"error,omitempty"`
 }
@@ -31,7 +35,10 @@ type ReportedFile struct {
 
 // NewReport is the report of a run that returned res and err.
 func NewReport(res Result, err error) Report {
-	rep := Report{Flavor: res.Flavor, Failure: res.Failure, Reason: ReasonOf(err)}
+	rep := Report{Flavor: res.Flavor, Failure: res.Failure, Reason: ReasonOf(err), Lint: res.Lint}
+	if len(rep.Lint) > maxReportedFindings {
+		rep.Lint = rep.Lint[:maxReportedFindings]
+	}
 	for _, a := range res.Applied {
 		rep.Applied = append(rep.Applied, ReportedFile{Version: a.Version, File: a.File, Checksum: a.Checksum,
 			Statements: a.Statements, GTIDAfter: a.GTIDAfter})
@@ -53,6 +60,8 @@ func ReasonOf(err error) v1.MigrationReason {
 		return v1.ReasonChecksumMismatch
 	case errors.Is(err, ErrOutOfOrder):
 		return v1.ReasonOutOfOrder
+	case errors.Is(err, ErrLintBlocked):
+		return v1.ReasonLintFindings
 	case errors.Is(err, ErrLockLost):
 		return v1.ReasonLockLost
 	case errors.Is(err, ErrClone):

@@ -24,6 +24,8 @@ type Config struct {
 	Lease *Lease
 	// Run names the MigrationRun, recorded in the history.
 	Run string
+	// LintPolicy is the Runner's LintPolicy: warn or block.
+	LintPolicy string
 	// Log receives the runner's progress.
 	Log logr.Logger
 	// BeforeStatement and AfterStatement, for tests, are the Runner's hooks of the same name.
@@ -47,8 +49,9 @@ func Run(ctx context.Context, c Config) (Result, error) {
 	defer stop()
 	go c.Lease.Keep(kctx)
 	c.Log.Info("lease taken", "lease", c.Lease.Name, "fencingToken", c.Lease.Token(), "files", len(files))
-	r := &Runner{DB: c.DB, Fence: c.Lease, Run: c.Run, Log: c.Log, BeforeStatement: c.BeforeStatement,
-		AfterStatement: c.AfterStatement}
+	r := &Runner{DB: c.DB, Fence: c.Lease, Run: c.Run, Log: c.Log, LintPolicy: c.LintPolicy,
+		BeforeStatement: c.BeforeStatement,
+		AfterStatement:  c.AfterStatement}
 	res, err := r.Apply(ctx, files)
 	stop()
 	if errors.Is(err, ErrLockLost) {

@@ -20,6 +20,8 @@ var (
 	ErrOutOfOrder = errors.New("migration out of order")
 	// ErrStatement means a statement failed; the Result's Failure says which.
 	ErrStatement = errors.New("statement failed")
+	// ErrLintBlocked means the lint found errors under LintPolicy block; nothing was run.
+	ErrLintBlocked = errors.New("lint findings block the run")
 )
 
 // Fence is the lock the runner holds while it applies: Lease in a pod.
@@ -40,6 +42,9 @@ type Runner struct {
 	Run string
 	// Log receives one line per statement applied, with the keys file, statement and gtid.
 	Log logr.Logger
+	// LintPolicy is "block" to refuse a run whose unapplied statements have lint errors. Default "warn": the
+	// findings are only reported.
+	LintPolicy string
 	// BeforeStatement, for tests, is called before each statement's transaction (crash injection).
 	BeforeStatement func(f File, index int)
 	// AfterStatement, for tests, is called after a statement ran and before its transaction commits.
@@ -72,6 +77,8 @@ type Result struct {
 	Executed int
 	// Failure is set when a statement failed.
 	Failure *Failure
+	// Lint are the findings in the statements this run was to apply.
+	Lint []Finding
 }
 
 // Apply checks the history against files, then applies every statement not applied yet, in order, and stops
@@ -100,6 +107,10 @@ func (r *Runner) Apply(ctx context.Context, files []File) (Result, error) {
 	}
 	if err := checkHistory(files, hist); err != nil {
 		return res, err
+	}
+	res.Lint = Lint(files, func(v string, i int) bool { h, ok := hist[historyKey{v, i}]; return ok && !h.pending })
+	if r.LintPolicy == "block" && blocking(res.Lint) {
+		return res, fmt.Errorf("%d lint findings, errors among them: %w", len(res.Lint), ErrLintBlocked)
 	}
 	for _, f := range files {
 		if err := r.applyFile(ctx, s, f, hist, &res); err != nil {

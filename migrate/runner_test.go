@@ -179,3 +179,24 @@ func mustFile(t *testing.T, name, content string) File {
 	}
 	return f
 }
+
+// TestLintPolicy: under block a lint error refuses the run before any statement; under warn the run applies
+// and reports the findings.
+func TestLintPolicy(t *testing.T) {
+	_, db := newSchema(t)
+	files := []File{mustFile(t, "V1__logs.sql", "CREATE TABLE logs (msg TEXT);\nINSERT INTO logs VALUES ('a');\n")}
+	r := &Runner{DB: db, Fence: staticFence{1}, LintPolicy: "block"}
+	res, err := r.Apply(context.Background(), files)
+	if !errors.Is(err, ErrLintBlocked) || res.Executed != 0 || len(res.Lint) != 1 ||
+		res.Lint[0].Rule != RuleMissingPrimaryKey || ReasonOf(err) != "LintFindings" {
+		t.Fatalf("block: %+v, %v", res, err)
+	}
+	r.LintPolicy = "warn"
+	res, err = r.Apply(context.Background(), files)
+	if err != nil || res.Executed != 2 || len(res.Lint) != 1 {
+		t.Fatalf("warn: %+v, %v", res, err)
+	}
+	if res, err = r.Apply(context.Background(), files); err != nil || len(res.Lint) != 0 {
+		t.Fatalf("re-run lints only what is left to apply: %+v, %v", res, err)
+	}
+}

@@ -23,7 +23,7 @@ import (
 type migrateFlags struct {
 	repository, commit, path, workDir string
 	leaseNamespace, leaseName, holder string
-	run, resultFile                   string
+	run, resultFile, lintPolicy       string
 	leaseDuration, timeout            time.Duration
 }
 
@@ -43,6 +43,7 @@ func newMigrateCommand() *cobra.Command {
 	f.StringVar(&mf.leaseName, "lease-name", "", "the lock's Lease (one per cluster)")
 	f.StringVar(&mf.holder, "holder", os.Getenv("POD_NAME"), "identity in the Lease: the pod's name")
 	f.StringVar(&mf.run, "run", "", "MigrationRun recorded in the history table")
+	f.StringVar(&mf.lintPolicy, "lint-policy", "warn", "warn, or block: refuse a run with lint errors")
 	f.StringVar(&mf.resultFile, "result-file", "/dev/termination-log", "where the JSON result is written too")
 	f.DurationVar(&mf.leaseDuration, "lease-duration", migrate.DefaultLeaseDuration, "the Lease's duration")
 	f.DurationVar(&mf.timeout, "timeout", time.Hour, "the whole run's limit")
@@ -76,7 +77,7 @@ func (mf migrateFlags) execute(ctx context.Context) error {
 	res, err := migrate.Run(ctx, migrate.Config{
 		Source: migrate.Source{URL: mf.repository, Commit: mf.commit, Username: os.Getenv("ORCA_GIT_USERNAME"),
 			Password: os.Getenv("ORCA_GIT_PASSWORD")},
-		Path: mf.path, WorkDir: mf.workDir, DB: db, Run: mf.run, Log: log,
+		Path: mf.path, WorkDir: mf.workDir, DB: db, Run: mf.run, Log: log, LintPolicy: mf.lintPolicy,
 		Lease: &migrate.Lease{Client: k8s, Namespace: mf.leaseNamespace, Name: mf.leaseName, Holder: mf.holder,
 			Duration: mf.leaseDuration},
 	})

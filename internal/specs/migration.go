@@ -65,8 +65,15 @@ func migrationContainer(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage 
 	}
 	c.Args = []string{"migrate", "--repository=" + hook.Spec.Source.URL, "--commit=" + run.Spec.Commit,
 		"--path=" + path, "--work-dir=/work/src", "--lease-name=" + MigrationLeaseName(run.Spec.ClusterName),
-		"--run=" + run.Name}
+		"--run=" + run.Name, "--lint-policy=" + lintPolicy(hook)}
 	return c
+}
+
+func lintPolicy(h *v1.MigrationHook) string {
+	if h.Spec.LintPolicy == "" {
+		return string(v1.LintWarn)
+	}
+	return string(h.Spec.LintPolicy)
 }
 
 // migrationEnv is the connection (the primary through the <cluster> Service, the hook's account) and the

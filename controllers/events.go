@@ -28,6 +28,8 @@ var (
 	evSecretKeysAdded = eventKind{corev1.EventTypeNormal, "SecretKeysAdded", "Update"}
 	// evMembersColocated names members that share a node, or a zone holding a majority of them.
 	evMembersColocated = eventKind{corev1.EventTypeWarning, string(v1.ReasonMembersColocated), "Observe"}
+	// evCRDSchemaOutdated says the installed CRD lags this operator (fields written are stripped).
+	evCRDSchemaOutdated = eventKind{corev1.EventTypeWarning, string(v1.ReasonCRDSchemaOutdated), "Observe"}
 )
 
 func emit(r recorder.EventRecorder, obj runtime.Object, ev eventKind, format string, args ...any) {

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/crddrift"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -49,6 +50,15 @@ type InnoDBClusterReconciler struct {
 	ClusterZone string
 	// Loops receives a wake-up after every reconcile; nil until the clustering loop is wired.
 	Loops ClusterLoops
+	// Schema says how the installed InnoDBCluster CRD differs from the built one (condition
+	// CRDSchemaCurrent); nil leaves the condition out.
+	Schema SchemaDrift
+}
+
+// SchemaDrift is the CRD drift checker, as the reconciler sees it.
+type SchemaDrift interface {
+	// Drift returns the last comparison of the named CRD, and false before the first one.
+	Drift(name string) (crddrift.Drift, bool)
 }
 
 // RBAC, least privilege: every verb below is used (docs/reconciler.md says by what, and test/rbac runs the
@@ -57,6 +67,7 @@ type InnoDBClusterReconciler struct {
 // finalizer) and its status. Secrets are never deleted by Orca: delete is what the OwnerReferencesPermission-
 // Enforcement admission plugin demands to change their owner references (adopt, release).
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters,verbs=list;watch;update;patch
+// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters/status,verbs=update
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=innodbclusters/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=list;watch;create;patch

@@ -53,6 +53,7 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 		return err
 	}
 	router := reportRouter(c, dep)
+	schema := r.schemaCondition()
 	mutate := func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
 		s.ObservedGeneration = cl.Generation
 		s.ReadyInstances = counts.ready
@@ -60,6 +61,10 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionResourcesReady, status, reason, msg)
 		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionMembersSpread, spread.status, spread.reason,
 			spread.message)
+		if schema.known {
+			clusterstatus.SetCondition(s, cl.Generation, v1.ConditionCRDSchemaCurrent, schema.status, schema.reason,
+				schema.message)
+		}
 		s.Router = router.status.DeepCopy()
 		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionRouterReady, router.ready, router.reason,
 			router.message)
@@ -75,6 +80,10 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 	}
 	if _, err := clusterstatus.Update(ctx, r.Client, client.ObjectKeyFromObject(c), mutate); err != nil {
 		return err
+	}
+	if schema.known && schema.status == metav1.ConditionFalse &&
+		clusterstatus.ConditionStatus(&c.Status, v1.ConditionCRDSchemaCurrent) != metav1.ConditionFalse {
+		emit(r.Recorder, c, evCRDSchemaOutdated, "%s", schema.message)
 	}
 	if newlyColocated(c.Status.Conditions, spread) {
 		emit(r.Recorder, c, evMembersColocated, "%s", spread.spread.Describe())

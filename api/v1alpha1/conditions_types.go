@@ -23,6 +23,10 @@ const (
 	// ConditionDNSPublished is True when the operator's last RFC 2136 update of the external DNS server
 	// (--dns-publish-server) succeeded. Present only while publishing is configured; it does not weigh on Ready.
 	ConditionDNSPublished ConditionType = "DNSPublished"
+	// ConditionCRDSchemaCurrent is True when the installed InnoDBCluster CRD matches the one this operator was
+	// built with. False (ReasonCRDSchemaOutdated) means an upgrade left the CRDs behind: the API server strips
+	// the fields the installed schema lacks from every write; the message names them. It does not weigh on Ready.
+	ConditionCRDSchemaCurrent ConditionType = "CRDSchemaCurrent"
 )
 
 // ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
@@ -37,6 +41,10 @@ const (
 	ReasonPodsNotReady ConditionReason = "PodsNotReady"
 	// ReasonSecretInvalid means the credentials Secret lacks a key Orca needs.
 	ReasonSecretInvalid ConditionReason = "SecretInvalid"
+	// ReasonCRDSchemaMatches means the installed CRD is the one this operator was built with.
+	ReasonCRDSchemaMatches ConditionReason = "CRDSchemaMatches"
+	// ReasonCRDSchemaOutdated means the installed CRD differs from this operator's; the message says how.
+	ReasonCRDSchemaOutdated ConditionReason = "CRDSchemaOutdated"
 	// ReasonDeleting means the cluster is being deleted.
 	ReasonDeleting ConditionReason = "Deleting"
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -18,12 +19,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/clustering"
 	"github.com/orca-operator/orca/controllers"
 	"github.com/orca-operator/orca/dnssrv"
+	"github.com/orca-operator/orca/internal/crddrift"
 	"github.com/orca-operator/orca/internal/dnsfeed"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
@@ -85,6 +88,9 @@ func NewScheme() (*runtime.Scheme, error) {
 	}
 	if err := v1.AddToScheme(s); err != nil {
 		return nil, fmt.Errorf("add orca kinds: %w", err)
+	}
+	if err := apiextensionsv1.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("add CRD kinds: %w", err)
 	}
 	return s, nil
 }
@@ -153,7 +159,15 @@ func setup(mgr ctrl.Manager, o Options) error {
 	if err := mgr.Add(loops); err != nil {
 		return fmt.Errorf("add cluster loops: %w", err)
 	}
+	schema := &crddrift.Checker{Reader: mgr.GetAPIReader(), Log: ctrl.Log.WithName("crd-drift")}
+	if err := crddrift.RegisterMetrics(ctrlmetrics.Registry); err != nil {
+		return err
+	}
+	if err := mgr.Add(schema); err != nil {
+		return fmt.Errorf("add the CRD drift checker: %w", err)
+	}
 	r := &controllers.InnoDBClusterReconciler{
+		Schema:      schema,
 		Loops:       loops,
 		Client:      mgr.GetClient(),
 		APIReader:   mgr.GetAPIReader(),

@@ -39,8 +39,9 @@ LDFLAGS := -X github.com/orca-operator/orca/internal/version.Version=$(VERSION)
 IMAGE ?= ghcr.io/orca-operator/orca:$(VERSION)
 
 .PHONY: build
-build: ## Build bin/orca.
+build: ## Build bin/orca and the kubectl plugin bin/kubectl-orca.
 	go build -trimpath -ldflags "$(LDFLAGS)" -o bin/orca ./cmd/orca
+	go build -trimpath -o bin/kubectl-orca ./cmd/kubectl-orca
 
 .PHONY: image
 image: ## Write Orca's OCI image as bin/orca-image.tar without a daemon (load it with docker/podman load -i).

@@ -40,7 +40,7 @@ func newSwitchoverCommand(o *Options) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&f.to, "to", "", "the member pod to make the primary (required)")
-	cmd.Flags().BoolVar(&f.wait, "wait", false, "wait until the new primary is in the status, or the switchover is blocked")
+	cmd.Flags().BoolVar(&f.wait, "wait", false, "wait for the new primary in the status, or a block")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long --wait waits")
 	_ = cmd.MarkFlagRequired("to")
 	return cmd

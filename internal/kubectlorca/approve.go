@@ -20,19 +20,15 @@ func newApproveCommand(o *Options) *cobra.Command {
 			"status.approvedBy and starts the run. The approver is who the API server says you are (a\n" +
 			"SelfSubjectReview), else the kubeconfig's user, unless --as-name is given.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runApprove(cmd.Context(), o, args[0], as)
-		},
+		RunE: o.withSession(func(ctx context.Context, s *session, args []string) error {
+			return runApprove(ctx, o, s, args[0], as)
+		}),
 	}
 	cmd.Flags().StringVar(&as, "as-name", "", "record this name as the approver instead of your identity")
 	return cmd
 }
 
-func runApprove(ctx context.Context, o *Options, name, as string) error {
-	s, err := o.connect()
-	if err != nil {
-		return err
-	}
+func runApprove(ctx context.Context, o *Options, s *session, name, as string) error {
 	run := &v1.MigrationRun{}
 	if err := s.c.Get(ctx, client.ObjectKey{Namespace: s.namespace, Name: name}, run); err != nil {
 		return fmt.Errorf("get MigrationRun %s in namespace %s: %w", name, s.namespace, err)

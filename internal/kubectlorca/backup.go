@@ -34,7 +34,9 @@ func newBackupCommand(o *Options) *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeClusters(o),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBackupNow(cmd.Context(), o, args[0], f, cmd.Flags())
+			return o.withCluster(func(ctx context.Context, s *session, c *v1.InnoDBCluster) error {
+				return runBackupNow(ctx, o, s, c.Name, f, cmd.Flags())
+			})(cmd, args)
 		},
 	}
 	fs := now.Flags()
@@ -98,14 +100,8 @@ func storageFlagsSet(fs *pflag.FlagSet) []string {
 	return set
 }
 
-func runBackupNow(ctx context.Context, o *Options, cluster string, f *backupFlags, fs *pflag.FlagSet) error {
-	s, err := o.connect()
-	if err != nil {
-		return err
-	}
-	if _, err := s.getCluster(ctx, cluster); err != nil {
-		return err
-	}
+func runBackupNow(ctx context.Context, o *Options, s *session, cluster string, f *backupFlags,
+	fs *pflag.FlagSet) error {
 	storage, err := f.storage(ctx, s, fs)
 	if err != nil {
 		return err
@@ -129,17 +125,13 @@ func newBackupsCommand(o *Options) *cobra.Command {
 		Short:             "List a cluster's MySQLBackups, newest first",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeClusters(o),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := o.connect()
-			if err != nil {
-				return err
-			}
-			backups, err := s.clusterBackups(cmd.Context(), args[0])
+		RunE: o.withSession(func(ctx context.Context, s *session, args []string) error {
+			backups, err := s.clusterBackups(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			sortBackups(backups)
 			return writeBackups(o.Out, backups)
-		},
+		}),
 	}
 }

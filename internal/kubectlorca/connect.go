@@ -31,9 +31,9 @@ func newConnectCommand(o *Options) *cobra.Command {
 			"password is printed only with --show-password.",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeClusters(o),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runConnect(cmd.Context(), o, args[0], f)
-		},
+		RunE: o.withCluster(func(ctx context.Context, s *session, c *v1.InnoDBCluster) error {
+			return runConnect(ctx, o, s, c, f)
+		}),
 	}
 	cmd.Flags().StringVar(&f.zone, "zone", dnssrv.DefaultZone, "the DNS zone Orca's SRV server answers")
 	cmd.Flags().BoolVar(&f.showPassword, "show-password", false, "read the credentials Secret and print the password")
@@ -103,16 +103,9 @@ func writeConnect(w io.Writer, c *v1.InnoDBCluster, eps []endpoint, password str
 	return nil
 }
 
-func runConnect(ctx context.Context, o *Options, name string, f *connectFlags) error {
-	s, err := o.connect()
-	if err != nil {
-		return err
-	}
-	c, err := s.getCluster(ctx, name)
-	if err != nil {
-		return err
-	}
+func runConnect(ctx context.Context, o *Options, s *session, c *v1.InnoDBCluster, f *connectFlags) error {
 	user, password := "root", ""
+	var err error
 	if f.showPassword {
 		if user, password, err = s.rootCredentials(ctx, c); err != nil {
 			return err

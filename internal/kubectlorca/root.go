@@ -76,3 +76,27 @@ func completeClusters(o *Options) cobra.CompletionFunc {
 		return names, cobra.ShellCompDirectiveNoFileComp
 	}
 }
+
+// withSession is a RunE that connects, then runs fn with the session.
+func (o *Options) withSession(fn func(ctx context.Context, s *session, args []string) error) cobraRunE {
+	return func(cmd *cobra.Command, args []string) error {
+		s, err := o.connect()
+		if err != nil {
+			return err
+		}
+		return fn(cmd.Context(), s, args)
+	}
+}
+
+// withCluster is a RunE that connects and reads the cluster args[0] names, then runs fn with it.
+func (o *Options) withCluster(fn func(ctx context.Context, s *session, c *v1.InnoDBCluster) error) cobraRunE {
+	return o.withSession(func(ctx context.Context, s *session, args []string) error {
+		c, err := s.getCluster(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return fn(ctx, s, c)
+	})
+}
+
+type cobraRunE = func(*cobra.Command, []string) error

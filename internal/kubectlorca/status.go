@@ -1,7 +1,11 @@
 package kubectlorca
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
 
 func newStatusCommand(o *Options) *cobra.Command {
@@ -13,20 +17,12 @@ func newStatusCommand(o *Options) *cobra.Command {
 			"routers that are Ready and the newest complete MySQLBackup.",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeClusters(o),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := o.connect()
-			if err != nil {
-				return err
-			}
-			c, err := s.getCluster(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			backups, err := s.clusterBackups(cmd.Context(), c.Name)
+		RunE: o.withCluster(func(ctx context.Context, s *session, c *v1.InnoDBCluster) error {
+			backups, err := s.clusterBackups(ctx, c.Name)
 			if err != nil {
 				return err
 			}
 			return writeStatus(o.Out, c, backups)
-		},
+		}),
 	}
 }

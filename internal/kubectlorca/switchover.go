@@ -35,9 +35,9 @@ func newSwitchoverCommand(o *Options) *cobra.Command {
 			"waits until the status names the new primary, or fails with Orca's SwitchoverBlocked message.",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: completeClusters(o),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSwitchover(cmd.Context(), o, args[0], f)
-		},
+		RunE: o.withCluster(func(ctx context.Context, s *session, c *v1.InnoDBCluster) error {
+			return runSwitchover(ctx, o, s, c, f)
+		}),
 	}
 	cmd.Flags().StringVar(&f.to, "to", "", "the member pod to make the primary (required)")
 	cmd.Flags().BoolVar(&f.wait, "wait", false, "wait for the new primary in the status, or a block")
@@ -46,15 +46,8 @@ func newSwitchoverCommand(o *Options) *cobra.Command {
 	return cmd
 }
 
-func runSwitchover(ctx context.Context, o *Options, name string, f *switchoverFlags) error {
-	s, err := o.connect()
-	if err != nil {
-		return err
-	}
-	c, err := s.getCluster(ctx, name)
-	if err != nil {
-		return err
-	}
+func runSwitchover(ctx context.Context, o *Options, s *session, c *v1.InnoDBCluster, f *switchoverFlags) error {
+	name := c.Name
 	if err := checkSwitchoverTarget(c, f.to); err != nil {
 		return err
 	}

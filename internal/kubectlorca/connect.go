@@ -64,8 +64,14 @@ func endpoints(c *v1.InnoDBCluster, user, zone string) []endpoint {
 	}
 	srv := fmt.Sprintf("%s.%s.%s", c.Name, c.Namespace, zone)
 	return append(out,
-		endpoint{"srv", fmt.Sprintf("mysql+srv://%s@_mysql._tcp.%s", user, srv), "every member by SRV (classic)"},
-		endpoint{"srv-x", fmt.Sprintf("mysqlx+srv://%s@_mysqlx._tcp.%s", user, srv), "every member by SRV (X)"})
+		endpoint{"srv", fmt.Sprintf("mysql+srv://%s@_mysql._tcp.%s", user, srv),
+			"the ONLINE members, primary first (classic, DNS SRV)"},
+		endpoint{"srv-x", fmt.Sprintf("mysqlx+srv://%s@_mysqlx._tcp.%s", user, srv),
+			"the ONLINE members, primary first (X, DNS SRV)"},
+		endpoint{"srv-primary", fmt.Sprintf("mysql+srv://%s@_mysql._tcp.primary.%s", user, srv),
+			"the primary (classic, DNS SRV)"},
+		endpoint{"srv-replicas", fmt.Sprintf("mysql+srv://%s@_mysql._tcp.replicas.%s", user, srv),
+			"the ONLINE secondaries, primary last (classic, DNS SRV)"})
 }
 
 func routerEndpoints(c *v1.InnoDBCluster, user, host string) []endpoint {

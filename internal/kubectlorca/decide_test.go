@@ -27,6 +27,8 @@ func TestEndpoints(t *testing.T) {
 			"mysql://root@mycluster-primary.shop.svc:3306", "mysql://root@mycluster-replicas.shop.svc:3306",
 			"mysqlx+srv://root@_mysqlx._tcp.mycluster.shop.mysql.orca.internal",
 			"mysql+srv://root@_mysql._tcp.mycluster.shop.mysql.orca.internal",
+			"mysql+srv://root@_mysql._tcp.primary.mycluster.shop.mysql.orca.internal",
+			"mysql+srv://root@_mysql._tcp.replicas.mycluster.shop.mysql.orca.internal",
 		}, []string{"6446", "6448", "mycluster-ro"}},
 		{"router instances 0", zeroRouters, "db.example", []string{
 			"mysqlx+srv://root@_mysqlx._tcp.mycluster.shop.db.example"}, []string{"6446", "mycluster-ro"}},

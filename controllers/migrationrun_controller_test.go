@@ -123,6 +123,16 @@ func TestMigrationRunLifecycle(t *testing.T) {
 
 	second := newRun(t, ns, "app", "d-2", 2)
 	runIn(t, second, v1.MigrationPending, v1.ReasonRunInProgress)
+	eventually(t, wait, func() error {
+		var h v1.MigrationHook
+		if err := k8s.Get(context.Background(), key(ns, "app"), &h); err != nil {
+			return err
+		}
+		if h.Status.ReceiverPath != "/hooks/"+ns+"/app" || h.Status.LastDeliveryID != "d-2" {
+			return fmt.Errorf("hook status %+v", h.Status)
+		}
+		return nil
+	})
 
 	endPod(t, ns, pod.Name, corev1.PodSucceeded, migrate.Report{Flavor: migrate.FlavorMariaDB,
 		Applied: []migrate.ReportedFile{{Version: "1", File: "V1__a.sql", Checksum: "c1", Statements: 2, GTIDAfter: "0-1-5"},

@@ -68,6 +68,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "setup migration runs:", err)
 		return 1
 	}
+	if err := (&MigrationHookReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, "setup migration hooks:", err)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = mgr.Start(ctx) }()

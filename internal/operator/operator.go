@@ -190,6 +190,9 @@ func setup(mgr ctrl.Manager, o Options) error {
 	if err := mr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up migrationrun controller: %w", err)
 	}
+	if err := (&controllers.MigrationHookReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up migrationhook controller: %w", err)
+	}
 	if err := addHooks(mgr, o.HooksAddr); err != nil {
 		return err
 	}

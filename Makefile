@@ -59,7 +59,7 @@ vet:
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## golangci-lint with the repository's .golangci.yml.
-	$(GOLANGCI_LINT) run ./...
+	$(GOLANGCI_LINT) run --allow-parallel-runners ./...
 
 .PHONY: test-deps
 test-deps: $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Install everything the tests need (Debian peers, npm peers, control plane).

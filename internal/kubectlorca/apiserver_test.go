@@ -10,11 +10,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/test/envtestutil"
@@ -27,11 +30,16 @@ import (
 const ns = "shop"
 
 func TestAgainstAPIServer(t *testing.T) {
-	cfg, stop, err := envtestutil.Start()
+	envtestutil.SetLogger()
+	env, err := envtestutil.NewEnvironment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := env.Start()
 	if err != nil {
 		t.Fatalf("control plane: %v", err)
 	}
-	t.Cleanup(stop)
+	t.Cleanup(func() { _ = env.Stop() })
 	scheme, err := newScheme()
 	if err != nil {
 		t.Fatal(err)
@@ -40,16 +48,8 @@ func TestAgainstAPIServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kubeconfig := writeKubeconfig(t, cfg)
 	seed(t, k8s)
-	run := func(t *testing.T, args ...string) (string, error) {
-		t.Helper()
-		var out, errOut bytes.Buffer
-		cmd := NewCommand(&out, &errOut)
-		cmd.SetArgs(append([]string{"--kubeconfig", kubeconfig}, args...))
-		err := cmd.ExecuteContext(context.Background())
-		return out.String(), err
-	}
+	run := runner(writeKubeconfig(t, cfg))
 	t.Run("status", func(t *testing.T) { testStatus(t, run) })
 	t.Run("switchover", func(t *testing.T) { testSwitchover(t, k8s, run) })
 	t.Run("backup", func(t *testing.T) { testBackupNow(t, k8s, run) })
@@ -60,6 +60,60 @@ func TestAgainstAPIServer(t *testing.T) {
 		must(t, err)
 		wantContains(t, out, "mycluster\n", ":4\n") // the name, then ShellCompDirectiveNoFileComp
 	})
+	t.Run("documented permissions suffice", func(t *testing.T) { testLeastPrivilege(t, env, k8s) })
+}
+
+// runner runs the plugin's commands with the kubeconfig file, as `kubectl orca ARGS` does.
+func runner(kubeconfig string) runFunc {
+	return func(t *testing.T, args ...string) (string, error) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		cmd := NewCommand(&out, &errOut)
+		cmd.SetArgs(append([]string{"--kubeconfig", kubeconfig}, args...))
+		err := cmd.ExecuteContext(context.Background())
+		return out.String(), err
+	}
+}
+
+// pluginRole is what docs/kubectl-plugin.md says the commands need, without secrets.
+var pluginRole = []rbacv1.PolicyRule{
+	{APIGroups: []string{v1.GroupVersion.Group}, Resources: []string{"innodbclusters"},
+		Verbs: []string{"get", "list", "patch"}},
+	{APIGroups: []string{v1.GroupVersion.Group}, Resources: []string{"mysqlbackups"},
+		Verbs: []string{"get", "list", "create"}},
+	{APIGroups: []string{v1.GroupVersion.Group}, Resources: []string{"migrationruns"},
+		Verbs: []string{"get", "patch"}},
+}
+
+// testLeastPrivilege runs the commands as a user holding only pluginRole in the namespace.
+func testLeastPrivilege(t *testing.T, env *envtest.Environment, k8s client.Client) {
+	ctx := context.Background()
+	user, err := env.AddUser(envtest.User{Name: "alice"}, nil)
+	must(t, err)
+	must(t, k8s.Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "orca-plugin"},
+		Rules: pluginRole}))
+	must(t, k8s.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "alice"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "orca-plugin"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"}}}))
+	mr := &v1.MigrationRun{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "run-2"}, Spec: v1.MigrationRunSpec{
+		HookName: "hook", ClusterName: "mycluster", Commit: strings.Repeat("b", 40), DeliveryID: "d-2"}}
+	must(t, k8s.Create(ctx, mr))
+	run := runner(writeKubeconfig(t, user.Config()))
+	for _, args := range [][]string{{"status", "mycluster"}, {"backups", "mycluster"}, {"connect", "mycluster"},
+		{"backup", "now", "mycluster", "--storage-from", "base", "--name", "by-alice"},
+		{"switchover", "mycluster", "--to", "mycluster-0"}, {"approve", "run-2"}} {
+		if _, err := run(t, args...); err != nil {
+			t.Errorf("%v as alice: %v", args, err)
+		}
+	}
+	got := &v1.MigrationRun{}
+	must(t, k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "run-2"}, got))
+	if by := got.Annotations[v1.AnnotationApprovedBy]; by != "alice" {
+		t.Errorf("approved-by = %q, want alice", by)
+	}
+	if _, err := run(t, "connect", "mycluster", "--show-password"); !apierrors.IsForbidden(errors.Unwrap(err)) {
+		t.Errorf("--show-password without get on secrets: %v, want forbidden", err)
+	}
 }
 
 type runFunc func(t *testing.T, args ...string) (string, error)

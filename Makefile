@@ -119,6 +119,12 @@ bench-dns: ## dnsperf against Orca's DNS server beside BIND 9 and Knot with the 
 	hack/peers.sh
 	go test -count=1 -timeout=10m ./dnssrv -run '^$$' -bench DNSPeers -benchtime 1x
 
+.PHONY: bench-backup
+bench-backup: ## orca backup to S3 (versitygw) and orca restore beside mydumper/myloader on a real MariaDB with sysbench data, at 256 MB and 1 GB: MB/s, ratios, peak RSS, local disk written (docs/benchmarks.md).
+	hack/peers.sh
+	hack/versitygw.sh >/dev/null
+	go run ./backup/internal/benchbackup
+
 .PHONY: bench-failover
 bench-failover: ## Failover at Group Replication's real timing: crash, isolate, delete the primary 10 times each; the write outage a client sees beside GR's election; then 10 crashes written through the router's RW port (docs/e2e.md).
 	hack/peers.sh

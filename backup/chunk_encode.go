@@ -114,15 +114,7 @@ type stmtBuilder struct {
 
 // add encodes a row and returns a finished statement line when the row did not fit in the current one.
 func (b *stmtBuilder) add(vals [][]byte) (flushed []byte) {
-	b.row = b.row[:0]
-	b.row = append(b.row, '(')
-	for i, v := range vals {
-		if i > 0 {
-			b.row = append(b.row, ',')
-		}
-		b.row = appendValue(b.row, v, b.kinds[i])
-	}
-	b.row = append(b.row, ')')
+	b.row = appendRow(b.row[:0], vals, b.kinds)
 	if b.rows > 0 && len(b.buf)+1+len(b.row) > b.limit {
 		flushed = b.finish()
 	}
@@ -134,6 +126,21 @@ func (b *stmtBuilder) add(vals [][]byte) (flushed []byte) {
 	b.buf = append(b.buf, b.row...)
 	b.rows++
 	return flushed
+}
+
+// lastRow is the encoding of the row add was last given, valid until the next add.
+func (b *stmtBuilder) lastRow() []byte { return b.row }
+
+// appendRow encodes one row as "(v1,v2,...)": what a chunk holds, and what its digest is computed on.
+func appendRow(dst []byte, vals [][]byte, kinds []valueKind) []byte {
+	dst = append(dst, '(')
+	for i, v := range vals {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendValue(dst, v, kinds[i])
+	}
+	return append(dst, ')')
 }
 
 // finish returns the pending statement line (";\n"-terminated), nil when empty. The slice stays valid until

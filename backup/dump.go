@@ -168,7 +168,6 @@ func dumpSnapshot(ctx context.Context, o DumpOptions, snap *snapshot, m *Manifes
 type scanTask struct {
 	table, part int
 	where       string
-	args        []any
 	weight      int64
 }
 
@@ -195,8 +194,7 @@ func planTasks(ctx context.Context, c *sql.Conn, tables []tableInfo, target int6
 			if len(t.pk) > 0 {
 				col = t.pk[0]
 			}
-			where, args := r.where(col)
-			tasks = append(tasks, scanTask{table: i, part: p, where: where, args: args,
+			tasks = append(tasks, scanTask{table: i, part: p, where: r.where(col),
 				weight: t.estRows * max(t.avgRow, 1) / int64(len(ranges))})
 		}
 	}

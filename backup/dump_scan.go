@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -21,7 +21,7 @@ type dumpWorker struct {
 }
 
 func newDumpWorker(o DumpOptions, c *sql.Conn) (*dumpWorker, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1),
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true),
 		zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(o.CompressionLevel)))
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
@@ -37,22 +37,18 @@ func chunkKey(table, part, seq int) string {
 
 // scan streams one SELECT into chunks of about ChunkBytes of SQL each.
 func (w *dumpWorker) scan(ctx context.Context, t *tableInfo, task scanTask) (chunks []Chunk, err error) {
-	cols := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		cols[i] = quoteIdent(c)
-	}
-	q := "SELECT " + strings.Join(cols, ",") + " FROM " + quoteIdent(t.Database) + "." + quoteIdent(t.Name) +
+	q := "SELECT " + t.selectList() + " FROM " + quoteIdent(t.Database) + "." + quoteIdent(t.Name) +
 		task.where
-	rows, err := w.conn.QueryContext(ctx, q, task.args...)
+	rows, err := w.conn.QueryContext(ctx, q) // no arguments: the text protocol, as Verify reads
 	if err != nil {
 		return nil, fmt.Errorf("scan %s.%s: %w", t.Database, t.Name, err)
 	}
 	defer func() { _ = rows.Close() }()
 	sb := &stmtBuilder{prefix: insertPrefix(t.Database, t.Name, t.Columns), kinds: t.kinds,
 		limit: w.o.StatementBytes}
-	vals := make([]sql.RawBytes, len(cols))
-	ptrs := make([]any, len(cols))
-	bvals := make([][]byte, len(cols))
+	vals := make([]sql.RawBytes, len(t.Columns))
+	ptrs := make([]any, len(t.Columns))
+	bvals := make([][]byte, len(t.Columns))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
@@ -78,6 +74,7 @@ func (w *dumpWorker) scan(ctx context.Context, t *tableInfo, task scanTask) (chu
 			return nil, err
 		}
 		cw.rows++
+		cw.digest += xxhash.Sum64(sb.lastRow())
 		if cw.raw >= w.o.ChunkBytes {
 			c, err := cw.finish(sb.finish())
 			cw = nil
@@ -110,6 +107,8 @@ type chunkWriter struct {
 	size int64
 	raw  int64
 	rows int64
+	// digest is the sum of the rows' xxhash64: independent of row order, recomputed by Verify.
+	digest uint64
 }
 
 func (w *dumpWorker) newChunk(ctx context.Context, key string) (*chunkWriter, error) {
@@ -147,7 +146,7 @@ func (cw *chunkWriter) finish(last []byte) (Chunk, error) {
 		return Chunk{}, fmt.Errorf("upload %s: %w", cw.key, err)
 	}
 	return Chunk{Key: cw.key, Rows: cw.rows, Size: cw.size, RawSize: cw.raw,
-		SHA256: hex.EncodeToString(cw.sum.Sum(nil))}, nil
+		SHA256: hex.EncodeToString(cw.sum.Sum(nil)), Digest: formatDigest(cw.digest)}, nil
 }
 
 func (cw *chunkWriter) abort() { _ = cw.ow.Abort() }

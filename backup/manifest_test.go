@@ -11,7 +11,7 @@ func validManifest() *Manifest {
 		Databases: []Database{{Name: "shop", CreateSQL: "CREATE DATABASE `shop`"}},
 		Tables: []Table{{Database: "shop", Name: "t", CreateSQL: "CREATE TABLE `t` (a INT)", Columns: []string{"a"},
 			Rows: 3, Chunks: []Chunk{{Key: "data/t00000/p00000-0000.sql.zst", Rows: 3, Size: 10, RawSize: 30,
-				SHA256: strings.Repeat("ab", 32)}}}}}
+				SHA256: strings.Repeat("ab", 32), Digest: "00000000000000ff"}}}}}
 }
 
 func TestManifestRoundTripAndValidation(t *testing.T) {

@@ -2,6 +2,7 @@ package backup_test
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -112,6 +113,17 @@ func TestRoundTripEveryTypeAndShape(t *testing.T) {
 	}
 	compareChecksums(t, checksums(t, srcDB), checksums(t, dstDB))
 	compareObjects(t, srcDB, dstDB)
+	if checks, err := backup.Verify(ctx, server(dst), m); err != nil || len(checks) != len(m.Tables) {
+		t.Fatalf("verify the restored copy: %d tables, %v", len(checks), err)
+	}
+	// One changed value, one extra row: both found, by table.
+	mustExec(t, dstDB, "UPDATE shop.types SET vc = 'changed' WHERE id = 7",
+		"INSERT INTO shop.composite VALUES ('z', 9, 9)")
+	_, err = backup.Verify(ctx, server(dst), m)
+	if !errors.Is(err, backup.ErrVerifyFailed) || !strings.Contains(err.Error(), "shop.types (3004 rows") ||
+		!strings.Contains(err.Error(), "shop.composite (6 rows, want 5") {
+		t.Fatalf("verify after changes: %v", err)
+	}
 	var n int
 	mustExec(t, dstDB, "CALL shop.p_count(@n)")
 	if err := dstDB.QueryRow("SELECT @n + shop.f_twice(0)").Scan(&n); err != nil || n != 3004 {

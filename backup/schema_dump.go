@@ -15,6 +15,7 @@ var systemDatabases = []string{"mysql", "information_schema", "performance_schem
 type tableInfo struct {
 	Table
 	kinds     []valueKind
+	selects   []string // what the scan selects for each column
 	pk        []string // primary key columns, in order
 	pkNumeric bool     // the first primary key column is an integer: rows are split by its range
 	estRows   int64
@@ -202,6 +203,7 @@ func readTable(ctx context.Context, c querier, db, name string) (tableInfo, erro
 		}
 		t.Columns = append(t.Columns, col["COLUMN_NAME"])
 		t.kinds = append(t.kinds, kindOf(col["DATA_TYPE"]))
+		t.selects = append(t.selects, selectExpr(col["COLUMN_NAME"], col["DATA_TYPE"]))
 	}
 	if t.pk, err = queryStrings(ctx, c, "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE "+
 		"TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", db, name); err != nil {
@@ -215,6 +217,18 @@ func readTable(ctx context.Context, c querier, db, name string) (tableInfo, erro
 	}
 	return t, nil
 }
+
+// selectExpr reads a column losslessly as text: the text protocol prints a FLOAT with 6 significant digits,
+// while the DOUBLE holding the same value prints enough digits to give the same FLOAT back on insert.
+func selectExpr(column, dataType string) string {
+	if strings.EqualFold(dataType, "float") {
+		return "CAST(" + quoteIdent(column) + " AS DOUBLE)"
+	}
+	return quoteIdent(column)
+}
+
+// selectList is the scan's column list.
+func (t *tableInfo) selectList() string { return strings.Join(t.selects, ",") }
 
 func isGenerated(extra string) bool {
 	// Not MySQL's DEFAULT_GENERATED, which is a column with an expression default.

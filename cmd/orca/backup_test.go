@@ -102,12 +102,16 @@ func TestBackupAndKilledRestoreCommands(t *testing.T) {
 	if err := killed.Wait(); err == nil {
 		t.Fatalf("the restore finished before it was killed: make the data set larger\n%s", kout)
 	}
-	resumed, rout := orcaProcess(env, restoreArgs...)
+	resumed, rout := orcaProcess(env, append(restoreArgs, "--verify")...)
 	if err := resumed.Run(); err != nil {
 		t.Fatalf("resumed orca restore: %v\n%s", err, rout)
 	}
-	var res struct{ LoadedChunks, SkippedChunks int }
-	if err := json.Unmarshal([]byte(lastLine(rout.String())), &res); err != nil || res.SkippedChunks < 3 {
+	var res struct {
+		LoadedChunks, SkippedChunks int
+		Verified                    bool
+	}
+	if err := json.Unmarshal([]byte(lastLine(rout.String())), &res); err != nil || res.SkippedChunks < 3 ||
+		!res.Verified {
 		t.Fatalf("resumed restore summary %q (%v): want at least 3 chunks skipped", lastLine(rout.String()), err)
 	}
 	want, got := tableChecksums(t, srcDB, "app.a", "app.b"), tableChecksums(t, dstDB, "app.a", "app.b")

@@ -2,12 +2,9 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -30,38 +27,6 @@ func (h *harness) setCordoned(tb testing.TB, on bool) {
 		}
 	}
 	if on {
-		h.waitUnschedulable(ctx, tb)
+		h.waitCanaryUnschedulable(ctx, tb, nil)
 	}
-}
-
-func (h *harness) waitUnschedulable(ctx context.Context, tb testing.TB) {
-	tb.Helper()
-	canary := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", GenerateName: "cordon-canary-"},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "canary"}}}}
-	if err := h.Client.Create(ctx, canary); err != nil {
-		tb.Fatal(err)
-	}
-	defer func() { _ = h.Client.Delete(ctx, canary, client.GracePeriodSeconds(0)) }()
-	eventually(tb, 30*time.Second, func() error {
-		if err := h.Client.Get(ctx, client.ObjectKeyFromObject(canary), canary); err != nil {
-			return err
-		}
-		for _, cond := range canary.Status.Conditions {
-			if cond.Type == corev1.PodScheduled && cond.Reason == corev1.PodReasonUnschedulable {
-				return nil
-			}
-		}
-		if node := canary.Spec.NodeName; node != "" {
-			// The scheduler had not seen every node's cordon yet (node and pod updates reach it on separate
-			// streams): try again with a fresh canary.
-			_ = h.Client.Delete(ctx, canary, client.GracePeriodSeconds(0))
-			canary = &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", GenerateName: "cordon-canary-"},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "canary"}}}}
-			if err := h.Client.Create(ctx, canary); err != nil {
-				return err
-			}
-			return fmt.Errorf("canary landed on %s: the scheduler has not seen the cordon yet", node)
-		}
-		return fmt.Errorf("the scheduler has not judged the canary pod yet")
-	})
 }

@@ -43,15 +43,20 @@ func (h *harness) cordonNodes(tb testing.TB, names []string, on bool) {
 	}
 }
 
+// waitCanaryUnschedulable waits until the scheduler refuses a canary pod (on the named nodes; any node when nodes
+// is empty): it has seen the cordons.
 func (h *harness) waitCanaryUnschedulable(ctx context.Context, tb testing.TB, nodes []string) {
 	tb.Helper()
 	newCanary := func() *corev1.Pod {
-		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", GenerateName: "cordon-canary-"},
-			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "canary"}},
-				Affinity: &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
-					RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
-						NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
-							Key: corev1.LabelHostname, Operator: corev1.NodeSelectorOpIn, Values: nodes}}}}}}}}}
+		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", GenerateName: "cordon-canary-"},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "canary"}}}}
+		if len(nodes) > 0 {
+			pod.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+				RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+					NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
+						Key: corev1.LabelHostname, Operator: corev1.NodeSelectorOpIn, Values: nodes}}}}}}}
+		}
+		return pod
 	}
 	canary := newCanary()
 	if err := h.Client.Create(ctx, canary); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/go-sql-driver/mysql"
 
+	"github.com/orca-operator/orca/internal/benchtool"
 	"github.com/orca-operator/orca/test/peers"
 )
 
@@ -65,8 +66,8 @@ func run(o options) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	fmt.Printf("load average at start: %s\n", loadAverage())
-	orca, err := buildOrca(dir)
+	fmt.Printf("load average at start: %s\n", benchtool.LoadAverage())
+	orca, err := benchtool.BuildOrca(dir)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func run(o options) error {
 		results = append(results, r)
 		report(o, results)
 	}
-	fmt.Printf("load average at end: %s\n", loadAverage())
+	fmt.Printf("load average at end: %s\n", benchtool.LoadAverage())
 	return nil
 }
 
@@ -212,16 +213,6 @@ func orcaRun(bin string, env []string, args ...string) (time.Duration, *syscall.
 	return d, us, nil
 }
 
-func buildOrca(dir string) (string, error) {
-	bin := filepath.Join(dir, "orca")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/orca")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build orca: %w", err)
-	}
-	return bin, nil
-}
-
 func dirSize(dir string) int64 {
 	var n int64
 	_ = filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
@@ -239,14 +230,6 @@ func lastLines(s string) string {
 		lines = lines[len(lines)-10:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(raw))
 }
 
 func report(o options, results []result) {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/orca-operator/orca/internal/benchtool"
 	"github.com/orca-operator/orca/test/peers"
 )
 
@@ -49,8 +50,8 @@ func run(o options) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	fmt.Printf("load average at start: %s\n", loadAverage())
-	orca, err := buildOrca(dir)
+	fmt.Printf("load average at start: %s\n", benchtool.LoadAverage())
+	orca, err := benchtool.BuildOrca(dir)
 	if err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func run(o options) error {
 		return err
 	}
 	printIdle(o.idle, idle)
-	fmt.Printf("load average at end: %s\n", loadAverage())
+	fmt.Printf("load average at end: %s\n", benchtool.LoadAverage())
 	return nil
 }
 
@@ -92,12 +93,4 @@ func throughput(dir, orca string, o options) error {
 	}
 	printThroughput(o, results)
 	return nil
-}
-
-func loadAverage() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return string(raw[:len(raw)-1])
 }

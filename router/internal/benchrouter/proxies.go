@@ -18,17 +18,6 @@ type target struct {
 	pid  int // the proxy's process (0: none)
 }
 
-// buildOrca builds the command under test.
-func buildOrca(dir string) (string, error) {
-	bin := filepath.Join(dir, "orca")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/orca")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build orca: %w", err)
-	}
-	return bin, nil
-}
-
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -6,13 +6,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/orca-operator/orca/test/podcond"
 )
 
 // Reasons of pod conditions, as the kubelet writes them.
 const (
-	reasonContainersNotReady       = "ContainersNotReady"
 	reasonContainersNotInitialized = "ContainersNotInitialized"
-	reasonReadinessGatesNotReady   = "ReadinessGatesNotReady"
 	reasonPodCompleted             = "PodCompleted"
 )
 
@@ -73,12 +73,12 @@ func renderStatus(pod *corev1.Pod, r *podRun, now time.Time, restartDelay time.D
 		s.StartTime = &t
 	}
 	s.Phase = podPhase(policy, s.InitContainerStatuses, s.ContainerStatuses, r.Terminal)
-	setCondition(&s, corev1.PodCondition{Type: corev1.PodReadyToStartContainers,
+	podcond.Set(&s, corev1.PodCondition{Type: corev1.PodReadyToStartContainers,
 		Status: conditionStatus(r.SandboxReady)}, now)
-	setCondition(&s, initializedCondition(pod, s.InitContainerStatuses), now)
+	podcond.Set(&s, initializedCondition(pod, s.InitContainerStatuses), now)
 	containersReady, ready := readyConditions(pod, s.ContainerStatuses, s.Conditions, s.Phase)
-	setCondition(&s, containersReady, now)
-	setCondition(&s, ready, now)
+	podcond.Set(&s, containersReady, now)
+	podcond.Set(&s, ready, now)
 	return s
 }
 
@@ -196,55 +196,5 @@ func readyConditions(pod *corev1.Pod, statuses []corev1.ContainerStatus, conds [
 			unready = append(unready, pod.Spec.Containers[i].Name)
 		}
 	}
-	containersReady = corev1.PodCondition{Type: corev1.ContainersReady, Status: corev1.ConditionTrue}
-	if len(unready) > 0 {
-		containersReady.Status, containersReady.Reason = corev1.ConditionFalse, reasonContainersNotReady
-		containersReady.Message = fmt.Sprintf("containers with unready status: [%s]", strings.Join(unready, " "))
-		ready = containersReady
-		ready.Type = corev1.PodReady
-		return containersReady, ready
-	}
-	ready = corev1.PodCondition{Type: corev1.PodReady, Status: corev1.ConditionTrue}
-	var gates []string
-	for _, g := range pod.Spec.ReadinessGates {
-		switch cond := findCondition(conds, g.ConditionType); {
-		case cond == nil:
-			gates = append(gates, fmt.Sprintf("corresponding condition of pod readiness gate %q does not exist.",
-				g.ConditionType))
-		case cond.Status != corev1.ConditionTrue:
-			gates = append(gates, fmt.Sprintf("the status of pod readiness gate %q is not \"True\", but %v",
-				g.ConditionType, cond.Status))
-		}
-	}
-	if len(gates) > 0 {
-		ready.Status, ready.Reason = corev1.ConditionFalse, reasonReadinessGatesNotReady
-		ready.Message = strings.Join(gates, ", ")
-	}
-	return containersReady, ready
-}
-
-func findCondition(cs []corev1.PodCondition, t corev1.PodConditionType) *corev1.PodCondition {
-	for i := range cs {
-		if cs[i].Type == t {
-			return &cs[i]
-		}
-	}
-	return nil
-}
-
-// setCondition writes cond, keeping the last transition time when the status does not change.
-func setCondition(s *corev1.PodStatus, cond corev1.PodCondition, now time.Time) {
-	cur := findCondition(s.Conditions, cond.Type)
-	if cur == nil {
-		cond.LastTransitionTime = kubeTime(now)
-		s.Conditions = append(s.Conditions, cond)
-		return
-	}
-	if cur.Status == cond.Status {
-		cond.LastTransitionTime = cur.LastTransitionTime
-	} else {
-		cond.LastTransitionTime = kubeTime(now)
-	}
-	cond.LastProbeTime = cur.LastProbeTime
-	*cur = cond
+	return podcond.Ready(pod, unready, conds)
 }

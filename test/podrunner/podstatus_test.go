@@ -5,6 +5,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/orca-operator/orca/test/podcond"
 )
 
 func running() corev1.ContainerStatus {
@@ -59,7 +61,7 @@ func TestPodPhase(t *testing.T) {
 }
 
 func condition(s corev1.PodStatus, typ corev1.PodConditionType) *corev1.PodCondition {
-	return findCondition(s.Conditions, typ)
+	return podcond.Find(s.Conditions, typ)
 }
 
 func TestRenderStatusConditionsAndGates(t *testing.T) {
@@ -90,7 +92,7 @@ func TestRenderStatusConditionsAndGates(t *testing.T) {
 	pod.Status = s
 	s = renderStatus(pod, r, t0.Add(2*time.Second), time.Second)
 	if c := condition(s, corev1.PodReady); condition(s, corev1.ContainersReady).Status != corev1.ConditionTrue ||
-		c.Status != corev1.ConditionFalse || c.Reason != reasonReadinessGatesNotReady {
+		c.Status != corev1.ConditionFalse || c.Reason != podcond.ReasonReadinessGatesNotReady {
 		t.Fatalf("gate missing: %+v", s.Conditions)
 	}
 	s.Conditions = append(s.Conditions, corev1.PodCondition{Type: "orca.dev/gate", Status: corev1.ConditionTrue})

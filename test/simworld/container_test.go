@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/orca-operator/orca/test/mysqlsim"
+	"github.com/orca-operator/orca/test/podcond"
 )
 
 // kwokPod is a member pod as kwok's pod-ready stage leaves it: Running, the probed mysql container running but
@@ -24,8 +25,8 @@ func kwokPod(gate corev1.ConditionStatus) *corev1.Pod {
 		Status: corev1.PodStatus{
 			Phase: corev1.PodRunning,
 			Conditions: []corev1.PodCondition{
-				{Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: reasonContainersNotReady},
-				{Type: corev1.ContainersReady, Status: corev1.ConditionFalse, Reason: reasonContainersNotReady},
+				{Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: podcond.ReasonContainersNotReady},
+				{Type: corev1.ContainersReady, Status: corev1.ConditionFalse, Reason: podcond.ReasonContainersNotReady},
 				{Type: "mysql.orca.dev/member-online", Status: gate},
 			},
 			ContainerStatuses: []corev1.ContainerStatus{{Name: mysqlContainer, Image: "mysql:8.4.3",
@@ -139,10 +140,10 @@ func TestReadyConditions(t *testing.T) {
 	}{
 		{"up, gate open", corev1.ConditionTrue, up, corev1.ConditionTrue, corev1.ConditionTrue, "", ""},
 		{"up, gate closed", corev1.ConditionFalse, up, corev1.ConditionFalse, corev1.ConditionTrue,
-			reasonReadinessGatesNotReady,
+			podcond.ReasonReadinessGatesNotReady,
 			`the status of pod readiness gate "mysql.orca.dev/member-online" is not "True", but False`},
 		{"down, gate open", corev1.ConditionTrue, up.exited(exitKilled, now), corev1.ConditionFalse,
-			corev1.ConditionFalse, reasonContainersNotReady, "containers with unready status: [mysql]"},
+			corev1.ConditionFalse, podcond.ReasonContainersNotReady, "containers with unready status: [mysql]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pod := kwokPod(tc.gate)
@@ -150,8 +151,8 @@ func TestReadyConditions(t *testing.T) {
 			if !changed {
 				t.Fatal("no change from kwok's status")
 			}
-			ready := findCondition(want.Status.Conditions, corev1.PodReady)
-			ctrs := findCondition(want.Status.Conditions, corev1.ContainersReady)
+			ready := podcond.Find(want.Status.Conditions, corev1.PodReady)
+			ctrs := podcond.Find(want.Status.Conditions, corev1.ContainersReady)
 			if ready.Status != tc.ready || ctrs.Status != tc.ctrs || ready.Reason != tc.readyReason ||
 				ready.Message != tc.readyMessage {
 				t.Fatalf("Ready %+v ContainersReady %+v", ready, ctrs)

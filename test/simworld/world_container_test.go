@@ -16,6 +16,7 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/test/mysqlsim"
+	"github.com/orca-operator/orca/test/podcond"
 )
 
 // The mysql container's status says what its mysqld does, as a kubelet would: a crash terminates it (137), the
@@ -90,7 +91,7 @@ func expectRunning(restarts int32) func(*corev1.Pod, *corev1.ContainerStatus) er
 }
 
 func condStatus(p *corev1.Pod, t corev1.PodConditionType) corev1.ConditionStatus {
-	if c := findCondition(p.Status.Conditions, t); c != nil {
+	if c := podcond.Find(p.Status.Conditions, t); c != nil {
 		return c.Status
 	}
 	return ""

@@ -79,8 +79,7 @@ func (l *loop) labelPods(ctx context.Context, o *observation, d *topology.Decisi
 			continue
 		}
 		m := members[a.Pod]
-		serving := a.Health == topology.HealthOnline && (m.Status == nil || !m.Status.OfflineMode) &&
-			(a.Reachable || !m.Restarted)
+		serving := servingNow(a, m, pod.Labels[v1.LabelRole] != "")
 		role := ""
 		if serving {
 			role = roleLabels[a.Role]
@@ -93,6 +92,19 @@ func (l *loop) labelPods(ctx context.Context, o *observation, d *topology.Decisi
 		}
 	}
 	return nil
+}
+
+// servingNow: an ONLINE member that accepts connections. One the operator could not query this pass has an
+// unknown offline_mode (a member just rejoined from ERROR still has it ON), so it keeps what it had: a flapping
+// connection does not unlabel a serving member, and an unverified one is not labelled.
+func servingNow(a topology.Assessment, m *topology.Member, labelled bool) bool {
+	if a.Health != topology.HealthOnline {
+		return false
+	}
+	if m.Status != nil {
+		return !m.Status.OfflineMode
+	}
+	return labelled && !m.Restarted
 }
 
 func gateReason(a topology.Assessment, m *topology.Member) string {

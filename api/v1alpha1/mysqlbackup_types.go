@@ -27,6 +27,10 @@ type BackupConditionType string
 const (
 	// BackupConditionComplete is True once the backup succeeded, False while it waits, runs or after it failed.
 	BackupConditionComplete BackupConditionType = "Complete"
+	// BackupConditionVerified is True once a restore-verify Job loaded the backup into a scratch instance and
+	// found every table's row count and digest equal to the manifest's; False while it waits or runs, after it
+	// failed, or when spec.verify is false.
+	BackupConditionVerified BackupConditionType = "Verified"
 )
 
 // BackupReason says why a backup's Complete condition has its status. Each is documented in docs/backup.md.
@@ -46,6 +50,27 @@ const (
 	BackupReasonSucceeded BackupReason = "Succeeded"
 	// BackupReasonJobFailed means the backup Job failed; status.message has its error.
 	BackupReasonJobFailed BackupReason = "JobFailed"
+
+	// Reasons of the Verified condition.
+
+	// BackupReasonVerificationDisabled means spec.verify is false: the backup is never verified.
+	BackupReasonVerificationDisabled BackupReason = "VerificationDisabled"
+	// BackupReasonWaitingForVerification means another verification of the same cluster runs; verifications of
+	// a cluster run one at a time.
+	BackupReasonWaitingForVerification BackupReason = "WaitingForVerification"
+	// BackupReasonVerifying means the restore-verify Job runs.
+	BackupReasonVerifying BackupReason = "Verifying"
+	// BackupReasonVerified means the restored copy matched the manifest: status.verified is true.
+	BackupReasonVerified BackupReason = "Verified"
+	// BackupReasonObjectCorrupt means an object of the backup failed its size or SHA-256 check; the message
+	// names the object (the chunk).
+	BackupReasonObjectCorrupt BackupReason = "ObjectCorrupt"
+	// BackupReasonVerificationMismatch means the restored copy differs from the manifest (a row count or a
+	// digest); the message names the table.
+	BackupReasonVerificationMismatch BackupReason = "VerificationMismatch"
+	// BackupReasonVerifyJobFailed means the restore-verify Job failed for another reason (the backup is
+	// incomplete, the store or the scratch instance failed); the message has its error.
+	BackupReasonVerifyJobFailed BackupReason = "VerifyJobFailed"
 )
 
 // S3Storage locates backups in an S3 bucket (AWS or any S3-compatible server).
@@ -114,6 +139,11 @@ type MySQLBackupSpec struct {
 	// Options tune the dump.
 	// +optional
 	Options BackupOptions `json:"options,omitempty"`
+	// Verify runs a restore-verify Job once the backup succeeded: the backup is loaded into a scratch instance
+	// and every table's row count and digest compared with the manifest's. On unless set to false.
+	// +kubebuilder:default=true
+	// +optional
+	Verify *bool `json:"verify,omitempty"`
 }
 
 // MySQLBackupStatus is what Orca observed of the backup.
@@ -148,7 +178,21 @@ type MySQLBackupStatus struct {
 	// Message says what the backup waits for, or why it failed.
 	// +optional
 	Message string `json:"message,omitempty"`
-	// Conditions are the typed conditions (Complete).
+	// Verified is true when a restore of the backup into a scratch instance matched the manifest, false when it
+	// failed (the Verified condition says why); unset until a verification ended or when spec.verify is false.
+	// +optional
+	Verified *bool `json:"verified,omitempty"`
+	// VerifiedAt is when the verification ended, passed or failed.
+	// +optional
+	VerifiedAt *metav1.Time `json:"verifiedAt,omitempty"`
+	// RestoreSeconds is the measured recovery time: how long the verification's restore took to load the
+	// backup into the scratch instance, in whole seconds rounded up (checking the copy not included).
+	// +optional
+	RestoreSeconds *int64 `json:"restoreSeconds,omitempty"`
+	// VerifyJobName is the Job that runs `orca restore --verify` against a scratch instance.
+	// +optional
+	VerifyJobName string `json:"verifyJobName,omitempty"`
+	// Conditions are the typed conditions (Complete, Verified).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -164,6 +208,7 @@ type MySQLBackupStatus struct {
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Source",type=string,JSONPath=`.status.source`
 // +kubebuilder:printcolumn:name="Size",type=integer,JSONPath=`.status.sizeBytes`
+// +kubebuilder:printcolumn:name="Verified",type=boolean,JSONPath=`.status.verified`
 // +kubebuilder:printcolumn:name="Location",type=string,JSONPath=`.status.location`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type MySQLBackup struct {

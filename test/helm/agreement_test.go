@@ -44,6 +44,11 @@ func TestChartAgreesWithKustomizeAndTheBinary(t *testing.T) {
 		}
 	}
 	checkFlags(t, cc[0].(map[string]any)["args"].([]any))
+	checkServices(t, objects(t, render(t, bin, "orca", "")), readObjects(t,
+		filepath.Join(root, "config", "manager", "manager.yaml")))
+	if got, want := cc[0].(map[string]any)["ports"], kc[0].(map[string]any)["ports"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("container ports differ: chart %v, kustomize %v", got, want)
+	}
 	checkArtifactHubCRDs(t, objects(t, render(t, bin, "orca-crds", "")))
 }
 
@@ -94,13 +99,42 @@ func checkFlags(t *testing.T, args []any) {
 	for _, m := range regexp.MustCompile(`--([a-z0-9-]+)`).FindAllStringSubmatch(string(help), -1) {
 		known[m[1]] = true
 	}
+	defaults := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^\s+--([a-z0-9-]+) .*\(default "?([^"()]*)"?\)$`).
+		FindAllStringSubmatch(string(help), -1) {
+		defaults[m[1]] = m[2]
+	}
 	if args[0] != "operator" {
 		t.Fatalf("the chart runs %v, not orca operator", args)
 	}
 	for _, a := range args[1:] {
-		flag := strings.TrimPrefix(strings.SplitN(a.(string), "=", 2)[0], "--")
+		flag, value, _ := strings.Cut(strings.TrimPrefix(a.(string), "--"), "=")
 		if !known[flag] {
 			t.Errorf("the chart passes --%s, which `orca operator` does not have", flag)
+		}
+		// The chart's default values say what the binary's defaults say (ports, zones, TTLs, timeouts).
+		if def, ok := defaults[flag]; ok && flag != "orca-image" && value != def {
+			t.Errorf("the chart's defaults pass --%s=%s, the binary's default is %q: make them agree", flag, value, def)
+		}
+	}
+}
+
+// checkServices checks that the chart's DNS and hooks Services (release "orca") have config/'s names and ports.
+func checkServices(t *testing.T, chart, kustomize []*unstructured.Unstructured) {
+	t.Helper()
+	ports := func(objs []*unstructured.Unstructured) map[string]any {
+		m := map[string]any{}
+		for _, o := range objs {
+			if o.GetKind() == "Service" {
+				m[o.GetName()], _, _ = unstructured.NestedSlice(o.Object, "spec", "ports")
+			}
+		}
+		return m
+	}
+	cp, kp := ports(chart), ports(kustomize)
+	for _, name := range []string{"orca-dns", "orca-hooks"} {
+		if cp[name] == nil || !reflect.DeepEqual(cp[name], kp[name]) {
+			t.Errorf("Service %s: chart ports %v, kustomize ports %v", name, cp[name], kp[name])
 		}
 	}
 }

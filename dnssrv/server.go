@@ -31,6 +31,9 @@ type Server struct {
 	TransferKeys map[string]string
 	// UDPReaders is how many goroutines read each UDP socket. Default GOMAXPROCS.
 	UDPReaders int
+	// NoUDPBatching reads and answers one datagram per syscall pair instead of up to 32 (recvmmsg/sendmmsg,
+	// Linux only; a batched query longer than 4096 bytes is dropped). Default false: batch.
+	NoUDPBatching bool
 	// TCPIdleTimeout closes a TCP connection that sends no query for that long (RFC 7766). Default 10s.
 	TCPIdleTimeout time.Duration
 	// MaxTCPConnections bounds the open TCP connections; the next are closed at once. Default 1000.
@@ -173,6 +176,11 @@ func (s *Server) ServeUDP(pc net.PacketConn) error {
 
 // readUDP is one reader's loop; its buffers are its own, so a steady-state query allocates nothing.
 func (s *Server) readUDP(pc net.PacketConn) error {
+	if !s.NoUDPBatching {
+		if ok, err := s.readUDPBatched(pc); ok {
+			return err
+		}
+	}
 	buf, out := make([]byte, 65535), make([]byte, 0, 4096)
 	q := new(query)
 	udp, _ := pc.(*net.UDPConn)

@@ -252,6 +252,15 @@ func (s GTIDSet) String() string {
 	return b.String()
 }
 
+// Ranges calls fn for each closed range [lo, hi] of the set, in String's order (tag "" is untagged).
+func (s GTIDSet) Ranges(fn func(uuid, tag string, lo, hi int64)) {
+	for _, k := range s.sortedSIDs() {
+		for _, r := range s.m[k] {
+			fn(k.uuid, k.tag, r.lo, r.hi)
+		}
+	}
+}
+
 // OnlyFrom reports whether every transaction of the set comes from the source UUID (any tag). The
 // empty set qualifies.
 func (s GTIDSet) OnlyFrom(uuid string) bool {

@@ -64,6 +64,8 @@ func newOperatorCommand() *cobra.Command {
 		"host:port of a DNS primary the leader keeps the zone's records on with RFC 2136 updates (TSIG)")
 	f.Var(namespacedName{&o.DNSPublishKeySecret}, "dns-publish-tsig-secret",
 		"namespace/name of the Secret holding the TSIG key (keys keyName and secret, hmac-sha256)")
+	f.Var(namespacedName{&o.DNSTransferKeySecret}, "dns-transfer-tsig-secret",
+		"namespace/name of a TSIG key Secret (keyName, secret) allowed AXFR/IXFR of the zone; default none: refused")
 	f.StringVar(&memberMap, "dev-member-map", "",
 		"development only: dial members through loopback addresses from this JSON file (playground)")
 	_ = f.MarkHidden("dev-member-map")

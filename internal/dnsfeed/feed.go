@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-logr/logr"
+	"github.com/miekg/dns"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -90,6 +92,12 @@ func (s LoopSink) Observed(key types.NamespacedName, members []clustering.Observ
 // Server runs a dnssrv.Server as a manager Runnable on every replica.
 type Server struct {
 	DNS *dnssrv.Server
+	// TransferKeySecret, when set, names the TSIG key Secret (keyName, secret) allowed to transfer the zone
+	// (AXFR/IXFR). It is read once at start: a missing or incomplete Secret stops the operator with the reason,
+	// rather than serving with transfers silently refused.
+	TransferKeySecret types.NamespacedName
+	// APIReader reads that Secret.
+	APIReader client.Reader
 }
 
 // NeedLeaderElection is false: every replica answers.
@@ -97,6 +105,13 @@ func (s Server) NeedLeaderElection() bool { return false }
 
 // Start serves until ctx ends.
 func (s Server) Start(ctx context.Context) error {
+	if s.TransferKeySecret.Name != "" {
+		name, secret, err := readTSIGKey(ctx, s.APIReader, s.TransferKeySecret)
+		if err != nil {
+			return fmt.Errorf("dns zone transfers: %w", err)
+		}
+		s.DNS.TransferKeys = map[string]string{dns.Fqdn(strings.ToLower(name)): secret}
+	}
 	errs := make(chan error, 1)
 	go func() { errs <- s.DNS.ListenAndServe() }()
 	select {

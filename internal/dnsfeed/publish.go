@@ -114,13 +114,18 @@ func (p *Publisher) sync(ctx context.Context, z *dnssrv.Zone) error {
 }
 
 func (p *Publisher) readKey(ctx context.Context) (string, string, error) {
+	return readTSIGKey(ctx, p.APIReader, p.KeySecret)
+}
+
+// readTSIGKey reads a TSIG key Secret: the key's name and its base64 secret (hmac-sha256).
+func readTSIGKey(ctx context.Context, r client.Reader, key types.NamespacedName) (string, string, error) {
 	var s corev1.Secret
-	if err := p.APIReader.Get(ctx, p.KeySecret, &s); err != nil {
-		return "", "", fmt.Errorf("read TSIG key secret %s: %w", p.KeySecret, err)
+	if err := r.Get(ctx, key, &s); err != nil {
+		return "", "", fmt.Errorf("read TSIG key secret %s: %w", key, err)
 	}
 	name, secret := string(s.Data[SecretKeyName]), string(s.Data[SecretKey])
 	if name == "" || secret == "" {
-		return "", "", fmt.Errorf("TSIG key secret %s lacks %s or %s", p.KeySecret, SecretKeyName, SecretKey)
+		return "", "", fmt.Errorf("TSIG key secret %s lacks %s or %s", key, SecretKeyName, SecretKey)
 	}
 	return name, secret, nil
 }

@@ -10,6 +10,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -20,7 +21,7 @@ import (
 
 // TestNonLeaderReplicaAnswersFromStatus runs an operator that is NOT the leader (another holder keeps the
 // lease): its DNS server still answers the cluster's SRV records, from the status the leader writes, and
-// follows a switchover written there.
+// follows a switchover written there; the zone transfers to the key of --dns-transfer-tsig-secret only.
 func TestNonLeaderReplicaAnswersFromStatus(t *testing.T) {
 	envtestutil.SetLogger()
 	cfg, stop, err := envtestutil.Start()
@@ -40,8 +41,9 @@ func TestNonLeaderReplicaAnswersFromStatus(t *testing.T) {
 	defer cancel()
 	holdLease(ctx, t, k8s)
 	addr := freeAddr(t)
+	key := transferKeySecret(ctx, t, k8s)
 	mgr, err := New(cfg, Options{MetricsAddr: "0", ProbeAddr: "0", LeaderElect: true, SecondInstance: true,
-		LeaderElectionNamespace: "default", DNSAddr: addr, OrcaImage: "orca:test"})
+		LeaderElectionNamespace: "default", DNSAddr: addr, OrcaImage: "orca:test", DNSTransferKeySecret: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +64,7 @@ func TestNonLeaderReplicaAnswersFromStatus(t *testing.T) {
 	waitPrimary(t, addr, "db-0.db.default.mysql.orca.internal.")
 	setMembers(ctx, t, k8s, c, "db-2")
 	waitPrimary(t, addr, "db-2.db.default.mysql.orca.internal.")
+	checkTransfer(t, addr)
 	select {
 	case <-mgr.Elected():
 		t.Fatal("this replica became leader: the test no longer shows a non-leader answering")
@@ -162,3 +165,54 @@ func waitPrimary(t *testing.T, addr, want string) {
 type unexpected struct{ r *dns.Msg }
 
 func (u *unexpected) Error() string { return "unexpected answer: " + u.r.String() }
+
+const transferKey = "c2VjcmV0LXRyYW5zZmVyLWtleS1mb3ItdGVzdHM="
+
+func transferKeySecret(ctx context.Context, t *testing.T, k8s client.Client) types.NamespacedName {
+	t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "dns-transfer", Namespace: "default"},
+		Data: map[string][]byte{"keyName": []byte("secondary-ns"), "secret": []byte(transferKey)}}
+	if err := k8s.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	return client.ObjectKeyFromObject(s)
+}
+
+// checkTransfer: an AXFR signed with the Secret's key gets the zone with the cluster's SRV records; unsigned
+// or signed with another secret, it is refused.
+func checkTransfer(t *testing.T, addr string) {
+	t.Helper()
+	if n, err := axfr(addr, transferKey); err != nil || n == 0 {
+		t.Fatalf("signed AXFR: %d SRV records, %v", n, err)
+	}
+	for _, secret := range []string{"", "b3RoZXItc2VjcmV0LW9mLXRoZS1zYW1lLWxlbmd0aA=="} {
+		if n, err := axfr(addr, secret); err == nil {
+			t.Errorf("AXFR with secret %q answered with %d SRV records, want a refusal", secret, n)
+		}
+	}
+}
+
+func axfr(addr, secret string) (int, error) {
+	m := new(dns.Msg).SetAxfr("mysql.orca.internal.")
+	tr := &dns.Transfer{}
+	if secret != "" {
+		m.SetTsig("secondary-ns.", dns.HmacSHA256, 300, time.Now().Unix())
+		tr.TsigSecret = map[string]string{"secondary-ns.": secret}
+	}
+	envs, err := tr.In(m, addr)
+	if err != nil {
+		return 0, err
+	}
+	srv := 0
+	for e := range envs {
+		if e.Error != nil {
+			return srv, e.Error
+		}
+		for _, rr := range e.RR {
+			if _, ok := rr.(*dns.SRV); ok {
+				srv++
+			}
+		}
+	}
+	return srv, nil
+}

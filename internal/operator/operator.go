@@ -71,6 +71,8 @@ type Options struct {
 	DNSPublishServer string
 	// DNSPublishKeySecret is that key's Secret (keys keyName and secret, hmac-sha256).
 	DNSPublishKeySecret types.NamespacedName
+	// DNSTransferKeySecret names the TSIG key Secret (keyName, secret) allowed AXFR/IXFR of the zone; none: refused.
+	DNSTransferKeySecret types.NamespacedName
 }
 
 // LeaderElectionID names the leader election lease (in LeaderElectionNamespace).
@@ -231,7 +233,8 @@ func setupDNS(mgr ctrl.Manager, o Options, loops *clustering.Manager) error {
 		return fmt.Errorf("dns zone %q: %w", o.DNSZone, err)
 	}
 	loops.Sink = dnsfeed.LoopSink{Store: store, Log: ctrl.Log.WithName("dns")}
-	if err := mgr.Add(dnsfeed.Server{DNS: srv}); err != nil {
+	feed := dnsfeed.Server{DNS: srv, TransferKeySecret: o.DNSTransferKeySecret, APIReader: mgr.GetAPIReader()}
+	if err := mgr.Add(feed); err != nil {
 		return fmt.Errorf("add dns server: %w", err)
 	}
 	r := &dnsfeed.StatusReconciler{Client: mgr.GetClient(), Store: store, ClusterZone: o.ClusterZone}

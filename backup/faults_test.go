@@ -173,4 +173,7 @@ func TestCorruptChunkIsRefusedByName(t *testing.T) {
 	if !errors.Is(err, backup.ErrCorrupt) || !strings.Contains(err.Error(), victim) {
 		t.Fatalf("restore of a corrupt chunk: %v, want ErrCorrupt naming %s", err, victim)
 	}
+	if key, ok := backup.CorruptObject(err); !ok || key != victim {
+		t.Fatalf("CorruptObject(%v) = %q, %v; want %s", err, key, ok, victim)
+	}
 }

@@ -55,7 +55,8 @@ func LoadManifest(ctx context.Context, st Store) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
-	return ParseManifest(b)
+	m, err := ParseManifest(b)
+	return m, nameCorrupt(ManifestKey, err)
 }
 
 // Restore loads a backup. Each chunk is verified before use and committed together with its progress record,
@@ -163,8 +164,13 @@ func restoreData(ctx context.Context, o RestoreOptions, db *sql.DB, prog *progre
 	return context.Cause(ctx)
 }
 
-// loadChunk verifies a chunk, then runs its statements and records it in one transaction.
+// loadChunk verifies a chunk, then runs its statements and records it in one transaction. A corruption found
+// in it is a CorruptObjectError naming the chunk.
 func loadChunk(ctx context.Context, c *sql.Conn, st Store, prog *progress, t *Table, ch Chunk) error {
+	return nameCorrupt(ch.Key, loadVerifiedChunk(ctx, c, st, prog, t, ch))
+}
+
+func loadVerifiedChunk(ctx context.Context, c *sql.Conn, st Store, prog *progress, t *Table, ch Chunk) error {
 	data, err := readVerified(ctx, st, ch.Key, ch.Size, ch.SHA256)
 	if err != nil {
 		return fmt.Errorf("chunk %s of %s.%s: %w", ch.Key, t.Database, t.Name, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -135,19 +136,27 @@ func newBackupCommand() *cobra.Command {
 	return cmd
 }
 
+// restoreFlags are `orca restore`'s own flags.
+type restoreFlags struct {
+	verify         bool
+	waitServer     time.Duration
+	terminationLog string
+}
+
 func newRestoreCommand() *cobra.Command {
 	var (
-		sf     storageFlags
-		srv    serverFlags
-		o      backup.RestoreOptions
-		opts   zap.Options
-		verify bool
+		sf   storageFlags
+		srv  serverFlags
+		o    backup.RestoreOptions
+		opts zap.Options
+		rf   restoreFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "restore",
 		Short: "Restore a backup from S3 into a server",
 		Long: "Loads a complete backup (one with a manifest) into an empty server in parallel, verifying each " +
-			"chunk's SHA-256 before using it. Run again after a failure, it resumes where it stopped.",
+			"chunk's SHA-256 before using it. Run again after a failure, it resumes where it stopped. Prints a JSON " +
+			"summary on stdout, on failure too (its kind, the corrupt object it names).",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			limitMemory()
 			st, err := sf.store()
@@ -158,30 +167,55 @@ func newRestoreCommand() *cobra.Command {
 				return err
 			}
 			o.Store, o.Log = st, zap.New(zap.UseFlagOptions(&opts)).WithName("restore")
-			start := time.Now()
-			res, err := backup.Restore(cmd.Context(), o)
-			if err != nil {
-				return err
+			rep, err := runRestore(cmd.Context(), o, rf)
+			rep.Location = st.Location()
+			var out bytes.Buffer
+			if encErr := json.NewEncoder(io.MultiWriter(cmd.OutOrStdout(), &out)).Encode(rep); encErr != nil {
+				return encErr
 			}
-			restoreSeconds := time.Since(start).Seconds()
-			if verify {
-				if _, err := backup.Verify(cmd.Context(), o.Target, res.Manifest); err != nil {
-					return err
-				}
-			}
-			return json.NewEncoder(cmd.OutOrStdout()).Encode(map[string]any{"location": st.Location(),
-				"id": res.Manifest.ID, "loadedChunks": res.Loaded, "skippedChunks": res.Skipped, "rows": res.Rows,
-				"restoreSeconds": restoreSeconds, "verified": verify})
+			writeTerminationLog(rf.terminationLog, out.String())
+			return err
 		},
 	}
 	sf.bind(cmd.Flags())
 	srv.bind(cmd.Flags())
 	cmd.Flags().IntVar(&o.Threads, "threads", 4, "loading workers")
 	cmd.Flags().BoolVar(&o.Users, "users", false, "restore the backup's accounts and grants")
-	cmd.Flags().BoolVar(&verify, "verify", false,
+	cmd.Flags().BoolVar(&rf.verify, "verify", false,
 		"after the restore, read every table back and compare its rows and digest with the manifest's")
+	cmd.Flags().DurationVar(&rf.waitServer, "wait-server", 0,
+		"wait up to this long for the server to accept connections first (a scratch server still starting)")
+	cmd.Flags().StringVar(&rf.terminationLog, "termination-log", "",
+		"file that receives the JSON summary (the operator reads it as the termination message)")
 	bindZap(cmd.Flags(), &opts)
 	return cmd
+}
+
+// runRestore waits for the server when asked, restores, verifies when asked, and reports either way.
+func runRestore(ctx context.Context, o backup.RestoreOptions, rf restoreFlags) (backup.RestoreReport, error) {
+	var rep backup.RestoreReport
+	if rf.waitServer > 0 {
+		if err := o.Target.WaitReady(ctx, rf.waitServer); err != nil {
+			rep.Fail(err)
+			return rep, err
+		}
+	}
+	start := time.Now()
+	res, err := backup.Restore(ctx, o)
+	if err != nil {
+		rep.Fail(err)
+		return rep, err
+	}
+	rep.RestoreSeconds = time.Since(start).Seconds()
+	rep.ID, rep.LoadedChunks, rep.SkippedChunks, rep.Rows = res.Manifest.ID, res.Loaded, res.Skipped, res.Rows
+	if rf.verify {
+		if _, err := backup.Verify(ctx, o.Target, res.Manifest); err != nil {
+			rep.Fail(err)
+			return rep, err
+		}
+		rep.Verified = true
+	}
+	return rep, nil
 }
 
 // memoryLimit is the Go heap's soft limit for `orca backup` and `orca restore` unless GOMEMLIMIT says

@@ -45,3 +45,10 @@ var (
 	evBackupSucceeded = eventKind{corev1.EventTypeNormal, "BackupSucceeded", "Backup"}
 	evBackupFailed    = eventKind{corev1.EventTypeWarning, "BackupFailed", "Backup"}
 )
+
+// Events of MySQLBackups' verification.
+var (
+	evVerifyStarted  = eventKind{corev1.EventTypeNormal, "VerificationStarted", "Verify"}
+	evBackupVerified = eventKind{corev1.EventTypeNormal, "BackupVerified", "Verify"}
+	evVerifyFailed   = eventKind{corev1.EventTypeWarning, "VerificationFailed", "Verify"}
+)

@@ -40,6 +40,7 @@ type MySQLBackupReconciler struct {
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=mysqlbackups,verbs=list;watch;update
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=mysqlbackups/status,verbs=update
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=mysqlbackups/finalizers,verbs=update
+// The restore-verify Job is created, and deleted once its outcome is recorded.
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=list;watch;create;delete
 
 // pendingRetry is how soon a waiting backup looks again (its cluster, an ONLINE member, the other backup).
@@ -74,7 +75,13 @@ func (r *MySQLBackupReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if err := r.writeStatus(ctx, &b, step); err != nil {
 		return ctrl.Result{}, err
 	}
-	if step.Phase == v1.BackupPending {
+	wait := step.Phase == v1.BackupPending
+	if step.Phase == v1.BackupSucceeded {
+		if wait, err = r.reconcileVerify(ctx, &b); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if wait {
 		return ctrl.Result{RequeueAfter: pendingRetry}, nil
 	}
 	return ctrl.Result{}, nil
@@ -86,31 +93,51 @@ func (r *MySQLBackupReconciler) observe(ctx context.Context, b *v1.MySQLBackup) 
 	if obs.Phase == v1.BackupSucceeded || obs.Phase == v1.BackupFailed {
 		return obs, nil, nil
 	}
+	cluster, found, err := r.getCluster(ctx, b)
+	if err != nil {
+		return obs, nil, err
+	}
+	obs.ClusterFound, obs.Members = found, cluster.Status.Members
+	obs.Job, obs.OtherJobs, err = r.clusterJobs(ctx, b, v1.ComponentBackup, specs.BackupJobName(b))
+	return obs, cluster, err
+}
+
+// getCluster reads the backup's cluster; found is false when it does not exist (the cluster is then empty).
+func (r *MySQLBackupReconciler) getCluster(ctx context.Context, b *v1.MySQLBackup) (*v1.InnoDBCluster, bool,
+	error) {
 	var cluster v1.InnoDBCluster
 	err := r.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.ClusterName}, &cluster)
 	if err != nil && !apierrors.IsNotFound(err) {
-		return obs, nil, fmt.Errorf("get cluster: %w", err)
+		return nil, false, fmt.Errorf("get cluster: %w", err)
 	}
-	obs.ClusterFound = err == nil
-	obs.Members = cluster.Status.Members
+	return &cluster, err == nil, nil
+}
+
+// clusterJobs lists the cluster's Jobs of one component uncached (so two never both see none running): the
+// state of the Job named own, and the backups whose Job is still active.
+func (r *MySQLBackupReconciler) clusterJobs(ctx context.Context, b *v1.MySQLBackup, component, own string) (
+	*jobState, []string, error) {
 	var jobs batchv1.JobList
 	if err := r.APIReader.List(ctx, &jobs, client.InNamespace(b.Namespace), client.MatchingLabels{
-		v1.LabelCluster: b.Spec.ClusterName, v1.LabelComponent: v1.ComponentBackup}); err != nil {
-		return obs, nil, fmt.Errorf("list backup jobs: %w", err)
+		v1.LabelCluster: b.Spec.ClusterName, v1.LabelComponent: component}); err != nil {
+		return nil, nil, fmt.Errorf("list %s jobs: %w", component, err)
 	}
+	var mine *jobState
+	var others []string
 	for i := range jobs.Items {
 		j := &jobs.Items[i]
-		if j.Name == specs.BackupJobName(b) {
+		switch {
+		case j.Name == own:
 			st, err := r.jobState(ctx, j)
 			if err != nil {
-				return obs, nil, err
+				return nil, nil, err
 			}
-			obs.Job = &st
-		} else if !jobFinished(j) {
-			obs.OtherJobs = append(obs.OtherJobs, j.Labels[v1.LabelBackup])
+			mine = &st
+		case !jobFinished(j):
+			others = append(others, j.Labels[v1.LabelBackup])
 		}
 	}
-	return obs, &cluster, nil
+	return mine, others, nil
 }
 
 func jobFinished(j *batchv1.Job) bool {
@@ -139,9 +166,10 @@ func (r *MySQLBackupReconciler) jobState(ctx context.Context, j *batchv1.Job) (j
 		return st, nil
 	}
 	var pods corev1.PodList
-	sel := client.MatchingLabels{v1.LabelBackup: j.Labels[v1.LabelBackup], v1.LabelComponent: v1.ComponentBackup}
+	sel := client.MatchingLabels{v1.LabelBackup: j.Labels[v1.LabelBackup],
+		v1.LabelComponent: j.Labels[v1.LabelComponent]}
 	if err := r.List(ctx, &pods, client.InNamespace(j.Namespace), sel); err != nil {
-		return st, fmt.Errorf("list backup pods: %w", err)
+		return st, fmt.Errorf("list pods of job %s: %w", j.Name, err)
 	}
 	for _, p := range pods.Items {
 		for _, cs := range p.Status.ContainerStatuses {
@@ -224,10 +252,13 @@ func (r *MySQLBackupReconciler) finalizeBackup(ctx context.Context, b *v1.MySQLB
 		return nil
 	}
 	if b.Status.Phase == v1.BackupRunning {
-		job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: b.Namespace, Name: specs.BackupJobName(b)}}
-		err := r.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground))
-		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete backup job: %w", err)
+		if err := r.deleteJob(ctx, b.Namespace, specs.BackupJobName(b)); err != nil {
+			return err
+		}
+	}
+	if b.Status.VerifyJobName != "" && b.Status.Verified == nil {
+		if err := r.deleteJob(ctx, b.Namespace, specs.VerifyJobName(b)); err != nil {
+			return err
 		}
 	}
 	controllerutil.RemoveFinalizer(b, v1.BackupFinalizer)

@@ -59,9 +59,15 @@ func backupStatus(t *testing.T, ns, name string, want v1.BackupPhase) *v1.MySQLB
 // controller would.
 func finishJob(t *testing.T, ns, job, backupName string, ok bool, msg string) {
 	t.Helper()
+	finishJobOf(t, ns, job, backupName, v1.ComponentBackup, ok, msg)
+}
+
+// finishJobOf is finishJob for a Job of the given component (backup, backup-verify).
+func finishJobOf(t *testing.T, ns, job, backupName, component string, ok bool, msg string) {
+	t.Helper()
 	ctx := context.Background()
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: job + "-pod", Labels: map[string]string{
-		v1.LabelBackup: backupName, v1.LabelComponent: v1.ComponentBackup}},
+		v1.LabelBackup: backupName, v1.LabelComponent: component}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "backup", Image: "orca:test"}}}}
 	if err := k8s.Create(ctx, pod); err != nil {
 		t.Fatal(err)

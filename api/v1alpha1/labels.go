@@ -73,6 +73,8 @@ const (
 	LabelBackup = "mysql.orca.dev/backup"
 	// ComponentBackup is the LabelComponent value of backup Jobs and their pods.
 	ComponentBackup = "backup"
+	// ComponentBackupVerify is the LabelComponent value of restore-verify Jobs and their pods.
+	ComponentBackupVerify = "backup-verify"
 	// KeyS3AccessKeyID and KeyS3SecretAccessKey are the keys of a backup's S3 credentials Secret.
 	KeyS3AccessKeyID     = "accessKeyId"
 	KeyS3SecretAccessKey = "secretAccessKey"

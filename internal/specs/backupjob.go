@@ -47,12 +47,22 @@ type BackupJobOptions struct {
 
 // BackupCommand is `orca backup` against the source member, into <prefix>/<backup name>/ of the bucket.
 func BackupCommand(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, zone string) []string {
-	s3, o := b.Spec.Storage.S3, b.Spec.Options
+	o := b.Spec.Options
 	cmd := []string{"orca", "backup", "--host=" + MemberHost(c, src.Ordinal, zone), "--port=3306",
-		"--bucket=" + s3.Bucket, "--prefix=" + s3.Prefix, "--backup-id=" + b.Name,
-		"--threads=" + strconv.Itoa(int(max(o.Threads, 1))),
-		"--compression-level=" + strconv.Itoa(int(max(o.CompressionLevel, 1))),
-		"--termination-log=" + BackupTerminationLog}
+		"--compression-level=" + strconv.Itoa(int(max(o.CompressionLevel, 1)))}
+	cmd = append(cmd, storageArgs(b)...)
+	if o.UsersAndGrants {
+		cmd = append(cmd, "--users")
+	}
+	return cmd
+}
+
+// storageArgs are the flags `orca backup` and `orca restore` share: the backup's S3 location, its threads, the
+// termination log.
+func storageArgs(b *v1.MySQLBackup) []string {
+	s3 := b.Spec.Storage.S3
+	cmd := []string{"--bucket=" + s3.Bucket, "--prefix=" + s3.Prefix, "--backup-id=" + b.Name,
+		"--threads=" + strconv.Itoa(int(max(b.Spec.Options.Threads, 1))), "--termination-log=" + BackupTerminationLog}
 	if s3.Region != "" {
 		cmd = append(cmd, "--region="+s3.Region)
 	}
@@ -61,9 +71,6 @@ func BackupCommand(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, zon
 	}
 	if s3.PathStyle {
 		cmd = append(cmd, "--path-style")
-	}
-	if o.UsersAndGrants {
-		cmd = append(cmd, "--users")
 	}
 	return cmd
 }

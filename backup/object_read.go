@@ -77,3 +77,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// ReadVerified reads the object at key whole and returns it only when it has exactly size bytes and the SHA-256
+// sum (hex): no byte of a corrupt object is used. A transfer that breaks off is retried.
+func ReadVerified(ctx context.Context, st Store, key string, size int64, sum string) ([]byte, error) {
+	return readVerified(ctx, st, key, size, sum)
+}

@@ -124,6 +124,22 @@ func (s Set) Contains(g GTID) bool {
 	return s.mysql.Contains(g.SID.String(), int64(g.GNO))
 }
 
+// Includes reports whether every transaction of o is in s (on MariaDB: each of o's domains is at or before s's).
+func (s Set) Includes(o Set) bool {
+	if s.MariaDB != o.MariaDB {
+		return false
+	}
+	if !s.MariaDB {
+		return o.mysql.SubsetOf(s.mysql)
+	}
+	for d, g := range o.maria {
+		if p, ok := s.maria[d]; !ok || p.Seq < g.Seq {
+			return false
+		}
+	}
+	return true
+}
+
 // Empty reports whether the set holds nothing.
 func (s Set) Empty() bool { return len(s.maria) == 0 && s.mysql.IsEmpty() }
 

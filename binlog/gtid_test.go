@@ -18,6 +18,9 @@ func TestMySQLSets(t *testing.T) {
 	if !s.Contains(GTID{SID: testSID, GNO: 3}) || s.Contains(GTID{SID: testSID, GNO: 8}) {
 		t.Errorf("contains wrong in %s", s)
 	}
+	if sub, _ := ParseSet(testSID.String()+":2-3", false); !s.Includes(sub) || sub.Includes(s) {
+		t.Errorf("Includes wrong for %s", s)
+	}
 	want := binary.LittleEndian.AppendUint64(nil, 1)
 	want = append(want, testSID[:]...)
 	want = binary.LittleEndian.AppendUint64(want, 2)
@@ -53,6 +56,10 @@ func TestMariaDBPositions(t *testing.T) {
 	if s.String() != "0-3-6,1-2-9" || !s.Contains(GTID{MariaDB: true, Maria: MariaDBGTID{Domain: 1, Seq: 9}}) ||
 		s.Contains(GTID{MariaDB: true, Maria: MariaDBGTID{Domain: 2, Seq: 1}}) {
 		t.Errorf("after add: %s", s)
+	}
+	older, _ := ParseSet("0-1-4", true)
+	if !s.Includes(older) || older.Includes(s) || !s.Includes(NewSet(true)) {
+		t.Errorf("%s and %s: Includes wrong", s, older)
 	}
 	for _, bad := range []string{"0-1", "0-1-5,0-2-6", "a-b-c"} {
 		if _, err := ParseSet(bad, true); err == nil {

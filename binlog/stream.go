@@ -67,6 +67,19 @@ type Source struct {
 	Checksummed bool
 	// Executed is the source's gtid_executed (MySQL) or gtid_binlog_pos (MariaDB) when the stream began.
 	Executed Set
+	// ReadOnly is @@global.read_only: ON on a secondary or replica, OFF on the primary.
+	ReadOnly bool
+}
+
+// Probe connects to a source and describes it without starting a dump.
+func Probe(ctx context.Context, cfg Config) (Source, error) {
+	s := &Stream{cfg: cfg.withDefaults()}
+	if err := s.connect(ctx); err != nil {
+		return Source{}, err
+	}
+	defer func() { _ = s.db.Close() }()
+	err := s.readSource(ctx)
+	return s.Source, err
 }
 
 // Stream is a replication connection sending the source's binary log events.
@@ -152,8 +165,8 @@ func flavour(mariadb bool) string {
 func (s *Stream) readSource(ctx context.Context) error {
 	var checksum, executed string
 	src := &s.Source
-	err := s.db.QueryRowContext(ctx, "SELECT VERSION(), @@global.server_id, @@global.binlog_checksum").Scan(
-		&src.Version, &src.ServerID, &checksum)
+	err := s.db.QueryRowContext(ctx, "SELECT VERSION(), @@global.server_id, @@global.binlog_checksum, "+
+		"@@global.read_only").Scan(&src.Version, &src.ServerID, &checksum, &src.ReadOnly)
 	if err != nil {
 		return fmt.Errorf("read the source %s: %w", s.cfg.Addr, err)
 	}

@@ -37,26 +37,39 @@ type storageFlags struct {
 }
 
 func (s *storageFlags) bind(f *pflag.FlagSet) {
+	s.bindBucket(f)
+	f.StringVar(&s.id, "backup-id", "", "the backup's name: its objects live under <prefix>/<backup-id>/ (required)")
+}
+
+// bindBucket binds the flags that locate the cluster's backup prefix (without a backup id).
+func (s *storageFlags) bindBucket(f *pflag.FlagSet) {
 	f.StringVar(&s.bucket, "bucket", "", "S3 bucket (required)")
 	f.StringVar(&s.prefix, "prefix", "", "key prefix of the cluster's backups in the bucket")
 	f.StringVar(&s.region, "region", "us-east-1", "S3 region")
 	f.StringVar(&s.endpoint, "endpoint", "", "S3 endpoint URL for S3-compatible servers (empty for AWS)")
 	f.BoolVar(&s.pathStyle, "path-style", false, "address the bucket path-style (endpoint/bucket/key)")
-	f.StringVar(&s.id, "backup-id", "", "the backup's name: its objects live under <prefix>/<backup-id>/ (required)")
 	f.IntVar(&s.partSize, "part-size", backup.DefaultPartSize, "multipart part size in bytes (memory per worker)")
 }
 
 func (s *storageFlags) store() (*backup.S3Store, error) {
-	if s.bucket == "" || s.id == "" {
+	if s.id == "" {
 		return nil, fmt.Errorf("--bucket and --backup-id are required")
 	}
-	st, err := backup.NewS3Store(backup.S3Config{Bucket: s.bucket, Prefix: s.prefix, Region: s.region,
-		Endpoint: s.endpoint, PathStyle: s.pathStyle, PartSize: s.partSize,
-		AccessKey: os.Getenv(envS3AccessKey), SecretKey: os.Getenv(envS3SecretKey)})
+	st, err := s.cluster()
 	if err != nil {
 		return nil, err
 	}
 	return st.Sub(s.id), nil
+}
+
+// cluster is the store of the cluster's prefix, where its backups and its binary log archive live.
+func (s *storageFlags) cluster() (*backup.S3Store, error) {
+	if s.bucket == "" {
+		return nil, fmt.Errorf("--bucket is required")
+	}
+	return backup.NewS3Store(backup.S3Config{Bucket: s.bucket, Prefix: s.prefix, Region: s.region,
+		Endpoint: s.endpoint, PathStyle: s.pathStyle, PartSize: s.partSize,
+		AccessKey: os.Getenv(envS3AccessKey), SecretKey: os.Getenv(envS3SecretKey)})
 }
 
 // serverFlags reach the MySQL server to dump or load.

@@ -9,6 +9,6 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage: true,
 	}
 	root.AddCommand(newOperatorCommand(), newInitCommand(), newRouterCommand(), newBackupCommand(),
-		newRestoreCommand(), newMigrateCommand(), newVersionCommand())
+		newRestoreCommand(), newBinlogArchiveCommand(), newMigrateCommand(), newVersionCommand())
 	return root
 }

@@ -12,7 +12,8 @@ import (
 
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/topology"
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 // fakeMember is an X Protocol server on a loopback socket that answers the status queries of one ONLINE
@@ -20,17 +21,17 @@ import (
 type fakeMember struct {
 	mu    sync.Mutex
 	stmts []string
-	srv   *xprotocol.Server
+	srv   *xserver.Server
 	port  int
 }
 
 func startFakeMember(t *testing.T) *fakeMember {
 	t.Helper()
 	fm := &fakeMember{}
-	fm.srv = &xprotocol.Server{
-		Credentials: xprotocol.NewStaticCredentials(xprotocol.Account{User: "root", Password: "root-pw",
-			Plugin: xprotocol.PluginNativePassword}),
-		Handler: xprotocol.HandlerFunc(fm.execute),
+	fm.srv = &xserver.Server{
+		Credentials: xserver.NewStaticCredentials(xserver.Account{User: "root", Password: "root-pw",
+			Plugin: wire.PluginNativePassword}),
+		Handler: xserver.HandlerFunc(fm.execute),
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -49,18 +50,18 @@ func startFakeMember(t *testing.T) *fakeMember {
 	return fm
 }
 
-func (fm *fakeMember) execute(_ context.Context, _ *xprotocol.ServerSession, stmt string, _ []xprotocol.Any,
-	w xprotocol.ResultWriter) error {
+func (fm *fakeMember) execute(_ context.Context, _ *xserver.ServerSession, stmt string, _ []wire.Any,
+	w xserver.ResultWriter) error {
 	fm.mu.Lock()
 	fm.stmts = append(fm.stmts, stmt)
 	fm.mu.Unlock()
-	bytes := func(name string) xprotocol.ColumnMetaData {
-		return xprotocol.ColumnMetaData{Type: xprotocol.ColumnBytes, Name: name}
+	bytes := func(name string) wire.ColumnMetaData {
+		return wire.ColumnMetaData{Type: wire.ColumnBytes, Name: name}
 	}
 	switch stmt {
 	case qVariables:
-		sint := func(name string) xprotocol.ColumnMetaData {
-			return xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: name}
+		sint := func(name string) wire.ColumnMetaData {
+			return wire.ColumnMetaData{Type: wire.ColumnSint, Name: name}
 		}
 		if err := w.WriteColumns(bytes("@@server_uuid"), bytes("@@gtid_executed"), sint("@@super_read_only"),
 			bytes("@@version"), bytes("@@gtid_purged"), sint("@@offline_mode"),
@@ -70,7 +71,7 @@ func (fm *fakeMember) execute(_ context.Context, _ *xprotocol.ServerSession, stm
 		return w.WriteRow(u0, gn+":1-20,\n"+u0+":1", int64(1), "8.4.6", "", int64(0), int64(0), "")
 	case qGroupMembers:
 		if err := w.WriteColumns(bytes("MEMBER_ID"), bytes("MEMBER_HOST"),
-			xprotocol.ColumnMetaData{Type: xprotocol.ColumnUint, Name: "MEMBER_PORT"}, bytes("MEMBER_STATE"),
+			wire.ColumnMetaData{Type: wire.ColumnUint, Name: "MEMBER_PORT"}, bytes("MEMBER_STATE"),
 			bytes("MEMBER_ROLE"), bytes("MEMBER_VERSION")); err != nil {
 			return err
 		}
@@ -80,7 +81,8 @@ func (fm *fakeMember) execute(_ context.Context, _ *xprotocol.ServerSession, stm
 		return w.WriteRow(u1, "db-1", nil, "UNREACHABLE", "PRIMARY", nil)
 	case qMemberStats:
 		if err := w.WriteColumns(bytes("VIEW_ID"),
-			xprotocol.ColumnMetaData{Type: xprotocol.ColumnUint, Name: "COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE"}); err != nil {
+			wire.ColumnMetaData{Type: wire.ColumnUint,
+				Name: "COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE"}); err != nil {
 			return err
 		}
 		return w.WriteRow("17000000000000000:7", uint64(3))
@@ -95,7 +97,7 @@ func (fm *fakeMember) execute(_ context.Context, _ *xprotocol.ServerSession, stm
 	case "STOP GROUP_REPLICATION":
 		return nil
 	}
-	return xprotocol.NewError(3092, "HY000", "The server is not configured properly to be an active member of "+
+	return wire.NewError(3092, "HY000", "The server is not configured properly to be an active member of "+
 		"the group. Statement: %s", stmt)
 }
 
@@ -129,7 +131,7 @@ func TestFactoryOverXProtocol(t *testing.T) {
 	}
 	repl := Account{User: "orca_repl", Password: "pa'ss"}
 	err = in.StartGroupReplication(ctx, repl)
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	if !errors.As(err, &xe) || xe.Code != 3092 {
 		t.Fatalf("server error lost: %v", err)
 	}

@@ -3,7 +3,7 @@ package mysqladmin
 import (
 	"errors"
 
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 var (
@@ -31,8 +31,8 @@ const (
 )
 
 // hasCode reports whether err is (or wraps) a server error with the given code. Runners return server
-// errors as *xprotocol.Error.
+// errors as *wire.Error.
 func hasCode(err error, code uint32) bool {
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	return errors.As(err, &xe) && xe.Code == code
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/orca-operator/orca/topology"
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 const (
@@ -110,7 +110,7 @@ func TestStatusErrorMember(t *testing.T) {
 }
 
 func TestStatusWithoutClonePlugin(t *testing.T) {
-	noTable := &xprotocol.Error{Code: 1146, SQLState: "42S02", Msg: "Table 'performance_schema.clone_status' doesn't exist"}
+	noTable := &wire.Error{Code: 1146, SQLState: "42S02", Msg: "Table 'performance_schema.clone_status' doesn't exist"}
 	r := newRecorder().on(qVariables, vars(u0, "", "1", "8.4.6", "")).fail(qClone, noTable)
 	st, err := New(r).Status(context.Background())
 	if err != nil || st.Clone.State != topology.CloneNone {
@@ -241,9 +241,10 @@ func TestStatementsRunVerbatim(t *testing.T) {
 func TestBootstrapAlwaysSwitchesBootstrapOff(t *testing.T) {
 	repl := Account{User: "orca_repl", Password: "s3cret"}
 	start := "START GROUP_REPLICATION USER = 'orca_repl', PASSWORD = 's3cret'"
-	r := newRecorder().fail(start, &xprotocol.Error{Code: 3092, SQLState: "HY000", Msg: "The server is not configured properly"})
+	r := newRecorder().fail(start, &wire.Error{Code: 3092, SQLState: "HY000",
+		Msg: "The server is not configured properly"})
 	err := New(r).BootstrapGroup(context.Background(), repl)
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	if !errors.As(err, &xe) || xe.Code != 3092 {
 		t.Fatalf("error %v should keep the server error", err)
 	}
@@ -282,15 +283,15 @@ func TestCloneOutcomes(t *testing.T) {
 	if !errors.Is(err, ErrCloneUnfinished) {
 		t.Errorf("a dropped connection during CLONE proves nothing (clone_status tells): %v", err)
 	}
-	unsupervised := newRecorder().fail(clone, &xprotocol.Error{Code: 3707, SQLState: "HY000",
+	unsupervised := newRecorder().fail(clone, &wire.Error{Code: 3707, SQLState: "HY000",
 		Msg: "Restart server failed (mysqld is not managed by supervisor process)."})
 	if err := New(unsupervised).CloneFrom(context.Background(), "db-1", 3306, repl); !errors.Is(err, ErrRestartNeeded) {
 		t.Errorf("3707 should be ErrRestartNeeded, got %v", err)
 	}
-	refused := newRecorder().fail(clone, &xprotocol.Error{Code: 3869, SQLState: "HY000",
+	refused := newRecorder().fail(clone, &wire.Error{Code: 3869, SQLState: "HY000",
 		Msg: "Clone system configuration: db-1:3306 is not found in clone_valid_donor_list"})
 	err = New(refused).CloneFrom(context.Background(), "db-1", 3306, repl)
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	if !errors.As(err, &xe) || xe.Code != 3869 || !strings.Contains(err.Error(), "clone from db-1:3306") {
 		t.Errorf("clone error %v", err)
 	}

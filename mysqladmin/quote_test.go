@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 func TestQuoteEscapes(t *testing.T) {
@@ -126,7 +126,7 @@ func TestErrorsNeverCarryPasswords(t *testing.T) {
 			if !strings.Contains(msg, "<redacted>") {
 				t.Errorf("%s: the echoed statement should show <redacted>: %s", name, msg)
 			}
-			var xe *xprotocol.Error
+			var xe *wire.Error
 			if !errors.As(err, &xe) || xe.Code != 1045 {
 				t.Errorf("%s: server error code lost: %v", name, err)
 			} else if strings.Contains(xe.Msg, pw) || strings.Contains(xe.Msg, unquoted(Quote(pw))) {
@@ -144,7 +144,7 @@ func (failingEcho) Query(_ context.Context, stmt string) ([]Row, error) {
 	if !strings.Contains(stmt, "PASSWORD") && !strings.Contains(stmt, "IDENTIFIED BY") {
 		return nil, nil
 	}
-	return nil, &xprotocol.Error{Code: 1045, SQLState: "28000", Msg: "denied running " + stmt}
+	return nil, &wire.Error{Code: 1045, SQLState: "28000", Msg: "denied running " + stmt}
 }
 
 func (f failingEcho) Exec(ctx context.Context, stmt string) error {
@@ -155,11 +155,12 @@ func (f failingEcho) Exec(ctx context.Context, stmt string) error {
 func (failingEcho) Close() error { return nil }
 
 func TestRedactKeepsWhatCallersTest(t *testing.T) {
-	lost := fmt.Errorf("%w: %w", ErrUnreachable, &xprotocol.Error{Severity: xprotocol.SeverityFatal, Code: 1053,
+	lost := fmt.Errorf("%w: %w", ErrUnreachable, &wire.Error{Severity: wire.SeverityFatal, Code: 1053,
 		SQLState: "08S01", Msg: "shutdown while running IDENTIFIED BY 'hunter2'"})
 	err := redact(lost, "hunter2")
-	var xe *xprotocol.Error
-	if !errors.Is(err, ErrUnreachable) || !errors.As(err, &xe) || xe.Code != 1053 || strings.Contains(err.Error(), "hunter2") {
+	var xe *wire.Error
+	if !errors.Is(err, ErrUnreachable) || !errors.As(err, &xe) || xe.Code != 1053 || strings.Contains(err.Error(),
+		"hunter2") {
 		t.Fatalf("redacted error %v lost its identity or kept the secret", err)
 	}
 	if plain := errors.New("nothing secret"); redact(plain, "hunter2") != plain { //nolint:errorlint // identity

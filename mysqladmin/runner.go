@@ -7,13 +7,14 @@ import (
 	"strings"
 
 	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // Row is one result row; a nil field is SQL NULL.
 type Row []*string
 
 // Runner runs statements on one connection to one member. Errors the server sent are returned as (or
-// wrap) *xprotocol.Error so their codes can be tested; an error that is not the server's answer means the
+// wrap) *wire.Error so their codes can be tested; an error that is not the server's answer means the
 // connection is gone and wraps ErrUnreachable.
 type Runner interface {
 	// Query runs a statement that returns one result set.
@@ -60,8 +61,8 @@ func (r XRunner) Exec(ctx context.Context, stmt string) error {
 // is a FATAL server error (for example ER_SERVER_SHUTDOWN while a clone restarts the server): the server
 // closes the session after sending it.
 func connErr(err error) error {
-	var xe *xprotocol.Error
-	if err == nil || (errors.As(err, &xe) && xe.Severity != xprotocol.SeverityFatal) {
+	var xe *wire.Error
+	if err == nil || (errors.As(err, &xe) && xe.Severity != wire.SeverityFatal) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrUnreachable, err)
@@ -99,7 +100,7 @@ func Quote(s string) string {
 
 // redact replaces every password in a statement's error text, so a server or runner echoing the statement
 // back never puts a secret into a log. Both the raw password and its escaped form (as it appears inside
-// the statement's quotes) are replaced. The result still matches errors.As for *xprotocol.Error (with the
+// the statement's quotes) are replaced. The result still matches errors.As for *wire.Error (with the
 // message scrubbed too) and errors.Is for ErrUnreachable.
 func redact(err error, secrets ...string) error {
 	if err == nil {
@@ -120,9 +121,9 @@ func redact(err error, secrets ...string) error {
 		return err
 	}
 	out := &scrubbedError{msg: msg}
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	if errors.As(err, &xe) {
-		out.wrapped = append(out.wrapped, &xprotocol.Error{Severity: xe.Severity, Code: xe.Code,
+		out.wrapped = append(out.wrapped, &wire.Error{Severity: xe.Severity, Code: xe.Code,
 			SQLState: xe.SQLState, Msg: scrub(xe.Msg)})
 	}
 	if errors.Is(err, ErrUnreachable) {

@@ -16,8 +16,8 @@ import (
 	"github.com/orca-operator/orca/mysqladmin/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/topology"
-	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/probe"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // orcaOptions is the my.cnf Orca renders plus what `orca init` writes: the simulator refuses unknown options
@@ -200,7 +200,7 @@ func TestForceMembersAndErrorsOnSimulator(t *testing.T) {
 	if strings.Contains(err.Error(), repl.Password) {
 		t.Fatalf("error leaks the password: %v", err)
 	}
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	if !errors.As(err, &xe) || xe.Code != 3093 {
 		t.Fatalf("error %v does not wrap the server's error (3093, already running)", err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // FuzzRefusedXClient feeds arbitrary bytes, as an X Protocol client's first message, to the one path where
@@ -29,7 +29,7 @@ func FuzzRefusedXClient(f *testing.F) {
 		}()
 		go func() { _, _ = client.Write(in) }()
 		_ = client.SetReadDeadline(time.Now().Add(5 * time.Second))
-		typ, payload, err := xprotocol.NewFrameReader(client, 0).ReadFrame()
+		typ, payload, err := wire.NewFrameReader(client, 0).ReadFrame()
 		answered := err == nil
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) {
 			t.Fatalf("reading the answer: %v", err)
@@ -38,9 +38,9 @@ func FuzzRefusedXClient(f *testing.F) {
 			t.Fatalf("input %x: answered %v, want %v", in, answered, want)
 		}
 		if answered {
-			var xe xprotocol.Error
-			if typ != xprotocol.ServerError || xe.Unmarshal(payload) != nil || xe.Code != codeCantConnect ||
-				xe.Severity != xprotocol.SeverityFatal || xe.SQLState != "HY000" {
+			var xe wire.Error
+			if typ != wire.ServerError || xe.Unmarshal(payload) != nil || xe.Code != codeCantConnect ||
+				xe.Severity != wire.SeverityFatal || xe.SQLState != "HY000" {
 				t.Fatalf("answer type %d %+v", typ, xe)
 			}
 		}

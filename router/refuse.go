@@ -8,7 +8,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // Why a new connection was refused (the refused-connections metric's reason label).
@@ -62,7 +62,7 @@ func classicError(code uint16, msg string) []byte {
 
 // xError is a fatal Mysqlx.Error frame: the client reports it and the connection ends.
 func xError(r *refusal) []byte {
-	return xprotocol.AppendFrame(nil, &xprotocol.Error{Severity: xprotocol.SeverityFatal, Code: uint32(r.code),
+	return wire.AppendFrame(nil, &wire.Error{Severity: wire.SeverityFatal, Code: uint32(r.code),
 		SQLState: r.sqlState, Msg: r.msg})
 }
 
@@ -70,14 +70,14 @@ func xError(r *refusal) []byte {
 // rather than the bare connect lets the client read the error instead of a reset. Only the frame's length is
 // trusted, and only up to maxFirstFrame.
 func readFirstFrame(r io.Reader) error {
-	_, _, err := xprotocol.NewFrameReader(r, maxFirstFrame).ReadFrame()
+	_, _, err := wire.NewFrameReader(r, maxFirstFrame).ReadFrame()
 	return err
 }
 
 // answerable says whether the client should still get the error after its first frame failed to read: a
 // malformed or oversized frame does, a client that left or stalled does not.
 func answerable(err error) bool {
-	return err == nil || errors.Is(err, xprotocol.ErrFrameTooLarge) || errors.Is(err, xprotocol.ErrEmptyFrame)
+	return err == nil || errors.Is(err, wire.ErrFrameTooLarge) || errors.Is(err, wire.ErrEmptyFrame)
 }
 
 // refuse answers c with r's error and closes it.

@@ -15,6 +15,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // readClassicError reads the ERR packet a refused classic client gets in place of the greeting.
@@ -34,7 +35,7 @@ func readClassicError(t *testing.T, c net.Conn) (uint16, string) {
 }
 
 // xRefusal connects an X Protocol client (ours) and returns the error the router answers with.
-func xRefusal(t *testing.T, addr string) *xprotocol.Error {
+func xRefusal(t *testing.T, addr string) *wire.Error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -43,7 +44,7 @@ func xRefusal(t *testing.T, addr string) *xprotocol.Error {
 		_ = s.Close()
 		t.Fatal("X session opened through a refusing route")
 	}
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	if !errors.As(err, &xe) {
 		t.Fatalf("X client got %v, not a server error", err)
 	}
@@ -76,7 +77,7 @@ func TestNoTopologyRefusesEveryRouteWithAnError(t *testing.T) {
 	code, _ := readClassicError(t, dial(t, r.addr[ClassicRO]))
 	for _, route := range []Route{XRW, XRO} {
 		if xe := xRefusal(t, r.addr[route]); xe.Code != codeCantConnect || xe.SQLState != "HY000" ||
-			xe.Severity != xprotocol.SeverityFatal {
+			xe.Severity != wire.SeverityFatal {
 			t.Fatalf("%s: %+v", route, xe)
 		}
 	}
@@ -116,8 +117,8 @@ func TestRefusedXClientsSendingBadInput(t *testing.T) {
 		c := dial(t, r.addr[XRW])
 		_, _ = c.Write(first)
 		typ, payload := readXFrame(t, c)
-		var xe xprotocol.Error
-		if typ != xprotocol.ServerError || xe.Unmarshal(payload) != nil || xe.Code != codeCantConnect {
+		var xe wire.Error
+		if typ != wire.ServerError || xe.Unmarshal(payload) != nil || xe.Code != codeCantConnect {
 			t.Fatalf("after %x: type %d %+v", first, typ, xe)
 		}
 	}
@@ -139,7 +140,7 @@ func TestRefusedXClientsSendingBadInput(t *testing.T) {
 func readXFrame(t *testing.T, c net.Conn) (uint8, []byte) {
 	t.Helper()
 	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	typ, payload, err := xprotocol.NewFrameReader(c, 0).ReadFrame()
+	typ, payload, err := wire.NewFrameReader(c, 0).ReadFrame()
 	if err != nil {
 		t.Fatalf("read X frame: %v", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/orca-operator/orca/test/mysqlsim"
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // The router knows one member, learns the rest from the group, and routes RW to the primary and RO
@@ -196,7 +196,8 @@ func TestQuorumLossOnSimulator(t *testing.T) {
 	sg.members[2].Crash()
 	for _, x := range []*running{r, strict} {
 		waitTable(t, x.s, "quorum lost", func(tab Table) bool { return tab.Verdict == VerdictQuorumLost })
-		checkHTTP(t, x, http.StatusOK, `orca_router_quorum{cluster="db",namespace="ns"} 0`) // a deliberate verdict is a current topology
+		checkHTTP(t, x, http.StatusOK,
+			`orca_router_quorum{cluster="db",namespace="ns"} 0`) // a deliberate verdict is a current topology
 	}
 	_, err := connect(t, r.addr[ClassicRW], "")
 	var me *mysql.MySQLError
@@ -205,7 +206,7 @@ func TestQuorumLossOnSimulator(t *testing.T) {
 		t.Fatalf("classic RW without quorum: %v", err)
 	}
 	_, err = xSession(t, r.addr[XRW])
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	if !errors.As(err, &xe) || xe.Code != codeCantConnect || !strings.Contains(xe.Msg, "lost quorum") {
 		t.Fatalf("X RW without quorum: %v", err)
 	}

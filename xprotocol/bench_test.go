@@ -7,6 +7,7 @@ import (
 
 	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/internal/benchkit"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // Benchmarks for `make bench-xprotocol`; internal/benchcmp prints them beside their targets, with the
@@ -65,11 +66,11 @@ func BenchmarkDecodeRows100k(b *testing.B) {
 
 func BenchmarkDecodeValue(b *testing.B) {
 	fields := benchkit.RowFields()
-	var v xprotocol.Value
+	var v wire.Value
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		for c := range benchkit.Columns {
-			if err := xprotocol.DecodeValue(&benchkit.Columns[c], fields[c], &v); err != nil {
+			if err := wire.DecodeValue(&benchkit.Columns[c], fields[c], &v); err != nil {
 				b.Fatal(err)
 			}
 		}

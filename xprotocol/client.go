@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // ErrSessionClosed is returned by commands on a closed session.
@@ -36,7 +38,7 @@ func (m TLSMode) String() string {
 	return [...]string{"PREFERRED", "DISABLED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"}[min(int(m), 4)]
 }
 
-// DialFunc opens the network connection; every member connection of Orca goes through one injectable dialer.
+// DialFunc opens the network connection (a proxy, a test network or a policy check goes here).
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // DefaultNoticeBuffer is the capacity of Session.Notices when Config.NoticeBuffer is 0.
@@ -57,7 +59,7 @@ type Config struct {
 	// ConnectAttrs are sent as session_connect_attrs, merged over the client's defaults (_client_name...).
 	ConnectAttrs map[string]string
 	// Capabilities are extra capabilities to set before authentication (e.g. client.pwd_expire_ok).
-	Capabilities []Capability
+	Capabilities []wire.Capability
 	// Dial opens the connection; nil uses a net.Dialer.
 	Dial DialFunc
 	// MaxFrameSize caps incoming frames; default DefaultMaxFrameSize.
@@ -74,7 +76,7 @@ type Session struct {
 	addr string
 	conn net.Conn // the (possibly TLS) connection
 	raw  net.Conn
-	fr   *FrameReader
+	fr   *wire.FrameReader
 	wbuf []byte
 
 	mu           sync.Mutex // one command at a time
@@ -85,10 +87,10 @@ type Session struct {
 	readDeadline bool
 	stopCancel   func() bool
 	hadDeadline  bool
-	stmt         StmtExecute
+	stmt         wire.StmtExecute
 	rows         Rows // reused by Ping and Execute
 
-	notices chan Notice
+	notices chan wire.Notice
 	dropped atomic.Uint64
 
 	done       chan struct{}
@@ -99,7 +101,7 @@ type Session struct {
 	id   uint64
 	tls  bool
 	mech string
-	caps Capabilities
+	caps wire.Capabilities
 }
 
 type inFrame struct {
@@ -117,11 +119,11 @@ func (s *Session) TLS() bool { return s.tls }
 func (s *Session) AuthMechanism() string { return s.mech }
 
 // ServerCapabilities is what CapabilitiesGet answered after the TLS upgrade, before authentication.
-func (s *Session) ServerCapabilities() Capabilities { return s.caps }
+func (s *Session) ServerCapabilities() wire.Capabilities { return s.caps }
 
 // Notices delivers every notice the server sends (warnings, session state changes, Group Replication
 // changes...). The reader never blocks on it: when the buffer is full the notice is dropped and counted.
-func (s *Session) Notices() <-chan Notice { return s.notices }
+func (s *Session) Notices() <-chan wire.Notice { return s.notices }
 
 // DroppedNotices counts notices dropped because the Notices buffer was full.
 func (s *Session) DroppedNotices() uint64 { return s.dropped.Load() }
@@ -155,7 +157,7 @@ func (s *Session) Close() error {
 		if s.Err() == nil {
 			s.inCommand.Store(true)
 			_ = s.raw.SetWriteDeadline(time.Now().Add(time.Second))
-			if s.write(msgConnectionClose) == nil {
+			if s.write(wire.Empty(wire.ClientConClose)) == nil {
 				timer := time.NewTimer(time.Second)
 				select {
 				case <-s.in:
@@ -172,8 +174,8 @@ func (s *Session) Close() error {
 	return nil
 }
 
-func (s *Session) write(m Message) error {
-	s.wbuf = AppendFrame(s.wbuf[:0], m)
+func (s *Session) write(m wire.Message) error {
+	s.wbuf = wire.AppendFrame(s.wbuf[:0], m)
 	if _, err := s.conn.Write(s.wbuf); err != nil {
 		err = fmt.Errorf("write to %s: %w", s.addr, err)
 		s.fail(err)
@@ -247,7 +249,7 @@ func (s *Session) readDirect(ctx context.Context) (inFrame, error) {
 		s.fail(err)
 		return inFrame{}, err
 	}
-	if typ == ServerNotice {
+	if typ == wire.ServerNotice {
 		if err := s.deliverNotice(payload); err != nil {
 			s.fail(err)
 			return inFrame{}, err

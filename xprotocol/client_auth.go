@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // authenticate tries the configured mechanism, or the connectors' order.
@@ -12,11 +14,11 @@ func (s *Session) authenticate(cfg Config) error {
 	switch {
 	case cfg.Auth != "":
 	case s.tls:
-		mechs = []string{AuthPlain}
+		mechs = []string{wire.AuthPlain}
 	default:
-		mechs = []string{AuthMySQL41}
-		if s.serverOffers(AuthSHA256Memory) {
-			mechs = append(mechs, AuthSHA256Memory)
+		mechs = []string{wire.AuthMySQL41}
+		if s.serverOffers(wire.AuthSHA256Memory) {
+			mechs = append(mechs, wire.AuthSHA256Memory)
 		}
 	}
 	var err error
@@ -25,8 +27,8 @@ func (s *Session) authenticate(cfg Config) error {
 			s.mech = m
 			return nil
 		}
-		var xe *Error
-		if !errors.As(err, &xe) || xe.Code != ErCodeAccessDenied {
+		var xe *wire.Error
+		if !errors.As(err, &xe) || xe.Code != wire.ErCodeAccessDenied {
 			break
 		}
 	}
@@ -34,55 +36,56 @@ func (s *Session) authenticate(cfg Config) error {
 }
 
 func (s *Session) serverOffers(mech string) bool {
-	v, ok := s.caps.Get(CapAuthMechanisms)
+	v, ok := s.caps.Get(wire.CapAuthMechanisms)
 	if !ok {
 		return true // not advertised: let the server decide
 	}
-	return slices.ContainsFunc(v.Array, func(a Any) bool { t, _ := a.Text(); return t == mech })
+	return slices.ContainsFunc(v.Array, func(a wire.Any) bool { t, _ := a.Text(); return t == mech })
 }
 
 // ErrPlainWithoutTLS is returned when PLAIN is requested on an unencrypted connection.
 var ErrPlainWithoutTLS = errors.New("xprotocol: PLAIN authentication requires TLS")
 
 func (s *Session) authWith(mech string, cfg Config) error {
-	if mech == AuthPlain {
+	if mech == wire.AuthPlain {
 		if !s.tls {
 			return ErrPlainWithoutTLS
 		}
-		start := &AuthenticateStart{MechName: AuthPlain, AuthData: AuthData(cfg.Schema, cfg.User, []byte(cfg.Password))}
+		start := &wire.AuthenticateStart{MechName: wire.AuthPlain, AuthData: wire.AuthData(cfg.Schema, cfg.User,
+			[]byte(cfg.Password))}
 		return s.expectAuthOk(start)
 	}
-	typ, payload, err := s.call(&AuthenticateStart{MechName: mech})
+	typ, payload, err := s.call(&wire.AuthenticateStart{MechName: mech})
 	if err != nil {
 		return err
 	}
-	if typ != ServerSessAuthenticateContinue {
-		return fmt.Errorf("%w: got message type %d, want AuthenticateContinue", ErrMalformed, typ)
+	if typ != wire.ServerSessAuthenticateContinue {
+		return fmt.Errorf("%w: got message type %d, want AuthenticateContinue", wire.ErrMalformed, typ)
 	}
-	var ch AuthenticateChallenge
+	var ch wire.AuthenticateChallenge
 	if err := ch.Unmarshal(payload); err != nil {
 		return err
 	}
 	salt := append([]byte(nil), ch.AuthData...)
 	var resp []byte
 	switch mech {
-	case AuthMySQL41:
-		resp = MySQL41Response(cfg.Password, salt)
-	case AuthSHA256Memory:
-		resp = SHA256MemoryResponse(cfg.Password, salt)
+	case wire.AuthMySQL41:
+		resp = wire.MySQL41Response(cfg.Password, salt)
+	case wire.AuthSHA256Memory:
+		resp = wire.SHA256MemoryResponse(cfg.Password, salt)
 	default:
 		return fmt.Errorf("xprotocol: unknown authentication mechanism %q", mech)
 	}
-	return s.expectAuthOk(&AuthenticateContinue{AuthData: AuthData(cfg.Schema, cfg.User, resp)})
+	return s.expectAuthOk(&wire.AuthenticateContinue{AuthData: wire.AuthData(cfg.Schema, cfg.User, resp)})
 }
 
-func (s *Session) expectAuthOk(m Message) error {
+func (s *Session) expectAuthOk(m wire.Message) error {
 	typ, _, err := s.call(m)
 	if err != nil {
 		return err
 	}
-	if typ != ServerSessAuthenticateOk {
-		return fmt.Errorf("%w: got message type %d, want AuthenticateOk", ErrMalformed, typ)
+	if typ != wire.ServerSessAuthenticateOk {
+		return fmt.Errorf("%w: got message type %d, want AuthenticateOk", wire.ErrMalformed, typ)
 	}
 	return nil
 }

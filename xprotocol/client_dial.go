@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strconv"
 	"time"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // Dial connects to addr, negotiates TLS and capabilities and authenticates. ctx bounds the whole
@@ -46,9 +48,9 @@ func Dial(ctx context.Context, addr string, cfg Config) (*Session, error) {
 
 func newSession(addr string, conn net.Conn, cfg Config) *Session {
 	return &Session{
-		addr: addr, conn: conn, raw: conn, fr: NewFrameReader(conn, cfg.MaxFrameSize),
+		addr: addr, conn: conn, raw: conn, fr: wire.NewFrameReader(conn, cfg.MaxFrameSize),
 		in: make(chan inFrame), ack: make(chan struct{}), done: make(chan struct{}),
-		readerDone: make(chan struct{}), notices: make(chan Notice, orDefault(cfg.NoticeBuffer, DefaultNoticeBuffer)),
+		readerDone: make(chan struct{}), notices: make(chan wire.Notice, noticeBuffer(cfg.NoticeBuffer)),
 	}
 }
 
@@ -63,7 +65,7 @@ func (s *Session) handshake(ctx context.Context, cfg Config) error {
 		return err
 	}
 	if len(cfg.Capabilities) > 0 {
-		if err := s.expectOk(&CapabilitiesSet{Capabilities: cfg.Capabilities}); err != nil {
+		if err := s.expectOk(&wire.CapabilitiesSet{Capabilities: cfg.Capabilities}); err != nil {
 			return fmt.Errorf("set capabilities: %w", err)
 		}
 	}
@@ -72,7 +74,7 @@ func (s *Session) handshake(ctx context.Context, cfg Config) error {
 
 // call writes m and returns the first reply that is not a notice; notices are delivered as usual and
 // CLIENT_ID_ASSIGNED is recorded. The payload is valid until the next call.
-func (s *Session) call(m Message) (uint8, []byte, error) {
+func (s *Session) call(m wire.Message) (uint8, []byte, error) {
 	if m != nil {
 		if err := s.write(m); err != nil {
 			return 0, nil, err
@@ -83,9 +85,9 @@ func (s *Session) call(m Message) (uint8, []byte, error) {
 		if err != nil {
 			return 0, nil, fmt.Errorf("read from %s: %w", s.addr, err)
 		}
-		if typ != ServerNotice {
-			if typ == ServerError {
-				var e Error
+		if typ != wire.ServerNotice {
+			if typ == wire.ServerError {
+				var e wire.Error
 				if err := e.Unmarshal(payload); err != nil {
 					return 0, nil, err
 				}
@@ -100,36 +102,37 @@ func (s *Session) call(m Message) (uint8, []byte, error) {
 }
 
 func (s *Session) noteHandshakeNotice(payload []byte) error {
-	var n Notice
+	var n wire.Notice
 	if err := n.Unmarshal(payload); err != nil {
 		return fmt.Errorf("decode notice: %w", err)
 	}
-	if n.Type == NoticeSessionStateChanged {
-		if st, err := n.SessionStateChanged(); err == nil && st.Param == StateClientIDAssigned && len(st.Values) == 1 {
+	if n.Type == wire.NoticeSessionStateChanged {
+		st, err := n.SessionStateChanged()
+		if err == nil && st.Param == wire.StateClientIDAssigned && len(st.Values) == 1 {
 			s.id = st.Values[0].Uint
 		}
 	}
 	return s.deliverNotice(payload)
 }
 
-func (s *Session) expectOk(m Message) error {
+func (s *Session) expectOk(m wire.Message) error {
 	typ, _, err := s.call(m)
 	if err != nil {
 		return err
 	}
-	if typ != ServerOk {
-		return fmt.Errorf("%w: got message type %d, want Ok", ErrMalformed, typ)
+	if typ != wire.ServerOk {
+		return fmt.Errorf("%w: got message type %d, want Ok", wire.ErrMalformed, typ)
 	}
 	return nil
 }
 
 func (s *Session) readCapabilities() error {
-	typ, payload, err := s.call(msgCapabilitiesGet)
+	typ, payload, err := s.call(wire.Empty(wire.ClientConCapabilitiesGet))
 	if err != nil {
 		return fmt.Errorf("get capabilities: %w", err)
 	}
-	if typ != ServerConnCapabilities {
-		return fmt.Errorf("%w: got message type %d, want Capabilities", ErrMalformed, typ)
+	if typ != wire.ServerConnCapabilities {
+		return fmt.Errorf("%w: got message type %d, want Capabilities", wire.ErrMalformed, typ)
 	}
 	return s.caps.Unmarshal(payload)
 }
@@ -141,7 +144,7 @@ func (s *Session) negotiateTLS(cfg Config) error {
 	if cfg.TLSMode == TLSDisabled {
 		return nil
 	}
-	if _, offered := s.caps.Get(CapTLS); !offered {
+	if _, offered := s.caps.Get(wire.CapTLS); !offered {
 		if cfg.TLSMode == TLSPreferred {
 			return nil
 		}
@@ -151,7 +154,8 @@ func (s *Session) negotiateTLS(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := s.expectOk(&CapabilitiesSet{Capabilities: []Capability{{Name: CapTLS, Value: Bool(true)}}}); err != nil {
+	if err := s.expectOk(&wire.CapabilitiesSet{Capabilities: []wire.Capability{{Name: wire.CapTLS,
+		Value: wire.Bool(true)}}}); err != nil {
 		return fmt.Errorf("set tls capability: %w", err)
 	}
 	tconn := tls.Client(s.raw, tcfg)
@@ -159,7 +163,7 @@ func (s *Session) negotiateTLS(cfg Config) error {
 		return fmt.Errorf("tls handshake: %w", err)
 	}
 	s.conn, s.tls = tconn, true
-	s.fr = NewFrameReader(tconn, s.fr.max)
+	s.fr = wire.NewFrameReader(tconn, s.fr.Max())
 	return s.readCapabilities()
 }
 
@@ -204,23 +208,31 @@ func verifyChain(cs tls.ConnectionState, roots *x509.CertPool) error {
 
 func (s *Session) setConnectAttrs(extra map[string]string) error {
 	attrs := map[string]string{
-		"_client_name": "orca-xprotocol", "_client_version": "1.0", "_os": runtime.GOOS,
+		"_client_name": "go-xprotocol", "_client_version": "1.0", "_os": runtime.GOOS,
 		"_platform": runtime.GOARCH, "_pid": strconv.Itoa(os.Getpid()),
 	}
 	for k, v := range extra {
 		attrs[k] = v
 	}
-	fields := make([]ObjectField, 0, len(attrs))
+	fields := make([]wire.ObjectField, 0, len(attrs))
 	for k, v := range attrs {
-		fields = append(fields, ObjectField{Key: k, Value: String(v)})
+		fields = append(fields, wire.ObjectField{Key: k, Value: wire.String(v)})
 	}
-	err := s.expectOk(&CapabilitiesSet{Capabilities: []Capability{{Name: CapConnectAttrs, Value: Object(fields...)}}})
-	var xe *Error
-	if errors.As(err, &xe) && xe.Code == ErCodeXCapabilityNotFound {
+	err := s.expectOk(&wire.CapabilitiesSet{Capabilities: []wire.Capability{{Name: wire.CapConnectAttrs,
+		Value: wire.Object(fields...)}}})
+	var xe *wire.Error
+	if errors.As(err, &xe) && xe.Code == wire.ErCodeXCapabilityNotFound {
 		return nil // an old server without connection attributes
 	}
 	if err != nil {
 		return fmt.Errorf("set session_connect_attrs: %w", err)
 	}
 	return nil
+}
+
+func noticeBuffer(n int) int {
+	if n <= 0 {
+		return DefaultNoticeBuffer
+	}
+	return n
 }

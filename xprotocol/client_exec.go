@@ -3,6 +3,8 @@ package xprotocol
 import (
 	"context"
 	"fmt"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 var (
@@ -13,13 +15,13 @@ var (
 )
 
 // start sends a StmtExecute and returns the session's Rows for it (nil and the error on failure).
-func (s *Session) start(ctx context.Context, r *Rows, ns string, stmt []byte, args []Any) error {
+func (s *Session) start(ctx context.Context, r *Rows, ns string, stmt []byte, args []wire.Any) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
-	s.stmt = StmtExecute{Stmt: stmt, Args: args, Namespace: ns}
+	s.stmt = wire.StmtExecute{Stmt: stmt, Args: args, Namespace: ns}
 	err := s.write(&s.stmt)
-	s.stmt = StmtExecute{}
+	s.stmt = wire.StmtExecute{}
 	if err != nil {
 		s.end()
 		return err
@@ -31,9 +33,9 @@ func (s *Session) start(ctx context.Context, r *Rows, ns string, stmt []byte, ar
 
 // Query executes an SQL statement with optional arguments (placeholders are "?") and streams its rows.
 // The caller must Close the Rows (or read them to the end).
-func (s *Session) Query(ctx context.Context, stmt string, args ...Any) (*Rows, error) {
+func (s *Session) Query(ctx context.Context, stmt string, args ...wire.Any) (*Rows, error) {
 	r := &Rows{}
-	if err := s.start(ctx, r, NamespaceSQL, []byte(stmt), args); err != nil {
+	if err := s.start(ctx, r, wire.NamespaceSQL, []byte(stmt), args); err != nil {
 		return nil, err
 	}
 	if r.done && r.err != nil {
@@ -50,30 +52,30 @@ type Result struct {
 
 // ResultSet is one materialised result set; its values own their bytes.
 type ResultSet struct {
-	Columns []ColumnMetaData
-	Rows    [][]Value
+	Columns []wire.ColumnMetaData
+	Rows    [][]wire.Value
 }
 
 // Execute runs an SQL statement and reads every result set into memory.
-func (s *Session) Execute(ctx context.Context, stmt string, args ...Any) (*Result, error) {
-	return s.execute(ctx, NamespaceSQL, []byte(stmt), args)
+func (s *Session) Execute(ctx context.Context, stmt string, args ...wire.Any) (*Result, error) {
+	return s.execute(ctx, wire.NamespaceSQL, []byte(stmt), args)
 }
 
 // AdminCommand runs an X Plugin admin command (namespace "mysqlx").
-func (s *Session) AdminCommand(ctx context.Context, cmd string, args ...Any) (*Result, error) {
-	return s.execute(ctx, NamespaceMysqlx, []byte(cmd), args)
+func (s *Session) AdminCommand(ctx context.Context, cmd string, args ...wire.Any) (*Result, error) {
+	return s.execute(ctx, wire.NamespaceMysqlx, []byte(cmd), args)
 }
 
-func (s *Session) execute(ctx context.Context, ns string, stmt []byte, args []Any) (*Result, error) {
+func (s *Session) execute(ctx context.Context, ns string, stmt []byte, args []wire.Any) (*Result, error) {
 	r := &s.rows
 	if err := s.start(ctx, r, ns, stmt, args); err != nil {
 		return nil, err
 	}
 	res := &Result{}
 	for {
-		set := ResultSet{Columns: append([]ColumnMetaData(nil), r.cols...)}
+		set := ResultSet{Columns: append([]wire.ColumnMetaData(nil), r.cols...)}
 		for r.Next() {
-			row := make([]Value, len(r.cols))
+			row := make([]wire.Value, len(r.cols))
 			for i := range row {
 				v, err := r.Value(i)
 				if err != nil {
@@ -99,7 +101,7 @@ func (s *Session) execute(ctx context.Context, ns string, stmt []byte, args []An
 // Ping runs the "ping" admin command: a round trip that also keeps the session alive.
 func (s *Session) Ping(ctx context.Context) error {
 	r := &s.rows
-	if err := s.start(ctx, r, NamespaceMysqlx, cmdPing, nil); err != nil {
+	if err := s.start(ctx, r, wire.NamespaceMysqlx, cmdPing, nil); err != nil {
 		return err
 	}
 	return r.Close()
@@ -107,7 +109,7 @@ func (s *Session) Ping(ctx context.Context) error {
 
 // ListNotices returns the notice names the server knows and whether each is enabled.
 func (s *Session) ListNotices(ctx context.Context) (map[string]bool, error) {
-	res, err := s.execute(ctx, NamespaceMysqlx, cmdListNotices, nil)
+	res, err := s.execute(ctx, wire.NamespaceMysqlx, cmdListNotices, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +117,7 @@ func (s *Session) ListNotices(ctx context.Context) (map[string]bool, error) {
 	for _, set := range res.Sets {
 		for _, row := range set.Rows {
 			if len(row) < 2 {
-				return nil, fmt.Errorf("%w: list_notices row has %d columns", ErrMalformed, len(row))
+				return nil, fmt.Errorf("%w: list_notices row has %d columns", wire.ErrMalformed, len(row))
 			}
 			on, err := row[1].AsInt64()
 			if err != nil {
@@ -129,39 +131,39 @@ func (s *Session) ListNotices(ctx context.Context) (map[string]bool, error) {
 
 // EnableNotices enables notices by name (e.g. GroupReplicationNotices).
 func (s *Session) EnableNotices(ctx context.Context, names ...string) error {
-	_, err := s.execute(ctx, NamespaceMysqlx, cmdEnableNotices, noticeArgs(names))
+	_, err := s.execute(ctx, wire.NamespaceMysqlx, cmdEnableNotices, noticeArgs(names))
 	return err
 }
 
 // DisableNotices disables notices by name.
 func (s *Session) DisableNotices(ctx context.Context, names ...string) error {
-	_, err := s.execute(ctx, NamespaceMysqlx, cmdDisableNotices, noticeArgs(names))
+	_, err := s.execute(ctx, wire.NamespaceMysqlx, cmdDisableNotices, noticeArgs(names))
 	return err
 }
 
-func noticeArgs(names []string) []Any {
-	items := make([]Any, len(names))
+func noticeArgs(names []string) []wire.Any {
+	items := make([]wire.Any, len(names))
 	for i, n := range names {
-		items[i] = String(n)
+		items[i] = wire.String(n)
 	}
-	return []Any{Object(ObjectField{Key: "notice", Value: Array(items...)})}
+	return []wire.Any{wire.Object(wire.ObjectField{Key: "notice", Value: wire.Array(items...)})}
 }
 
 // Capabilities asks the server for its capabilities now (CapabilitiesGet is allowed after authentication).
-func (s *Session) Capabilities(ctx context.Context) (*Capabilities, error) {
-	f, err := s.simple(ctx, msgCapabilitiesGet, ServerConnCapabilities)
+func (s *Session) Capabilities(ctx context.Context) (*wire.Capabilities, error) {
+	f, err := s.simple(ctx, wire.Empty(wire.ClientConCapabilitiesGet), wire.ServerConnCapabilities)
 	if err != nil {
 		return nil, err
 	}
-	c := &Capabilities{}
+	c := &wire.Capabilities{}
 	err = c.Unmarshal(f.payload)
 	s.end()
 	return c, err
 }
 
 // SetCapabilities sets capabilities on the open session.
-func (s *Session) SetCapabilities(ctx context.Context, caps ...Capability) error {
-	_, err := s.simple(ctx, &CapabilitiesSet{Capabilities: caps}, ServerOk)
+func (s *Session) SetCapabilities(ctx context.Context, caps ...wire.Capability) error {
+	_, err := s.simple(ctx, &wire.CapabilitiesSet{Capabilities: caps}, wire.ServerOk)
 	if err == nil {
 		s.end()
 	}
@@ -170,7 +172,7 @@ func (s *Session) SetCapabilities(ctx context.Context, caps ...Capability) error
 
 // simple sends m and waits for a reply of type want, skipping notices. On success the caller must call
 // s.end() after using the frame.
-func (s *Session) simple(ctx context.Context, m Message, want uint8) (inFrame, error) {
+func (s *Session) simple(ctx context.Context, m wire.Message, want uint8) (inFrame, error) {
 	if err := s.begin(ctx); err != nil {
 		return inFrame{}, err
 	}
@@ -185,19 +187,19 @@ func (s *Session) simple(ctx context.Context, m Message, want uint8) (inFrame, e
 			return inFrame{}, err
 		}
 		switch f.typ {
-		case ServerNotice:
+		case wire.ServerNotice:
 			continue
 		case want:
 			return f, nil
-		case ServerError:
-			e := &Error{}
+		case wire.ServerError:
+			e := &wire.Error{}
 			if derr := e.Unmarshal(f.payload); derr != nil {
 				err = derr
 			} else {
 				err = e
 			}
 		default:
-			err = fmt.Errorf("%w: got message type %d, want %d", ErrMalformed, f.typ, want)
+			err = fmt.Errorf("%w: got message type %d, want %d", wire.ErrMalformed, f.typ, want)
 			s.fail(err)
 		}
 		s.end()

@@ -3,6 +3,8 @@ package xprotocol
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // readLoop is the session's one goroutine: it reads every frame, copies notices to the Notices channel and
@@ -15,14 +17,14 @@ func (s *Session) readLoop() {
 			s.fail(fmt.Errorf("read from %s: %w", s.addr, err))
 			return
 		}
-		if typ == ServerNotice {
+		if typ == wire.ServerNotice {
 			if err := s.deliverNotice(payload); err != nil {
 				s.fail(err)
 				return
 			}
 		}
 		if !s.inCommand.Load() {
-			if typ == ServerNotice {
+			if typ == wire.ServerNotice {
 				continue
 			}
 			s.fail(s.unsolicited(typ, payload))
@@ -43,19 +45,19 @@ func (s *Session) readLoop() {
 
 // unsolicited explains a frame that arrived outside a command: usually a fatal error (killed, timeout).
 func (s *Session) unsolicited(typ uint8, payload []byte) error {
-	if typ == ServerError {
-		var e Error
+	if typ == wire.ServerError {
+		var e wire.Error
 		if err := e.Unmarshal(payload); err != nil {
 			return fmt.Errorf("decode error from %s: %w", s.addr, err)
 		}
 		return &e
 	}
-	return fmt.Errorf("%w: unexpected message type %d from %s outside a command", ErrMalformed, typ, s.addr)
+	return fmt.Errorf("%w: unexpected message type %d from %s outside a command", wire.ErrMalformed, typ, s.addr)
 }
 
 // deliverNotice copies a notice to the Notices channel without blocking.
 func (s *Session) deliverNotice(payload []byte) error {
-	var n Notice
+	var n wire.Notice
 	if err := n.Unmarshal(payload); err != nil {
 		return fmt.Errorf("decode notice from %s: %w", s.addr, err)
 	}

@@ -3,6 +3,8 @@ package xprotocol
 import (
 	"context"
 	"fmt"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // ExecResult is what a statement reports besides its rows.
@@ -11,7 +13,7 @@ type ExecResult struct {
 	LastInsertID uint64
 	HasInsertID  bool
 	Message      string
-	Warnings     []Warning
+	Warnings     []wire.Warning
 }
 
 // Rows streams the result sets of one statement. Field bytes returned by Field and Value alias the frame
@@ -20,9 +22,9 @@ type ExecResult struct {
 type Rows struct {
 	s      *Session
 	ctx    context.Context
-	cols   []ColumnMetaData
-	row    Row
-	vals   []Value
+	cols   []wire.ColumnMetaData
+	row    wire.Row
+	vals   []wire.Value
 	peek   inFrame
 	peeked bool
 	more   bool // FetchDoneMoreResultsets seen: another result set follows
@@ -32,11 +34,11 @@ type Rows struct {
 }
 
 func (r *Rows) reset(s *Session, ctx context.Context) {
-	*r = Rows{s: s, ctx: ctx, cols: r.cols[:0], row: Row{Fields: r.row.Fields[:0]}, vals: r.vals}
+	*r = Rows{s: s, ctx: ctx, cols: r.cols[:0], row: wire.Row{Fields: r.row.Fields[:0]}, vals: r.vals}
 }
 
 // Columns is the metadata of the current result set (nil for a statement without rows).
-func (r *Rows) Columns() []ColumnMetaData { return r.cols }
+func (r *Rows) Columns() []wire.ColumnMetaData { return r.cols }
 
 // Err is the statement's error (an *Error from the server, or a session error).
 func (r *Rows) Err() error { return r.err }
@@ -49,12 +51,12 @@ func (r *Rows) Result() ExecResult { return r.result }
 func (r *Rows) Field(i int) []byte { return r.row.Fields[i] }
 
 // Value decodes field i of the current row (no allocation in the steady state).
-func (r *Rows) Value(i int) (Value, error) {
+func (r *Rows) Value(i int) (wire.Value, error) {
 	if i < 0 || i >= len(r.row.Fields) || i >= len(r.cols) {
-		return Value{}, fmt.Errorf("xprotocol: column %d out of range", i)
+		return wire.Value{}, fmt.Errorf("xprotocol: column %d out of range", i)
 	}
-	if err := DecodeValue(&r.cols[i], r.row.Fields[i], &r.vals[i]); err != nil {
-		return Value{}, fmt.Errorf("decode column %q: %w", r.cols[i].Name, err)
+	if err := wire.DecodeValue(&r.cols[i], r.row.Fields[i], &r.vals[i]); err != nil {
+		return wire.Value{}, fmt.Errorf("decode column %q: %w", r.cols[i].Name, err)
 	}
 	return r.vals[i], nil
 }
@@ -84,15 +86,16 @@ func (r *Rows) readColumns() {
 		if !ok {
 			return
 		}
-		if f.typ == ServerResultsetColumnMetaData {
-			r.cols = append(r.cols, ColumnMetaData{})
+		if f.typ == wire.ServerResultsetColumnMetaData {
+			r.cols = append(r.cols, wire.ColumnMetaData{})
 			if err := r.cols[len(r.cols)-1].Unmarshal(f.payload); err != nil {
 				r.protocolError(err)
 				return
 			}
 			continue
 		}
-		if len(r.cols) == 0 && (f.typ == ServerNotice || f.typ == ServerError || f.typ == ServerSQLStmtExecuteOk) {
+		if len(r.cols) == 0 && (f.typ == wire.ServerNotice || f.typ == wire.ServerError ||
+			f.typ == wire.ServerSQLStmtExecuteOk) {
 			r.handle(f)
 			continue
 		}
@@ -100,7 +103,7 @@ func (r *Rows) readColumns() {
 		break
 	}
 	for len(r.vals) < len(r.cols) {
-		r.vals = append(r.vals, Value{})
+		r.vals = append(r.vals, wire.Value{})
 	}
 }
 
@@ -112,16 +115,16 @@ func (r *Rows) Next() bool {
 			return false
 		}
 		switch f.typ {
-		case ServerResultsetRow:
+		case wire.ServerResultsetRow:
 			if err := r.row.Unmarshal(f.payload); err != nil {
 				r.protocolError(err)
 				return false
 			}
 			return true
-		case ServerResultsetFetchDoneMoreRS, ServerResultsetFetchDoneOutParams:
+		case wire.ServerResultsetFetchDoneMoreRS, wire.ServerResultsetFetchDoneOutParams:
 			r.more = true
 			return false
-		case ServerResultsetFetchDone:
+		case wire.ServerResultsetFetchDone:
 			r.cols = r.cols[:0]
 		default:
 			r.handle(f)
@@ -154,24 +157,24 @@ func (r *Rows) Close() error {
 // handle processes frames other than rows and result-set boundaries.
 func (r *Rows) handle(f inFrame) {
 	switch f.typ {
-	case ServerNotice:
+	case wire.ServerNotice:
 		if err := r.notice(f.payload); err != nil {
 			r.protocolError(err)
 		}
-	case ServerSQLStmtExecuteOk:
+	case wire.ServerSQLStmtExecuteOk:
 		r.finish(nil)
-	case ServerError:
-		e := &Error{}
+	case wire.ServerError:
+		e := &wire.Error{}
 		if err := e.Unmarshal(f.payload); err != nil {
 			r.protocolError(err)
 			return
 		}
 		r.finish(e)
-		if e.Severity == SeverityFatal {
+		if e.Severity == wire.SeverityFatal {
 			r.s.fail(e)
 		}
 	default:
-		r.protocolError(fmt.Errorf("%w: unexpected message type %d in a result", ErrMalformed, f.typ))
+		r.protocolError(fmt.Errorf("%w: unexpected message type %d in a result", wire.ErrMalformed, f.typ))
 	}
 }
 
@@ -188,21 +191,21 @@ func (r *Rows) protocolError(err error) {
 }
 
 func (r *Rows) notice(payload []byte) error {
-	var n Notice
+	var n wire.Notice
 	if err := n.Unmarshal(payload); err != nil {
 		return err
 	}
-	if n.Scope != ScopeLocal {
+	if n.Scope != wire.ScopeLocal {
 		return nil
 	}
 	switch n.Type {
-	case NoticeWarning:
+	case wire.NoticeWarning:
 		w, err := n.Warning()
 		if err != nil {
 			return err
 		}
 		r.result.Warnings = append(r.result.Warnings, w)
-	case NoticeSessionStateChanged:
+	case wire.NoticeSessionStateChanged:
 		st, err := n.SessionStateChanged()
 		if err != nil || len(st.Values) == 0 {
 			return err
@@ -212,14 +215,14 @@ func (r *Rows) notice(payload []byte) error {
 	return nil
 }
 
-func (r *Rows) applyState(st SessionStateChanged) {
+func (r *Rows) applyState(st wire.SessionStateChanged) {
 	v := st.Values[0]
 	switch st.Param {
-	case StateRowsAffected:
+	case wire.StateRowsAffected:
 		r.result.RowsAffected = v.Uint
-	case StateGeneratedInsertID:
+	case wire.StateGeneratedInsertID:
 		r.result.LastInsertID, r.result.HasInsertID = v.Uint, true
-	case StateProducedMessage:
+	case wire.StateProducedMessage:
 		r.result.Message = string(v.Bytes)
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 // testCert is a self-signed CA-less certificate for 127.0.0.1 / "member-0".
@@ -46,7 +49,7 @@ func newTestCert(t testing.TB) testCert {
 }
 
 // startServer serves srv on 127.0.0.1:0 and shuts it down when the test ends.
-func startServer(t testing.TB, srv *Server) string {
+func startServer(t testing.TB, srv *xserver.Server) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -64,7 +67,7 @@ func startServer(t testing.TB, srv *Server) string {
 		if err := srv.Shutdown(ctx); err != nil {
 			t.Errorf("shutdown: %v", err)
 		}
-		if err := <-errc; !errors.Is(err, ErrServerClosed) {
+		if err := <-errc; !errors.Is(err, xserver.ErrServerClosed) {
 			t.Errorf("Serve returned %v, want ErrServerClosed", err)
 		}
 	})
@@ -88,20 +91,21 @@ func dial(t testing.TB, addr string, cfg Config) *Session {
 }
 
 // echoHandler answers "SELECT 1" with one row and reports everything else as a syntax error.
-var echoHandler = HandlerFunc(func(_ context.Context, _ *ServerSession, stmt string, _ []Any, w ResultWriter) error {
+var echoHandler = xserver.HandlerFunc(func(_ context.Context, _ *xserver.ServerSession, stmt string, _ []wire.Any,
+	w xserver.ResultWriter) error {
 	if stmt != "SELECT 1" {
-		return NewError(1064, "42000", "You have an error in your SQL syntax near '%s'", stmt)
+		return wire.NewError(1064, "42000", "You have an error in your SQL syntax near '%s'", stmt)
 	}
-	if err := w.WriteColumns(ColumnMetaData{Type: ColumnSint, Name: "1", Length: 1}); err != nil {
+	if err := w.WriteColumns(wire.ColumnMetaData{Type: wire.ColumnSint, Name: "1", Length: 1}); err != nil {
 		return err
 	}
 	return w.WriteRow(1)
 })
 
-func accounts() *StaticCredentials {
-	return NewStaticCredentials(
-		Account{User: "native", Password: "n-pw", Plugin: PluginNativePassword},
-		Account{User: "sha2", Password: "s-pw", Plugin: PluginCachingSHA2},
-		Account{User: "empty", Password: "", Plugin: PluginNativePassword},
+func accounts() *xserver.StaticCredentials {
+	return xserver.NewStaticCredentials(
+		xserver.Account{User: "native", Password: "n-pw", Plugin: wire.PluginNativePassword},
+		xserver.Account{User: "sha2", Password: "s-pw", Plugin: wire.PluginCachingSHA2},
+		xserver.Account{User: "empty", Password: "", Plugin: wire.PluginNativePassword},
 	)
 }

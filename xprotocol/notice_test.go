@@ -8,9 +8,12 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
-func recvNotice(t *testing.T, s *Session, typ NoticeType) Notice {
+func recvNotice(t *testing.T, s *Session, typ wire.NoticeType) wire.Notice {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -26,52 +29,56 @@ func recvNotice(t *testing.T, s *Session, typ NoticeType) Notice {
 }
 
 func TestGroupReplicationBroadcast(t *testing.T) {
-	srv := &Server{Handler: echoHandler, Credentials: accounts()}
+	srv := &xserver.Server{Handler: echoHandler, Credentials: accounts()}
 	addr := startServer(t, srv)
 	ctx := testCtx(t)
 	watcher := dial(t, addr, Config{User: "native", Password: "n-pw"})
 	quiet := dial(t, addr, Config{User: "native", Password: "n-pw"})
-	if err := watcher.EnableNotices(ctx, GroupReplicationNotices...); err != nil {
+	if err := watcher.EnableNotices(ctx, wire.GroupReplicationNotices...); err != nil {
 		t.Fatal(err)
 	}
-	if err := quiet.EnableNotices(ctx, GRRoleChange.NoticeName()); err != nil {
+	if err := quiet.EnableNotices(ctx, wire.GRRoleChange.NoticeName()); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.BroadcastGroupReplicationNotice(GroupReplicationStateChanged{Type: GRViewChange, ViewID: "1700:5"}); n != 1 {
+	if n := srv.BroadcastGroupReplicationNotice(wire.GroupReplicationStateChanged{Type: wire.GRViewChange,
+		ViewID: "1700:5"}); n != 1 {
 		t.Fatalf("view change sent to %d sessions, want 1", n)
 	}
-	n := recvNotice(t, watcher, NoticeGroupReplicationStateChanged)
+	n := recvNotice(t, watcher, wire.NoticeGroupReplicationStateChanged)
 	g, err := n.GroupReplicationStateChanged()
-	if err != nil || n.Scope != ScopeGlobal || g.Type != GRViewChange || g.ViewID != "1700:5" {
+	if err != nil || n.Scope != wire.ScopeGlobal || g.Type != wire.GRViewChange || g.ViewID != "1700:5" {
 		t.Fatalf("notice %+v %+v %v", n, g, err)
 	}
-	if n := srv.BroadcastGroupReplicationNotice(GroupReplicationStateChanged{Type: GRRoleChange}); n != 2 {
+	if n := srv.BroadcastGroupReplicationNotice(wire.GroupReplicationStateChanged{Type: wire.GRRoleChange}); n != 2 {
 		t.Fatalf("role change sent to %d sessions, want 2", n)
 	}
-	recvNotice(t, quiet, NoticeGroupReplicationStateChanged)
+	recvNotice(t, quiet, wire.NoticeGroupReplicationStateChanged)
 	// The sessions still work after notices arrived between commands.
 	if err := watcher.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := quiet.DisableNotices(ctx, GRRoleChange.NoticeName()); err != nil {
+	if err := quiet.DisableNotices(ctx, wire.GRRoleChange.NoticeName()); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.BroadcastGroupReplicationNotice(GroupReplicationStateChanged{Type: GRRoleChange}); n != 1 {
+	if n := srv.BroadcastGroupReplicationNotice(wire.GroupReplicationStateChanged{Type: wire.GRRoleChange}); n != 1 {
 		t.Fatalf("after disable sent to %d sessions, want 1", n)
 	}
 }
 
 // A global notice pushed in the middle of a result set does not disturb the rows.
 func TestNoticeDuringResultSet(t *testing.T) {
-	h := HandlerFunc(func(_ context.Context, s *ServerSession, _ string, _ []Any, w ResultWriter) error {
-		_ = w.WriteColumns(ColumnMetaData{Type: ColumnSint, Name: "i"})
+	h := xserver.HandlerFunc(func(_ context.Context, s *xserver.ServerSession, _ string, _ []wire.Any,
+		w xserver.ResultWriter) error {
+		_ = w.WriteColumns(wire.ColumnMetaData{Type: wire.ColumnSint, Name: "i"})
 		for i := 0; i < 100; i++ {
 			if i == 50 {
-				g := AppendGroupReplicationStateChanged(nil, GroupReplicationStateChanged{Type: GRStateChange, ViewID: "v"})
-				if err := s.SendNotice(&Notice{Type: NoticeGroupReplicationStateChanged, Payload: g}); err != nil {
+				g := wire.AppendGroupReplicationStateChanged(nil,
+					wire.GroupReplicationStateChanged{Type: wire.GRStateChange, ViewID: "v"})
+				if err := s.SendNotice(&wire.Notice{Type: wire.NoticeGroupReplicationStateChanged,
+					Payload: g}); err != nil {
 					return err
 				}
-				_ = s.SendNotice(&Notice{Type: NoticeType(77), Payload: []byte{1, 2}}) // unknown: ignored
+				_ = s.SendNotice(&wire.Notice{Type: wire.NoticeType(77), Payload: []byte{1, 2}}) // unknown: ignored
 			}
 			if err := w.WriteRow(i); err != nil {
 				return err
@@ -79,7 +86,7 @@ func TestNoticeDuringResultSet(t *testing.T) {
 		}
 		return nil
 	})
-	addr := startServer(t, &Server{Handler: h, Credentials: accounts()})
+	addr := startServer(t, &xserver.Server{Handler: h, Credentials: accounts()})
 	s := dial(t, addr, Config{User: "native", Password: "n-pw"})
 	rows, err := s.Query(testCtx(t), "SELECT i")
 	if err != nil {
@@ -96,24 +103,24 @@ func TestNoticeDuringResultSet(t *testing.T) {
 	if err := rows.Close(); err != nil || i != 100 {
 		t.Fatalf("rows %d, err %v", i, err)
 	}
-	recvNotice(t, s, NoticeGroupReplicationStateChanged)
-	recvNotice(t, s, NoticeType(77))
+	recvNotice(t, s, wire.NoticeGroupReplicationStateChanged)
+	recvNotice(t, s, wire.NoticeType(77))
 }
 
 // A full Notices buffer drops and counts; the reader never blocks and commands keep working.
 func TestNoticeOverflowDropsAndCounts(t *testing.T) {
-	srv := &Server{Handler: echoHandler, Credentials: accounts()}
+	srv := &xserver.Server{Handler: echoHandler, Credentials: accounts()}
 	addr := startServer(t, srv)
 	s := dial(t, addr, Config{User: "native", Password: "n-pw", NoticeBuffer: 2})
 	ctx := testCtx(t)
-	if err := s.EnableNotices(ctx, GRViewChange.NoticeName()); err != nil {
+	if err := s.EnableNotices(ctx, wire.GRViewChange.NoticeName()); err != nil {
 		t.Fatal(err)
 	}
 	for len(s.Notices()) > 0 { // CLIENT_ID_ASSIGNED from the handshake
 		<-s.Notices()
 	}
 	for i := 0; i < 10; i++ {
-		srv.BroadcastGroupReplicationNotice(GroupReplicationStateChanged{Type: GRViewChange, ViewID: "v"})
+		srv.BroadcastGroupReplicationNotice(wire.GroupReplicationStateChanged{Type: wire.GRViewChange, ViewID: "v"})
 	}
 	if err := s.Ping(ctx); err != nil { // the ping reply comes after the 10 notices on the stream
 		t.Fatal(err)
@@ -136,10 +143,10 @@ func rawConn(t *testing.T, addr string) net.Conn {
 }
 
 // expectFatalThenClose reads frames until EOF and returns the last Error seen.
-func expectFatalThenClose(t *testing.T, c net.Conn) *Error {
+func expectFatalThenClose(t *testing.T, c net.Conn) *wire.Error {
 	t.Helper()
-	fr := NewFrameReader(c, 0)
-	var last *Error
+	fr := wire.NewFrameReader(c, 0)
+	var last *wire.Error
 	for {
 		typ, p, err := fr.ReadFrame()
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -148,31 +155,32 @@ func expectFatalThenClose(t *testing.T, c net.Conn) *Error {
 		if err != nil {
 			t.Fatalf("read: %v", err)
 		}
-		if typ == ServerError {
-			last = &Error{}
+		if typ == wire.ServerError {
+			last = &wire.Error{}
 			_ = last.Unmarshal(p)
 		}
 	}
-	if last == nil || last.Severity != SeverityFatal {
+	if last == nil || last.Severity != wire.SeverityFatal {
 		t.Fatalf("closed without a fatal error (last %v)", last)
 	}
 	return last
 }
 
 func TestServerBadInput(t *testing.T) {
-	srv := &Server{Handler: echoHandler, Credentials: accounts(), MaxFrameSize: 1 << 16}
+	srv := &xserver.Server{Handler: echoHandler, Credentials: accounts(), MaxFrameSize: 1 << 16}
 	addr := startServer(t, srv)
-	frame := func(typ uint8, payload []byte) []byte { return AppendRawFrame(nil, typ, payload) }
+	frame := func(typ uint8, payload []byte) []byte { return wire.AppendRawFrame(nil, typ, payload) }
 	cases := []struct {
 		name string
 		in   []byte
 		code uint32
 	}{
-		{"oversized length", binary.LittleEndian.AppendUint32(nil, 1<<30), ErCodeXBadMessage},
-		{"unknown message type", frame(99, nil), ErCodeUnknownCom},
-		{"garbage protobuf", frame(ClientSessAuthenticateStart, []byte{0x0a, 0x7f}), ErCodeXBadMessage},
-		{"statement before auth", AppendFrame(nil, &StmtExecute{Stmt: []byte("SELECT 1")}), ErCodeUnknownCom},
-		{"empty frame", binary.LittleEndian.AppendUint32(nil, 0), ErCodeXBadMessage},
+		{"oversized length", binary.LittleEndian.AppendUint32(nil, 1<<30), wire.ErCodeXBadMessage},
+		{"unknown message type", frame(99, nil), wire.ErCodeUnknownCom},
+		{"garbage protobuf", frame(wire.ClientSessAuthenticateStart, []byte{0x0a, 0x7f}), wire.ErCodeXBadMessage},
+		{"statement before auth", wire.AppendFrame(nil, &wire.StmtExecute{Stmt: []byte("SELECT 1")}),
+			wire.ErCodeUnknownCom},
+		{"empty frame", binary.LittleEndian.AppendUint32(nil, 0), wire.ErCodeXBadMessage},
 	}
 	for _, c := range cases {
 		conn := rawConn(t, addr)
@@ -192,12 +200,13 @@ func TestServerBadInput(t *testing.T) {
 	}
 	// Known but unsupported messages (CRUD) get a non-fatal error.
 	c := rawConn(t, addr)
-	_, _ = c.Write(append(frame(ClientCrudFind, nil), AppendFrame(nil, msgCapabilitiesGet)...))
-	fr := NewFrameReader(c, 0)
-	if typ, _, err := fr.ReadFrame(); err != nil || typ != ServerError {
+	_, _ = c.Write(append(frame(wire.ClientCrudFind, nil), wire.AppendFrame(nil,
+		wire.Empty(wire.ClientConCapabilitiesGet))...))
+	fr := wire.NewFrameReader(c, 0)
+	if typ, _, err := fr.ReadFrame(); err != nil || typ != wire.ServerError {
 		t.Fatalf("CRUD: %d %v", typ, err)
 	}
-	if typ, _, err := fr.ReadFrame(); err != nil || typ != ServerConnCapabilities {
+	if typ, _, err := fr.ReadFrame(); err != nil || typ != wire.ServerConnCapabilities {
 		t.Fatalf("after CRUD error: %d %v", typ, err)
 	}
 }
@@ -216,7 +225,7 @@ func fakeServer(t *testing.T, reply []byte) string {
 			return
 		}
 		defer c.Close()
-		_, _, _ = NewFrameReader(c, 0).ReadFrame()
+		_, _, _ = wire.NewFrameReader(c, 0).ReadFrame()
 		_, _ = c.Write(reply)
 		time.Sleep(100 * time.Millisecond)
 	}()
@@ -225,12 +234,12 @@ func fakeServer(t *testing.T, reply []byte) string {
 
 func TestClientBadServer(t *testing.T) {
 	replies := map[string][]byte{
-		"garbage capabilities": AppendRawFrame(nil, ServerConnCapabilities, []byte{0x0a, 0x05, 0x0a}),
-		"wrong reply":          AppendFrame(nil, &Ok{}),
+		"garbage capabilities": wire.AppendRawFrame(nil, wire.ServerConnCapabilities, []byte{0x0a, 0x05, 0x0a}),
+		"wrong reply":          wire.AppendFrame(nil, &wire.Ok{}),
 		"oversized":            binary.LittleEndian.AppendUint32(nil, 1<<31),
 		"truncated":            {20, 0, 0, 0, 2, 1},
-		"garbage notice":       AppendRawFrame(nil, ServerNotice, []byte{0xff, 0xff}),
-		"garbage error":        AppendRawFrame(nil, ServerError, []byte{0x08}),
+		"garbage notice":       wire.AppendRawFrame(nil, wire.ServerNotice, []byte{0xff, 0xff}),
+		"garbage error":        wire.AppendRawFrame(nil, wire.ServerError, []byte{0x08}),
 	}
 	for name, reply := range replies {
 		addr := fakeServer(t, reply)
@@ -245,8 +254,8 @@ func TestClientBadServer(t *testing.T) {
 }
 
 func TestTruncatedRowField(t *testing.T) {
-	var row Row
-	if err := row.Unmarshal([]byte{0x0a, 0x09}); !errors.Is(err, ErrMalformed) {
+	var row wire.Row
+	if err := row.Unmarshal([]byte{0x0a, 0x09}); !errors.Is(err, wire.ErrMalformed) {
 		t.Fatalf("truncated row field: %v", err)
 	}
 }

@@ -8,59 +8,62 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 func wantXError(t *testing.T, err error, code uint32, msg string) {
 	t.Helper()
-	var xe *Error
+	var xe *wire.Error
 	if !errors.As(err, &xe) || xe.Code != code || (msg != "" && xe.Msg != msg) {
 		t.Fatalf("err = %v, want ERROR %d %q", err, code, msg)
 	}
 }
 
 func TestCapabilities(t *testing.T) {
-	addr := startServer(t, &Server{Handler: echoHandler, Credentials: accounts()})
+	addr := startServer(t, &xserver.Server{Handler: echoHandler, Credentials: accounts()})
 	ctx := testCtx(t)
 	_, err := Dial(ctx, addr, Config{User: "native", Password: "n-pw",
-		Capabilities: []Capability{{Name: "foo", Value: Bool(true)}}})
-	wantXError(t, err, ErCodeXCapabilityNotFound, "Capability 'foo' doesn't exist")
+		Capabilities: []wire.Capability{{Name: "foo", Value: wire.Bool(true)}}})
+	wantXError(t, err, wire.ErCodeXCapabilityNotFound, "Capability 'foo' doesn't exist")
 	_, err = Dial(ctx, addr, Config{User: "native", Password: "n-pw", TLSMode: TLSRequired})
 	if !errors.Is(err, ErrTLSUnavailable) {
 		t.Fatalf("TLS required without server TLS: %v", err)
 	}
 	s := dial(t, addr, Config{User: "native", Password: "n-pw", ConnectAttrs: map[string]string{"program_name": "orca"},
-		Capabilities: []Capability{{Name: CapPwdExpireOk, Value: Bool(true)}}})
+		Capabilities: []wire.Capability{{Name: wire.CapPwdExpireOk, Value: wire.Bool(true)}}})
 	if s.TLS() {
 		t.Fatal("PREFERRED upgraded without server TLS")
 	}
-	err = s.SetCapabilities(ctx, Capability{Name: CapTLS, Value: Bool(true)})
-	wantXError(t, err, ErCodeXCapabilitiesPrepare, "Capability prepare failed for 'tls'")
+	err = s.SetCapabilities(ctx, wire.Capability{Name: wire.CapTLS, Value: wire.Bool(true)})
+	wantXError(t, err, wire.ErCodeXCapabilitiesPrepare, "Capability prepare failed for 'tls'")
 	caps, err := s.Capabilities(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := caps.Get(CapTLS); ok {
+	if _, ok := caps.Get(wire.CapTLS); ok {
 		t.Fatal("server without TLSConfig offers tls")
 	}
-	if v, _ := caps.Get(CapAuthMechanisms); len(v.Array) != 2 {
+	if v, _ := caps.Get(wire.CapAuthMechanisms); len(v.Array) != 2 {
 		t.Fatalf("mechanisms %v", v)
 	}
 	var attrs map[string]string
 	for _, ss := range s.sessionsOf(t) {
 		attrs = ss.ConnectAttrs()
 	}
-	if attrs["program_name"] != "orca" || attrs["_client_name"] != "orca-xprotocol" {
+	if attrs["program_name"] != "orca" || attrs["_client_name"] != "go-xprotocol" {
 		t.Fatalf("connect attrs %v", attrs)
 	}
 }
 
 // sessionsOf is a test helper: the server sessions are reached through the package-level registry.
-func (s *Session) sessionsOf(t *testing.T) []*ServerSession {
+func (s *Session) sessionsOf(t *testing.T) []*xserver.ServerSession {
 	t.Helper()
 	for _, srv := range testServers {
 		for _, ss := range srv.Sessions() {
 			if ss.ID() == s.ConnectionID() {
-				return []*ServerSession{ss}
+				return []*xserver.ServerSession{ss}
 			}
 		}
 	}
@@ -68,11 +71,12 @@ func (s *Session) sessionsOf(t *testing.T) []*ServerSession {
 	return nil
 }
 
-var testServers []*Server
+var testServers []*xserver.Server
 
 func TestTLSModes(t *testing.T) {
 	cert := newTestCert(t)
-	srv := &Server{Handler: echoHandler, Credentials: accounts(), TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.tls}}}
+	srv := &xserver.Server{Handler: echoHandler, Credentials: accounts(),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert.tls}}}
 	addr := startServer(t, srv)
 	ctx := testCtx(t)
 	ok := func(cfg Config) {
@@ -111,7 +115,7 @@ func TestTLSModes(t *testing.T) {
 }
 
 func TestAdminCommands(t *testing.T) {
-	addr := startServer(t, &Server{Handler: echoHandler, Credentials: accounts()})
+	addr := startServer(t, &xserver.Server{Handler: echoHandler, Credentials: accounts()})
 	s := dial(t, addr, Config{User: "native", Password: "n-pw"})
 	ctx := testCtx(t)
 	notices, err := s.ListNotices(ctx)
@@ -121,7 +125,7 @@ func TestAdminCommands(t *testing.T) {
 	if !notices["warnings"] || notices["group_replication/membership/view"] || !notices["rows_affected"] || len(notices) != 9 {
 		t.Fatalf("default notices %v", notices)
 	}
-	if err := s.EnableNotices(ctx, GroupReplicationNotices...); err != nil {
+	if err := s.EnableNotices(ctx, wire.GroupReplicationNotices...); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DisableNotices(ctx, "warnings"); err != nil {
@@ -131,14 +135,15 @@ func TestAdminCommands(t *testing.T) {
 	if notices["warnings"] || !notices["group_replication/status/role_change"] {
 		t.Fatalf("after toggling %v", notices)
 	}
-	wantXError(t, s.EnableNotices(ctx, "group_replication/bogus"), ErCodeXBadNotice, "Invalid notice name group_replication/bogus")
+	wantXError(t, s.EnableNotices(ctx, "group_replication/bogus"), wire.ErCodeXBadNotice,
+		"Invalid notice name group_replication/bogus")
 	wantXError(t, s.DisableNotices(ctx, "rows_affected"), 5164, "")
 	_, err = s.AdminCommand(ctx, "frobnicate")
-	wantXError(t, err, ErCodeXInvalidAdminCommand, "Invalid mysqlx command frobnicate")
-	_, err = s.AdminCommand(ctx, "ping", Sint(1))
-	wantXError(t, err, ErCodeXCmdNumArguments, "")
+	wantXError(t, err, wire.ErCodeXInvalidAdminCommand, "Invalid mysqlx command frobnicate")
+	_, err = s.AdminCommand(ctx, "ping", wire.Sint(1))
+	wantXError(t, err, wire.ErCodeXCmdNumArguments, "")
 	_, err = s.execute(ctx, "nosql", []byte("x"), nil)
-	wantXError(t, err, ErCodeXInvalidNamespace, "Unknown namespace nosql")
+	wantXError(t, err, wire.ErCodeXInvalidNamespace, "Unknown namespace nosql")
 	res, err := s.AdminCommand(ctx, "list_clients")
 	if err != nil || len(res.Sets) != 1 || len(res.Sets[0].Rows) != 1 || res.Sets[0].Rows[0][1].String() != "native" {
 		t.Fatalf("list_clients %+v %v", res, err)
@@ -149,31 +154,32 @@ func TestAdminCommands(t *testing.T) {
 }
 
 func TestHandlerErrors(t *testing.T) {
-	h := HandlerFunc(func(_ context.Context, _ *ServerSession, stmt string, _ []Any, w ResultWriter) error {
+	h := xserver.HandlerFunc(func(_ context.Context, _ *xserver.ServerSession, stmt string, _ []wire.Any,
+		w xserver.ResultWriter) error {
 		switch stmt {
 		case "plain":
 			return errors.New("disk on fire")
 		case "fatal":
-			return &Error{Severity: SeverityFatal, Code: 1053, SQLState: "08S01", Msg: "going away"}
+			return &wire.Error{Severity: wire.SeverityFatal, Code: 1053, SQLState: "08S01", Msg: "going away"}
 		case "midstream":
-			_ = w.WriteColumns(ColumnMetaData{Type: ColumnSint, Name: "a"})
+			_ = w.WriteColumns(wire.ColumnMetaData{Type: wire.ColumnSint, Name: "a"})
 			_ = w.WriteRow(1)
-			return NewError(1317, "70100", "Query execution was interrupted")
+			return wire.NewError(1317, "70100", "Query execution was interrupted")
 		case "badrow":
-			_ = w.WriteColumns(ColumnMetaData{Type: ColumnSint, Name: "a"})
+			_ = w.WriteColumns(wire.ColumnMetaData{Type: wire.ColumnSint, Name: "a"})
 			return w.WriteRow("not a number")
 		}
 		return nil
 	})
-	addr := startServer(t, &Server{Handler: h, Credentials: accounts()})
+	addr := startServer(t, &xserver.Server{Handler: h, Credentials: accounts()})
 	s := dial(t, addr, Config{User: "native", Password: "n-pw"})
 	ctx := testCtx(t)
 	_, err := s.Execute(ctx, "plain")
-	wantXError(t, err, ErCodeUnknownError, "disk on fire")
+	wantXError(t, err, wire.ErCodeUnknownError, "disk on fire")
 	_, err = s.Execute(ctx, "midstream")
 	wantXError(t, err, 1317, "")
 	_, err = s.Execute(ctx, "badrow")
-	wantXError(t, err, ErCodeUnknownError, "")
+	wantXError(t, err, wire.ErCodeUnknownError, "")
 	res, err := s.Execute(ctx, "other")
 	if err != nil || res.RowsAffected != 0 || len(res.Sets) != 0 {
 		t.Fatalf("empty statement %+v %v", res, err)
@@ -191,12 +197,13 @@ func TestHandlerErrors(t *testing.T) {
 }
 
 func TestKillClientAndIdleTimeout(t *testing.T) {
-	srv := &Server{Handler: echoHandler, Credentials: accounts(), IdleTimeout: 300 * time.Millisecond}
+	srv := &xserver.Server{Handler: echoHandler, Credentials: accounts(), IdleTimeout: 300 * time.Millisecond}
 	addr := startServer(t, srv)
 	ctx := testCtx(t)
 	a := dial(t, addr, Config{User: "native", Password: "n-pw"})
 	b := dial(t, addr, Config{User: "native", Password: "n-pw"})
-	if _, err := a.AdminCommand(ctx, "kill_client", Object(ObjectField{Key: "id", Value: Uint(b.ConnectionID())})); err != nil {
+	if _, err := a.AdminCommand(ctx, "kill_client", wire.Object(wire.ObjectField{Key: "id",
+		Value: wire.Uint(b.ConnectionID())})); err != nil {
 		t.Fatal(err)
 	}
 	<-b.Done()
@@ -206,11 +213,11 @@ func TestKillClientAndIdleTimeout(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("idle session not closed")
 	}
-	wantXError(t, a.Err(), ErCodeIOReadError, "")
+	wantXError(t, a.Err(), wire.ErCodeIOReadError, "")
 }
 
 func TestShutdownClosesIdleSessions(t *testing.T) {
-	srv := &Server{Handler: echoHandler, Credentials: accounts()}
+	srv := &xserver.Server{Handler: echoHandler, Credentials: accounts()}
 	addr := startServer(t, srv)
 	s := dial(t, addr, Config{User: "native", Password: "n-pw"})
 	ctx := testCtx(t)
@@ -218,7 +225,7 @@ func TestShutdownClosesIdleSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-s.Done()
-	wantXError(t, s.Err(), ErCodeServerShutdown, "Server shutdown in progress")
+	wantXError(t, s.Err(), wire.ErCodeServerShutdown, "Server shutdown in progress")
 	if _, err := Dial(ctx, addr, Config{User: "native", Password: "n-pw"}); err == nil {
 		t.Fatal("dial after shutdown succeeded")
 	}
@@ -226,14 +233,15 @@ func TestShutdownClosesIdleSessions(t *testing.T) {
 
 func TestContextCancelMidCommand(t *testing.T) {
 	block := make(chan struct{})
-	h := HandlerFunc(func(ctx context.Context, _ *ServerSession, _ string, _ []Any, _ ResultWriter) error {
+	h := xserver.HandlerFunc(func(ctx context.Context, _ *xserver.ServerSession, _ string, _ []wire.Any,
+		_ xserver.ResultWriter) error {
 		select {
 		case <-block:
 		case <-ctx.Done():
 		}
 		return nil
 	})
-	addr := startServer(t, &Server{Handler: h, Credentials: accounts()})
+	addr := startServer(t, &xserver.Server{Handler: h, Credentials: accounts()})
 	defer close(block)
 	s := dial(t, addr, Config{User: "native", Password: "n-pw"})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/test/mysqlsim"
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // Runner runs statements on one simulated member session.
@@ -38,7 +38,7 @@ func (r Runner) Query(ctx context.Context, stmt string) ([]mysqladmin.Row, error
 		var se *mysqlsim.Error
 		if errors.As(err, &se) {
 			// What the X Protocol front-end would send: the server's code, SQLSTATE and text.
-			return nil, &xprotocol.Error{Severity: xprotocol.SeverityError, Code: uint32(se.Code), SQLState: se.State,
+			return nil, &wire.Error{Severity: wire.SeverityError, Code: uint32(se.Code), SQLState: se.State,
 				Msg: se.Message}
 		}
 		return nil, err

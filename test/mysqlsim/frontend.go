@@ -13,7 +13,8 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/orca-operator/orca/test/mysqlsim/classic"
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 // Frontends serves every member of a group on its own address: the classic protocol on
@@ -42,7 +43,7 @@ type Frontends struct {
 type endpoints struct {
 	incarnation int
 	classic     *classic.Server
-	x           *xprotocol.Server
+	x           *xserver.Server
 	sub         *Subscription
 	classicAddr string
 	xAddr       string
@@ -198,10 +199,10 @@ func (ep *endpoints) close() {
 }
 
 // forwardNotices pushes the member's Group Replication notices to the X sessions that enabled them.
-func forwardNotices(sub *Subscription, x *xprotocol.Server) {
+func forwardNotices(sub *Subscription, x *xserver.Server) {
 	for n := range sub.C {
-		x.BroadcastGroupReplicationNotice(xprotocol.GroupReplicationStateChanged{
-			Type: xprotocol.GRChange(n.Type), ViewID: n.ViewID})
+		x.BroadcastGroupReplicationNotice(wire.GroupReplicationStateChanged{
+			Type: wire.GRChange(n.Type), ViewID: n.ViewID})
 	}
 }
 

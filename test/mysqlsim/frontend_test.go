@@ -12,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 func freePorts(t *testing.T, host string, n int) []int {
@@ -80,7 +81,7 @@ func TestFrontendsServeClassicAndX(t *testing.T) {
 	}
 	tc.bootstrap()
 
-	got := map[xprotocol.GRChange]string{}
+	got := map[wire.GRChange]string{}
 	for len(got) < 3 {
 		select {
 		case n := <-xs.Notices():

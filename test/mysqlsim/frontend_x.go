@@ -11,36 +11,37 @@ import (
 
 	"github.com/go-logr/logr"
 
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 // xCredentials adapts the member's accounts to the X Protocol server, which does not model the
 // client host: the account a client from the member's own network would match is used.
 type xCredentials struct{ m *Member }
 
-func (c xCredentials) LookupAccount(user string) (xprotocol.Account, bool) {
+func (c xCredentials) LookupAccount(user string) (xserver.Account, bool) {
 	a, ok := c.m.LookupAccount(user, "127.0.0.1")
 	if !ok || a.Locked {
-		return xprotocol.Account{}, false
+		return xserver.Account{}, false
 	}
-	return xprotocol.Account{User: user, Password: a.Password, Plugin: a.Plugin}, true
+	return xserver.Account{User: user, Password: a.Password, Plugin: a.Plugin}, true
 }
 
 type xSessionKey struct{}
 
-func newXServer(m *Member, tlsConfig *tls.Config, log logr.Logger) *xprotocol.Server {
-	return &xprotocol.Server{
+func newXServer(m *Member, tlsConfig *tls.Config, log logr.Logger) *xserver.Server {
+	return &xserver.Server{
 		Credentials: xCredentials{m},
 		TLSConfig:   tlsConfig,
 		Logger:      log,
-		Handler: xprotocol.HandlerFunc(func(ctx context.Context, xs *xprotocol.ServerSession, stmt string,
-			args []xprotocol.Any, w xprotocol.ResultWriter) error {
+		Handler: xserver.HandlerFunc(func(ctx context.Context, xs *xserver.ServerSession, stmt string,
+			args []wire.Any, w xserver.ResultWriter) error {
 			return xExecute(ctx, m, xs, stmt, args, w)
 		}),
 	}
 }
 
-func xSession(m *Member, xs *xprotocol.ServerSession) (*Session, error) {
+func xSession(m *Member, xs *xserver.ServerSession) (*Session, error) {
 	if s, ok := xs.Value(xSessionKey{}).(*Session); ok {
 		return s, nil
 	}
@@ -57,8 +58,8 @@ func xSession(m *Member, xs *xprotocol.ServerSession) (*Session, error) {
 	return s, nil
 }
 
-func xExecute(ctx context.Context, m *Member, xs *xprotocol.ServerSession, stmt string, args []xprotocol.Any,
-	w xprotocol.ResultWriter) error {
+func xExecute(ctx context.Context, m *Member, xs *xserver.ServerSession, stmt string, args []wire.Any,
+	w xserver.ResultWriter) error {
 	s, err := xSession(m, xs)
 	if err != nil {
 		return toXErr(err)
@@ -86,7 +87,7 @@ func xExecute(ctx context.Context, m *Member, xs *xprotocol.ServerSession, stmt 
 	return toXErr(err)
 }
 
-func writeXResult(w xprotocol.ResultWriter, r Result) error {
+func writeXResult(w xserver.ResultWriter, r Result) error {
 	if r.Columns == nil {
 		w.SetRowsAffected(r.AffectedRows)
 		if r.LastInsertID != 0 {
@@ -97,12 +98,12 @@ func writeXResult(w xprotocol.ResultWriter, r Result) error {
 		}
 		return nil
 	}
-	cols := make([]xprotocol.ColumnMetaData, len(r.Columns))
+	cols := make([]wire.ColumnMetaData, len(r.Columns))
 	for i, c := range r.Columns {
-		cols[i] = xprotocol.ColumnMetaData{Type: xColumnType(c), Name: c.Name, OriginalName: c.Name, Table: c.Table,
+		cols[i] = wire.ColumnMetaData{Type: xColumnType(c), Name: c.Name, OriginalName: c.Name, Table: c.Table,
 			OriginalTable: c.Table, Schema: c.Schema, Catalog: "def"}
 		if c.Unsigned {
-			cols[i].Flags = xprotocol.FlagUnsigned
+			cols[i].Flags = wire.FlagUnsigned
 		}
 	}
 	if err := w.WriteColumns(cols...); err != nil {
@@ -117,24 +118,24 @@ func writeXResult(w xprotocol.ResultWriter, r Result) error {
 }
 
 // xColumnType maps a column to its X Protocol encoding. DATETIME values are kept as text (BYTES).
-func xColumnType(c Column) xprotocol.ColumnType {
+func xColumnType(c Column) wire.ColumnType {
 	switch c.Type {
 	case TypeLongLong:
 		if c.Unsigned {
-			return xprotocol.ColumnUint
+			return wire.ColumnUint
 		}
-		return xprotocol.ColumnSint
+		return wire.ColumnSint
 	case TypeDouble:
-		return xprotocol.ColumnDouble
+		return wire.ColumnDouble
 	case TypeDecimal:
-		return xprotocol.ColumnDecimal
+		return wire.ColumnDecimal
 	}
-	return xprotocol.ColumnBytes
+	return wire.ColumnBytes
 }
 
 // bindArgs replaces the '?' placeholders of an X Protocol StmtExecute with its arguments, quoted
 // as SQL literals.
-func bindArgs(stmt string, args []xprotocol.Any) (string, error) {
+func bindArgs(stmt string, args []wire.Any) (string, error) {
 	if len(args) == 0 {
 		return stmt, nil
 	}
@@ -152,7 +153,7 @@ func bindArgs(stmt string, args []xprotocol.Any) (string, error) {
 			quote = c
 		case c == '?':
 			if next >= len(args) {
-				return "", xprotocol.NewError(5015, "HY000", "Too few arguments")
+				return "", wire.NewError(5015, "HY000", "Too few arguments")
 			}
 			b.WriteString(sqlLiteral(args[next]))
 			next++
@@ -161,33 +162,33 @@ func bindArgs(stmt string, args []xprotocol.Any) (string, error) {
 		b.WriteByte(c)
 	}
 	if next != len(args) {
-		return "", xprotocol.NewError(5015, "HY000", "Too many arguments")
+		return "", wire.NewError(5015, "HY000", "Too many arguments")
 	}
 	return b.String(), nil
 }
 
-func sqlLiteral(a xprotocol.Any) string {
-	if a.Type != xprotocol.AnyScalar {
+func sqlLiteral(a wire.Any) string {
+	if a.Type != wire.AnyScalar {
 		return "NULL"
 	}
 	sc := a.Scalar
 	switch sc.Type {
-	case xprotocol.ScalarSint:
+	case wire.ScalarSint:
 		return strconv.FormatInt(sc.Sint, 10)
-	case xprotocol.ScalarUint:
+	case wire.ScalarUint:
 		return strconv.FormatUint(sc.Uint, 10)
-	case xprotocol.ScalarDouble:
+	case wire.ScalarDouble:
 		return strconv.FormatFloat(sc.Double, 'g', -1, 64)
-	case xprotocol.ScalarFloat:
+	case wire.ScalarFloat:
 		return strconv.FormatFloat(float64(sc.Float), 'g', -1, 32)
-	case xprotocol.ScalarBool:
+	case wire.ScalarBool:
 		if sc.Bool {
 			return "TRUE"
 		}
 		return "FALSE"
-	case xprotocol.ScalarString:
+	case wire.ScalarString:
 		return quoteString(string(sc.Bytes))
-	case xprotocol.ScalarOctets:
+	case wire.ScalarOctets:
 		return quoteString(string(sc.Bytes))
 	}
 	return "NULL"
@@ -200,7 +201,7 @@ func quoteString(s string) string {
 func toXErr(err error) error {
 	var se *Error
 	if errors.As(err, &se) {
-		return xprotocol.NewError(uint32(se.Code), se.State, "%s", se.Message)
+		return wire.NewError(uint32(se.Code), se.State, "%s", se.Message)
 	}
 	return err
 }

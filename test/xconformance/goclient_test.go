@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // The same matrix as the connector's, with Orca's own client.
@@ -24,7 +25,7 @@ func goDial(t *testing.T, m *member, user, password, auth string, mode xprotocol
 
 func wantGoError(t *testing.T, err error, code uint32) {
 	t.Helper()
-	var xe *xprotocol.Error
+	var xe *wire.Error
 	if !errors.As(err, &xe) || xe.Code != code {
 		t.Fatalf("err = %v, want ERROR %d", err, code)
 	}
@@ -32,12 +33,12 @@ func wantGoError(t *testing.T, err error, code uint32) {
 
 func TestGoClientMatrix(t *testing.T) {
 	m := startMember(t)
-	for _, auth := range []string{xprotocol.AuthMySQL41, ""} {
+	for _, auth := range []string{wire.AuthMySQL41, ""} {
 		s, err := goDial(t, m, nativeUser, nativePassword, auth, xprotocol.TLSDisabled)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGoData(t, s, nativeUser, xprotocol.AuthMySQL41, false)
+		checkGoData(t, s, nativeUser, wire.AuthMySQL41, false)
 	}
 	_, err := goDial(t, m, sha2User, sha2Password, "", xprotocol.TLSDisabled)
 	wantGoError(t, err, 1045)
@@ -45,15 +46,15 @@ func TestGoClientMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGoData(t, s, sha2User, xprotocol.AuthPlain, true)
-	for _, auth := range []string{xprotocol.AuthSHA256Memory, ""} {
+	checkGoData(t, s, sha2User, wire.AuthPlain, true)
+	for _, auth := range []string{wire.AuthSHA256Memory, ""} {
 		s, err := goDial(t, m, sha2User, sha2Password, auth, xprotocol.TLSDisabled)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkGoData(t, s, sha2User, xprotocol.AuthSHA256Memory, false)
+		checkGoData(t, s, sha2User, wire.AuthSHA256Memory, false)
 	}
-	_, err = goDial(t, m, nativeUser, "wrong", xprotocol.AuthMySQL41, xprotocol.TLSDisabled)
+	_, err = goDial(t, m, nativeUser, "wrong", wire.AuthMySQL41, xprotocol.TLSDisabled)
 	wantGoError(t, err, 1045)
 	_, err = goDial(t, m, sha2User, "wrong", "", xprotocol.TLSRequired)
 	wantGoError(t, err, 1045)
@@ -76,12 +77,12 @@ func checkGoData(t *testing.T, s *xprotocol.Session, user, mech string, tls bool
 			t.Errorf("column %s = %q, want %q", res.Sets[0].Columns[i].Name, got, w)
 		}
 	}
-	if row[0].Kind != xprotocol.KindInt || row[1].Kind != xprotocol.KindUint || row[12].Kind != xprotocol.KindBit ||
-		row[13].Kind != xprotocol.KindNull || row[8].DateTime.Time(nil).Nanosecond() != 123456000 {
+	if row[0].Kind != wire.KindInt || row[1].Kind != wire.KindUint || row[12].Kind != wire.KindBit ||
+		row[13].Kind != wire.KindNull || row[8].DateTime.Time(nil).Nanosecond() != 123456000 {
 		t.Errorf("kinds: %v %v %v %v", row[0].Kind, row[1].Kind, row[12].Kind, row[13].Kind)
 	}
-	res, err = s.Execute(ctx, "SELECT ?, ?, ?, ?", xprotocol.Sint(-7), xprotocol.String("x"), xprotocol.Double(2.5),
-		xprotocol.Bool(true))
+	res, err = s.Execute(ctx, "SELECT ?, ?, ?, ?", wire.Sint(-7), wire.String("x"), wire.Double(2.5),
+		wire.Bool(true))
 	if err != nil || res.Sets[0].Rows[0][0].Int != -7 || string(res.Sets[0].Rows[0][1].Bytes) != "x" ||
 		res.Sets[0].Rows[0][2].Float != 2.5 || res.Sets[0].Rows[0][3].Int != 1 {
 		t.Errorf("echoed arguments %+v, %v", res, err)
@@ -96,8 +97,9 @@ func checkGoData(t *testing.T, s *xprotocol.Session, user, mech string, tls bool
 		t.Errorf("insert %+v, %v", res, err)
 	}
 	_, err = s.Execute(ctx, "SELECT nosuch")
-	var xe *xprotocol.Error
-	if !errors.As(err, &xe) || xe.Code != 1146 || xe.SQLState != "42S02" || xe.Msg != "Table 'orca.nosuch' doesn't exist" {
+	var xe *wire.Error
+	if !errors.As(err,
+		&xe) || xe.Code != 1146 || xe.SQLState != "42S02" || xe.Msg != "Table 'orca.nosuch' doesn't exist" {
 		t.Errorf("error %v", err)
 	}
 	if err := s.Ping(ctx); err != nil {
@@ -108,7 +110,7 @@ func checkGoData(t *testing.T, s *xprotocol.Session, user, mech string, tls bool
 		t.Fatal(err)
 	}
 	r := res.Sets[0].Rows[0]
-	if r[0].String() != user || r[1].String() != mech || (r[2].Int == 1) != tls || r[3].String() != "orca-xprotocol" {
+	if r[0].String() != user || r[1].String() != mech || (r[2].Int == 1) != tls || r[3].String() != "go-xprotocol" {
 		t.Errorf("server-side session %v", r)
 	}
 	if s.AuthMechanism() != mech || s.TLS() != tls {

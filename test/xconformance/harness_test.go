@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 // requireConnector fails (never skips) when node or the pinned connector is missing.
@@ -33,7 +34,7 @@ func requireConnector(t *testing.T) {
 
 // member is our server side on 127.0.0.1:0 with TLS offered and three accounts.
 type member struct {
-	srv  *xprotocol.Server
+	srv  *xserver.Server
 	addr string
 	port int
 }
@@ -45,11 +46,11 @@ const (
 
 func startMember(t *testing.T) *member {
 	t.Helper()
-	srv := &xprotocol.Server{
-		Handler: xprotocol.HandlerFunc(memberHandler),
-		Credentials: xprotocol.NewStaticCredentials(
-			xprotocol.Account{User: nativeUser, Password: nativePassword, Plugin: xprotocol.PluginNativePassword},
-			xprotocol.Account{User: sha2User, Password: sha2Password, Plugin: xprotocol.PluginCachingSHA2}),
+	srv := &xserver.Server{
+		Handler: xserver.HandlerFunc(memberHandler),
+		Credentials: xserver.NewStaticCredentials(
+			xserver.Account{User: nativeUser, Password: nativePassword, Plugin: wire.PluginNativePassword},
+			xserver.Account{User: sha2User, Password: sha2Password, Plugin: wire.PluginCachingSHA2}),
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}},
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -6,25 +6,26 @@ import (
 	"strings"
 	"time"
 
-	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 // typedColumns covers every X Protocol column type the codec supports.
-var typedColumns = []xprotocol.ColumnMetaData{
-	{Type: xprotocol.ColumnSint, Name: "c_sint", Length: 11},
-	{Type: xprotocol.ColumnUint, Name: "c_uint", Length: 20, Flags: xprotocol.FlagUnsigned},
-	{Type: xprotocol.ColumnDouble, Name: "c_double", Length: 22, FractionalDigits: 31},
-	{Type: xprotocol.ColumnFloat, Name: "c_float", Length: 12, FractionalDigits: 31},
-	{Type: xprotocol.ColumnBytes, Name: "c_text", Collation: xprotocol.CollationUTF8MB4Ai0900, Length: 40},
-	{Type: xprotocol.ColumnBytes, Name: "c_blob", Collation: xprotocol.CollationBinary, Length: 40},
-	{Type: xprotocol.ColumnTime, Name: "c_time", Length: 17},
-	{Type: xprotocol.ColumnDecimal, Name: "c_decimal", Length: 10, FractionalDigits: 3},
-	{Type: xprotocol.ColumnDatetime, Name: "c_datetime", Length: 26, ContentType: xprotocol.ContentTypeDatetime},
-	{Type: xprotocol.ColumnDatetime, Name: "c_date", Length: 10, ContentType: xprotocol.ContentTypeDate},
-	{Type: xprotocol.ColumnSet, Name: "c_set", Collation: xprotocol.CollationUTF8MB4Ai0900, Length: 5},
-	{Type: xprotocol.ColumnEnum, Name: "c_enum", Collation: xprotocol.CollationUTF8MB4Ai0900, Length: 1},
-	{Type: xprotocol.ColumnBit, Name: "c_bit", Length: 8},
-	{Type: xprotocol.ColumnSint, Name: "c_null", Length: 11},
+var typedColumns = []wire.ColumnMetaData{
+	{Type: wire.ColumnSint, Name: "c_sint", Length: 11},
+	{Type: wire.ColumnUint, Name: "c_uint", Length: 20, Flags: wire.FlagUnsigned},
+	{Type: wire.ColumnDouble, Name: "c_double", Length: 22, FractionalDigits: 31},
+	{Type: wire.ColumnFloat, Name: "c_float", Length: 12, FractionalDigits: 31},
+	{Type: wire.ColumnBytes, Name: "c_text", Collation: wire.CollationUTF8MB4Ai0900, Length: 40},
+	{Type: wire.ColumnBytes, Name: "c_blob", Collation: wire.CollationBinary, Length: 40},
+	{Type: wire.ColumnTime, Name: "c_time", Length: 17},
+	{Type: wire.ColumnDecimal, Name: "c_decimal", Length: 10, FractionalDigits: 3},
+	{Type: wire.ColumnDatetime, Name: "c_datetime", Length: 26, ContentType: wire.ContentTypeDatetime},
+	{Type: wire.ColumnDatetime, Name: "c_date", Length: 10, ContentType: wire.ContentTypeDate},
+	{Type: wire.ColumnSet, Name: "c_set", Collation: wire.CollationUTF8MB4Ai0900, Length: 5},
+	{Type: wire.ColumnEnum, Name: "c_enum", Collation: wire.CollationUTF8MB4Ai0900, Length: 1},
+	{Type: wire.ColumnBit, Name: "c_bit", Length: 8},
+	{Type: wire.ColumnSint, Name: "c_null", Length: 11},
 }
 
 var typedRow = []any{
@@ -35,11 +36,11 @@ var typedRow = []any{
 }
 
 // memberHandler is a fake MySQL member: a few fixed statements with known answers.
-func memberHandler(_ context.Context, s *xprotocol.ServerSession, stmt string, args []xprotocol.Any,
-	w xprotocol.ResultWriter) error {
+func memberHandler(_ context.Context, s *xserver.ServerSession, stmt string, args []wire.Any,
+	w xserver.ResultWriter) error {
 	switch strings.TrimSpace(stmt) {
 	case "SELECT 1":
-		if err := w.WriteColumns(xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: "1", Length: 1}); err != nil {
+		if err := w.WriteColumns(wire.ColumnMetaData{Type: wire.ColumnSint, Name: "1", Length: 1}); err != nil {
 			return err
 		}
 		return w.WriteRow(1)
@@ -52,7 +53,8 @@ func memberHandler(_ context.Context, s *xprotocol.ServerSession, stmt string, a
 		return echoArgs(args, w)
 	case "SELECT multi":
 		for set := 1; set <= 2; set++ {
-			if err := w.WriteColumns(xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: fmt.Sprintf("set%d", set)}); err != nil {
+			if err := w.WriteColumns(wire.ColumnMetaData{Type: wire.ColumnSint, Name: fmt.Sprintf("set%d",
+				set)}); err != nil {
 				return err
 			}
 			for i := 0; i < set; i++ {
@@ -65,35 +67,36 @@ func memberHandler(_ context.Context, s *xprotocol.ServerSession, stmt string, a
 	case "INSERT INTO t VALUES (1), (2), (3)":
 		w.SetRowsAffected(3)
 		w.SetLastInsertID(42)
-		return w.WriteWarning(xprotocol.Warning{Level: xprotocol.WarningNote, Code: 1265, Msg: "Data truncated"})
+		return w.WriteWarning(wire.Warning{Level: wire.WarningNote, Code: 1265, Msg: "Data truncated"})
 	case "SELECT @@orca_session":
 		return sessionInfo(s, w)
 	}
-	return xprotocol.NewError(1146, "42S02", "Table 'orca.%s' doesn't exist", strings.Fields(stmt)[len(strings.Fields(stmt))-1])
+	return wire.NewError(1146, "42S02", "Table 'orca.%s' doesn't exist",
+		strings.Fields(stmt)[len(strings.Fields(stmt))-1])
 }
 
 // echoArgs answers one row holding the arguments, typed like the scalars the client sent.
-func echoArgs(args []xprotocol.Any, w xprotocol.ResultWriter) error {
-	cols := make([]xprotocol.ColumnMetaData, len(args))
+func echoArgs(args []wire.Any, w xserver.ResultWriter) error {
+	cols := make([]wire.ColumnMetaData, len(args))
 	row := make([]any, len(args))
 	for i, a := range args {
 		cols[i].Name = fmt.Sprintf("arg%d", i)
 		sc := a.Scalar
 		switch sc.Type {
-		case xprotocol.ScalarSint:
-			cols[i].Type, row[i] = xprotocol.ColumnSint, sc.Sint
-		case xprotocol.ScalarUint:
-			cols[i].Type, row[i] = xprotocol.ColumnUint, sc.Uint
-		case xprotocol.ScalarDouble:
-			cols[i].Type, row[i] = xprotocol.ColumnDouble, sc.Double
-		case xprotocol.ScalarFloat:
-			cols[i].Type, row[i] = xprotocol.ColumnDouble, float64(sc.Float)
-		case xprotocol.ScalarBool:
-			cols[i].Type, row[i] = xprotocol.ColumnSint, sc.Bool
-		case xprotocol.ScalarNull:
-			cols[i].Type, row[i] = xprotocol.ColumnSint, nil
+		case wire.ScalarSint:
+			cols[i].Type, row[i] = wire.ColumnSint, sc.Sint
+		case wire.ScalarUint:
+			cols[i].Type, row[i] = wire.ColumnUint, sc.Uint
+		case wire.ScalarDouble:
+			cols[i].Type, row[i] = wire.ColumnDouble, sc.Double
+		case wire.ScalarFloat:
+			cols[i].Type, row[i] = wire.ColumnDouble, float64(sc.Float)
+		case wire.ScalarBool:
+			cols[i].Type, row[i] = wire.ColumnSint, sc.Bool
+		case wire.ScalarNull:
+			cols[i].Type, row[i] = wire.ColumnSint, nil
 		default:
-			cols[i].Type, cols[i].Collation, row[i] = xprotocol.ColumnBytes, xprotocol.CollationUTF8MB4Ai0900, string(sc.Bytes)
+			cols[i].Type, cols[i].Collation, row[i] = wire.ColumnBytes, wire.CollationUTF8MB4Ai0900, string(sc.Bytes)
 		}
 	}
 	if err := w.WriteColumns(cols...); err != nil {
@@ -103,11 +106,11 @@ func echoArgs(args []xprotocol.Any, w xprotocol.ResultWriter) error {
 }
 
 // sessionInfo answers what the server side recorded about the session: user, mechanism, TLS, client name.
-func sessionInfo(s *xprotocol.ServerSession, w xprotocol.ResultWriter) error {
-	text := func(name string) xprotocol.ColumnMetaData {
-		return xprotocol.ColumnMetaData{Type: xprotocol.ColumnBytes, Name: name, Collation: xprotocol.CollationUTF8MB4Ai0900}
+func sessionInfo(s *xserver.ServerSession, w xserver.ResultWriter) error {
+	text := func(name string) wire.ColumnMetaData {
+		return wire.ColumnMetaData{Type: wire.ColumnBytes, Name: name, Collation: wire.CollationUTF8MB4Ai0900}
 	}
-	if err := w.WriteColumns(text("user"), text("mech"), xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: "tls"},
+	if err := w.WriteColumns(text("user"), text("mech"), wire.ColumnMetaData{Type: wire.ColumnSint, Name: "tls"},
 		text("client")); err != nil {
 		return err
 	}

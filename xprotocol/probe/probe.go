@@ -14,6 +14,7 @@ import (
 
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // The MySQL 8.4 queries every probe runs (one text, in mysqladmin/monitor.go, shared with the operator's
@@ -72,7 +73,7 @@ type Result struct {
 	Err error
 	// Trigger is why the probe ran; Notice is the GR notice that triggered it (nil otherwise).
 	Trigger Trigger
-	Notice  *xprotocol.GroupReplicationStateChanged
+	Notice  *wire.GroupReplicationStateChanged
 	// NoticeAt is when the first notice of the burst that triggered the probe arrived (zero otherwise).
 	NoticeAt time.Time
 	// At is when the probe finished.

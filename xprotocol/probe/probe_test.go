@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/probe"
 	"github.com/orca-operator/orca/xprotocol/probe/probetest"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 func listen(t *testing.T, addr string) net.Listener {
@@ -85,7 +85,7 @@ func TestNoticeTriggersImmediateReprobe(t *testing.T) {
 	m.SetState(st, true)
 	r := next(t, results, func(r probe.Result) bool { return true })
 	if r.Trigger != probe.TriggerNotice || r.Notice == nil || r.Notice.ViewID != "17000000:2" ||
-		r.Notice.Type != xprotocol.GRViewChange || r.State != "RECOVERING" || r.ViewID != "17000000:2" {
+		r.Notice.Type != wire.GRViewChange || r.State != "RECOVERING" || r.ViewID != "17000000:2" {
 		t.Fatalf("after notice %+v", r)
 	}
 	// The notice's arrival: after it was sent, before the probe it triggered finished.
@@ -100,7 +100,8 @@ func TestReconnectWithBackoff(t *testing.T) {
 	m := probetest.Start(l, probetest.Online(1, "PRIMARY"))
 	var dials atomic.Int32
 	var d net.Dialer
-	cfg := probe.Config{Interval: 50 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+	cfg := probe.Config{Interval: 50 * time.Millisecond, MinBackoff: 20 * time.Millisecond,
+		MaxBackoff: 100 * time.Millisecond}
 	cfg.Session.Dial = func(ctx context.Context, network, a string) (net.Conn, error) {
 		dials.Add(1)
 		return d.DialContext(ctx, network, a)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // watcher owns one member's session and probe loop.
@@ -49,7 +50,7 @@ func (w *watcher) connect(ctx context.Context) (*xprotocol.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.EnableNotices(cctx, xprotocol.GroupReplicationNotices...); err != nil {
+	if err := s.EnableNotices(cctx, wire.GroupReplicationNotices...); err != nil {
 		_ = s.Close()
 		return nil, fmt.Errorf("enable group replication notices on %s: %w", w.member.Name, err)
 	}
@@ -80,7 +81,7 @@ func (w *watcher) watch(ctx context.Context, s *xprotocol.Session, timer *time.T
 // burst's first notice arrived.
 type cause struct {
 	trigger Trigger
-	notice  *xprotocol.GroupReplicationStateChanged
+	notice  *wire.GroupReplicationStateChanged
 	at      time.Time
 }
 
@@ -106,16 +107,16 @@ func (w *watcher) wait(ctx context.Context, s *xprotocol.Session, timer *time.Ti
 	}
 }
 
-func grNotice(n xprotocol.Notice) (xprotocol.GroupReplicationStateChanged, bool) {
-	if n.Type != xprotocol.NoticeGroupReplicationStateChanged {
-		return xprotocol.GroupReplicationStateChanged{}, false
+func grNotice(n wire.Notice) (wire.GroupReplicationStateChanged, bool) {
+	if n.Type != wire.NoticeGroupReplicationStateChanged {
+		return wire.GroupReplicationStateChanged{}, false
 	}
 	g, err := n.GroupReplicationStateChanged()
 	return g, err == nil
 }
 
 func drainNotices(s *xprotocol.Session,
-	last xprotocol.GroupReplicationStateChanged) xprotocol.GroupReplicationStateChanged {
+	last wire.GroupReplicationStateChanged) wire.GroupReplicationStateChanged {
 	for {
 		select {
 		case n := <-s.Notices():

@@ -7,6 +7,8 @@ import (
 	"net"
 
 	"github.com/orca-operator/orca/xprotocol"
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 // Credentials of the benchmark server's account.
@@ -16,9 +18,9 @@ const (
 )
 
 // Serve starts a benchmark server on l: any SQL statement streams rows rows of Columns.
-func Serve(l net.Listener, rows int) *xprotocol.Server {
-	srv := &xprotocol.Server{Handler: RowsHandler(rows), Credentials: xprotocol.NewStaticCredentials(
-		xprotocol.Account{User: User, Password: Password, Plugin: xprotocol.PluginNativePassword})}
+func Serve(l net.Listener, rows int) *xserver.Server {
+	srv := &xserver.Server{Handler: RowsHandler(rows), Credentials: xserver.NewStaticCredentials(
+		xserver.Account{User: User, Password: Password, Plugin: wire.PluginNativePassword})}
 	started := make(chan struct{})
 	srv.NotifyStartedFunc = func() { close(started) }
 	go func() { _ = srv.Serve(l) }()
@@ -27,10 +29,10 @@ func Serve(l net.Listener, rows int) *xprotocol.Server {
 }
 
 // RowsHandler streams n identical pre-encoded rows of Columns for any statement.
-func RowsHandler(n int) xprotocol.Handler {
+func RowsHandler(n int) xserver.Handler {
 	fields := RowFields()
-	return xprotocol.HandlerFunc(func(_ context.Context, _ *xprotocol.ServerSession, _ string, _ []xprotocol.Any,
-		w xprotocol.ResultWriter) error {
+	return xserver.HandlerFunc(func(_ context.Context, _ *xserver.ServerSession, _ string, _ []wire.Any,
+		w xserver.ResultWriter) error {
 		if err := w.WriteColumns(Columns...); err != nil {
 			return err
 		}
@@ -44,19 +46,19 @@ func RowsHandler(n int) xprotocol.Handler {
 }
 
 // Columns is a typical monitoring row: integers, text, a double, a datetime and a decimal.
-var Columns = []xprotocol.ColumnMetaData{
-	{Type: xprotocol.ColumnSint, Name: "id"}, {Type: xprotocol.ColumnUint, Name: "n"},
-	{Type: xprotocol.ColumnBytes, Name: "host", Collation: xprotocol.CollationUTF8MB4Ai0900},
-	{Type: xprotocol.ColumnDouble, Name: "lag"}, {Type: xprotocol.ColumnDatetime, Name: "at"},
-	{Type: xprotocol.ColumnDecimal, Name: "amount"},
+var Columns = []wire.ColumnMetaData{
+	{Type: wire.ColumnSint, Name: "id"}, {Type: wire.ColumnUint, Name: "n"},
+	{Type: wire.ColumnBytes, Name: "host", Collation: wire.CollationUTF8MB4Ai0900},
+	{Type: wire.ColumnDouble, Name: "lag"}, {Type: wire.ColumnDatetime, Name: "at"},
+	{Type: wire.ColumnDecimal, Name: "amount"},
 }
 
 // RowFields encodes one row of Columns.
 func RowFields() [][]byte {
-	dec, _ := xprotocol.AppendDecimalField(nil, "12345.67")
-	return [][]byte{xprotocol.AppendSintField(nil, -123456), xprotocol.AppendUintField(nil, 987654321),
-		xprotocol.AppendStringField(nil, "member-2.orca-instances.default.svc"), xprotocol.AppendDoubleField(nil, 0.25),
-		xprotocol.AppendDateTimeField(nil, xprotocol.DateTime{
+	dec, _ := wire.AppendDecimalField(nil, "12345.67")
+	return [][]byte{wire.AppendSintField(nil, -123456), wire.AppendUintField(nil, 987654321),
+		wire.AppendStringField(nil, "member-2.orca-instances.default.svc"), wire.AppendDoubleField(nil, 0.25),
+		wire.AppendDateTimeField(nil, wire.DateTime{
 			Year: 2026, Month: 11, Day: 25, Hour: 20, Minute: 1, Second: 2, HasTime: true}),
 		dec}
 }

@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/probe"
+	"github.com/orca-operator/orca/xprotocol/wire"
+	"github.com/orca-operator/orca/xprotocol/xserver"
 )
 
 // Credentials of the fake member's only account (mysql_native_password, so MYSQL41 works without TLS).
@@ -34,7 +35,7 @@ type State struct {
 
 // Member is a running fake member.
 type Member struct {
-	Server *xprotocol.Server
+	Server *xserver.Server
 	Addr   string
 
 	mu    sync.Mutex
@@ -46,10 +47,10 @@ type Member struct {
 // then peers).
 func Start(l net.Listener, st State, peers ...State) *Member {
 	m := &Member{Addr: l.Addr().String(), state: st, peers: peers}
-	m.Server = &xprotocol.Server{
-		Handler: xprotocol.HandlerFunc(m.execute),
-		Credentials: xprotocol.NewStaticCredentials(xprotocol.Account{User: User, Password: Password,
-			Plugin: xprotocol.PluginNativePassword}),
+	m.Server = &xserver.Server{
+		Handler: xserver.HandlerFunc(m.execute),
+		Credentials: xserver.NewStaticCredentials(xserver.Account{User: User, Password: Password,
+			Plugin: wire.PluginNativePassword}),
 	}
 	started := make(chan struct{})
 	m.Server.NotifyStartedFunc = func() { close(started) }
@@ -71,8 +72,8 @@ func (m *Member) SetState(st State, notify bool) {
 	m.state = st
 	m.mu.Unlock()
 	if notify {
-		m.Server.BroadcastGroupReplicationNotice(xprotocol.GroupReplicationStateChanged{
-			Type: xprotocol.GRViewChange, ViewID: st.ViewID})
+		m.Server.BroadcastGroupReplicationNotice(wire.GroupReplicationStateChanged{
+			Type: wire.GRViewChange, ViewID: st.ViewID})
 	}
 }
 
@@ -83,19 +84,19 @@ func (m *Member) State() State {
 	return m.state
 }
 
-func textCol(name string) xprotocol.ColumnMetaData {
-	return xprotocol.ColumnMetaData{Type: xprotocol.ColumnBytes, Name: name,
-		Collation: xprotocol.CollationUTF8MB4Ai0900}
+func textCol(name string) wire.ColumnMetaData {
+	return wire.ColumnMetaData{Type: wire.ColumnBytes, Name: name,
+		Collation: wire.CollationUTF8MB4Ai0900}
 }
 
-func (m *Member) execute(_ context.Context, _ *xprotocol.ServerSession, stmt string, _ []xprotocol.Any,
-	w xprotocol.ResultWriter) error {
+func (m *Member) execute(_ context.Context, _ *xserver.ServerSession, stmt string, _ []wire.Any,
+	w xserver.ResultWriter) error {
 	m.mu.Lock()
 	st, peers := m.state, m.peers
 	m.mu.Unlock()
 	switch stmt {
 	case probe.QueryServer:
-		readOnly := xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: "@@super_read_only"}
+		readOnly := wire.ColumnMetaData{Type: wire.ColumnSint, Name: "@@super_read_only"}
 		if err := w.WriteColumns(textCol("@@server_uuid"), textCol("@@gtid_executed"), readOnly,
 			textCol("@@version")); err != nil {
 			return err
@@ -103,7 +104,7 @@ func (m *Member) execute(_ context.Context, _ *xprotocol.ServerSession, stmt str
 		return w.WriteRow(st.UUID, st.GTIDExecuted, st.SuperReadOnly, st.Version)
 	case probe.QueryMembers:
 		if err := w.WriteColumns(textCol("MEMBER_ID"), textCol("MEMBER_HOST"),
-			xprotocol.ColumnMetaData{Type: xprotocol.ColumnSint, Name: "MEMBER_PORT"}, textCol("MEMBER_STATE"),
+			wire.ColumnMetaData{Type: wire.ColumnSint, Name: "MEMBER_PORT"}, textCol("MEMBER_STATE"),
 			textCol("MEMBER_ROLE"), textCol("MEMBER_VERSION")); err != nil {
 			return err
 		}
@@ -123,7 +124,7 @@ func (m *Member) execute(_ context.Context, _ *xprotocol.ServerSession, stmt str
 		}
 		return w.WriteRow(view)
 	}
-	return xprotocol.NewError(1064, "42000", "You have an error in your SQL syntax near '%s'", stmt)
+	return wire.NewError(1064, "42000", "You have an error in your SQL syntax near '%s'", stmt)
 }
 
 // Online returns the state of an ONLINE member number i of a group.

@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 // Client -> server message types (Mysqlx.ClientMessages.Type).
 const (
@@ -46,8 +46,8 @@ const (
 	ServerCompression                 uint8 = 19
 )
 
-// knownClientType reports whether t is a client message type MySQL defines (whether or not Orca implements it).
-func knownClientType(t uint8) bool {
+// KnownClientType reports whether t is a client message type MySQL defines (whether or not this package implements it).
+func KnownClientType(t uint8) bool {
 	switch t {
 	case 1, 2, 3, 4, 5, 6, 7, 12, 17, 18, 19, 20, 24, 25, 30, 31, 32, 40, 41, 42, 43, 44, 45, 46:
 		return true

@@ -1,4 +1,4 @@
-package xprotocol
+package xserver
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // ServerSession is one client connection on a Server. Its accessors are safe for concurrent use;
@@ -27,10 +29,10 @@ type ServerSession struct {
 
 	// Owned by the serve goroutine (conn changes under wmu at the TLS upgrade).
 	conn      net.Conn
-	fr        *FrameReader
+	fr        *wire.FrameReader
 	auth      *authState
 	authFails int
-	stmt      StmtExecute
+	stmt      wire.StmtExecute
 
 	wmu  sync.Mutex // guards bw, wbuf and writes to conn
 	bw   *bufio.Writer
@@ -55,8 +57,8 @@ func newServerSession(srv *Server, conn net.Conn, id uint64) *ServerSession {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &ServerSession{
 		srv: srv, id: id, remote: conn.RemoteAddr(), ctx: ctx, cancel: cancel, conn: conn, raw: conn,
-		fr: NewFrameReader(conn, srv.maxFrame()), bw: bufio.NewWriterSize(conn, 32<<10),
-		notices: map[string]bool{NoticeNameWarnings: true}, idle: srv.idleTimeout(),
+		fr: wire.NewFrameReader(conn, srv.maxFrame()), bw: bufio.NewWriterSize(conn, 32<<10),
+		notices: map[string]bool{wire.NoticeNameWarnings: true}, idle: srv.idleTimeout(),
 	}
 }
 
@@ -123,7 +125,7 @@ func (s *ServerSession) Value(key any) any { s.mu.Lock(); defer s.mu.Unlock(); r
 
 // SendNotice writes a notice to the client now, whatever the session is doing (a GLOBAL notice may arrive
 // at any point of the protocol). It does not check which notices the client enabled.
-func (s *ServerSession) SendNotice(n *Notice) error {
+func (s *ServerSession) SendNotice(n *wire.Notice) error {
 	return s.send(true, n)
 }
 
@@ -148,7 +150,7 @@ func (s *ServerSession) beginShutdown() {
 }
 
 // send encodes messages and writes them; flush also flushes the buffer to the connection.
-func (s *ServerSession) send(flush bool, msgs ...Message) error {
+func (s *ServerSession) send(flush bool, msgs ...wire.Message) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.closed.Load() {
@@ -156,7 +158,7 @@ func (s *ServerSession) send(flush bool, msgs ...Message) error {
 	}
 	s.wbuf = s.wbuf[:0]
 	for _, m := range msgs {
-		s.wbuf = AppendFrame(s.wbuf, m)
+		s.wbuf = wire.AppendFrame(s.wbuf, m)
 	}
 	if flush || s.bw.Available() < len(s.wbuf) { // only then can the write block
 		_ = s.conn.SetWriteDeadline(time.Now().Add(s.srv.writeTimeout()))
@@ -183,7 +185,7 @@ func (s *ServerSession) flush() error {
 
 // sendFatal sends a FATAL error; the caller closes the session.
 func (s *ServerSession) sendFatal(code uint32, state, msg string) {
-	_ = s.send(true, &Error{Severity: SeverityFatal, Code: code, SQLState: state, Msg: msg})
+	_ = s.send(true, &wire.Error{Severity: wire.SeverityFatal, Code: code, SQLState: state, Msg: msg})
 }
 
 func (s *ServerSession) serve() {
@@ -191,7 +193,7 @@ func (s *ServerSession) serve() {
 	start := time.Now()
 	for {
 		if !s.armReadDeadline(start) {
-			s.sendFatal(ErCodeServerShutdown, "08S01", "Server shutdown in progress")
+			s.sendFatal(wire.ErCodeServerShutdown, "08S01", "Server shutdown in progress")
 			return
 		}
 		typ, payload, err := s.fr.ReadFrame()
@@ -228,15 +230,15 @@ func (s *ServerSession) readFailed(err error) {
 	s.mu.Unlock()
 	switch {
 	case stop:
-		s.sendFatal(ErCodeServerShutdown, "08S01", "Server shutdown in progress")
+		s.sendFatal(wire.ErCodeServerShutdown, "08S01", "Server shutdown in progress")
 	case errors.Is(err, os.ErrDeadlineExceeded) && authed:
-		s.sendFatal(ErCodeIOReadError, "HY000", "IO Read error: read_timeout exceeded")
+		s.sendFatal(wire.ErCodeIOReadError, "HY000", "IO Read error: read_timeout exceeded")
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.sendFatal(ErCodeIOReadError, "HY000", "Connect timeout reached")
-	case errors.Is(err, ErrFrameTooLarge):
-		s.sendFatal(ErCodeXBadMessage, "HY000", "Message of size larger than mysqlx_max_allowed_packet received")
-	case errors.Is(err, ErrEmptyFrame):
-		s.sendFatal(ErCodeXBadMessage, "HY000", "Invalid message")
+		s.sendFatal(wire.ErCodeIOReadError, "HY000", "Connect timeout reached")
+	case errors.Is(err, wire.ErrFrameTooLarge):
+		s.sendFatal(wire.ErCodeXBadMessage, "HY000", "Message of size larger than mysqlx_max_allowed_packet received")
+	case errors.Is(err, wire.ErrEmptyFrame):
+		s.sendFatal(wire.ErCodeXBadMessage, "HY000", "Invalid message")
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
 	default:
 		s.srv.Logger.V(1).Info("x protocol read failed", "session", s.id, "remote", s.remote.String(),
@@ -249,20 +251,20 @@ func (s *ServerSession) dispatch(typ uint8, payload []byte) bool {
 	var err error
 	done := false
 	switch typ {
-	case ClientConCapabilitiesGet:
+	case wire.ClientConCapabilitiesGet:
 		err = s.send(true, s.capabilities())
-	case ClientConCapabilitiesSet:
+	case wire.ClientConCapabilitiesSet:
 		done, err = s.setCapabilities(payload)
-	case ClientConClose, ClientSessClose:
-		_ = s.send(true, &Ok{Msg: "bye!"})
+	case wire.ClientConClose, wire.ClientSessClose:
+		_ = s.send(true, &wire.Ok{Msg: "bye!"})
 		return true
-	case ClientSessAuthenticateStart:
+	case wire.ClientSessAuthenticateStart:
 		done, err = s.authStart(payload)
-	case ClientSessAuthenticateCont:
+	case wire.ClientSessAuthenticateCont:
 		done, err = s.authContinue(payload)
-	case ClientSessReset:
+	case wire.ClientSessReset:
 		done, err = s.reset(payload)
-	case ClientSQLStmtExecute:
+	case wire.ClientSQLStmtExecute:
 		done, err = s.execute(payload)
 	default:
 		done, err = s.unsupported(typ)
@@ -278,31 +280,31 @@ func (s *ServerSession) dispatch(typ uint8, payload []byte) bool {
 
 // badMessage answers a message that does not decode: fatal, as the stream can no longer be trusted.
 func (s *ServerSession) badMessage(what string, err error) (bool, error) {
-	s.sendFatal(ErCodeXBadMessage, "HY000", fmt.Sprintf("Invalid message: %s: %v", what, err))
+	s.sendFatal(wire.ErCodeXBadMessage, "HY000", fmt.Sprintf("Invalid message: %s: %v", what, err))
 	return true, nil
 }
 
 func (s *ServerSession) unsupported(typ uint8) (bool, error) {
-	if !knownClientType(typ) {
-		s.sendFatal(ErCodeUnknownCom, "08S01", fmt.Sprintf("Unexpected message received: type %d", typ))
+	if !wire.KnownClientType(typ) {
+		s.sendFatal(wire.ErCodeUnknownCom, "08S01", fmt.Sprintf("Unexpected message received: type %d", typ))
 		return true, nil
 	}
-	return false, s.send(true, NewError(ErCodeUnknownCom, "08S01", "Unexpected message received"))
+	return false, s.send(true, wire.NewError(wire.ErCodeUnknownCom, "08S01", "Unexpected message received"))
 }
 
 func (s *ServerSession) reset(payload []byte) (bool, error) {
-	var m SessionReset
+	var m wire.SessionReset
 	if err := m.Unmarshal(payload); err != nil {
 		return s.badMessage("Session.Reset", err)
 	}
 	s.mu.Lock()
-	s.notices = map[string]bool{NoticeNameWarnings: true}
+	s.notices = map[string]bool{wire.NoticeNameWarnings: true}
 	s.values = nil
 	if !m.KeepOpen {
 		s.authed, s.user, s.schema, s.mech = false, "", "", ""
 	}
 	s.mu.Unlock()
-	return false, s.send(true, &Ok{})
+	return false, s.send(true, &wire.Ok{})
 }
 
 func (s *ServerSession) isAuthed() bool {

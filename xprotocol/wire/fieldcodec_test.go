@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 import (
 	"errors"
@@ -36,12 +36,13 @@ func TestFieldRoundTrip(t *testing.T) {
 		{ColumnDecimal, "123", "123", KindDecimal},
 		{ColumnDecimal, "1234", "1234", KindDecimal},
 		{ColumnDecimal, "+00012.50", "12.50", KindDecimal},
-		{ColumnDecimal, "99999999999999999999999999999999999999.123456789", "99999999999999999999999999999999999999.123456789", KindDecimal},
+		{ColumnDecimal, "99999999999999999999999999999999999999.123456789",
+			"99999999999999999999999999999999999999.123456789", KindDecimal},
 		{ColumnSint, nil, "NULL", KindNull},
 	}
 	for _, c := range cases {
 		col := ColumnMetaData{Type: c.col, Name: "c"}
-		field, err := appendAnyField(nil, &col, c.in)
+		field, err := AppendField(nil, &col, c.in)
 		if err != nil {
 			t.Fatalf("encode %v as %d: %v", c.in, c.col, err)
 		}
@@ -125,7 +126,7 @@ func TestDecodeValueZeroAllocs(t *testing.T) {
 	fields := make([][]byte, len(cols))
 	for i := range cols {
 		var err error
-		if fields[i], err = appendAnyField(nil, &cols[i], vals[i]); err != nil {
+		if fields[i], err = AppendField(nil, &cols[i], vals[i]); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 // ColumnType is Resultset.ColumnMetaData.FieldType: how a row field is encoded.
 type ColumnType uint8

@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 import (
 	"bufio"
@@ -47,6 +47,9 @@ func NewFrameReader(r io.Reader, maxFrame int) *FrameReader {
 	}
 	return &FrameReader{r: br, max: maxFrame}
 }
+
+// Max is the largest length prefix the reader accepts.
+func (fr *FrameReader) Max() int { return fr.max }
 
 // Buffered reports how many bytes are already read from the connection but not yet returned as frames.
 func (fr *FrameReader) Buffered() int { return fr.r.Buffered() }

@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ func TestFrameReader(t *testing.T) {
 	stream = AppendFrame(stream, &Ok{Msg: "hi"})
 	big := bytes.Repeat([]byte{'x'}, 3<<20+17)
 	stream = AppendRawFrame(stream, ServerNotice, big)
-	stream = AppendFrame(stream, msgStmtExecuteOk)
+	stream = AppendFrame(stream, Empty(ServerSQLStmtExecuteOk))
 	fr := NewFrameReader(bytes.NewReader(stream), 4<<20)
 	typ, p, err := fr.ReadFrame()
 	var ok Ok
@@ -85,18 +85,24 @@ func TestMessageRoundTrip(t *testing.T) {
 	msgs := []struct{ in, out unmarshaler }{
 		{&Ok{Msg: "bye"}, &Ok{}},
 		{&Error{Severity: SeverityFatal, Code: 1045, SQLState: "28000", Msg: "denied"}, &Error{}},
-		{&Capabilities{Capabilities: []Capability{{Name: "tls", Value: Bool(true)}, {Name: "m", Value: Array(String("PLAIN"))}}}, &Capabilities{}},
-		{&CapabilitiesSet{Capabilities: []Capability{{Name: CapConnectAttrs, Value: Object(ObjectField{Key: "a", Value: String("b")})}}}, &CapabilitiesSet{}},
-		{&AuthenticateStart{MechName: "PLAIN", AuthData: []byte("\x00u\x00p"), InitialResponse: []byte("r")}, &AuthenticateStart{}},
+		{&Capabilities{Capabilities: []Capability{{Name: "tls", Value: Bool(true)}, {Name: "m",
+			Value: Array(String("PLAIN"))}}}, &Capabilities{}},
+		{&CapabilitiesSet{Capabilities: []Capability{{Name: CapConnectAttrs, Value: Object(ObjectField{Key: "a",
+			Value: String("b")})}}}, &CapabilitiesSet{}},
+		{&AuthenticateStart{MechName: "PLAIN", AuthData: []byte("\x00u\x00p"), InitialResponse: []byte("r")},
+			&AuthenticateStart{}},
 		{&AuthenticateContinue{AuthData: []byte("data")}, &AuthenticateContinue{}},
 		{&AuthenticateChallenge{AuthData: []byte("salt")}, &AuthenticateChallenge{}},
 		{&AuthenticateOk{AuthData: []byte("x")}, &AuthenticateOk{}},
 		{&SessionReset{KeepOpen: true}, &SessionReset{}},
-		{&StmtExecute{Stmt: []byte("SELECT ?"), Args: args, Namespace: "mysqlx", CompactMetadata: true}, &StmtExecute{}},
-		{&ColumnMetaData{Type: ColumnDecimal, Name: "n", OriginalName: "o", Table: "t", OriginalTable: "ot", Schema: "s",
+		{&StmtExecute{Stmt: []byte("SELECT ?"), Args: args, Namespace: "mysqlx", CompactMetadata: true},
+			&StmtExecute{}},
+		{&ColumnMetaData{Type: ColumnDecimal, Name: "n", OriginalName: "o", Table: "t", OriginalTable: "ot",
+			Schema:  "s",
 			Catalog: "def", Collation: 255, FractionalDigits: 2, Length: 10, Flags: FlagUnsigned, ContentType: 2}, &ColumnMetaData{}},
 		{&Row{Fields: [][]byte{{1}, {}, []byte("abc\x00")}}, &Row{}},
-		{&Notice{Type: NoticeWarning, Scope: ScopeLocal, Payload: AppendWarning(nil, Warning{Level: WarningNote, Code: 1, Msg: "m"})}, &Notice{}},
+		{&Notice{Type: NoticeWarning, Scope: ScopeLocal, Payload: AppendWarning(nil, Warning{Level: WarningNote,
+			Code: 1, Msg: "m"})}, &Notice{}},
 	}
 	for _, m := range msgs {
 		frame := AppendFrame(nil, m.in)
@@ -166,7 +172,7 @@ func TestAnyDepthLimit(t *testing.T) {
 func TestAuthScrambles(t *testing.T) {
 	salt := []byte("01234567890123456789")
 	schema, user, resp, ok := ParseAuthData(append(AuthData("db", "u", MySQL41Response("pw", salt)), 0))
-	if !ok || schema != "db" || user != "u" || !checkMySQL41("pw", salt, resp) || checkMySQL41("px", salt, resp) {
+	if !ok || schema != "db" || user != "u" || !VerifyMySQL41("pw", salt, resp) || VerifyMySQL41("px", salt, resp) {
 		t.Fatalf("MYSQL41: %q %q %q %v", schema, user, resp, ok)
 	}
 	if len(resp) != 41 || resp[0] != '*' {

@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 import (
 	"encoding/binary"

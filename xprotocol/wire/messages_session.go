@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 // AuthenticateStart is a Session.AuthenticateStart message (client -> server).
 type AuthenticateStart struct {

@@ -1,4 +1,4 @@
-package xprotocol
+package xserver
 
 import (
 	"crypto/rand"
@@ -6,6 +6,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // maxAuthFailures is how many failed attempts a connection gets before it is closed.
@@ -18,24 +20,24 @@ type authState struct {
 }
 
 func (s *ServerSession) authStart(payload []byte) (bool, error) {
-	var m AuthenticateStart
+	var m wire.AuthenticateStart
 	if err := m.Unmarshal(payload); err != nil {
 		return s.badMessage("Session.AuthenticateStart", err)
 	}
 	if s.isAuthed() {
-		return false, s.send(true, NewError(ErCodeUnknownCom, "08S01", "Unexpected message received"))
+		return false, s.send(true, wire.NewError(wire.ErCodeUnknownCom, "08S01", "Unexpected message received"))
 	}
 	s.mu.Lock()
 	tlsActive := s.tlsActive
 	s.mu.Unlock()
 	switch m.MechName {
-	case AuthPlain:
+	case wire.AuthPlain:
 		if !tlsActive {
 			return false, s.send(true, invalidMechanism(m.MechName))
 		}
-		return s.finishAuth(AuthPlain, m.AuthData, nil)
-	case AuthMySQL41, AuthSHA256Memory:
-		salt := make([]byte, SaltSize)
+		return s.finishAuth(wire.AuthPlain, m.AuthData, nil)
+	case wire.AuthMySQL41, wire.AuthSHA256Memory:
+		salt := make([]byte, wire.SaltSize)
 		_, _ = rand.Read(salt)
 		for i := range salt { // MySQL's salt is printable and NUL-free
 			salt[i] = salt[i]&0x7f | 0x01
@@ -44,23 +46,23 @@ func (s *ServerSession) authStart(payload []byte) (bool, error) {
 			}
 		}
 		s.auth = &authState{mech: m.MechName, salt: salt}
-		return false, s.send(true, &AuthenticateChallenge{AuthData: salt})
+		return false, s.send(true, &wire.AuthenticateChallenge{AuthData: salt})
 	default:
 		return false, s.send(true, invalidMechanism(m.MechName))
 	}
 }
 
-func invalidMechanism(name string) *Error {
-	return NewError(ErCodeNotSupportedAuthMode, "08004", "Invalid authentication method %s", name)
+func invalidMechanism(name string) *wire.Error {
+	return wire.NewError(wire.ErCodeNotSupportedAuthMode, "08004", "Invalid authentication method %s", name)
 }
 
 func (s *ServerSession) authContinue(payload []byte) (bool, error) {
-	var m AuthenticateContinue
+	var m wire.AuthenticateContinue
 	if err := m.Unmarshal(payload); err != nil {
 		return s.badMessage("Session.AuthenticateContinue", err)
 	}
 	if s.auth == nil {
-		return false, s.send(true, NewError(ErCodeUnknownCom, "08S01", "Unexpected message received"))
+		return false, s.send(true, wire.NewError(wire.ErCodeUnknownCom, "08S01", "Unexpected message received"))
 	}
 	st := s.auth
 	s.auth = nil
@@ -69,7 +71,7 @@ func (s *ServerSession) authContinue(payload []byte) (bool, error) {
 
 // finishAuth checks the credentials in data ("schema \0 user \0 response") and answers.
 func (s *ServerSession) finishAuth(mech string, data, salt []byte) (bool, error) {
-	schema, user, response, ok := ParseAuthData(data)
+	schema, user, response, ok := wire.ParseAuthData(data)
 	if !ok {
 		return s.authFailed(user, false)
 	}
@@ -80,32 +82,32 @@ func (s *ServerSession) finishAuth(mech string, data, salt []byte) (bool, error)
 	if !found || !s.verify(mech, acct, response, salt) {
 		return s.authFailed(user, len(response) > 0)
 	}
-	if mech == AuthPlain && pluginOf(acct) == PluginCachingSHA2 {
+	if mech == wire.AuthPlain && pluginOf(acct) == wire.PluginCachingSHA2 {
 		s.srv.cacheSHA256(user, acct.Password)
 	}
 	s.mu.Lock()
 	s.authed, s.user, s.schema, s.mech = true, user, schema, mech
 	s.mu.Unlock()
-	id := &Notice{Type: NoticeSessionStateChanged, Scope: ScopeLocal,
-		Payload: AppendSessionStateChanged(nil, SessionStateChanged{Param: StateClientIDAssigned,
-			Values: []Scalar{{Type: ScalarUint, Uint: s.id}}})}
-	return false, s.send(true, id, &AuthenticateOk{})
+	id := &wire.Notice{Type: wire.NoticeSessionStateChanged, Scope: wire.ScopeLocal,
+		Payload: wire.AppendSessionStateChanged(nil, wire.SessionStateChanged{Param: wire.StateClientIDAssigned,
+			Values: []wire.Scalar{{Type: wire.ScalarUint, Uint: s.id}}})}
+	return false, s.send(true, id, &wire.AuthenticateOk{})
 }
 
 func pluginOf(a Account) string {
 	if a.Plugin == "" {
-		return PluginCachingSHA2
+		return wire.PluginCachingSHA2
 	}
 	return a.Plugin
 }
 
 func (s *ServerSession) verify(mech string, acct Account, response, salt []byte) bool {
 	switch mech {
-	case AuthPlain:
+	case wire.AuthPlain:
 		return subtle.ConstantTimeCompare([]byte(acct.Password), response) == 1
-	case AuthMySQL41:
-		return pluginOf(acct) == PluginNativePassword && checkMySQL41(acct.Password, salt, response)
-	case AuthSHA256Memory:
+	case wire.AuthMySQL41:
+		return pluginOf(acct) == wire.PluginNativePassword && wire.VerifyMySQL41(acct.Password, salt, response)
+	case wire.AuthSHA256Memory:
 		cached, ok := s.srv.cachedSHA256(acct.User)
 		if !ok {
 			return false
@@ -114,7 +116,7 @@ func (s *ServerSession) verify(mech string, acct Account, response, salt []byte)
 			s.srv.ForgetCachedAuth(acct.User)
 			return false
 		}
-		return checkSHA256Memory(cached, salt, response)
+		return wire.VerifySHA256Memory(cached, salt, response)
 	}
 	return false
 }
@@ -129,9 +131,10 @@ func (s *ServerSession) authFailed(user string, usedPassword bool) (bool, error)
 	if usedPassword {
 		yes = "YES"
 	}
-	e := NewError(ErCodeAccessDenied, "28000", "Access denied for user '%s'@'%s' (using password: %s)", user, host, yes)
+	e := wire.NewError(wire.ErCodeAccessDenied, "28000", "Access denied for user '%s'@'%s' (using password: %s)",
+		user, host, yes)
 	if s.authFails >= maxAuthFailures {
-		e.Severity = SeverityFatal
+		e.Severity = wire.SeverityFatal
 		_ = s.send(true, e)
 		return true, nil
 	}

@@ -1,4 +1,4 @@
-package xprotocol
+package xserver
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown.
@@ -55,7 +57,7 @@ type Server struct {
 	wg        sync.WaitGroup
 }
 
-func (srv *Server) maxFrame() int { return orDefault(srv.MaxFrameSize, DefaultMaxFrameSize) }
+func (srv *Server) maxFrame() int { return orDefault(srv.MaxFrameSize, wire.DefaultMaxFrameSize) }
 
 func (srv *Server) connectTimeout() time.Duration {
 	return orDefault(srv.ConnectTimeout, 30*time.Second)
@@ -197,10 +199,10 @@ func (srv *Server) Session(id uint64) (*ServerSession, bool) {
 // authenticated session that enabled the matching notice (e.g. "group_replication/membership/view" for
 // GRViewChange). It returns how many sessions it was sent to; sessions whose write fails are closed.
 // Sends are sequential: a client that stops reading delays the broadcast by at most WriteTimeout.
-func (srv *Server) BroadcastGroupReplicationNotice(g GroupReplicationStateChanged) int {
+func (srv *Server) BroadcastGroupReplicationNotice(g wire.GroupReplicationStateChanged) int {
 	name := g.Type.NoticeName()
-	n := &Notice{Type: NoticeGroupReplicationStateChanged, Scope: ScopeGlobal,
-		Payload: AppendGroupReplicationStateChanged(nil, g)}
+	n := &wire.Notice{Type: wire.NoticeGroupReplicationStateChanged, Scope: wire.ScopeGlobal,
+		Payload: wire.AppendGroupReplicationStateChanged(nil, g)}
 	sent := 0
 	for _, s := range srv.Sessions() {
 		if !s.Authenticated() || !s.NoticeEnabled(name) {

@@ -1,8 +1,10 @@
-package xprotocol
+package xserver
 
 import (
 	"context"
 	"sync"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // Handler executes the SQL statements of authenticated sessions (StmtExecute with namespace "sql").
@@ -15,14 +17,14 @@ import (
 // any other error is sent as ERROR 1105 (HY000). ctx is cancelled when the session closes or the
 // Server shuts down. Calls for one session never overlap; calls for different sessions run concurrently.
 type Handler interface {
-	ExecuteSQL(ctx context.Context, s *ServerSession, stmt string, args []Any, w ResultWriter) error
+	ExecuteSQL(ctx context.Context, s *ServerSession, stmt string, args []wire.Any, w ResultWriter) error
 }
 
 // HandlerFunc adapts a function to Handler.
-type HandlerFunc func(ctx context.Context, s *ServerSession, stmt string, args []Any, w ResultWriter) error
+type HandlerFunc func(ctx context.Context, s *ServerSession, stmt string, args []wire.Any, w ResultWriter) error
 
 // ExecuteSQL calls f.
-func (f HandlerFunc) ExecuteSQL(ctx context.Context, s *ServerSession, stmt string, args []Any,
+func (f HandlerFunc) ExecuteSQL(ctx context.Context, s *ServerSession, stmt string, args []wire.Any,
 	w ResultWriter) error {
 	return f(ctx, s, stmt, args, w)
 }
@@ -31,7 +33,7 @@ func (f HandlerFunc) ExecuteSQL(ctx context.Context, s *ServerSession, stmt stri
 type ResultWriter interface {
 	// WriteColumns starts a result set with this column metadata. Calling it again starts the next
 	// result set (the previous one ends with FetchDoneMoreResultsets).
-	WriteColumns(cols ...ColumnMetaData) error
+	WriteColumns(cols ...wire.ColumnMetaData) error
 	// WriteRow sends one row of the current result set, one value per column, encoded by the column's
 	// type: nil is NULL; SINT takes signed or unsigned Go integers and bool; UINT and BIT take integers
 	// and bool; DOUBLE and FLOAT take floats and integers; BYTES and ENUM take string, []byte or an
@@ -41,7 +43,7 @@ type ResultWriter interface {
 	// WriteRawRow sends one row of already-encoded fields (see the Append*Field functions).
 	WriteRawRow(fields ...[]byte) error
 	// WriteWarning sends a WARNING notice (LOCAL) if the session has "warnings" enabled (the default).
-	WriteWarning(w Warning) error
+	WriteWarning(w wire.Warning) error
 	// SetRowsAffected sets the ROWS_AFFECTED the statement reports. Statements without a result set
 	// always report it (0 unless set).
 	SetRowsAffected(n uint64)

@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 // Ok is a Mysqlx.Ok message (server -> client).
 type Ok struct{ Msg string }
@@ -154,3 +154,15 @@ func (m *ConnectionClose) MessageType() uint8 { return ClientConClose }
 
 // AppendPayload implements Message.
 func (m *ConnectionClose) AppendPayload(b []byte) []byte { return b }
+
+// Capability names.
+const (
+	CapTLS            = "tls"
+	CapAuthMechanisms = "authentication.mechanisms"
+	CapConnectAttrs   = "session_connect_attrs"
+	CapPwdExpireOk    = "client.pwd_expire_ok"
+	CapInteractive    = "client.interactive"
+	CapCompression    = "compression"
+	CapDocFormats     = "doc.formats"
+	CapNodeType       = "node_type"
+)

@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 import (
 	"fmt"
@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// appendAnyField encodes a Go value as a field of col's type (see ResultWriter.WriteRow).
-func appendAnyField(dst []byte, col *ColumnMetaData, v any) ([]byte, error) {
+// AppendField encodes a Go value as a row field of col's type: nil is NULL; integers, floats, strings, []byte,
+// time.Duration (TIME), DateTime or time.Time (DATETIME) and []string (SET) as their column type allows.
+func AppendField(dst []byte, col *ColumnMetaData, v any) ([]byte, error) {
 	if v == nil {
 		return dst, nil
 	}

@@ -1,8 +1,10 @@
-package xprotocol
+package xserver
 
 import (
 	"errors"
 	"fmt"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 func (s *ServerSession) execute(payload []byte) (bool, error) {
@@ -10,16 +12,17 @@ func (s *ServerSession) execute(payload []byte) (bool, error) {
 		return s.badMessage("Sql.StmtExecute", err)
 	}
 	if !s.isAuthed() {
-		s.sendFatal(ErCodeUnknownCom, "08S01", "Unexpected message received")
+		s.sendFatal(wire.ErCodeUnknownCom, "08S01", "Unexpected message received")
 		return true, nil
 	}
 	switch s.stmt.Namespace {
-	case NamespaceSQL:
+	case wire.NamespaceSQL:
 		return s.executeSQL()
-	case NamespaceMysqlx, "xplugin":
+	case wire.NamespaceMysqlx, "xplugin":
 		return s.admin(string(s.stmt.Stmt), s.stmt.Args)
 	default:
-		return false, s.send(true, NewError(ErCodeXInvalidNamespace, "HY000", "Unknown namespace %s", s.stmt.Namespace))
+		return false, s.send(true, wire.NewError(wire.ErCodeXInvalidNamespace, "HY000", "Unknown namespace %s",
+			s.stmt.Namespace))
 	}
 }
 
@@ -34,7 +37,7 @@ func (s *ServerSession) executeSQL() (bool, error) {
 	}()
 	w := &resultWriter{s: s}
 	if s.srv.Handler == nil {
-		return false, s.send(true, NewError(ErCodeUnknownError, "HY000", "no handler configured"))
+		return false, s.send(true, wire.NewError(wire.ErCodeUnknownError, "HY000", "no handler configured"))
 	}
 	herr := s.srv.Handler.ExecuteSQL(s.ctx, s, string(s.stmt.Stmt), s.stmt.Args, w)
 	if w.err != nil {
@@ -47,20 +50,20 @@ func (s *ServerSession) executeSQL() (bool, error) {
 }
 
 func (s *ServerSession) statementFailed(herr error) (bool, error) {
-	var xe *Error
+	var xe *wire.Error
 	if !errors.As(herr, &xe) {
-		xe = &Error{Code: ErCodeUnknownError, SQLState: "HY000", Msg: herr.Error()}
+		xe = &wire.Error{Code: wire.ErCodeUnknownError, SQLState: "HY000", Msg: herr.Error()}
 	}
 	if err := s.send(true, xe); err != nil {
 		return true, err
 	}
-	return xe.Severity == SeverityFatal, nil
+	return xe.Severity == wire.SeverityFatal, nil
 }
 
 // resultWriter implements ResultWriter for one statement.
 type resultWriter struct {
 	s            *ServerSession
-	cols         []ColumnMetaData
+	cols         []wire.ColumnMetaData
 	open         bool // a result set has started and not ended
 	sets         int
 	rowsAffected uint64
@@ -68,7 +71,7 @@ type resultWriter struct {
 	lastInsertID uint64
 	insertIDSet  bool
 	message      string
-	row          Row
+	row          wire.Row
 	fieldBuf     []byte
 	err          error // a write failure: the session is over
 }
@@ -80,13 +83,13 @@ func (w *resultWriter) fail(err error) error {
 	return err
 }
 
-func (w *resultWriter) WriteColumns(cols ...ColumnMetaData) error {
+func (w *resultWriter) WriteColumns(cols ...wire.ColumnMetaData) error {
 	if w.err != nil {
 		return w.err
 	}
-	msgs := make([]Message, 0, len(cols)+1)
+	msgs := make([]wire.Message, 0, len(cols)+1)
 	if w.open {
-		msgs = append(msgs, msgFetchDoneMoreRS)
+		msgs = append(msgs, wire.Empty(wire.ServerResultsetFetchDoneMoreRS))
 	}
 	w.cols = append(w.cols[:0], cols...)
 	for i := range w.cols {
@@ -122,7 +125,7 @@ func (w *resultWriter) WriteRow(values ...any) error {
 	ends := make([]int, len(values))
 	for i, v := range values {
 		var err error
-		w.fieldBuf, err = appendAnyField(w.fieldBuf, &w.cols[i], v)
+		w.fieldBuf, err = wire.AppendField(w.fieldBuf, &w.cols[i], v)
 		if err != nil {
 			return fmt.Errorf("encode column %q: %w", w.cols[i].Name, err)
 		}
@@ -137,14 +140,14 @@ func (w *resultWriter) WriteRow(values ...any) error {
 	return w.WriteRawRow(fields...)
 }
 
-func (w *resultWriter) WriteWarning(warn Warning) error {
+func (w *resultWriter) WriteWarning(warn wire.Warning) error {
 	if w.err != nil {
 		return w.err
 	}
-	if !w.s.NoticeEnabled(NoticeNameWarnings) {
+	if !w.s.NoticeEnabled(wire.NoticeNameWarnings) {
 		return nil
 	}
-	n := &Notice{Type: NoticeWarning, Scope: ScopeLocal, Payload: AppendWarning(nil, warn)}
+	n := &wire.Notice{Type: wire.NoticeWarning, Scope: wire.ScopeLocal, Payload: wire.AppendWarning(nil, warn)}
 	if err := w.s.send(false, n); err != nil {
 		return w.fail(err)
 	}
@@ -159,24 +162,27 @@ func (w *resultWriter) SetMessage(msg string) { w.message = msg }
 
 // finish ends the statement as MySQL does: FetchDone, state notices, StmtExecuteOk.
 func (w *resultWriter) finish() error {
-	msgs := make([]Message, 0, 5)
+	msgs := make([]wire.Message, 0, 5)
 	if w.open {
-		msgs = append(msgs, msgFetchDone)
+		msgs = append(msgs, wire.Empty(wire.ServerResultsetFetchDone))
 	}
 	if w.affectedSet || w.sets == 0 {
-		msgs = append(msgs, stateNotice(StateRowsAffected, Scalar{Type: ScalarUint, Uint: w.rowsAffected}))
+		msgs = append(msgs, stateNotice(wire.StateRowsAffected, wire.Scalar{Type: wire.ScalarUint,
+			Uint: w.rowsAffected}))
 	}
 	if w.insertIDSet {
-		msgs = append(msgs, stateNotice(StateGeneratedInsertID, Scalar{Type: ScalarUint, Uint: w.lastInsertID}))
+		msgs = append(msgs, stateNotice(wire.StateGeneratedInsertID, wire.Scalar{Type: wire.ScalarUint,
+			Uint: w.lastInsertID}))
 	}
 	if w.message != "" {
-		msgs = append(msgs, stateNotice(StateProducedMessage, Scalar{Type: ScalarString, Bytes: []byte(w.message)}))
+		msgs = append(msgs, stateNotice(wire.StateProducedMessage, wire.Scalar{Type: wire.ScalarString,
+			Bytes: []byte(w.message)}))
 	}
-	msgs = append(msgs, msgStmtExecuteOk)
+	msgs = append(msgs, wire.Empty(wire.ServerSQLStmtExecuteOk))
 	return w.s.send(true, msgs...)
 }
 
-func stateNotice(p SessionStateParam, v Scalar) *Notice {
-	return &Notice{Type: NoticeSessionStateChanged, Scope: ScopeLocal,
-		Payload: AppendSessionStateChanged(nil, SessionStateChanged{Param: p, Values: []Scalar{v}})}
+func stateNotice(p wire.SessionStateParam, v wire.Scalar) *wire.Notice {
+	return &wire.Notice{Type: wire.NoticeSessionStateChanged, Scope: wire.ScopeLocal,
+		Payload: wire.AppendSessionStateChanged(nil, wire.SessionStateChanged{Param: p, Values: []wire.Scalar{v}})}
 }

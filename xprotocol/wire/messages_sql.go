@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 // Namespaces of StmtExecute.
 const (
@@ -76,20 +76,11 @@ func (m *StmtExecuteOk) MessageType() uint8 { return ServerSQLStmtExecuteOk }
 // AppendPayload implements Message.
 func (m *StmtExecuteOk) AppendPayload(b []byte) []byte { return b }
 
-// emptyMessage is a message without fields (FetchDone and friends).
-type emptyMessage uint8
+// Empty is a message without fields (FetchDone and friends), named by its type: Empty(ServerResultsetFetchDone).
+type Empty uint8
 
 // MessageType implements Message.
-func (m emptyMessage) MessageType() uint8 { return uint8(m) }
+func (m Empty) MessageType() uint8 { return uint8(m) }
 
 // AppendPayload implements Message.
-func (m emptyMessage) AppendPayload(b []byte) []byte { return b }
-
-// Empty messages shared by client and server.
-var (
-	msgFetchDone       Message = emptyMessage(ServerResultsetFetchDone)
-	msgFetchDoneMoreRS Message = emptyMessage(ServerResultsetFetchDoneMoreRS)
-	msgStmtExecuteOk   Message = emptyMessage(ServerSQLStmtExecuteOk)
-	msgCapabilitiesGet Message = emptyMessage(ClientConCapabilitiesGet)
-	msgConnectionClose Message = emptyMessage(ClientConClose)
-)
+func (m Empty) AppendPayload(b []byte) []byte { return b }

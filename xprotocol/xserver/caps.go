@@ -1,41 +1,31 @@
-package xprotocol
+package xserver
 
 import (
 	"crypto/tls"
 	"fmt"
 	"time"
+
+	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
-// Capability names.
-const (
-	CapTLS            = "tls"
-	CapAuthMechanisms = "authentication.mechanisms"
-	CapConnectAttrs   = "session_connect_attrs"
-	CapPwdExpireOk    = "client.pwd_expire_ok"
-	CapInteractive    = "client.interactive"
-	CapCompression    = "compression"
-	CapDocFormats     = "doc.formats"
-	CapNodeType       = "node_type"
-)
-
-func (s *ServerSession) capabilities() *Capabilities {
+func (s *ServerSession) capabilities() *wire.Capabilities {
 	s.mu.Lock()
 	tlsActive := s.tlsActive
 	s.mu.Unlock()
-	var caps []Capability
+	var caps []wire.Capability
 	if s.srv.TLSConfig != nil {
-		caps = append(caps, Capability{Name: CapTLS, Value: Bool(tlsActive)})
+		caps = append(caps, wire.Capability{Name: wire.CapTLS, Value: wire.Bool(tlsActive)})
 	}
-	mechs := []Any{String(AuthMySQL41), String(AuthSHA256Memory)}
+	mechs := []wire.Any{wire.String(wire.AuthMySQL41), wire.String(wire.AuthSHA256Memory)}
 	if tlsActive {
-		mechs = append([]Any{String(AuthPlain)}, mechs...)
+		mechs = append([]wire.Any{wire.String(wire.AuthPlain)}, mechs...)
 	}
-	return &Capabilities{Capabilities: append(caps,
-		Capability{Name: CapAuthMechanisms, Value: Array(mechs...)},
-		Capability{Name: CapDocFormats, Value: String("text")},
-		Capability{Name: CapInteractive, Value: Bool(false)},
-		Capability{Name: CapNodeType, Value: String("mysql")},
-		Capability{Name: CapPwdExpireOk, Value: Bool(false)},
+	return &wire.Capabilities{Capabilities: append(caps,
+		wire.Capability{Name: wire.CapAuthMechanisms, Value: wire.Array(mechs...)},
+		wire.Capability{Name: wire.CapDocFormats, Value: wire.String("text")},
+		wire.Capability{Name: wire.CapInteractive, Value: wire.Bool(false)},
+		wire.Capability{Name: wire.CapNodeType, Value: wire.String("mysql")},
+		wire.Capability{Name: wire.CapPwdExpireOk, Value: wire.Bool(false)},
 	)}
 }
 
@@ -46,7 +36,7 @@ type capabilityChange struct {
 }
 
 func (s *ServerSession) setCapabilities(payload []byte) (bool, error) {
-	var m CapabilitiesSet
+	var m wire.CapabilitiesSet
 	if err := m.Unmarshal(payload); err != nil {
 		return s.badMessage("Connection.CapabilitiesSet", err)
 	}
@@ -59,7 +49,7 @@ func (s *ServerSession) setCapabilities(payload []byte) (bool, error) {
 		s.attrs = change.attrs
 		s.mu.Unlock()
 	}
-	if err := s.send(true, &Ok{}); err != nil {
+	if err := s.send(true, &wire.Ok{}); err != nil {
 		return true, err
 	}
 	if change.startTLS {
@@ -68,50 +58,50 @@ func (s *ServerSession) setCapabilities(payload []byte) (bool, error) {
 	return false, nil
 }
 
-func (s *ServerSession) prepareCapabilities(caps []Capability) (capabilityChange, *Error) {
+func (s *ServerSession) prepareCapabilities(caps []wire.Capability) (capabilityChange, *wire.Error) {
 	var c capabilityChange
 	s.mu.Lock()
 	tlsActive, authed := s.tlsActive, s.authed
 	s.mu.Unlock()
 	for _, cp := range caps {
 		switch cp.Name {
-		case CapTLS:
+		case wire.CapTLS:
 			on, ok := cp.Value.AsBool()
 			if !ok || s.srv.TLSConfig == nil || tlsActive || authed || (!on && !tlsActive) {
 				return c, prepareFailed(cp.Name)
 			}
 			c.startTLS = on
-		case CapConnectAttrs:
+		case wire.CapConnectAttrs:
 			attrs, ok := connectAttrs(cp.Value)
 			if !ok || authed {
 				return c, prepareFailed(cp.Name)
 			}
 			c.attrs = attrs
-		case CapPwdExpireOk, CapInteractive:
+		case wire.CapPwdExpireOk, wire.CapInteractive:
 			if _, ok := cp.Value.AsBool(); !ok {
 				return c, prepareFailed(cp.Name)
 			}
-		case CapCompression, CapAuthMechanisms, CapDocFormats, CapNodeType:
-			return c, prepareFailed(cp.Name) // read-only here, or compression which Orca does not implement
+		case wire.CapCompression, wire.CapAuthMechanisms, wire.CapDocFormats, wire.CapNodeType:
+			return c, prepareFailed(cp.Name) // read-only here, or compression which is not implemented
 		default:
-			return c, NewError(ErCodeXCapabilityNotFound, "HY000", "Capability '%s' doesn't exist", cp.Name)
+			return c, wire.NewError(wire.ErCodeXCapabilityNotFound, "HY000", "Capability '%s' doesn't exist", cp.Name)
 		}
 	}
 	return c, nil
 }
 
-func prepareFailed(name string) *Error {
-	return NewError(ErCodeXCapabilitiesPrepare, "HY000", "Capability prepare failed for '%s'", name)
+func prepareFailed(name string) *wire.Error {
+	return wire.NewError(wire.ErCodeXCapabilitiesPrepare, "HY000", "Capability prepare failed for '%s'", name)
 }
 
 // connectAttrs accepts an object of string (or scalar) values, as connectors send.
-func connectAttrs(v Any) (map[string]string, bool) {
-	if v.Type != AnyObject || len(v.Object) > 256 {
+func connectAttrs(v wire.Any) (map[string]string, bool) {
+	if v.Type != wire.AnyObject || len(v.Object) > 256 {
 		return nil, false
 	}
 	attrs := make(map[string]string, len(v.Object))
 	for _, f := range v.Object {
-		if f.Value.Type != AnyScalar || len(f.Key) > 32 {
+		if f.Value.Type != wire.AnyScalar || len(f.Key) > 32 {
 			return nil, false
 		}
 		if t, ok := f.Value.Text(); ok {
@@ -125,7 +115,7 @@ func connectAttrs(v Any) (map[string]string, bool) {
 
 func (s *ServerSession) startTLS() (bool, error) {
 	if s.fr.Buffered() > 0 {
-		s.sendFatal(ErCodeXBadMessage, "HY000", "Unexpected data before the TLS handshake")
+		s.sendFatal(wire.ErCodeXBadMessage, "HY000", "Unexpected data before the TLS handshake")
 		return true, nil
 	}
 	tconn := tls.Server(s.conn, s.srv.TLSConfig)
@@ -138,7 +128,7 @@ func (s *ServerSession) startTLS() (bool, error) {
 	s.conn = tconn
 	s.bw.Reset(tconn)
 	s.wmu.Unlock()
-	s.fr = NewFrameReader(tconn, s.srv.maxFrame())
+	s.fr = wire.NewFrameReader(tconn, s.srv.maxFrame())
 	s.mu.Lock()
 	s.tlsActive = true
 	s.mu.Unlock()

@@ -1,4 +1,4 @@
-package xprotocol
+package wire
 
 import (
 	"bytes"
@@ -90,16 +90,16 @@ func ParseAuthData(data []byte) (schema, user string, response []byte, ok bool) 
 	return string(data[:i]), string(rest[:j]), bytes.TrimRight(rest[j+1:], "\x00"), true
 }
 
-// checkMySQL41 verifies a MYSQL41 response against the account's password.
-func checkMySQL41(password string, salt, response []byte) bool {
+// VerifyMySQL41 (server side) verifies a MYSQL41 response against the account's password.
+func VerifyMySQL41(password string, salt, response []byte) bool {
 	if password == "" {
 		return len(response) == 0 || bytes.Equal(response, []byte("*"))
 	}
 	return subtle.ConstantTimeCompare(MySQL41Response(password, salt), bytes.ToLower(response)) == 1
 }
 
-// checkSHA256Memory verifies a SHA256_MEMORY response against a cached SHA256(password).
-func checkSHA256Memory(stage1 [32]byte, salt, response []byte) bool {
+// VerifySHA256Memory verifies a SHA256_MEMORY response against a cached SHA256(password).
+func VerifySHA256Memory(stage1 [32]byte, salt, response []byte) bool {
 	want := sha256Scramble(stage1, salt)
 	return subtle.ConstantTimeCompare(want, bytes.ToLower(response)) == 1
 }

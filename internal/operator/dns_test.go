@@ -2,7 +2,7 @@ package operator
 
 import (
 	"context"
-	"net"
+	"fmt"
 	"testing"
 	"time"
 
@@ -16,6 +16,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/test/envtestutil"
+	"github.com/orca-operator/orca/test/peers"
 	"github.com/orca-operator/orca/test/testutil"
 )
 
@@ -86,20 +87,11 @@ func holdLease(ctx context.Context, t *testing.T, k8s client.Client) {
 // freeAddr finds a loopback port free for UDP and TCP.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	for range 20 {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("tcp", pc.LocalAddr().String())
-		_ = pc.Close()
-		if err == nil {
-			_ = l.Close()
-			return pc.LocalAddr().String()
-		}
+	port, err := peers.FreeUDPTCPPort()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free loopback port")
-	return ""
+	return fmt.Sprintf("127.0.0.1:%d", port)
 }
 
 func createCluster(ctx context.Context, t *testing.T, k8s client.Client) *v1.InnoDBCluster {

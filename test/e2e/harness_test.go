@@ -46,6 +46,8 @@ type harness struct {
 	Pods *podrunner.Runner
 
 	stopOperator func()
+	// dnsAddr is where the operator serves its DNS zone (UDP and TCP, loopback).
+	dnsAddr string
 
 	netOnce sync.Once
 	net     string // go-sql-driver's name for the World's dialer
@@ -118,8 +120,15 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 // startOperator runs Orca's operator in-process, exactly as `orca operator` builds it.
 func (h *harness) startOperator() {
 	h.tb.Helper()
+	if h.dnsAddr == "" {
+		port, err := peers.FreeUDPTCPPort()
+		if err != nil {
+			h.tb.Fatal(err)
+		}
+		h.dnsAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	}
 	mgr, err := operator.New(h.CP.Config, operator.Options{MetricsAddr: "0", OrcaImage: orcaImage,
-		Dialer: h.World.Dialer(), ResyncInterval: time.Second, SecondInstance: true})
+		Dialer: h.World.Dialer(), ResyncInterval: time.Second, SecondInstance: true, DNSAddr: h.dnsAddr})
 	if err != nil {
 		h.tb.Fatalf("build operator: %v", err)
 	}

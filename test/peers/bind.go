@@ -43,7 +43,7 @@ func StartBIND(tb testing.TB, cfg BINDConfig) *BIND {
 		tb.Fatalf("named is not installed (hack/peers.sh installs bind9): %v", err)
 	}
 	b := &BIND{Dir: tb.TempDir()}
-	port, err := freeUDPTCPPort()
+	port, err := FreeUDPTCPPort()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -102,8 +102,8 @@ func (b *BIND) writeConfig(cfg BINDConfig, port int) error {
 	return nil
 }
 
-// freeUDPTCPPort is a loopback port free for both UDP and TCP at the time of the call.
-func freeUDPTCPPort() (int, error) {
+// FreeUDPTCPPort is a loopback port free for both UDP and TCP at the time of the call (a DNS server binds both).
+func FreeUDPTCPPort() (int, error) {
 	for range 20 {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {

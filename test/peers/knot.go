@@ -26,7 +26,7 @@ func StartKnot(tb testing.TB, zone, zoneFile string, workers int) *Knot {
 		tb.Fatalf("knotd is not installed (hack/peers.sh installs knot): %v", err)
 	}
 	dir := tb.TempDir()
-	port, err := freeUDPTCPPort()
+	port, err := FreeUDPTCPPort()
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func (c Chain) Latest() (t time.Time, gtidSet string, since uint64, ok bool) {
 		return time.Time{}, "", 0, false
 	}
 	last := c.Segments[len(c.Segments)-1]
-	if c.broken(last.Seq, last.Seq) {
+	if _, broken := c.gapWithin(last.Seq, last.Seq); broken {
 		return time.Time{}, "", 0, false
 	}
 	since = c.Segments[0].Seq
@@ -84,17 +84,4 @@ func (c Chain) Latest() (t time.Time, gtidSet string, since uint64, ok bool) {
 		since = max(since, g.Before)
 	}
 	return last.LastTime, last.EndSet, since, true
-}
-
-// broken reports whether any gap touches the segments from..to (both included) or lies between them.
-func (c Chain) broken(from, to uint64) bool {
-	for _, g := range c.Gaps {
-		if g.Reason == GapSegmentMissing && g.After+1 >= from && g.After+1 <= to {
-			return true
-		}
-		if g.Reason != GapSegmentMissing && g.Before > from && g.Before <= to {
-			return true
-		}
-	}
-	return false
 }

@@ -79,7 +79,7 @@ type Session struct {
 	fr   *wire.FrameReader
 	wbuf []byte
 
-	mu           sync.Mutex // one command at a time
+	busy         chan struct{} // holds one token while a command owns the session; waiting honours ctx
 	inCommand    atomic.Bool
 	in           chan inFrame
 	ack          chan struct{}
@@ -153,7 +153,7 @@ func (s *Session) fail(err error) {
 // Close sends Connection.Close when the session is idle, then closes the connection and waits for the
 // reader goroutine to exit.
 func (s *Session) Close() error {
-	if s.mu.TryLock() {
+	if s.tryAcquire() {
 		if s.Err() == nil {
 			s.inCommand.Store(true)
 			_ = s.raw.SetWriteDeadline(time.Now().Add(time.Second))
@@ -167,7 +167,7 @@ func (s *Session) Close() error {
 				timer.Stop()
 			}
 		}
-		s.mu.Unlock()
+		s.release()
 	}
 	s.fail(ErrSessionClosed)
 	<-s.readerDone
@@ -184,15 +184,39 @@ func (s *Session) write(m wire.Message) error {
 	return nil
 }
 
-// begin takes the session for one command.
-func (s *Session) begin(ctx context.Context) error {
-	s.mu.Lock()
-	if err := s.Err(); err != nil {
-		s.mu.Unlock()
+// acquire waits until no other command owns the session, ctx ends or the session ends.
+func (s *Session) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		s.mu.Unlock()
+	select {
+	case s.busy <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for a busy session on %s: %w", s.addr, ctx.Err())
+	case <-s.done:
+		return s.err
+	}
+}
+
+func (s *Session) tryAcquire() bool {
+	select {
+	case s.busy <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Session) release() { <-s.busy }
+
+// begin takes the session for one command.
+func (s *Session) begin(ctx context.Context) error {
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
+	if err := s.Err(); err != nil {
+		s.release()
 		return err
 	}
 	if dl, ok := ctx.Deadline(); ok {
@@ -276,5 +300,5 @@ func (s *Session) end() {
 		case <-s.done:
 		}
 	}
-	s.mu.Unlock()
+	s.release()
 }

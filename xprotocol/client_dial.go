@@ -49,7 +49,7 @@ func Dial(ctx context.Context, addr string, cfg Config) (*Session, error) {
 func newSession(addr string, conn net.Conn, cfg Config) *Session {
 	return &Session{
 		addr: addr, conn: conn, raw: conn, fr: wire.NewFrameReader(conn, cfg.MaxFrameSize),
-		in: make(chan inFrame), ack: make(chan struct{}), done: make(chan struct{}),
+		busy: make(chan struct{}, 1), in: make(chan inFrame), ack: make(chan struct{}), done: make(chan struct{}),
 		readerDone: make(chan struct{}), notices: make(chan wire.Notice, noticeBuffer(cfg.NoticeBuffer)),
 	}
 }

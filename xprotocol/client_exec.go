@@ -31,11 +31,16 @@ func (s *Session) start(ctx context.Context, r *Rows, ns string, stmt []byte, ar
 	return nil
 }
 
-// Query executes an SQL statement with optional arguments (placeholders are "?") and streams its rows.
+// Query executes an SQL statement and streams its rows. Arguments replace the statement's "?" placeholders
+// (wire.AnyOf lists the Go types accepted; the server substitutes each as a quoted or numeric literal).
 // The caller must Close the Rows (or read them to the end).
-func (s *Session) Query(ctx context.Context, stmt string, args ...wire.Any) (*Rows, error) {
+func (s *Session) Query(ctx context.Context, stmt string, args ...any) (*Rows, error) {
+	xargs, err := wire.AnysOf(args)
+	if err != nil {
+		return nil, err
+	}
 	r := &Rows{}
-	if err := s.start(ctx, r, wire.NamespaceSQL, []byte(stmt), args); err != nil {
+	if err := s.start(ctx, r, wire.NamespaceSQL, []byte(stmt), xargs); err != nil {
 		return nil, err
 	}
 	if r.done && r.err != nil {
@@ -56,9 +61,13 @@ type ResultSet struct {
 	Rows    [][]wire.Value
 }
 
-// Execute runs an SQL statement and reads every result set into memory.
-func (s *Session) Execute(ctx context.Context, stmt string, args ...wire.Any) (*Result, error) {
-	return s.execute(ctx, wire.NamespaceSQL, []byte(stmt), args)
+// Execute runs an SQL statement (arguments as for Query) and reads every result set into memory.
+func (s *Session) Execute(ctx context.Context, stmt string, args ...any) (*Result, error) {
+	xargs, err := wire.AnysOf(args)
+	if err != nil {
+		return nil, err
+	}
+	return s.execute(ctx, wire.NamespaceSQL, []byte(stmt), xargs)
 }
 
 // AdminCommand runs an X Plugin admin command (namespace "mysqlx").

@@ -154,6 +154,8 @@ type restoreFlags struct {
 	verify         bool
 	waitServer     time.Duration
 	terminationLog string
+	// restorePoint replays the binary log archive after the backup: latest, an RFC 3339 time or a GTID set.
+	restorePoint string
 }
 
 func newRestoreCommand() *cobra.Command {
@@ -180,8 +182,18 @@ func newRestoreCommand() *cobra.Command {
 				return err
 			}
 			o.Store, o.Log = st, zap.New(zap.UseFlagOptions(&opts)).WithName("restore")
-			rep, err := runRestore(cmd.Context(), o, rf)
-			rep.Location = st.Location()
+			var rep any
+			if rf.restorePoint == "" {
+				r, e := runRestore(cmd.Context(), o, rf)
+				r.Location, rep, err = st.Location(), r, e
+			} else {
+				cluster, cerr := sf.cluster()
+				if cerr != nil {
+					return cerr
+				}
+				r, e := runPointRestore(cmd.Context(), o, rf, cluster, rf.restorePoint)
+				r.Location, rep, err = st.Location(), r, e
+			}
 			var out bytes.Buffer
 			if encErr := json.NewEncoder(io.MultiWriter(cmd.OutOrStdout(), &out)).Encode(rep); encErr != nil {
 				return encErr
@@ -198,6 +210,8 @@ func newRestoreCommand() *cobra.Command {
 		"after the restore, read every table back and compare its rows and digest with the manifest's")
 	cmd.Flags().DurationVar(&rf.waitServer, "wait-server", 0,
 		"wait up to this long for the server to accept connections first (a scratch server still starting)")
+	cmd.Flags().StringVar(&rf.restorePoint, "restore-point", "", "after the backup, replay the cluster's binary "+
+		"log archive (<prefix>/_pitr/) to latest, an RFC 3339 time or a GTID set; checked before anything is restored")
 	cmd.Flags().StringVar(&rf.terminationLog, "termination-log", "",
 		"file that receives the JSON summary (the operator reads it as the termination message)")
 	bindZap(cmd.Flags(), &opts)

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -56,6 +58,10 @@ func TestBinlogArchiveKilledAndRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitSegments(t, store, 2)
+	if _, err := backup.Dump(context.Background(), backup.DumpOptions{Source: backup.Server{Addr: src.Addr,
+		User: "root"}, Store: store.Sub("base"), ID: "base"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -76,17 +82,18 @@ func TestBinlogArchiveKilledAndRestarted(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitArchived(t, store, pos)
+	var n uint64
+	if _, err := fmt.Sscanf(pos, "0-1-%d", &n); err != nil {
+		t.Fatal(err)
+	}
 	if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if err := second.Wait(); err != nil {
 		t.Errorf("archiver exit after SIGTERM: %v\n%s", err, out2)
 	}
+	restorePointCommand(t, env, s3.Endpoint, n)
 	gtids := archivedGTIDs(t, store)
-	var n uint64
-	if _, err := fmt.Sscanf(pos, "0-1-%d", &n); err != nil {
-		t.Fatal(err)
-	}
 	if uint64(len(gtids)) != n {
 		t.Errorf("%d transactions archived, the source logged %d\nfirst run:\n%s", len(gtids), n, out1)
 	}
@@ -94,6 +101,37 @@ func TestBinlogArchiveKilledAndRestarted(t *testing.T) {
 		if want := fmt.Sprintf("0-1-%d", i+1); g != want {
 			t.Fatalf("transaction %d of the archive is %s, want %s (gap or duplicate)", i, g, want)
 		}
+	}
+}
+
+// restorePointCommand runs `orca restore --restore-point latest` of the backup "base" into a fresh server, which
+// then holds every row the source committed (n transactions: the two DDL statements and n-2 inserts).
+func restorePointCommand(t *testing.T, env []string, endpoint string, n uint64) {
+	t.Helper()
+	dst := peers.StartMariaDB(t)
+	cmd, out := orcaProcess(env, "restore", "--host", "127.0.0.1", "--port", strconv.Itoa(dst.Port), "--bucket",
+		"backups", "--prefix", "c1", "--endpoint", endpoint, "--path-style", "--backup-id", "base",
+		"--restore-point", "latest")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("orca restore --restore-point: %v\n%s", err, out)
+	}
+	var rep struct {
+		Reached struct{ GTID string }
+	}
+	if err := json.Unmarshal([]byte(lastLine(out.String())), &rep); err != nil {
+		t.Fatalf("summary: %v\n%s", err, out)
+	}
+	db, err := sql.Open("mysql", dst.DSN(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	var rows uint64
+	if err := db.QueryRow("SELECT COUNT(*) FROM app.w").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != n-2 || rep.Reached.GTID != fmt.Sprintf("0-1-%d", n) {
+		t.Errorf("restored %d rows of %d, reached %q\n%s", rows, n-2, rep.Reached.GTID, out)
 	}
 }
 

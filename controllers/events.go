@@ -52,3 +52,13 @@ var (
 	evBackupVerified = eventKind{corev1.EventTypeNormal, "BackupVerified", "Verify"}
 	evVerifyFailed   = eventKind{corev1.EventTypeWarning, "VerificationFailed", "Verify"}
 )
+
+// Events of backup schedules (on the cluster) and of the deletion of a backup's objects (on the backup).
+var (
+	evBackupScheduled       = eventKind{corev1.EventTypeNormal, "BackupScheduled", "Schedule"}
+	evBackupRunsMissed      = eventKind{corev1.EventTypeWarning, "BackupRunsMissed", "Schedule"}
+	evBackupExpired         = eventKind{corev1.EventTypeNormal, "BackupExpired", "Delete"}
+	evBackupScheduleInvalid = eventKind{corev1.EventTypeWarning, "BackupScheduleInvalid", "Schedule"}
+	evBackupObjectsDeleted  = eventKind{corev1.EventTypeNormal, "BackupObjectsDeleted", "Delete"}
+	evBackupDeleteFailed    = eventKind{corev1.EventTypeWarning, "BackupDeleteFailed", "Delete"}
+)

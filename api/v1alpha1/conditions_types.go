@@ -27,6 +27,10 @@ const (
 	// built with. False (ReasonCRDSchemaOutdated) means an upgrade left the CRDs behind: the API server strips
 	// the fields the installed schema lacks from every write; the message names them. It does not weigh on Ready.
 	ConditionCRDSchemaCurrent ConditionType = "CRDSchemaCurrent"
+	// ConditionBackupSchedulesValid is True when every spec.backupSchedules entry parses (its cron schedule and
+	// time zone); False names the first that does not, which then takes no backups. Absent without schedules.
+	// It does not weigh on Ready.
+	ConditionBackupSchedulesValid ConditionType = "BackupSchedulesValid"
 )
 
 // ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
@@ -145,4 +149,11 @@ const (
 	ReasonDNSConflict ConditionReason = "DNSConflict"
 	// ReasonDNSUnreachable means the external DNS server did not answer.
 	ReasonDNSUnreachable ConditionReason = "DNSUnreachable"
+
+	// ReasonSchedulesValid means every backup schedule parses.
+	ReasonSchedulesValid ConditionReason = "SchedulesValid"
+	// ReasonInvalidSchedule means a backup schedule's cron expression does not parse; the message names it.
+	ReasonInvalidSchedule ConditionReason = "InvalidSchedule"
+	// ReasonInvalidTimeZone means a backup schedule's timeZone is not a known IANA zone; the message names it.
+	ReasonInvalidTimeZone ConditionReason = "InvalidTimeZone"
 )

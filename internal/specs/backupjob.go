@@ -7,8 +7,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
@@ -60,19 +58,8 @@ func BackupCommand(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, zon
 // storageArgs are the flags `orca backup` and `orca restore` share: the backup's S3 location, its threads, the
 // termination log.
 func storageArgs(b *v1.MySQLBackup) []string {
-	s3 := b.Spec.Storage.S3
-	cmd := []string{"--bucket=" + s3.Bucket, "--prefix=" + s3.Prefix, "--backup-id=" + b.Name,
-		"--threads=" + strconv.Itoa(int(max(b.Spec.Options.Threads, 1))), "--termination-log=" + BackupTerminationLog}
-	if s3.Region != "" {
-		cmd = append(cmd, "--region="+s3.Region)
-	}
-	if s3.Endpoint != "" {
-		cmd = append(cmd, "--endpoint="+s3.Endpoint)
-	}
-	if s3.PathStyle {
-		cmd = append(cmd, "--path-style")
-	}
-	return cmd
+	return append(s3Args(b.Spec.Storage.S3, b.Name),
+		"--threads="+strconv.Itoa(int(max(b.Spec.Options.Threads, 1))), "--termination-log="+BackupTerminationLog)
 }
 
 // BackupJob builds the Job of a backup: one pod, never retried by Kubernetes (a retry would take a new
@@ -80,41 +67,15 @@ func storageArgs(b *v1.MySQLBackup) []string {
 func BackupJob(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, o BackupJobOptions) *batchv1.Job {
 	labels := merge(ObjectLabels(c), map[string]string{v1.LabelComponent: v1.ComponentBackup,
 		v1.LabelBackup: b.Name})
-	sc := restrictedSecurityContext()
-	sc.ReadOnlyRootFilesystem = ptr.To(true)
-	sc.RunAsNonRoot = ptr.To(true)
 	internal, creds := InternalSecretName(c), b.Spec.Storage.S3.CredentialsSecret
-	ctr := corev1.Container{
-		Name: ContainerBackup, Image: o.OrcaImage, ImagePullPolicy: c.Spec.ImagePullPolicy,
-		Command: BackupCommand(b, c, src, o.ClusterZone),
-		Env: []corev1.EnvVar{
+	ctr := orcaJobContainer(ContainerBackup, o.OrcaImage, c.Spec.ImagePullPolicy,
+		BackupCommand(b, c, src, o.ClusterZone), []corev1.EnvVar{
 			{Name: EnvBackupUser, ValueFrom: secretKey(internal, KeyAdminUser)},
 			{Name: EnvBackupPassword, ValueFrom: secretKey(internal, KeyAdminPassword)},
 			{Name: EnvS3AccessKey, ValueFrom: secretKey(creds, v1.KeyS3AccessKeyID)},
 			{Name: EnvS3SecretKey, ValueFrom: secretKey(creds, v1.KeyS3SecretAccessKey)},
-		},
-		TerminationMessagePath:   BackupTerminationLog,
-		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
-		SecurityContext:          sc,
-	}
-	return &batchv1.Job{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: metav1.ObjectMeta{Name: BackupJobName(b), Namespace: b.Namespace, Labels: labels},
-		Spec: batchv1.JobSpec{
-			BackoffLimit: ptr.To[int32](0),
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{
-					RestartPolicy:                corev1.RestartPolicyNever,
-					AutomountServiceAccountToken: ptr.To(false),
-					EnableServiceLinks:           ptr.To(false),
-					ImagePullSecrets:             c.Spec.ImagePullSecrets,
-					SecurityContext:              orcaPodSecurityContext(),
-					Containers:                   []corev1.Container{ctr},
-				},
-			},
-		},
-	}
+		})
+	return orcaJob(BackupJobName(b), b.Namespace, labels, 0, c.Spec.ImagePullSecrets, ctr)
 }
 
 // BackupLocation is the URL of a backup's objects.

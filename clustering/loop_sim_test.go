@@ -34,7 +34,8 @@ func newWorld(t *testing.T, instances int32) *world {
 	return newWorldWith(t, instances, mysqlsim.Config{Second: 5 * time.Millisecond})
 }
 
-func newWorldWith(t *testing.T, instances int32, simCfg mysqlsim.Config) *world {
+// newWorldWith builds a world whose cluster spec the mutations adjust before it is created.
+func newWorldWith(t *testing.T, instances int32, simCfg mysqlsim.Config, spec ...func(*v1.InnoDBClusterSpec)) *world {
 	t.Helper()
 	ctx := context.Background()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "loop-"}}
@@ -43,6 +44,9 @@ func newWorldWith(t *testing.T, instances int32, simCfg mysqlsim.Config) *world 
 	}
 	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"}}
 	c.Spec.Instances = instances
+	for _, f := range spec {
+		f(&c.Spec)
+	}
 	if err := k8s.Create(ctx, c); err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,7 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 	o.topo = topology.Observation{
 		Instances:          int(cluster.Spec.Instances),
 		Initialized:        cluster.Status.Bootstrapped,
+		RestorePending:     cluster.RestorePending(),
 		SwitchoverMaxQueue: l.m.switchoverMaxQueue(),
 		Zones:              nodes.Zones,
 		Requests:           requests(&cluster),

@@ -5,6 +5,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	batchv1 "k8s.io/api/batch/v1"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -126,6 +127,11 @@ func (r *InnoDBClusterReconciler) reconcile(ctx context.Context, req ctrl.Reques
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if wait, err := r.reconcileInitDB(ctx, desired); err != nil {
+		return ctrl.Result{}, err
+	} else if wait && res.RequeueAfter == 0 {
+		res.RequeueAfter = pendingRetry
+	}
 	if r.Loops != nil {
 		r.Loops.Wake(req.NamespacedName)
 	}
@@ -187,6 +193,8 @@ func (r *InnoDBClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.ConfigMap{}).
 		Owns(&corev1.Secret{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
+		// The spec.initDB restore Job's outcome moves status.initDB on.
+		Owns(&batchv1.Job{}).
 		// A member pod that starts, stops or changes wakes its cluster's loop through a reconcile.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToCluster)).
 		Named("innodbcluster").

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -55,7 +54,7 @@ func (r *MySQLBackupReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !b.DeletionTimestamp.IsZero() {
-		return r.finalize(ctx, &b)
+		return ctrl.Result{}, r.finalizeBackup(ctx, &b)
 	}
 	if controllerutil.AddFinalizer(&b, v1.BackupFinalizer) {
 		if err := r.Update(ctx, &b); err != nil {
@@ -128,7 +127,7 @@ func (r *MySQLBackupReconciler) clusterJobs(ctx context.Context, b *v1.MySQLBack
 		j := &jobs.Items[i]
 		switch {
 		case j.Name == own:
-			st, err := r.jobState(ctx, j)
+			st, err := readJobState(ctx, r.Client, j)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -138,47 +137,6 @@ func (r *MySQLBackupReconciler) clusterJobs(ctx context.Context, b *v1.MySQLBack
 		}
 	}
 	return mine, others, nil
-}
-
-func jobFinished(j *batchv1.Job) bool {
-	for _, c := range j.Status.Conditions {
-		if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
-			return true
-		}
-	}
-	return false
-}
-
-// jobState reads the Job's outcome and, once it has one, its pod's termination message.
-func (r *MySQLBackupReconciler) jobState(ctx context.Context, j *batchv1.Job) (jobState, error) {
-	var st jobState
-	for _, c := range j.Status.Conditions {
-		if c.Status != corev1.ConditionTrue {
-			continue
-		}
-		st.Succeeded = st.Succeeded || c.Type == batchv1.JobComplete
-		st.Failed = st.Failed || c.Type == batchv1.JobFailed
-		if c.Type == batchv1.JobFailed {
-			st.Message = c.Message
-		}
-	}
-	if !st.Succeeded && !st.Failed {
-		return st, nil
-	}
-	var pods corev1.PodList
-	sel := client.MatchingLabels{v1.LabelBackup: j.Labels[v1.LabelBackup],
-		v1.LabelComponent: j.Labels[v1.LabelComponent]}
-	if err := r.List(ctx, &pods, client.InNamespace(j.Namespace), sel); err != nil {
-		return st, fmt.Errorf("list pods of job %s: %w", j.Name, err)
-	}
-	for _, p := range pods.Items {
-		for _, cs := range p.Status.ContainerStatuses {
-			if t := cs.State.Terminated; t != nil && t.Message != "" {
-				st.Message = t.Message
-			}
-		}
-	}
-	return st, nil
 }
 
 func (r *MySQLBackupReconciler) createJob(ctx context.Context, b *v1.MySQLBackup, c *v1.InnoDBCluster,
@@ -252,12 +210,12 @@ func (r *MySQLBackupReconciler) finalizeBackup(ctx context.Context, b *v1.MySQLB
 		return nil
 	}
 	if b.Status.Phase == v1.BackupRunning {
-		if err := r.deleteJob(ctx, b.Namespace, specs.BackupJobName(b)); err != nil {
+		if err := deleteJob(ctx, r.Client, b.Namespace, specs.BackupJobName(b)); err != nil {
 			return err
 		}
 	}
 	if b.Status.VerifyJobName != "" && b.Status.Verified == nil {
-		if err := r.deleteJob(ctx, b.Namespace, specs.VerifyJobName(b)); err != nil {
+		if err := deleteJob(ctx, r.Client, b.Namespace, specs.VerifyJobName(b)); err != nil {
 			return err
 		}
 	}

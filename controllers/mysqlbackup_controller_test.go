@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -14,6 +13,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/test/envtestutil"
 )
 
 func newBackup(ns, name, cluster string) *v1.MySQLBackup {
@@ -59,45 +59,19 @@ func backupStatus(t *testing.T, ns, name string, want v1.BackupPhase) *v1.MySQLB
 // controller would.
 func finishJob(t *testing.T, ns, job, backupName string, ok bool, msg string) {
 	t.Helper()
-	finishJobOf(t, ns, job, backupName, v1.ComponentBackup, ok, msg)
+	finishJobOf(t, ns, job, v1.ComponentBackup, ok, msg, v1.LabelBackup, backupName)
 }
 
-// finishJobOf is finishJob for a Job of the given component (backup, backup-verify).
-func finishJobOf(t *testing.T, ns, job, backupName, component string, ok bool, msg string) {
+// finishJobOf is finishJob for a Job of the given component (backup, backup-verify, initdb) whose pod carries
+// the labels given as key, value pairs besides the component.
+func finishJobOf(t *testing.T, ns, job, component string, ok bool, msg string, labels ...string) {
 	t.Helper()
-	ctx := context.Background()
-	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: job + "-pod", Labels: map[string]string{
-		v1.LabelBackup: backupName, v1.LabelComponent: component}},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "backup", Image: "orca:test"}}}}
-	if err := k8s.Create(ctx, pod); err != nil {
+	podLabels := map[string]string{v1.LabelComponent: component}
+	for i := 0; i+1 < len(labels); i += 2 {
+		podLabels[labels[i]] = labels[i+1]
+	}
+	if err := envtestutil.FinishJob(context.Background(), k8s, ns, job, podLabels, ok, msg); err != nil {
 		t.Fatal(err)
-	}
-	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "backup", State: corev1.ContainerState{
-		Terminated: &corev1.ContainerStateTerminated{Message: msg}}}}
-	if err := k8s.Status().Update(ctx, pod); err != nil {
-		t.Fatal(err)
-	}
-	var j batchv1.Job
-	if err := k8s.Get(ctx, key(ns, job), &j); err != nil {
-		t.Fatal(err)
-	}
-	now := metav1.Now()
-	j.Status.StartTime = &now
-	if ok {
-		j.Status.CompletionTime, j.Status.Succeeded = &now, 1
-		j.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
-			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now}}
-	} else {
-		j.Status.Failed = 1
-		j.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, LastTransitionTime: now,
-				Reason: "BackoffLimitExceeded"},
-			{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, LastTransitionTime: now,
-				Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit"}}
-	}
-	if err := k8s.Status().Update(ctx, &j); err != nil {
-		t.Fatalf("finish job: %v", err)
 	}
 }
 

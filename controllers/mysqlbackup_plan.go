@@ -22,12 +22,6 @@ type backupObservation struct {
 	OtherJobs []string
 }
 
-// jobState is a Job's outcome and its pod's termination message.
-type jobState struct {
-	Succeeded, Failed bool
-	Message           string
-}
-
 // backupStep is what the reconciler does next: the status to write and whether to create the Job.
 type backupStep struct {
 	Phase      v1.BackupPhase

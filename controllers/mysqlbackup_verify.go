@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,7 +32,7 @@ func (r *MySQLBackupReconciler) reconcileVerify(ctx context.Context, b *v1.MySQL
 		return false, err
 	}
 	if step.DeleteJob { // after the outcome is written: a lost Job is never mistaken for one not yet created
-		if err := r.deleteJob(ctx, b.Namespace, specs.VerifyJobName(b)); err != nil {
+		if err := deleteJob(ctx, r.Client, b.Namespace, specs.VerifyJobName(b)); err != nil {
 			return false, err
 		}
 	}
@@ -101,14 +100,4 @@ func applyVerifyStep(b *v1.MySQLBackup, s *v1.MySQLBackupStatus, step verifyStep
 	}
 	clusterstatus.SetBackupCondition(s, b.Generation, v1.BackupConditionVerified, status, step.Reason,
 		step.Message)
-}
-
-// deleteJob deletes a Job and its pods; a Job already gone is fine.
-func (r *MySQLBackupReconciler) deleteJob(ctx context.Context, namespace, name string) error {
-	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
-	err := r.Delete(ctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground))
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("delete job %s: %w", name, err)
-	}
-	return nil
 }

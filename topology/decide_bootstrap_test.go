@@ -15,6 +15,16 @@ func TestDecideBootstrap(t *testing.T) {
 			},
 		},
 		{
+			name:  "an initDB restore not yet completed holds the bootstrap back",
+			obs:   fresh(3, 3).with(func(o *Observation) { o.RestorePending = true }).obs(),
+			state: ClusterInitializing, first: "none", reason: ReasonWaitingForRestore,
+		},
+		{
+			name:  "the restored first member (its own transactions only) is bootstrapped once the restore completed",
+			obs:   fresh(3, 3).gtid(uuid(0)+":1-5000", 0).obs(),
+			state: ClusterInitializing, first: "BootstrapGroup mysql-0", reason: ReasonBootstrapping,
+		},
+		{
 			name:  "ordered pod start: only ordinal 0 exists",
 			obs:   fresh(3, 3).absent(1, 2).obs(),
 			state: ClusterInitializing, first: "BootstrapGroup mysql-0", reason: ReasonBootstrapping,

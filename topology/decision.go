@@ -47,6 +47,7 @@ const (
 	ReasonPartiallyOnline      Reason = "PartiallyOnline"
 	ReasonPodsPending          Reason = "PodsPending"
 	ReasonBootstrapping        Reason = "Bootstrapping"
+	ReasonWaitingForRestore    Reason = "WaitingForRestore"
 	ReasonQuorumLost           Reason = "QuorumLost"
 	ReasonForcingQuorum        Reason = "ForcingQuorum"
 	ReasonRecoveryBlocked      Reason = "RecoveryBlocked"

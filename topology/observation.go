@@ -32,6 +32,9 @@ type Observation struct {
 	// Initialized records (from the cluster's status) that a group was bootstrapped once. A fresh
 	// bootstrap is only planned while it is false; the members' data decides everything else.
 	Initialized bool
+	// RestorePending is true while spec.initDB asks for a restore into the first member that has not
+	// completed: the group is not bootstrapped before, so no member serves a partial copy.
+	RestorePending bool
 	// Deleting is true when the cluster object is being deleted.
 	Deleting bool
 	// CloneThreshold is the largest number of missing transactions recovered from the binary logs;

@@ -7,8 +7,13 @@ import (
 )
 
 // planBootstrap starts the very first group on the lowest ordinal once every running pod can be
-// queried (a pod that runs but cannot be queried might hold data).
+// queried (a pod that runs but cannot be queried might hold data) and the initDB restore, if any, completed.
 func (a *analysis) planBootstrap(p *plan) {
+	if a.obs.RestorePending {
+		p.note(ReasonWaitingForRestore, "", "waiting for the spec.initDB restore into the first member before "+
+			"bootstrapping the group")
+		return
+	}
 	if u := a.unqueried(); len(u) > 0 {
 		p.note(ReasonPodsPending, "", "waiting to query every running pod before bootstrapping: %s",
 			strings.Join(u, ", "))

@@ -27,10 +27,9 @@ const (
 	// built with. False (ReasonCRDSchemaOutdated) means an upgrade left the CRDs behind: the API server strips
 	// the fields the installed schema lacks from every write; the message names them. It does not weigh on Ready.
 	ConditionCRDSchemaCurrent ConditionType = "CRDSchemaCurrent"
-	// ConditionBackupSchedulesValid is True when every spec.backupSchedules entry parses (its cron schedule and
-	// time zone); False names the first that does not, which then takes no backups. Absent without schedules.
-	// It does not weigh on Ready.
-	ConditionBackupSchedulesValid ConditionType = "BackupSchedulesValid"
+	// ConditionInitDBRestored is True once the spec.initDB restore completed; present only with spec.initDB.
+	// Ready stays False until it is True: the group is not bootstrapped before (docs/backup.md).
+	ConditionInitDBRestored ConditionType = "InitDBRestored"
 )
 
 // ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
@@ -150,10 +149,20 @@ const (
 	// ReasonDNSUnreachable means the external DNS server did not answer.
 	ReasonDNSUnreachable ConditionReason = "DNSUnreachable"
 
-	// ReasonSchedulesValid means every backup schedule parses.
-	ReasonSchedulesValid ConditionReason = "SchedulesValid"
-	// ReasonInvalidSchedule means a backup schedule's cron expression does not parse; the message names it.
-	ReasonInvalidSchedule ConditionReason = "InvalidSchedule"
-	// ReasonInvalidTimeZone means a backup schedule's timeZone is not a known IANA zone; the message names it.
-	ReasonInvalidTimeZone ConditionReason = "InvalidTimeZone"
+	// Reasons of InitDBRestored (docs/backup.md), and WaitingForRestore of GroupOnline.
+
+	// ReasonRestorePending means the initDB restore waits for its MySQLBackup to succeed or for the first
+	// member's pod; the message says which.
+	ReasonRestorePending ConditionReason = "RestorePending"
+	// ReasonRestoreBackupNotFound means spec.initDB.dump.backupName names no MySQLBackup in the namespace.
+	ReasonRestoreBackupNotFound ConditionReason = "RestoreBackupNotFound"
+	// ReasonRestoring means the restore Job loads the backup into the first member.
+	ReasonRestoring ConditionReason = "Restoring"
+	// ReasonRestored means the backup is restored into the first member.
+	ReasonRestored ConditionReason = "Restored"
+	// ReasonRestoreFailed means the restore failed (or its MySQLBackup did); the group is never bootstrapped on
+	// the partial copy: delete the cluster and its volumes, then create it again.
+	ReasonRestoreFailed ConditionReason = "RestoreFailed"
+	// ReasonWaitingForRestore means the group is not bootstrapped until the initDB restore completed.
+	ReasonWaitingForRestore ConditionReason = "WaitingForRestore"
 )

@@ -38,3 +38,12 @@ func (c *InnoDBCluster) RouterInstances() int32 {
 
 // RouterEnabled reports whether the cluster runs routers: a router object with instances above 0.
 func (c *InnoDBCluster) RouterEnabled() bool { return c.RouterInstances() > 0 }
+
+// RestorePending reports whether spec.initDB asks for a restore that has not completed on a cluster whose group
+// was never bootstrapped: until it completes, the group must not be bootstrapped.
+func (c *InnoDBCluster) RestorePending() bool {
+	if c.Spec.InitDB == nil || c.Spec.InitDB.Dump == nil || c.Status.Bootstrapped {
+		return false
+	}
+	return c.Status.InitDB == nil || c.Status.InitDB.Phase != InitDBCompleted
+}

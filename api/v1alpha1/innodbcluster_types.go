@@ -9,10 +9,10 @@ import (
 // mode, its storage, its Services and its router. Field names follow Oracle's MySQL Operator where the meaning
 // is the same, so manifests move over with few changes.
 // +kubebuilder:validation:XValidation:rule="has(self.secretName) == has(oldSelf.secretName) && (!has(self.secretName) || self.secretName == oldSelf.secretName)",message="secretName is immutable: the group's accounts were created from it"
+// +kubebuilder:validation:XValidation:rule="has(self.initDB) == has(oldSelf.initDB) && (!has(self.initDB) || self.initDB == oldSelf.initDB)",message="initDB is immutable: it is set when the cluster is created"
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsUseSelfSigned) || !self.tlsUseSelfSigned",message="tlsUseSelfSigned is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsSecretName)",message="tlsSecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsCASecretName)",message="tlsCASecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
-// +kubebuilder:validation:XValidation:rule="!has(self.backupSchedules) || self.backupSchedules.all(s, !has(s.backupProfileName) || (has(self.backupProfiles) && self.backupProfiles.exists(p, p.name == s.backupProfileName)))",message="a backup schedule's backupProfileName must name one of spec.backupProfiles"
 type InnoDBClusterSpec struct {
 	// Instances is the number of MySQL servers in the group. Group Replication allows at most 9 members;
 	// 3 or more tolerate the loss of one member without losing quorum.
@@ -128,21 +128,6 @@ type InnoDBClusterSpec struct {
 	// +optional
 	Router *RouterSpec `json:"router,omitempty"`
 
-	// BackupProfiles are named storages and options that backupSchedules refer to by backupProfileName.
-	// +listType=map
-	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=16
-	// +optional
-	BackupProfiles []BackupProfile `json:"backupProfiles,omitempty"`
-
-	// BackupSchedules create MySQLBackups of the cluster on cron schedules and delete the ones their retention
-	// lets expire (docs/backup.md, "Schedules and retention").
-	// +listType=map
-	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=16
-	// +optional
-	BackupSchedules []BackupSchedule `json:"backupSchedules,omitempty"`
-
 	// TLSUseSelfSigned will make Orca issue self-signed certificates to the servers. Not implemented yet: the
 	// API server refuses true. Today every server uses the certificate MySQL generates at its first start, so
 	// connections are encrypted but clients cannot verify the server.
@@ -160,6 +145,11 @@ type InnoDBClusterSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	TLSCASecretName string `json:"tlsCASecretName,omitempty"`
+
+	// InitDB fills the new cluster with data before its group is bootstrapped (docs/backup.md). It is set at
+	// creation and never changes.
+	// +optional
+	InitDB *InitDBSpec `json:"initDB,omitempty"`
 }
 
 // DatadirVolumeClaim is the part of a PersistentVolumeClaim spec a member's data directory uses.
@@ -450,23 +440,13 @@ type InnoDBClusterStatus struct {
 	// +optional
 	CredentialsFingerprint string `json:"credentialsFingerprint,omitempty"`
 
+	// InitDB is the progress of the spec.initDB restore; absent without spec.initDB.
+	// +optional
+	InitDB *InitDBStatus `json:"initDB,omitempty"`
+
 	// Router is what the router Deployment reports; absent when no router is asked for.
 	// +optional
 	Router *RouterStatus `json:"router,omitempty"`
-
-	// LastCompleteBackup is the MySQLBackup of the cluster that completed last.
-	// +optional
-	LastCompleteBackup *BackupRef `json:"lastCompleteBackup,omitempty"`
-
-	// LastVerifiedBackup is the MySQLBackup of the cluster that was verified last by a restore.
-	// +optional
-	LastVerifiedBackup *BackupRef `json:"lastVerifiedBackup,omitempty"`
-
-	// BackupSchedules is what Orca last did for each of spec.backupSchedules.
-	// +listType=map
-	// +listMapKey=name
-	// +optional
-	BackupSchedules []BackupScheduleStatus `json:"backupSchedules,omitempty"`
 
 	// Members lists every member the operator knows of, by pod name.
 	// +listType=map
@@ -493,7 +473,6 @@ type InnoDBClusterStatus struct {
 // +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.primary`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.clusterState`
 // +kubebuilder:printcolumn:name="Spread",type=string,JSONPath=`.status.conditions[?(@.type=="MembersSpread")].status`,description="False when two members share a node or a zone holds a majority of them (condition MembersSpread)"
-// +kubebuilder:printcolumn:name="Last Backup",type=date,JSONPath=`.status.lastCompleteBackup.time`,description="when the newest complete backup completed"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Lag",type=integer,JSONPath=`.status.maxApplierQueue`,priority=1,description="largest applier queue of an ONLINE secondary, in transactions"
 // +kubebuilder:printcolumn:name="Routers",type=integer,JSONPath=`.status.router.readyReplicas`,priority=1,description="router pods that are Ready"

@@ -9,7 +9,6 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage: true,
 	}
 	root.AddCommand(newOperatorCommand(), newInitCommand(), newRouterCommand(), newBackupCommand(),
-		newRestoreCommand(), newBinlogArchiveCommand(), newDeleteBackupCommand(), newMigrateCommand(),
-		newVersionCommand())
+		newRestoreCommand(), newBinlogArchiveCommand(), newMigrateCommand(), newVersionCommand())
 	return root
 }

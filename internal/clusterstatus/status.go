@@ -80,14 +80,16 @@ func ConditionStatus(s *v1.InnoDBClusterStatus, t v1.ConditionType) metav1.Condi
 	return metav1.ConditionUnknown
 }
 
-// readyInputs are the conditions Ready sums up, in the order their reasons are reported.
-var readyInputs = []v1.ConditionType{v1.ConditionResourcesReady, v1.ConditionGroupOnline, v1.ConditionMembersOnline,
-	v1.ConditionRouterReady}
+// readyInputs are the conditions Ready sums up, in the order their reasons are reported: the initDB restore
+// first, since nothing else can become Ready before it completed and its failure is final.
+var readyInputs = []v1.ConditionType{v1.ConditionInitDBRestored, v1.ConditionResourcesReady,
+	v1.ConditionGroupOnline, v1.ConditionMembersOnline, v1.ConditionRouterReady}
 
 // countsOnceWritten are inputs that count only once present. The reconciler writes RouterReady on every pass,
 // True when no router is asked for, so Ready includes the routers exactly when a router is asked for; a status
 // the cluster loop writes before the first pass of an upgraded reconciler must not turn Ready False for it.
-var countsOnceWritten = map[v1.ConditionType]bool{v1.ConditionRouterReady: true}
+// InitDBRestored exists only for a cluster with spec.initDB, written before the group can be bootstrapped.
+var countsOnceWritten = map[v1.ConditionType]bool{v1.ConditionRouterReady: true, v1.ConditionInitDBRestored: true}
 
 // DeriveReady sets Ready from the other conditions: True only when all are True; otherwise it carries the
 // reason and message of the first one that is not. It is the only code that writes Ready.

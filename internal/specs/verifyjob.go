@@ -29,7 +29,7 @@ func VerifyJobName(b *v1.MySQLBackup) string { return b.Name + "-verify" }
 func VerifyCommand(b *v1.MySQLBackup) []string {
 	cmd := []string{"orca", "restore", "--verify", "--wait-server=" + scratchWait, "--host=127.0.0.1",
 		"--port=" + strconv.Itoa(PortMySQL)}
-	cmd = append(cmd, storageArgs(b)...)
+	cmd = append(cmd, storageArgs(b.Spec.Storage.S3, b.Name, b.Spec.Options.Threads)...)
 	if b.Spec.Options.UsersAndGrants {
 		cmd = append(cmd, "--users")
 	}
@@ -119,20 +119,8 @@ func scratchContainer(c *v1.InnoDBCluster) corev1.Container {
 }
 
 func verifyContainer(b *v1.MySQLBackup, c *v1.InnoDBCluster, o BackupJobOptions) corev1.Container {
-	sc := restrictedSecurityContext()
-	sc.ReadOnlyRootFilesystem = ptr.To(true)
-	creds := b.Spec.Storage.S3.CredentialsSecret
-	return corev1.Container{
-		Name: ContainerVerify, Image: o.OrcaImage, ImagePullPolicy: c.Spec.ImagePullPolicy,
-		Command: VerifyCommand(b),
-		Env: []corev1.EnvVar{
-			{Name: EnvBackupUser, Value: "root"},
-			{Name: EnvBackupPassword, ValueFrom: secretKey(CredentialsSecretName(c), KeyRootPassword)},
-			{Name: EnvS3AccessKey, ValueFrom: secretKey(creds, v1.KeyS3AccessKeyID)},
-			{Name: EnvS3SecretKey, ValueFrom: secretKey(creds, v1.KeyS3SecretAccessKey)},
-		},
-		TerminationMessagePath:   BackupTerminationLog,
-		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
-		SecurityContext:          sc,
-	}
+	return orcaJobContainer(ContainerVerify, c, o, VerifyCommand(b), []corev1.EnvVar{
+		{Name: EnvBackupUser, Value: "root"},
+		{Name: EnvBackupPassword, ValueFrom: secretKey(CredentialsSecretName(c), KeyRootPassword)},
+	}, b.Spec.Storage.S3.CredentialsSecret)
 }

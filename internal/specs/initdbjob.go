@@ -1,0 +1,51 @@
+package specs
+
+import (
+	"strconv"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+)
+
+// ContainerInitDB is the initDB restore Job's container.
+const ContainerInitDB = "initdb"
+
+// initDBRetries is how often Kubernetes runs the initDB restore again after its pod failed (evicted, its node
+// lost, the member restarted): each run resumes from the progress the last one recorded in the member.
+const initDBRetries = 2
+
+// InitDBJobName is the Job restoring spec.initDB into a cluster's first member.
+func InitDBJobName(c *v1.InnoDBCluster) string { return c.Name + "-initdb" }
+
+// InitDBSource is the backup spec.initDB restores: its storage and its id under the prefix.
+type InitDBSource struct {
+	Storage v1.S3Storage
+	ID      string
+}
+
+// InitDBCommand is `orca restore` of the backup into the cluster's first member (ordinal 0), which no group
+// runs on yet.
+func InitDBCommand(c *v1.InnoDBCluster, src InitDBSource, zone string) []string {
+	d := c.Spec.InitDB.Dump
+	cmd := []string{"orca", "restore", "--wait-server=" + scratchWait, "--host=" + MemberHost(c, 0, zone),
+		"--port=" + strconv.Itoa(PortMySQL)}
+	cmd = append(cmd, storageArgs(src.Storage, src.ID, d.Threads)...)
+	if d.UsersAndGrants {
+		cmd = append(cmd, "--users")
+	}
+	return cmd
+}
+
+// InitDBJob builds the Job restoring spec.initDB into the first member as the cluster's root account (the only
+// one before the group is bootstrapped). A failed pod is run again a few times: the restore resumes.
+func InitDBJob(c *v1.InnoDBCluster, src InitDBSource, o BackupJobOptions) *batchv1.Job {
+	labels := merge(ObjectLabels(c), map[string]string{v1.LabelComponent: v1.ComponentInitDB})
+	creds := CredentialsSecretName(c)
+	ctr := orcaJobContainer(ContainerInitDB, c, o, InitDBCommand(c, src, o.ClusterZone), []corev1.EnvVar{
+		{Name: EnvBackupUser, ValueFrom: secretKey(creds, KeyRootUser)},
+		{Name: EnvBackupPassword, ValueFrom: secretKey(creds, KeyRootPassword)},
+	}, src.Storage.CredentialsSecret)
+	return orcaJob(c, c.Namespace, InitDBJobName(c), labels, initDBRetries, ctr)
+}

@@ -284,8 +284,27 @@ func testBackupNow(t *testing.T, k8s client.Client, run runFunc) {
 	wantContains(t, lineWith(t, out, "base "), "Succeeded", "2026-12-01T10:00:00Z", "2.0 KiB", ":1-77",
 		"s3://backups/shop/base")
 	wantContains(t, out, "copied ", flagged.Name)
-	if _, err := run(t, "restore", "mycluster", "base"); !errors.Is(err, ErrRestoreUnavailable) {
-		t.Errorf("restore: %v", err)
+	testRestore(t, k8s, run)
+}
+
+// restore creates a new cluster from the source's spec with spec.initDB naming the backup, never over an
+// existing cluster.
+func testRestore(t *testing.T, k8s client.Client, run runFunc) {
+	out, err := run(t, "restore", "restored", "base", "--instances", "5")
+	must(t, err)
+	wantContains(t, out, "InnoDBCluster shop/restored created from backup base", "restored-0")
+	var c, src v1.InnoDBCluster
+	must(t, k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "restored"}, &c))
+	must(t, k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "mycluster"}, &src))
+	if c.Spec.InitDB == nil || c.Spec.InitDB.Dump == nil || c.Spec.InitDB.Dump.BackupName != "base" ||
+		c.Spec.Instances != 5 || c.Spec.Version != src.Spec.Version || c.Spec.SecretName != "" {
+		t.Errorf("restored cluster spec %+v", c.Spec)
+	}
+	if _, err := run(t, "restore", "mycluster", "base"); !errors.Is(err, ErrRestoreRefused) {
+		t.Errorf("restore over an existing cluster: %v, want refused", err)
+	}
+	if _, err := run(t, "restore", "other", "nosuchbackup"); err == nil {
+		t.Error("restore of a missing backup created a cluster")
 	}
 }
 

@@ -26,9 +26,9 @@ var dumpSession = []string{
 // position, then releases it. On MySQL, LOCK INSTANCE FOR BACKUP (blocks DDL, not writes) stays held until
 // close. Every lock is session-scoped: a killed backup's locks die with its connections, and nothing else on the
 // source is changed.
-func openSnapshot(ctx context.Context, db *sql.DB, n int, f flavor, lockWait int) (s *snapshot, err error) {
-	s = &snapshot{flavor: f}
-	defer func() {
+func openSnapshot(ctx context.Context, db *sql.DB, n int, f flavor, lockWait int) (_ *snapshot, err error) {
+	s := &snapshot{flavor: f}
+	defer func() { // s, not the result: a failed open returns nil and must still release what it took
 		if err != nil {
 			s.close()
 		}

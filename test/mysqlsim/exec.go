@@ -53,6 +53,12 @@ func (m *Member) execOne(ctx context.Context, s *Session, stmt string, run dataR
 	if perr != nil {
 		return Result{}, perr
 	}
+	if isFlushReadLock(p) {
+		if err := m.checkFlushReadLock(s); err != nil {
+			return Result{}, err
+		}
+		return m.execData(ctx, s, p, stmt, run)
+	}
 	if isDataStatement(p) {
 		return m.execData(ctx, s, p, stmt, run)
 	}
@@ -93,6 +99,8 @@ func isDataStatement(p *parser) bool {
 		return !p.peekAt(1).is("USER")
 	case first.is("START"):
 		return p.peekAt(1).is("TRANSACTION")
+	case first.is("LOCK"), first.is("UNLOCK"):
+		return !p.peekAt(1).is("INSTANCE")
 	case first.is("SHOW"):
 		return !isAdminShow(p)
 	}
@@ -155,6 +163,8 @@ func (m *Member) execAdmin(ctx context.Context, s *Session, p *parser) (Result, 
 		return m.execPlugin(s, first, p)
 	case first.is("PURGE"):
 		return m.execPurge(s, p)
+	case first.is("LOCK"), first.is("UNLOCK"):
+		return m.execInstanceLock(s, first, p)
 	}
 	p.i--
 	return Result{}, p.errHere()

@@ -22,6 +22,8 @@ type Session struct {
 	txWrites    bool
 	dead        bool
 	dataSets    []string // session settings still to apply on conn
+	// backupLock is true while the session holds LOCK INSTANCE FOR BACKUP.
+	backupLock bool
 }
 
 // NewSession opens a session for a client that authenticated as user from clientHost. The front-end
@@ -100,12 +102,15 @@ func (s *Session) Close() {
 	closeConn(conn)
 }
 
-// closeConn rolls back whatever the connection had open and returns it to the pool.
+// closeConn rolls back whatever the connection had open, releases its table locks and global read lock (a
+// session's end releases them on a real server, manual 15.3.6 "LOCK TABLES and UNLOCK TABLES Statements"; the
+// pooled data-store connection would keep them) and returns it to the pool.
 func closeConn(conn *sql.Conn) {
 	if conn == nil {
 		return
 	}
 	_, _ = conn.ExecContext(context.Background(), "ROLLBACK")
+	_, _ = conn.ExecContext(context.Background(), "UNLOCK TABLES")
 	_ = conn.Close()
 }
 

@@ -11,7 +11,10 @@ func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 	if p.accept("NAMES") || p.acceptSeq("CHARACTER", "SET") || p.accept("CHARSET") {
 		return m.setNames(s, p)
 	}
-	if p.peek().is("TRANSACTION") || p.peek().is("PASSWORD") || p.peek().is("DEFAULT") {
+	if p.peek().is("TRANSACTION") || (p.peek().is("SESSION") || p.peek().is("LOCAL")) && p.peekAt(1).is("TRANSACTION") {
+		return m.setTransaction(s, p)
+	}
+	if p.peek().is("PASSWORD") || p.peek().is("DEFAULT") {
 		return Result{}, sqlErr(1235, "42000", "This version of MySQL doesn't yet support '%s' in the simulator",
 			strings.ToUpper(p.peek().text))
 	}

@@ -16,9 +16,9 @@ import (
 )
 
 // Monitor keeps one X Protocol health session per member, with Group Replication notices enabled, and wakes
-// the member's cluster loop the moment a member's state, role or view changes or it becomes (un)reachable, as
-// MySQL Router does with use_gr_notifications. The loop's own SQL observation stays the source of truth;
-// the monitor only makes it run sooner than the resync timer.
+// the member's cluster loop the moment a GR notice arrives (a state, role or view change) or the member becomes
+// (un)reachable, as MySQL Router does with use_gr_notifications. It runs no SQL (ping only): the loop's own
+// observation is the source of truth; the monitor only makes it run sooner than the resync timer.
 type Monitor struct {
 	// Dialer opens every connection.
 	Dialer memberdial.Dialer
@@ -32,9 +32,9 @@ type Monitor struct {
 }
 
 type watched struct {
-	prober *probe.Prober
+	prober *probe.Prober[struct{}]
 	user   string
-	last   map[string]string // member -> fingerprint of its last result
+	last   map[string]bool // member -> reachable at its last result
 	addrs  map[string]string
 }
 
@@ -77,19 +77,19 @@ func (m *Monitor) newWatched(c *ClusterInfo) *watched {
 	key := c.Key
 	account := c.monitorAccount()
 	w := &watched{user: account.User + "\x00" + account.Password,
-		last: map[string]string{}, addrs: map[string]string{}}
+		last: map[string]bool{}, addrs: map[string]string{}}
 	var lastMu sync.Mutex
-	w.prober = probe.New(probe.Config{
+	w.prober = probe.New(probe.Config[struct{}]{
 		Interval: m.Interval,
 		Session: xprotocol.Config{User: account.User, Password: account.Password,
 			// Encrypt without verifying, as mysqladmin.Factory does: MySQL serves self-generated certificates.
 			TLSMode: xprotocol.TLSPreferred, TLSConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec
 			Dial: m.Dialer.DialContext, ConnectAttrs: map[string]string{"program_name": "orca-monitor"}},
-		OnResult: func(r probe.Result) {
-			fp := fmt.Sprintf("%t|%s|%s|%s", r.Reachable, r.State, r.Role, r.ViewID)
+		OnResult: func(r probe.Result[struct{}]) {
 			lastMu.Lock()
-			changed := w.last[r.Member] != fp
-			w.last[r.Member] = fp
+			prev, seen := w.last[r.Member]
+			changed := !seen || prev != r.Reachable
+			w.last[r.Member] = r.Reachable
 			lastMu.Unlock()
 			if changed || r.Trigger == probe.TriggerNotice {
 				m.Wake(key)

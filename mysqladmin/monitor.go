@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+
+	"github.com/orca-operator/orca/xprotocol"
 )
 
-// The monitor statements: what the X Protocol health prober (xprotocol/probe, used by the operator's monitor
-// and by `orca router`) reads from every member. They are MySQL 8.4's exact surface and all that the router's
-// account (EnsureRouterUser: SELECT on the two tables) may read; system variables are readable by anyone.
+// The monitor statements: what `orca router` reads from every member on its X Protocol health session
+// (xprotocol/probe with ObserveX) and what the loop's status reads share. They are MySQL 8.4's exact surface
+// and all that the router's account (EnsureRouterUser: SELECT on the two tables) may read; system variables
+// are readable by anyone.
 const (
 	MonitorQueryServer  = "SELECT @@server_uuid, @@gtid_executed, @@super_read_only, @@version"
 	MonitorQueryMembers = "SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION " +
@@ -88,4 +91,30 @@ func ReadMonitorGroup(ctx context.Context, r Runner, uuid string) (MonitorGroup,
 		return g, ErrNotInGroup
 	}
 	return g, nil
+}
+
+// MonitorObservation is what the monitor statements read from one member: its identity (ServerRead says
+// MonitorQueryServer answered) and the group as it sees it.
+type MonitorObservation struct {
+	MonitorServer
+	MonitorGroup
+	ServerRead bool
+}
+
+// ReadMonitor runs the three monitor statements; what was read is returned with the first error
+// (ErrNotInGroup for a member that does not list itself).
+func ReadMonitor(ctx context.Context, r Runner) (MonitorObservation, error) {
+	var o MonitorObservation
+	var err error
+	if o.MonitorServer, err = ReadMonitorServer(ctx, r); err != nil {
+		return o, err
+	}
+	o.ServerRead = true
+	o.MonitorGroup, err = ReadMonitorGroup(ctx, r, o.ServerUUID)
+	return o, err
+}
+
+// ObserveX is ReadMonitor on an X Protocol session: the Observe hook of an xprotocol/probe Prober.
+func ObserveX(ctx context.Context, s *xprotocol.Session) (MonitorObservation, error) {
+	return ReadMonitor(ctx, XRunner{S: s})
 }

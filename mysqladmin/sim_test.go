@@ -16,7 +16,6 @@ import (
 	"github.com/orca-operator/orca/mysqladmin/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/topology"
-	"github.com/orca-operator/orca/xprotocol/probe"
 	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
@@ -325,7 +324,7 @@ func TestRouterAccountReadsOnlyTheGroupOnSimulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	runner := admintest.Runner{M: sc.members[0], S: s}
-	for _, q := range []string{probe.QueryServer, probe.QueryMembers, probe.QueryViewID} {
+	for _, q := range []string{mysqladmin.MonitorQueryServer, mysqladmin.MonitorQueryMembers, mysqladmin.MonitorQueryViewID} {
 		if _, err := runner.Query(ctx, q); err != nil {
 			t.Errorf("the router cannot run %q: %v", q, err)
 		}

@@ -4,9 +4,13 @@ import (
 	"crypto/tls"
 	"time"
 
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/probe"
 )
+
+// probeResult is one member's answer: ping, then mysqladmin's monitor statements on the same session.
+type probeResult = probe.Result[mysqladmin.MonitorObservation]
 
 // probeTimeout bounds one monitor connection attempt or one probe (the prober's default).
 const probeTimeout = 2 * time.Second
@@ -16,27 +20,28 @@ const probeTimeout = 2 * time.Second
 // appear. Every answer recomputes the table (Compute) and hands it to the server.
 type topology struct {
 	s       *Server
-	prober  *probe.Prober
-	results chan probe.Result
+	prober  *probe.Prober[mysqladmin.MonitorObservation]
+	results chan probeResult
 	obs     map[string]Observation
 	quit    chan struct{}
 	done    chan struct{}
 }
 
 func startTopology(s *Server) *topology {
-	t := &topology{s: s, results: make(chan probe.Result, 256), obs: map[string]Observation{},
+	t := &topology{s: s, results: make(chan probeResult, 256), obs: map[string]Observation{},
 		quit: make(chan struct{}), done: make(chan struct{})}
 	s.looped.Store(time.Now().UnixNano())
 	tlsConfig := s.MonitorTLS
 	if tlsConfig == nil {
 		tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // members' self-generated certificates
 	}
-	t.prober = probe.New(probe.Config{
+	t.prober = probe.New(probe.Config[mysqladmin.MonitorObservation]{
 		Interval: s.PollInterval,
 		Timeout:  probeTimeout,
 		Session: xprotocol.Config{User: s.User, Password: s.Password, TLSMode: xprotocol.TLSPreferred,
 			TLSConfig: tlsConfig, Dial: s.Dialer.DialContext,
 			ConnectAttrs: map[string]string{"program_name": "orca-router"}},
+		Observe:  mysqladmin.ObserveX,
 		OnResult: t.deliver,
 		Logger:   s.log,
 	})
@@ -48,7 +53,7 @@ func startTopology(s *Server) *topology {
 }
 
 // deliver hands a probe result to the loop (from the member's goroutine).
-func (t *topology) deliver(r probe.Result) {
+func (t *topology) deliver(r probeResult) {
 	select {
 	case t.results <- r:
 	case <-t.quit:
@@ -90,19 +95,20 @@ func (t *topology) watch(member string) {
 }
 
 // record keeps the member's latest answer; a failed probe keeps the previous answer, marked unreachable.
-func (t *topology) record(r probe.Result) {
+func (t *topology) record(r probeResult) {
 	prev, watched := t.obs[r.Member]
 	if !watched {
 		return // forgotten meanwhile
 	}
-	if !r.Reachable {
+	if !r.Reachable || !r.Observed.ServerRead {
 		prev.Reachable = false
 		t.obs[r.Member] = prev
 		return
 	}
-	o := Observation{Member: r.Member, Reachable: true, At: r.At, UUID: r.ServerUUID, State: r.State,
-		Role: r.Role, ViewID: r.ViewID}
-	for _, g := range r.Members {
+	v := r.Observed
+	o := Observation{Member: r.Member, Reachable: true, At: r.At, UUID: v.ServerUUID, State: v.State,
+		Role: v.Role, ViewID: v.ViewID}
+	for _, g := range v.Members {
 		o.Group = append(o.Group, GroupMember{UUID: g.ID, Host: g.Host, Port: g.Port, State: g.State, Role: g.Role})
 	}
 	t.obs[r.Member] = o
@@ -115,7 +121,7 @@ type cause struct {
 	at      time.Time
 }
 
-func causeOf(r probe.Result) cause {
+func causeOf(r probeResult) cause {
 	if r.Trigger == probe.TriggerNotice && !r.NoticeAt.IsZero() {
 		return cause{trigger: r.Trigger.String(), at: r.NoticeAt}
 	}

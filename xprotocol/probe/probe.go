@@ -1,28 +1,19 @@
 // Package probe watches MySQL members over the X Protocol: one persistent session per member, ping as
-// keepalive and latency measure, the member's Group Replication state from SQL, and GR notices enabled so
-// that any change triggers an immediate re-probe (as MySQL Router does). Results go to a callback and are
-// kept for Last / Results.
+// keepalive and latency measure, and Group Replication notices enabled so that any change triggers an
+// immediate re-probe (as MySQL Router does). It runs no SQL of its own: a caller that wants the member's
+// state reads it in Config.Observe, on the probe's session, after each ping. Results go to a callback and
+// are kept for Last / Results.
 package probe
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 
-	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/wire"
-)
-
-// The MySQL 8.4 queries every probe runs (one text, in mysqladmin/monitor.go, shared with the operator's
-// status reads); a member simulator answers the same surface.
-const (
-	QueryMembers = mysqladmin.MonitorQueryMembers
-	QueryViewID  = mysqladmin.MonitorQueryViewID
-	QueryServer  = mysqladmin.MonitorQueryServer
 )
 
 // Member names a server to watch.
@@ -46,30 +37,17 @@ const (
 // String names the trigger.
 func (t Trigger) String() string { return [...]string{"interval", "connect", "notice"}[min(int(t), 2)] }
 
-// GroupMember is one row of performance_schema.replication_group_members.
-type GroupMember mysqladmin.MonitorMember
-
-// Result is one observation of a member.
-type Result struct {
+// Result is one observation of a member; T is what Config.Observe reads.
+type Result[T any] struct {
 	Member string
 	Addr   string
-	// Reachable is true when the session answered ping and the state queries.
+	// Reachable is true when the session answered ping.
 	Reachable bool
 	// Latency is the ping round trip.
 	Latency time.Duration
-	// State and Role are this member's MEMBER_STATE / MEMBER_ROLE (ONLINE, RECOVERING, ... / PRIMARY,
-	// SECONDARY); "" when the member is not listed in its own replication_group_members.
-	State, Role string
-	// ViewID is the group view this member is in ("" when Group Replication is not running).
-	ViewID string
-	// ServerUUID, GTIDExecuted, SuperReadOnly and Version come from the member's system variables.
-	ServerUUID    string
-	GTIDExecuted  string
-	SuperReadOnly bool
-	Version       string
-	// Members is the group as this member sees it.
-	Members []GroupMember
-	// Err is why the member is unreachable or a query failed.
+	// Observed is what Config.Observe returned (its zero value without Observe or when ping failed).
+	Observed T
+	// Err is why the member is unreachable, or what Observe returned as its error.
 	Err error
 	// Trigger is why the probe ran; Notice is the GR notice that triggered it (nil otherwise).
 	Trigger Trigger
@@ -80,8 +58,12 @@ type Result struct {
 	At time.Time
 }
 
+// ObserveFunc reads what the caller wants to know of a member on the probe's session, after a successful
+// ping; it must honour ctx (bounded by Config.Timeout).
+type ObserveFunc[T any] func(ctx context.Context, s *xprotocol.Session) (T, error)
+
 // Config configures a Prober.
-type Config struct {
+type Config[T any] struct {
 	// Session holds credentials, TLS mode and the injectable dialer for every member connection.
 	Session xprotocol.Config
 	// Interval between periodic probes. Default 1s.
@@ -93,7 +75,9 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// OnResult receives every result, from the member's own goroutine: keep it short (hand it to a
 	// channel or wake a loop).
-	OnResult func(Result)
+	OnResult func(Result[T])
+	// Observe, if set, runs after every successful ping; nil probes ping only.
+	Observe ObserveFunc[T]
 	// Logger receives connection errors at V(1). The zero Logger discards.
 	Logger logr.Logger
 }
@@ -106,29 +90,30 @@ func orDefault(v, def time.Duration) time.Duration {
 }
 
 // Prober watches members. It is safe for concurrent use.
-type Prober struct {
-	cfg      Config
+type Prober[T any] struct {
+	cfg      Config[T]
 	ctx      context.Context
 	cancel   context.CancelFunc
 	mu       sync.Mutex
-	watchers map[string]*watcher
-	last     map[string]Result
+	watchers map[string]*watcher[T]
+	last     map[string]Result[T]
 	wg       sync.WaitGroup
 }
 
 // New returns a Prober; call Watch for each member and Close when done.
-func New(cfg Config) *Prober {
+func New[T any](cfg Config[T]) *Prober[T] {
 	cfg.Interval = orDefault(cfg.Interval, time.Second)
 	cfg.Timeout = orDefault(cfg.Timeout, 2*time.Second)
 	cfg.MinBackoff = orDefault(cfg.MinBackoff, 250*time.Millisecond)
 	cfg.MaxBackoff = orDefault(cfg.MaxBackoff, 10*time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Prober{cfg: cfg, ctx: ctx, cancel: cancel, watchers: map[string]*watcher{}, last: map[string]Result{}}
+	return &Prober[T]{cfg: cfg, ctx: ctx, cancel: cancel, watchers: map[string]*watcher[T]{},
+		last: map[string]Result[T]{}}
 }
 
 // Watch starts watching m (one goroutine and one session). Watching a known name with a new address
 // restarts its watcher; the same address is a no-op.
-func (p *Prober) Watch(m Member) {
+func (p *Prober[T]) Watch(m Member) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.ctx.Err() != nil {
@@ -141,7 +126,7 @@ func (p *Prober) Watch(m Member) {
 		w.cancel()
 	}
 	ctx, cancel := context.WithCancel(p.ctx)
-	w := &watcher{p: p, member: m, cancel: cancel}
+	w := &watcher[T]{p: p, member: m, cancel: cancel}
 	p.watchers[m.Name] = w
 	p.wg.Add(1)
 	go func() {
@@ -151,7 +136,7 @@ func (p *Prober) Watch(m Member) {
 }
 
 // Forget stops watching the named member and drops its last result.
-func (p *Prober) Forget(name string) {
+func (p *Prober[T]) Forget(name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if w, ok := p.watchers[name]; ok {
@@ -162,7 +147,7 @@ func (p *Prober) Forget(name string) {
 }
 
 // Last returns the latest result for the named member.
-func (p *Prober) Last(name string) (Result, bool) {
+func (p *Prober[T]) Last(name string) (Result[T], bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r, ok := p.last[name]
@@ -170,10 +155,10 @@ func (p *Prober) Last(name string) (Result, bool) {
 }
 
 // Results returns the latest result of every watched member.
-func (p *Prober) Results() []Result {
+func (p *Prober[T]) Results() []Result[T] {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]Result, 0, len(p.last))
+	out := make([]Result[T], 0, len(p.last))
 	for _, r := range p.last {
 		out = append(out, r)
 	}
@@ -181,12 +166,12 @@ func (p *Prober) Results() []Result {
 }
 
 // Close stops every watcher, closes their sessions and waits for their goroutines.
-func (p *Prober) Close() {
+func (p *Prober[T]) Close() {
 	p.cancel()
 	p.wg.Wait()
 }
 
-func (p *Prober) publish(w *watcher, r Result) {
+func (p *Prober[T]) publish(w *watcher[T], r Result[T]) {
 	p.mu.Lock()
 	current := p.watchers[r.Member] == w
 	if current {
@@ -197,6 +182,3 @@ func (p *Prober) publish(w *watcher, r Result) {
 		p.cfg.OnResult(r)
 	}
 }
-
-// ErrNotInGroup is reported in Result.Err when the member does not list itself in replication_group_members.
-var ErrNotInGroup = errors.New("probe: member not listed in its own replication_group_members")

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol/probe"
 	"github.com/orca-operator/orca/xprotocol/probe/probetest"
 	"github.com/orca-operator/orca/xprotocol/wire"
@@ -28,17 +29,22 @@ func startFake(t *testing.T, st probetest.State, peers ...probetest.State) *prob
 	return m
 }
 
-func newProber(t *testing.T, cfg probe.Config) (*probe.Prober, <-chan probe.Result) {
+type result = probe.Result[mysqladmin.MonitorObservation]
+
+// newProber reads the member with mysqladmin's monitor statements, as the router does.
+func newProber(t *testing.T, cfg probe.Config[mysqladmin.MonitorObservation]) (
+	*probe.Prober[mysqladmin.MonitorObservation], <-chan result) {
 	t.Helper()
-	results := make(chan probe.Result, 100)
+	results := make(chan result, 100)
 	cfg.Session.User, cfg.Session.Password = probetest.User, probetest.Password
-	cfg.OnResult = func(r probe.Result) { results <- r }
+	cfg.OnResult = func(r result) { results <- r }
+	cfg.Observe = mysqladmin.ObserveX
 	p := probe.New(cfg)
 	t.Cleanup(p.Close)
 	return p, results
 }
 
-func next(t *testing.T, results <-chan probe.Result, want func(probe.Result) bool) probe.Result {
+func next(t *testing.T, results <-chan result, want func(result) bool) result {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
@@ -56,15 +62,15 @@ func next(t *testing.T, results <-chan probe.Result, want func(probe.Result) boo
 func TestProbeReportsGroupState(t *testing.T) {
 	primary := probetest.Online(1, "PRIMARY")
 	m := startFake(t, primary, probetest.Online(2, "SECONDARY"), probetest.Online(3, "SECONDARY"))
-	p, results := newProber(t, probe.Config{Interval: 50 * time.Millisecond})
+	p, results := newProber(t, probe.Config[mysqladmin.MonitorObservation]{Interval: 50 * time.Millisecond})
 	p.Watch(probe.Member{Name: "m1", Addr: m.Addr})
-	r := next(t, results, func(r probe.Result) bool { return r.Trigger == probe.TriggerConnect })
-	if !r.Reachable || r.Err != nil || r.State != "ONLINE" || r.Role != "PRIMARY" || r.ViewID != "17000000:1" ||
-		r.ServerUUID != primary.UUID || r.GTIDExecuted != "aaaa:1-10" || r.SuperReadOnly || r.Version != "8.4.3" ||
-		r.Latency <= 0 || len(r.Members) != 3 || r.Members[2].Role != "SECONDARY" || r.Members[1].Port != 3306 {
+	r := next(t, results, func(r result) bool { return r.Trigger == probe.TriggerConnect })
+	if !r.Reachable || r.Err != nil || r.Observed.State != "ONLINE" || r.Observed.Role != "PRIMARY" || r.Observed.ViewID != "17000000:1" ||
+		r.Observed.ServerUUID != primary.UUID || r.Observed.GTIDExecuted != "aaaa:1-10" || r.Observed.SuperReadOnly || r.Observed.Version != "8.4.3" ||
+		r.Latency <= 0 || len(r.Observed.Members) != 3 || r.Observed.Members[2].Role != "SECONDARY" || r.Observed.Members[1].Port != 3306 {
 		t.Fatalf("result %+v", r)
 	}
-	next(t, results, func(r probe.Result) bool { return r.Trigger == probe.TriggerInterval && r.Reachable })
+	next(t, results, func(r result) bool { return r.Trigger == probe.TriggerInterval && r.Reachable })
 	if last, ok := p.Last("m1"); !ok || !last.Reachable {
 		t.Fatalf("Last = %+v %v", last, ok)
 	}
@@ -77,15 +83,15 @@ func TestProbeReportsGroupState(t *testing.T) {
 func TestNoticeTriggersImmediateReprobe(t *testing.T) {
 	st := probetest.Online(1, "SECONDARY")
 	m := startFake(t, st)
-	p, results := newProber(t, probe.Config{Interval: time.Hour})
+	p, results := newProber(t, probe.Config[mysqladmin.MonitorObservation]{Interval: time.Hour})
 	p.Watch(probe.Member{Name: "m1", Addr: m.Addr})
-	next(t, results, func(r probe.Result) bool { return r.Reachable })
+	next(t, results, func(r result) bool { return r.Reachable })
 	st.MemberState, st.ViewID = "RECOVERING", "17000000:2"
 	sent := time.Now()
 	m.SetState(st, true)
-	r := next(t, results, func(r probe.Result) bool { return true })
+	r := next(t, results, func(r result) bool { return true })
 	if r.Trigger != probe.TriggerNotice || r.Notice == nil || r.Notice.ViewID != "17000000:2" ||
-		r.Notice.Type != wire.GRViewChange || r.State != "RECOVERING" || r.ViewID != "17000000:2" {
+		r.Notice.Type != wire.GRViewChange || r.Observed.State != "RECOVERING" || r.Observed.ViewID != "17000000:2" {
 		t.Fatalf("after notice %+v", r)
 	}
 	// The notice's arrival: after it was sent, before the probe it triggered finished.
@@ -100,7 +106,7 @@ func TestReconnectWithBackoff(t *testing.T) {
 	m := probetest.Start(l, probetest.Online(1, "PRIMARY"))
 	var dials atomic.Int32
 	var d net.Dialer
-	cfg := probe.Config{Interval: 50 * time.Millisecond, MinBackoff: 20 * time.Millisecond,
+	cfg := probe.Config[mysqladmin.MonitorObservation]{Interval: 50 * time.Millisecond, MinBackoff: 20 * time.Millisecond,
 		MaxBackoff: 100 * time.Millisecond}
 	cfg.Session.Dial = func(ctx context.Context, network, a string) (net.Conn, error) {
 		dials.Add(1)
@@ -108,17 +114,17 @@ func TestReconnectWithBackoff(t *testing.T) {
 	}
 	p, results := newProber(t, cfg)
 	p.Watch(probe.Member{Name: "m1", Addr: addr})
-	next(t, results, func(r probe.Result) bool { return r.Reachable })
+	next(t, results, func(r result) bool { return r.Reachable })
 	m.Stop()
-	down := next(t, results, func(r probe.Result) bool { return !r.Reachable })
+	down := next(t, results, func(r result) bool { return !r.Reachable })
 	if down.Err == nil {
 		t.Fatalf("unreachable without error: %+v", down)
 	}
-	next(t, results, func(r probe.Result) bool { return !r.Reachable && r.Trigger == probe.TriggerConnect })
+	next(t, results, func(r result) bool { return !r.Reachable && r.Trigger == probe.TriggerConnect })
 	m2 := probetest.Start(listen(t, addr), probetest.Online(1, "SECONDARY"))
 	defer m2.Stop()
-	r := next(t, results, func(r probe.Result) bool { return r.Reachable })
-	if r.Role != "SECONDARY" || r.Trigger != probe.TriggerConnect {
+	r := next(t, results, func(r result) bool { return r.Reachable })
+	if r.Observed.Role != "SECONDARY" || r.Trigger != probe.TriggerConnect {
 		t.Fatalf("after reconnect %+v", r)
 	}
 	if dials.Load() < 3 {
@@ -129,10 +135,10 @@ func TestReconnectWithBackoff(t *testing.T) {
 func TestNotInGroup(t *testing.T) {
 	// Group Replication not running: MySQL lists the member itself as OFFLINE, without a view.
 	m := startFake(t, probetest.State{UUID: "ffff", MemberState: "OFFLINE", Version: "8.4.3"})
-	p, results := newProber(t, probe.Config{Interval: time.Hour})
+	p, results := newProber(t, probe.Config[mysqladmin.MonitorObservation]{Interval: time.Hour})
 	p.Watch(probe.Member{Name: "m1", Addr: m.Addr})
-	r := next(t, results, func(probe.Result) bool { return true })
-	if !r.Reachable || r.State != "OFFLINE" || r.ViewID != "" {
+	r := next(t, results, func(result) bool { return true })
+	if !r.Reachable || r.Observed.State != "OFFLINE" || r.Observed.ViewID != "" {
 		t.Fatalf("offline member %+v", r)
 	}
 }

@@ -2,23 +2,21 @@ package probe
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
 // watcher owns one member's session and probe loop.
-type watcher struct {
-	p      *Prober
+type watcher[T any] struct {
+	p      *Prober[T]
 	member Member
 	cancel context.CancelFunc
 }
 
-func (w *watcher) run(ctx context.Context) {
+func (w *watcher[T]) run(ctx context.Context) {
 	cfg := w.p.cfg
 	backoff := cfg.MinBackoff
 	timer := time.NewTimer(time.Hour)
@@ -43,7 +41,7 @@ func (w *watcher) run(ctx context.Context) {
 	}
 }
 
-func (w *watcher) connect(ctx context.Context) (*xprotocol.Session, error) {
+func (w *watcher[T]) connect(ctx context.Context) (*xprotocol.Session, error) {
 	cctx, cancel := context.WithTimeout(ctx, w.p.cfg.Timeout)
 	defer cancel()
 	s, err := xprotocol.Dial(cctx, w.member.Addr, w.p.cfg.Session)
@@ -58,7 +56,7 @@ func (w *watcher) connect(ctx context.Context) (*xprotocol.Session, error) {
 }
 
 // watch probes on every tick and on every GR notice until the session fails or ctx ends.
-func (w *watcher) watch(ctx context.Context, s *xprotocol.Session, timer *time.Timer) {
+func (w *watcher[T]) watch(ctx context.Context, s *xprotocol.Session, timer *time.Timer) {
 	c := cause{trigger: TriggerConnect}
 	for {
 		r := w.probe(ctx, s, c)
@@ -87,7 +85,7 @@ type cause struct {
 
 // wait blocks until the next tick or Group Replication notice; other notices (warnings, session state)
 // are skipped. false means the session ended or ctx is done.
-func (w *watcher) wait(ctx context.Context, s *xprotocol.Session, timer *time.Timer) (cause, bool) {
+func (w *watcher[T]) wait(ctx context.Context, s *xprotocol.Session, timer *time.Timer) (cause, bool) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -149,52 +147,27 @@ func sleep(ctx context.Context, t *time.Timer, d time.Duration) bool {
 	}
 }
 
-func (w *watcher) unreachable(err error, t Trigger) Result {
-	return Result{Member: w.member.Name, Addr: w.member.Addr, Err: err, Trigger: t, At: time.Now()}
+func (w *watcher[T]) unreachable(err error, t Trigger) Result[T] {
+	return Result[T]{Member: w.member.Name, Addr: w.member.Addr, Err: err, Trigger: t, At: time.Now()}
 }
 
-// probe pings (latency) and reads the member's state with the three queries.
-func (w *watcher) probe(ctx context.Context, s *xprotocol.Session, c cause) Result {
+// probe pings (latency) and runs Observe, if any.
+func (w *watcher[T]) probe(ctx context.Context, s *xprotocol.Session, c cause) Result[T] {
 	ctx, cancel := context.WithTimeout(ctx, w.p.cfg.Timeout)
 	defer cancel()
-	r := Result{Member: w.member.Name, Addr: w.member.Addr, Trigger: c.trigger, Notice: c.notice, NoticeAt: c.at}
+	r := Result[T]{Member: w.member.Name, Addr: w.member.Addr, Trigger: c.trigger, Notice: c.notice, NoticeAt: c.at}
 	start := time.Now()
 	if err := s.Ping(ctx); err != nil {
 		r.Err, r.At = fmt.Errorf("ping %s: %w", w.member.Name, err), time.Now()
 		return r
 	}
-	r.Latency = time.Since(start)
-	if err := readServer(ctx, s, &r); err != nil {
-		r.Err, r.At = fmt.Errorf("probe %s: %w", w.member.Name, err), time.Now()
-		return r
-	}
-	r.Reachable = true
-	if err := readGroup(ctx, s, &r); err != nil {
-		r.Err = fmt.Errorf("probe %s: %w", w.member.Name, err)
+	r.Latency, r.Reachable = time.Since(start), true
+	if w.p.cfg.Observe != nil {
+		var err error
+		if r.Observed, err = w.p.cfg.Observe(ctx, s); err != nil {
+			r.Err = fmt.Errorf("observe %s: %w", w.member.Name, err)
+		}
 	}
 	r.At = time.Now()
 	return r
-}
-
-// readServer reads the member's identity with the shared monitor statement (mysqladmin/monitor.go).
-func readServer(ctx context.Context, s *xprotocol.Session, r *Result) error {
-	v, err := mysqladmin.ReadMonitorServer(ctx, mysqladmin.XRunner{S: s})
-	if err != nil {
-		return err
-	}
-	r.ServerUUID, r.GTIDExecuted, r.SuperReadOnly, r.Version = v.ServerUUID, v.GTIDExecuted, v.SuperReadOnly, v.Version
-	return nil
-}
-
-// readGroup reads the group as the member sees it; what was read is kept when a later statement fails.
-func readGroup(ctx context.Context, s *xprotocol.Session, r *Result) error {
-	g, err := mysqladmin.ReadMonitorGroup(ctx, mysqladmin.XRunner{S: s}, r.ServerUUID)
-	r.State, r.Role, r.ViewID = g.State, g.Role, g.ViewID
-	for _, m := range g.Members {
-		r.Members = append(r.Members, GroupMember(m))
-	}
-	if errors.Is(err, mysqladmin.ErrNotInGroup) {
-		return ErrNotInGroup
-	}
-	return err
 }

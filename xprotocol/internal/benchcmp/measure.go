@@ -13,6 +13,7 @@ import (
 	// Registers the "mysql" driver for the classic-protocol comparison.
 	_ "github.com/go-sql-driver/mysql"
 
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/test/peers"
 	"github.com/orca-operator/orca/xprotocol"
 	"github.com/orca-operator/orca/xprotocol/internal/benchkit"
@@ -119,13 +120,15 @@ func measureRows(addr string, n int, r *report) error {
 func measureProber(addrs []string, duration time.Duration, r *report) error {
 	ready := make(chan struct{}, len(addrs))
 	seen := make(map[string]bool)
-	results := make(chan probe.Result, 4*len(addrs))
-	cfg := probe.Config{Interval: time.Second, OnResult: func(res probe.Result) {
-		select {
-		case results <- res:
-		default:
-		}
-	}}
+	// Observed as the router does: ping, then mysqladmin's three monitor statements.
+	results := make(chan probe.Result[mysqladmin.MonitorObservation], 4*len(addrs))
+	cfg := probe.Config[mysqladmin.MonitorObservation]{Interval: time.Second, Observe: mysqladmin.ObserveX,
+		OnResult: func(res probe.Result[mysqladmin.MonitorObservation]) {
+			select {
+			case results <- res:
+			default:
+			}
+		}}
 	cfg.Session.User, cfg.Session.Password = probetest.User, probetest.Password
 	p := probe.New(cfg)
 	defer p.Close()

@@ -1,5 +1,5 @@
 // Package probetest is a fake MySQL member for tests and benchmarks of the prober: an X Protocol server
-// side that answers exactly the prober's three queries from a mutable Group Replication state.
+// side that answers exactly mysqladmin's three monitor statements from a mutable Group Replication state.
 package probetest
 
 import (
@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/orca-operator/orca/xprotocol/probe"
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/xprotocol/wire"
 	"github.com/orca-operator/orca/xprotocol/xserver"
 )
@@ -95,14 +95,14 @@ func (m *Member) execute(_ context.Context, _ *xserver.ServerSession, stmt strin
 	st, peers := m.state, m.peers
 	m.mu.Unlock()
 	switch stmt {
-	case probe.QueryServer:
+	case mysqladmin.MonitorQueryServer:
 		readOnly := wire.ColumnMetaData{Type: wire.ColumnSint, Name: "@@super_read_only"}
 		if err := w.WriteColumns(textCol("@@server_uuid"), textCol("@@gtid_executed"), readOnly,
 			textCol("@@version")); err != nil {
 			return err
 		}
 		return w.WriteRow(st.UUID, st.GTIDExecuted, st.SuperReadOnly, st.Version)
-	case probe.QueryMembers:
+	case mysqladmin.MonitorQueryMembers:
 		if err := w.WriteColumns(textCol("MEMBER_ID"), textCol("MEMBER_HOST"),
 			wire.ColumnMetaData{Type: wire.ColumnSint, Name: "MEMBER_PORT"}, textCol("MEMBER_STATE"),
 			textCol("MEMBER_ROLE"), textCol("MEMBER_VERSION")); err != nil {
@@ -114,7 +114,7 @@ func (m *Member) execute(_ context.Context, _ *xserver.ServerSession, stmt strin
 			}
 		}
 		return nil
-	case probe.QueryViewID:
+	case mysqladmin.MonitorQueryViewID:
 		if err := w.WriteColumns(textCol("VIEW_ID")); err != nil {
 			return err
 		}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
-	"github.com/orca-operator/orca/mysqladmin/admintest"
+	"github.com/orca-operator/orca/test/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 )
 

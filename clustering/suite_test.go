@@ -14,7 +14,7 @@ import (
 	"github.com/orca-operator/orca/clustering"
 	"github.com/orca-operator/orca/controllers"
 	"github.com/orca-operator/orca/internal/operator"
-	"github.com/orca-operator/orca/mysqladmin/admintest"
+	"github.com/orca-operator/orca/test/admintest"
 	"github.com/orca-operator/orca/test/envtestutil"
 	"github.com/orca-operator/orca/test/testutil"
 )

@@ -14,7 +14,7 @@ import (
 	"github.com/orca-operator/orca/clustering"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/mysqladmin"
-	"github.com/orca-operator/orca/mysqladmin/admintest"
+	"github.com/orca-operator/orca/test/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/topology"
 )

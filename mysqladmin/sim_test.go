@@ -13,7 +13,7 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/mysqladmin"
-	"github.com/orca-operator/orca/mysqladmin/admintest"
+	"github.com/orca-operator/orca/test/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/topology"
 	"github.com/orca-operator/orca/xprotocol/wire"

@@ -13,7 +13,7 @@ import (
 
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
-	"github.com/orca-operator/orca/mysqladmin/admintest"
+	"github.com/orca-operator/orca/test/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/xprotocol"
 )

@@ -20,7 +20,7 @@ import (
 	_ "github.com/go-sql-driver/mysql"
 
 	"github.com/orca-operator/orca/mysqladmin"
-	"github.com/orca-operator/orca/mysqladmin/admintest"
+	"github.com/orca-operator/orca/test/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
 	"github.com/orca-operator/orca/test/testutil"
 )

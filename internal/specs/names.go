@@ -8,21 +8,6 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
 
-// Ports of a MySQL member.
-const (
-	// PortMySQL is the classic protocol port: clients, distributed recovery and, with the MYSQL communication
-	// stack, Group Replication's own connections.
-	PortMySQL = 3306
-	// PortMySQLX is the X Protocol port the operator observes members on.
-	PortMySQLX = 33060
-	// PortGroup is the port of every Group Replication address: group_replication_local_address, the seeds
-	// (group_replication_group_seeds) and group_replication_force_members. The MYSQL communication stack uses
-	// the classic port, so it is PortMySQL; the XCOM stack's own port (33061) is not opened any more.
-	PortGroup = PortMySQL
-	// ClusterZone is the default cluster DNS zone.
-	ClusterZone = "cluster.local"
-)
-
 // StatefulSetName is the StatefulSet (and pod name prefix) of the cluster's members.
 func StatefulSetName(c *v1.InnoDBCluster) string { return c.Name }
 
@@ -86,29 +71,4 @@ func Ordinal(pod string) (int, error) {
 		return 0, fmt.Errorf("pod name %q has no ordinal suffix", pod)
 	}
 	return n, nil
-}
-
-// SelectorLabels select every member pod of the cluster.
-func SelectorLabels(c *v1.InnoDBCluster) map[string]string {
-	return map[string]string{v1.LabelCluster: c.Name, v1.LabelComponent: v1.ComponentMySQL}
-}
-
-// RouterSelectorLabels select every router pod of the cluster.
-func RouterSelectorLabels(c *v1.InnoDBCluster) map[string]string {
-	return map[string]string{v1.LabelCluster: c.Name, v1.LabelComponent: v1.ComponentRouter}
-}
-
-// ObjectLabels are put on every object Orca creates for the cluster.
-func ObjectLabels(c *v1.InnoDBCluster) map[string]string {
-	return map[string]string{v1.LabelCluster: c.Name, v1.LabelManagedBy: v1.ManagedByOrca}
-}
-
-func merge(maps ...map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, m := range maps {
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out
 }

@@ -17,18 +17,8 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
 
-// Ports of a router pod (MySQL Router's defaults) and what its pods are made of.
+// What a router pod is made of.
 const (
-	// PortRouterRW is the classic protocol read-write port: the primary only.
-	PortRouterRW = 6446
-	// PortRouterRO is the classic protocol read-only port: the ONLINE secondaries, or the primary without any.
-	PortRouterRO = 6447
-	// PortRouterXRW is the X Protocol read-write port.
-	PortRouterXRW = 6448
-	// PortRouterXRO is the X Protocol read-only port.
-	PortRouterXRO = 6449
-	// PortRouterHTTP serves /healthz and /metrics.
-	PortRouterHTTP = 8080
 	// ContainerRouter is the router pods' only container.
 	ContainerRouter = "router"
 	// EnvRouterUser and EnvRouterPassword hold the router account, from the internal Secret.

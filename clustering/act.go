@@ -61,6 +61,8 @@ func (l *loop) act(ctx context.Context, o *observation, a topology.Action) error
 const (
 	evActionFailed    = "ActionFailed"
 	evErrantDiscarded = "ErrantTransactionsDiscarded"
+	// evMemberUnreachable carries the full error of a member the loop can no longer query (or for a new cause).
+	evMemberUnreachable = "MemberUnreachable"
 	// evRebalanceDone ends a requested rebalance, with topology's RebalanceDone finding as its note.
 	evRebalanceDone = "RebalanceDone"
 )

@@ -27,8 +27,9 @@ type loop struct {
 	actionCancel context.CancelFunc
 
 	mu      sync.Mutex
-	running *inflight // the action in flight, nil when none
-	failed  *failure  // the last action that failed, until one succeeds
+	running *inflight         // the action in flight, nil when none
+	failed  *failure          // the last action that failed, until one succeeds
+	causes  map[string]string // member -> why it could not be queried on the last pass (unreachableCause)
 }
 
 // inflight is an action running in its own goroutine while passes go on observing and publishing.
@@ -61,6 +62,9 @@ func (l *loop) run(ctx context.Context) {
 		case <-retry:
 		}
 		err := l.pass(ctx)
+		if l.m.OnPass != nil {
+			l.m.OnPass(l.key, err)
+		}
 		switch {
 		case err == nil || errors.Is(err, errPassDone):
 			backoff = 0
@@ -84,6 +88,9 @@ func (l *loop) pass(ctx context.Context) error {
 			logger.Error(err, "observe failed")
 		}
 		return err
+	}
+	if ctx.Err() != nil {
+		return errPassDone // the cluster was forgotten while its members were queried: act on nothing
 	}
 	decision := decide(obs)
 	l.observed(obs, &decision)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
@@ -19,7 +20,10 @@ import (
 type Manager struct {
 	// Client reads clusters and pods (cached) and writes status, labels and pod conditions.
 	Client client.Client
-	// APIReader reads Secrets the cache does not hold; Client when nil.
+	// UserSecrets reads the Secret spec.secretName names (the cache holds only Orca's own Secrets); APIReader
+	// when nil.
+	UserSecrets UserSecrets
+	// APIReader reads the user's Secret when UserSecrets is nil; Client when both are nil.
 	APIReader client.Reader
 	// ClusterZone is the cluster DNS zone of members' report_host; cluster.local when empty.
 	ClusterZone string
@@ -47,6 +51,8 @@ type Manager struct {
 	Monitor *Monitor
 	// Sink, when set, receives every pass's observed members (the DNS records follow them).
 	Sink ObservationSink
+	// OnPass, when set, is called after every completed pass with its error (nil, or why it ended early).
+	OnPass func(key types.NamespacedName, err error)
 
 	mu         sync.Mutex
 	ctx        context.Context
@@ -101,6 +107,12 @@ func (m *Manager) drainActions(cancel context.CancelFunc) {
 	<-done
 }
 
+// UserSecrets reads the user's Secrets by name (namedsecrets.Watcher).
+type UserSecrets interface {
+	// Get returns the Secret the cluster (user) reads; NotFound when it does not exist.
+	Get(ctx context.Context, user, secret types.NamespacedName) (*corev1.Secret, error)
+}
+
 // NeedLeaderElection makes only the leader run loops.
 func (m *Manager) NeedLeaderElection() bool { return true }
 
@@ -129,7 +141,40 @@ func (m *Manager) Wake(key types.NamespacedName) {
 	}
 }
 
-// Forget stops the cluster's loop.
+// Poke makes the cluster's loop run a pass now if it runs; unlike Wake it never starts one, so a member
+// notice arriving after the cluster was deleted cannot bring its loop back.
+func (m *Manager) Poke(key types.NamespacedName) {
+	m.mu.Lock()
+	l := m.loops[key]
+	m.mu.Unlock()
+	if l != nil {
+		l.poke()
+	}
+}
+
+// syncMonitor points the monitor at the cluster's members, unless the loop was forgotten meanwhile (its pass
+// was in flight when the cluster was deleted): holding mu orders it against Forget, so a forgotten cluster
+// gets no prober back.
+func (m *Manager) syncMonitor(l *loop, info *ClusterInfo) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.loops[l.key] != l {
+		return false
+	}
+	m.Monitor.Sync(info)
+	return true
+}
+
+// Running reports whether the cluster has a loop (for tests).
+func (m *Manager) Running(key types.NamespacedName) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.loops[key]
+	return ok
+}
+
+// Forget stops the cluster's loop and its monitor for good: a pass in flight ends without acting or publishing,
+// and only a reconcile of a cluster that exists (Wake) starts a loop again.
 func (m *Manager) Forget(key types.NamespacedName) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

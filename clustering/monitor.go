@@ -22,7 +22,8 @@ import (
 type Monitor struct {
 	// Dialer opens every connection.
 	Dialer memberdial.Dialer
-	// Wake is called with the cluster whose member changed.
+	// Wake is called with the cluster whose member changed; it must not start a loop for a forgotten cluster
+	// (Manager.Poke).
 	Wake func(types.NamespacedName)
 	// Interval is the periodic probe of each member; notices wake loops sooner. Default 1s.
 	Interval time.Duration
@@ -135,4 +136,15 @@ func (m *Monitor) Close() {
 	for _, w := range all {
 		w.prober.Close()
 	}
+}
+
+// Watching reports whether the monitor watches the cluster's members.
+func (m *Monitor) Watching(key types.NamespacedName) bool {
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.clusters[key]
+	return ok
 }

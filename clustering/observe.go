@@ -57,7 +57,9 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 		return nil, err
 	}
 	o.info = info
-	l.m.Monitor.Sync(info)
+	if !l.m.syncMonitor(l, info) {
+		return nil, errPassDone // forgotten while this pass read the cluster
+	}
 	revision, err := l.updateRevision(ctx, &cluster)
 	if err != nil {
 		return nil, err
@@ -141,6 +143,8 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 		moved = movedMembers(o.cluster)
 	}
 	var wg sync.WaitGroup
+	var errMu sync.Mutex
+	errs := map[string]error{}
 	for i, name := range o.info.Pods {
 		ord, _ := specs.Ordinal(name)
 		m := topology.Member{Pod: name, Ordinal: ord, Host: o.info.Hosts[name]}
@@ -165,7 +169,10 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 			defer cancel()
 			st, err := l.m.Executor.Status(qctx, o.info, members[i].Pod)
 			if err != nil {
-				members[i].Unreachable = err.Error()
+				unqueried(&members[i], err)
+				errMu.Lock()
+				errs[members[i].Pod] = err
+				errMu.Unlock()
 				return
 			}
 			members[i].Status = st
@@ -173,16 +180,17 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 	}
 	wg.Wait()
 	o.at = time.Now()
+	l.reportUnreachable(ctx, o, errs)
 	return members
 }
 
 func (l *loop) clusterInfo(ctx context.Context, o *observation) (*ClusterInfo, error) {
 	c := o.cluster
-	creds, err := l.readSecret(ctx, specs.CredentialsSecretName(c))
+	creds, err := l.credentialsSecret(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	internal, err := l.readSecret(ctx, specs.InternalSecretName(c))
+	internal, err := l.readSecret(ctx, l.m.Client, specs.InternalSecretName(c))
 	if err != nil {
 		return nil, err
 	}
@@ -217,12 +225,26 @@ func (l *loop) clusterInfo(ctx context.Context, o *observation) (*ClusterInfo, e
 	return info, nil
 }
 
-func (l *loop) readSecret(ctx context.Context, name string) (*corev1.Secret, error) {
-	var s corev1.Secret
-	reader := l.m.APIReader
-	if reader == nil {
-		reader = l.m.Client
+// credentialsSecret reads the root credentials: the user's Secret from its watch, a generated one from the cache.
+func (l *loop) credentialsSecret(ctx context.Context, c *v1.InnoDBCluster) (*corev1.Secret, error) {
+	name := specs.CredentialsSecretName(c)
+	switch {
+	case c.Spec.SecretName == "":
+		return l.readSecret(ctx, l.m.Client, name)
+	case l.m.UserSecrets != nil:
+		s, err := l.m.UserSecrets.Get(ctx, l.key, client.ObjectKey{Namespace: l.key.Namespace, Name: name})
+		if err != nil {
+			return nil, fmt.Errorf("read secret %s: %w", name, err)
+		}
+		return s, nil
+	case l.m.APIReader != nil:
+		return l.readSecret(ctx, l.m.APIReader, name)
 	}
+	return l.readSecret(ctx, l.m.Client, name)
+}
+
+func (l *loop) readSecret(ctx context.Context, reader client.Reader, name string) (*corev1.Secret, error) {
+	var s corev1.Secret
 	if err := reader.Get(ctx, client.ObjectKey{Namespace: l.key.Namespace, Name: name}, &s); err != nil {
 		return nil, fmt.Errorf("read secret %s: %w", name, err)
 	}

@@ -3,7 +3,6 @@ package clustering
 import (
 	"context"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -16,9 +15,6 @@ import (
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/topology"
 )
-
-// probeRefresh is how stale status.lastProbeTime may get while the loop runs and nothing else changes.
-const probeRefresh = 30 * time.Second
 
 var roleLabels = map[topology.Role]string{
 	topology.RolePrimary:   v1.RolePrimary,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
@@ -15,15 +16,19 @@ import (
 // one is mentioned (its error is in the events and the log, not in the condition).
 func statusMutation(o *observation, d *topology.Decision, running *inflight, failed *failure) clusterstatus.Mutation {
 	return func(c *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
+		before := s.DeepCopy()
+		defer func() {
+			// Stamped only with a change: an unchanged status is never written (zero writes at steady state).
+			if s.LastProbeTime == nil || !equality.Semantic.DeepEqual(before, s) {
+				s.LastProbeTime = &metav1.Time{Time: o.at.Truncate(time.Second)}
+			}
+		}()
 		s.ClusterState = v1.ClusterState(d.State)
 		s.Primary = d.Primary
 		s.ViewID = d.ViewID
 		writeMembers(o, d, s)
 		if s.OnlineInstances > 0 {
 			s.Bootstrapped = true
-		}
-		if s.LastProbeTime == nil || o.at.Sub(s.LastProbeTime.Time) >= probeRefresh {
-			s.LastProbeTime = &metav1.Time{Time: o.at.Truncate(time.Second)}
 		}
 		if s.CredentialsFingerprint == "" && s.Bootstrapped && groupOnline(d.State) {
 			s.CredentialsFingerprint = o.fingerprint // adopt: the group runs with the passwords it has

@@ -15,12 +15,15 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/crddrift"
@@ -41,10 +44,16 @@ type ClusterLoops interface {
 // InnoDBClusterReconciler applies an InnoDBCluster's Kubernetes objects and keeps its status.
 type InnoDBClusterReconciler struct {
 	client.Client
-	// APIReader reads objects the cache does not hold (user-provided Secrets).
+	// APIReader reads back a generated Secret another pass created a moment ago (not cached yet), and the
+	// user's Secret when UserSecrets is nil.
 	APIReader client.Reader
-	Scheme    *runtime.Scheme
-	Recorder  recorder.EventRecorder
+	// UserSecrets reads the Secret spec.secretName names from a watch on it by name: the cache holds only
+	// Orca's own Secrets. Nil reads it from APIReader.
+	UserSecrets UserSecrets
+	// UserSecretEvents carries a cluster whose user Secret was created, changed or deleted; nil when none.
+	UserSecretEvents <-chan event.GenericEvent
+	Scheme           *runtime.Scheme
+	Recorder         recorder.EventRecorder
 	// OrcaImage runs `orca init` in every member pod and `orca router` in the router pods.
 	OrcaImage string
 	// ClusterZone is the cluster's DNS zone; cluster.local when empty.
@@ -54,6 +63,14 @@ type InnoDBClusterReconciler struct {
 	// Schema says how the installed InnoDBCluster CRD differs from the built one (condition
 	// CRDSchemaCurrent); nil leaves the condition out.
 	Schema SchemaDrift
+}
+
+// UserSecrets reads the user's Secrets by name (namedsecrets.Watcher).
+type UserSecrets interface {
+	// Get returns the Secret the cluster (user) reads; NotFound when it does not exist.
+	Get(ctx context.Context, user, secret types.NamespacedName) (*corev1.Secret, error)
+	// Release ends the cluster's interest in its Secret.
+	Release(user types.NamespacedName)
 }
 
 // SchemaDrift is the CRD drift checker, as the reconciler sees it.
@@ -141,9 +158,11 @@ func (r *InnoDBClusterReconciler) reconcile(ctx context.Context, req ctrl.Reques
 // applyAll applies every object in dependency order: credentials before the pods that read them, config
 // before the StatefulSet that mounts it, the members before the routers that lead to them.
 func (r *InnoDBClusterReconciler) applyAll(ctx context.Context, c *v1.InnoDBCluster) (ctrl.Result, error) {
+	// A missing or invalid Secret is retried with the controller's backoff, and at once when the Secret
+	// appears or changes (it is watched).
 	internal, err := r.ensureSecrets(ctx, c)
 	if err != nil {
-		return ctrl.Result{RequeueAfter: 30 * time.Second}, err
+		return ctrl.Result{}, err
 	}
 	hash, err := r.applyConfig(ctx, c, string(internal.Data[specs.KeyGroupName]))
 	if err != nil {
@@ -180,12 +199,17 @@ func (r *InnoDBClusterReconciler) forget(key types.NamespacedName) {
 	if r.Loops != nil {
 		r.Loops.Forget(key)
 	}
+	if r.UserSecrets != nil {
+		r.UserSecrets.Release(key)
+	}
 }
 
 // SetupWithManager registers the reconciler and the objects it owns.
 func (r *InnoDBClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1.InnoDBCluster{}).
+	b := ctrl.NewControllerManagedBy(mgr).
+		// The loop's status writes start no reconcile (nothing here reads them), except the one that lets a
+		// scale-down shrink the StatefulSet.
+		For(&v1.InnoDBCluster{}, builder.WithPredicates(clusterChanged())).
 		Owns(&appsv1.StatefulSet{}).
 		// The router Deployment's status (its Ready pods) is RouterReady and decides where <name> leads.
 		Owns(&appsv1.Deployment{}).
@@ -197,6 +221,9 @@ func (r *InnoDBClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&batchv1.Job{}).
 		// A member pod that starts, stops or changes wakes its cluster's loop through a reconcile.
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(podToCluster)).
-		Named("innodbcluster").
-		Complete(r)
+		Named("innodbcluster")
+	if r.UserSecretEvents != nil {
+		b = b.WatchesRawSource(source.Channel(r.UserSecretEvents, &handler.EnqueueRequestForObject{}))
+	}
+	return b.Complete(r)
 }

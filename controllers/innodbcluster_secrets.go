@@ -27,8 +27,13 @@ func (r *InnoDBClusterReconciler) ensureSecrets(ctx context.Context, c *v1.InnoD
 		if err := r.checkUserSecret(ctx, c); err != nil {
 			return nil, err
 		}
-	} else if _, err := r.createOnce(ctx, c, specs.CredentialsSecretName(c), specs.CredentialsSecret); err != nil {
-		return nil, err
+	} else {
+		if r.UserSecrets != nil {
+			r.UserSecrets.Release(client.ObjectKeyFromObject(c)) // spec.secretName was removed: stop watching it
+		}
+		if _, err := r.createOnce(ctx, c, specs.CredentialsSecretName(c), specs.CredentialsSecret); err != nil {
+			return nil, err
+		}
 	}
 	internal, err := r.createOnce(ctx, c, specs.InternalSecretName(c), specs.InternalSecret)
 	if err != nil {
@@ -45,16 +50,18 @@ func (r *InnoDBClusterReconciler) ensureSecrets(ctx context.Context, c *v1.InnoD
 
 // createOnce returns the generated Secret, creating it from build when it does not exist. It is created (never
 // applied): its contents are written exactly once, and a Secret that already exists, made by an earlier pass or
-// left behind by a deleted cluster of the same name, is read and adopted as it is. The API reader is used so a
-// Secret created a moment ago is not created again from a stale cache.
+// left behind by a deleted cluster of the same name, is read and adopted as it is. It is read from the cache
+// (which holds every Secret Orca generated); one created a moment ago and not cached yet makes the create fail
+// with AlreadyExists, and is then read from the API server.
 func (r *InnoDBClusterReconciler) createOnce(ctx context.Context, c *v1.InnoDBCluster, name string,
 	build func(*v1.InnoDBCluster) (*corev1.Secret, error)) (*corev1.Secret, error) {
-	s, err := r.readSecret(ctx, c.Namespace, name)
+	var s corev1.Secret
+	err := r.Get(ctx, types.NamespacedName{Namespace: c.Namespace, Name: name}, &s)
 	if err == nil {
-		return s, r.adoptSecret(ctx, c, s)
+		return &s, r.adoptSecret(ctx, c, &s)
 	}
 	if !apierrors.IsNotFound(err) {
-		return nil, err
+		return nil, fmt.Errorf("get secret %s: %w", name, err)
 	}
 	fresh, err := build(c)
 	if err != nil {
@@ -70,11 +77,12 @@ func (r *InnoDBClusterReconciler) createOnce(ctx context.Context, c *v1.InnoDBCl
 		emit(r.Recorder, c, evApplyFailed, "create Secret %s: %v", name, err)
 		return nil, fmt.Errorf("create secret %s: %w", name, err)
 	}
-	// AlreadyExists: another pass created it a moment ago; what is stored is what counts.
-	if s, err = r.readSecret(ctx, c.Namespace, name); err != nil {
+	// Created (or AlreadyExists: another pass created it a moment ago); what is stored is what counts.
+	stored, err := r.readSecret(ctx, c.Namespace, name)
+	if err != nil {
 		return nil, fmt.Errorf("read back created secret: %w", err)
 	}
-	return s, r.adoptSecret(ctx, c, s)
+	return stored, r.adoptSecret(ctx, c, stored)
 }
 
 // adoptSecret makes the cluster the controller of a Secret Orca generated for a cluster of this name that has no
@@ -120,8 +128,21 @@ func (r *InnoDBClusterReconciler) readSecret(ctx context.Context, namespace, nam
 	return &s, nil
 }
 
+// userSecret reads the Secret spec.secretName names, from its watch when there is one.
+func (r *InnoDBClusterReconciler) userSecret(ctx context.Context, c *v1.InnoDBCluster) (*corev1.Secret, error) {
+	if r.UserSecrets == nil {
+		return r.readSecret(ctx, c.Namespace, c.Spec.SecretName)
+	}
+	key := types.NamespacedName{Namespace: c.Namespace, Name: c.Spec.SecretName}
+	s, err := r.UserSecrets.Get(ctx, client.ObjectKeyFromObject(c), key)
+	if err != nil {
+		return nil, fmt.Errorf("get secret %s: %w", key.Name, err)
+	}
+	return s, nil
+}
+
 func (r *InnoDBClusterReconciler) checkUserSecret(ctx context.Context, c *v1.InnoDBCluster) error {
-	s, err := r.readSecret(ctx, c.Namespace, c.Spec.SecretName)
+	s, err := r.userSecret(ctx, c)
 	if apierrors.IsNotFound(err) {
 		emit(r.Recorder, c, evSecretInvalid, "secret %s does not exist", c.Spec.SecretName)
 		return fmt.Errorf("%w: secret %s does not exist", errSecretInvalid, c.Spec.SecretName)

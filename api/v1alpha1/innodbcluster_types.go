@@ -423,9 +423,9 @@ type InnoDBClusterStatus struct {
 	// +optional
 	ViewID string `json:"viewId,omitempty"`
 
-	// LastProbeTime is when the operator last observed the members. Orca refreshes it at least once a minute
-	// while it runs, so an older value means the status is stale (the operator is down or cannot reach the
-	// API server).
+	// LastProbeTime is when the operator last observed a change of the members: the observation the status
+	// shows. Orca writes nothing while nothing changes, so an old value means a quiet cluster, not a stale one;
+	// whether the operator runs is what its lease and its metrics say.
 	// +optional
 	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
 

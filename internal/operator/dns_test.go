@@ -108,7 +108,8 @@ func createCluster(ctx context.Context, t *testing.T, k8s client.Client) *v1.Inn
 func createPod(ctx context.Context, t *testing.T, k8s client.Client, c *v1.InnoDBCluster, i int, ip string) {
 	t.Helper()
 	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: c.Name + "-" + string(rune('0'+i)), Namespace: c.Namespace,
-		Labels: map[string]string{v1.LabelCluster: c.Name, v1.LabelComponent: v1.ComponentMySQL}},
+		Labels: map[string]string{v1.LabelCluster: c.Name, v1.LabelComponent: v1.ComponentMySQL,
+			v1.LabelManagedBy: v1.ManagedByOrca}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "mysql", Image: "mysql"}}}}
 	if err := k8s.Create(ctx, p); err != nil {
 		t.Fatal(err)

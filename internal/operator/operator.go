@@ -8,9 +8,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -18,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -28,6 +31,7 @@ import (
 	"github.com/orca-operator/orca/dnssrv"
 	"github.com/orca-operator/orca/internal/crddrift"
 	"github.com/orca-operator/orca/internal/dnsfeed"
+	"github.com/orca-operator/orca/internal/namedsecrets"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
 )
@@ -73,6 +77,8 @@ type Options struct {
 	DNSPublishKeySecret types.NamespacedName
 	// DNSTransferKeySecret names the TSIG key Secret (keyName, secret) allowed AXFR/IXFR of the zone; none: refused.
 	DNSTransferKeySecret types.NamespacedName
+	// OnPass, when set, is called after every completed pass of a cluster loop (tests count them).
+	OnPass func(key types.NamespacedName, err error)
 }
 
 // LeaderElectionID names the leader election lease (in LeaderElectionNamespace).
@@ -137,24 +143,52 @@ func managerOptions(scheme *runtime.Scheme, o Options) ctrl.Options {
 	}
 }
 
-// cacheOptions caches only the Secrets Orca made, so the operator never holds every Secret of the cluster in
-// memory; user-provided Secrets are read directly.
+// cacheOptions caches only the Secrets and Pods Orca made, so the operator never holds every Secret and Pod of
+// the Kubernetes cluster in memory; a user's Secret is watched by its name (namedsecrets).
 func cacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{v1.LabelManagedBy: v1.ManagedByOrca})
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}}}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Secret{}: {Label: managed},
+		&corev1.Pod{}:    {Label: managed},
+	}}
+}
+
+// userSecrets watches the Secrets clusters name in spec.secretName; a change enqueues the clusters reading it.
+func userSecrets(mgr ctrl.Manager) (*namedsecrets.Watcher, <-chan event.GenericEvent, error) {
+	cs, err := kubernetes.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return nil, nil, fmt.Errorf("secrets client: %w", err)
+	}
+	events := make(chan event.GenericEvent, 1024)
+	w := &namedsecrets.Watcher{Client: cs, Notify: func(user types.NamespacedName) {
+		c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Namespace: user.Namespace, Name: user.Name}}
+		select {
+		case events <- event.GenericEvent{Object: c}:
+		default: // full: the clusters queued already reconcile, and each reads the Secret as it is then
+		}
+	}}
+	if err := mgr.Add(w); err != nil {
+		return nil, nil, fmt.Errorf("add the secret watcher: %w", err)
+	}
+	return w, events, nil
 }
 
 func setup(mgr ctrl.Manager, o Options) error {
+	secrets, secretEvents, err := userSecrets(mgr)
+	if err != nil {
+		return err
+	}
 	loops := &clustering.Manager{
 		Client:      mgr.GetClient(),
-		APIReader:   mgr.GetAPIReader(),
+		UserSecrets: secrets,
+		OnPass:      o.OnPass,
 		ClusterZone: o.ClusterZone,
 		Executor:    clustering.SQLExecutor{Connector: mysqladmin.Factory{Dialer: o.Dialer}},
 		Recorder:    mgr.GetEventRecorder("orca-clustering"),
 		Interval:    o.ResyncInterval,
 		Log:         ctrl.Log.WithName("clustering"),
 	}
-	loops.Monitor = &clustering.Monitor{Dialer: o.Dialer, Wake: loops.Wake}
+	loops.Monitor = &clustering.Monitor{Dialer: o.Dialer, Wake: loops.Poke}
 	if err := setupDNS(mgr, o, loops); err != nil {
 		return err
 	}
@@ -169,14 +203,16 @@ func setup(mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("add the CRD drift checker: %w", err)
 	}
 	r := &controllers.InnoDBClusterReconciler{
-		Schema:      schema,
-		Loops:       loops,
-		Client:      mgr.GetClient(),
-		APIReader:   mgr.GetAPIReader(),
-		Scheme:      mgr.GetScheme(),
-		Recorder:    mgr.GetEventRecorder("orca"),
-		OrcaImage:   o.OrcaImage,
-		ClusterZone: o.ClusterZone,
+		Schema:           schema,
+		Loops:            loops,
+		Client:           mgr.GetClient(),
+		APIReader:        mgr.GetAPIReader(),
+		UserSecrets:      secrets,
+		UserSecretEvents: secretEvents,
+		Scheme:           mgr.GetScheme(),
+		Recorder:         mgr.GetEventRecorder("orca"),
+		OrcaImage:        o.OrcaImage,
+		ClusterZone:      o.ClusterZone,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up innodbcluster controller: %w", err)

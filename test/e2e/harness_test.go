@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -22,6 +25,7 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/operator"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/test/apicount"
 	"github.com/orca-operator/orca/test/controlplane"
 	"github.com/orca-operator/orca/test/envtestutil"
 	"github.com/orca-operator/orca/test/mysqlsim"
@@ -48,6 +52,10 @@ type harness struct {
 	stopOperator func()
 	// dnsAddr is where the operator serves its DNS zone (UDP and TCP, loopback).
 	dnsAddr string
+	// Requests counts every request the operator sends to the API server; passes counts each cluster's completed
+	// loop passes.
+	Requests *apicount.Counter
+	passes   sync.Map // types.NamespacedName -> *atomic.Int64
 
 	netOnce sync.Once
 	net     string // go-sql-driver's name for the World's dialer
@@ -127,12 +135,24 @@ func (h *harness) startOperator() {
 		}
 		h.dnsAddr = fmt.Sprintf("127.0.0.1:%d", port)
 	}
-	mgr, err := operator.New(h.CP.Config, operator.Options{MetricsAddr: "0", OrcaImage: orcaImage,
-		Dialer: h.World.Dialer(), ResyncInterval: time.Second, SecondInstance: true, DNSAddr: h.dnsAddr})
+	if h.Requests == nil {
+		h.Requests = &apicount.Counter{}
+	}
+	cfg := rest.CopyConfig(h.CP.Config)
+	cfg.Wrap(h.Requests.Wrap)
+	mgr, err := operator.New(cfg, operator.Options{MetricsAddr: "0", OrcaImage: orcaImage,
+		Dialer: h.World.Dialer(), ResyncInterval: time.Second, SecondInstance: true, DNSAddr: h.dnsAddr,
+		OnPass: func(key types.NamespacedName, _ error) { h.passCounter(key).Add(1) }})
 	if err != nil {
 		h.tb.Fatalf("build operator: %v", err)
 	}
 	h.stopOperator = envtestutil.RunManager(h.tb, mgr, 30*time.Second)
+}
+
+// passCounter counts the cluster's completed loop passes.
+func (h *harness) passCounter(key types.NamespacedName) *atomic.Int64 {
+	n, _ := h.passes.LoadOrStore(key, &atomic.Int64{})
+	return n.(*atomic.Int64) //nolint:forcetypeassert // only *atomic.Int64 is stored
 }
 
 func (h *harness) stopOperatorNow() {

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/orca-operator/orca/test/apicount"
 )
 
 // access is one RBAC permission: an API group, a resource (with its subresource, "pods/status") and a verb.
@@ -100,62 +102,10 @@ func (t loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// parseAccess maps a request to the RBAC permission it needs, as the API server's request info does:
-// /api/v1[/namespaces/NS]/RESOURCE[/NAME[/SUB]] and /apis/GROUP/VERSION/... ; false for non-resource paths
-// (discovery, /version).
+// parseAccess maps a request to the RBAC permission it needs (apicount.Parse); false for non-resource paths.
 func parseAccess(req *http.Request) (access, bool) {
-	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
-	var a access
-	var rest []string
-	switch {
-	case len(parts) >= 2 && parts[0] == "api":
-		rest = parts[2:]
-	case len(parts) >= 3 && parts[0] == "apis":
-		a.group, rest = parts[1], parts[3:]
-	default:
-		return a, false
-	}
-	if len(rest) >= 3 && rest[0] == "namespaces" {
-		rest = rest[2:]
-	}
-	if len(rest) == 0 {
-		return a, false
-	}
-	a.resource = rest[0]
-	name := ""
-	if len(rest) > 1 {
-		name = rest[1]
-	}
-	if len(rest) > 2 {
-		a.resource += "/" + rest[2]
-	}
-	a.verb = verbOf(req, name)
-	return a, true
-}
-
-func verbOf(req *http.Request, name string) string {
-	switch req.Method {
-	case http.MethodGet:
-		if w := req.URL.Query().Get("watch"); w == "true" || w == "1" {
-			return "watch"
-		}
-		if name == "" {
-			return "list"
-		}
-		return "get"
-	case http.MethodPost:
-		return "create"
-	case http.MethodPut:
-		return "update"
-	case http.MethodPatch:
-		return "patch"
-	case http.MethodDelete:
-		if name == "" {
-			return "deletecollection"
-		}
-		return "delete"
-	}
-	return strings.ToLower(req.Method)
+	a, ok := apicount.Parse(req)
+	return access{a.Group, a.Resource, a.Verb}, ok
 }
 
 // printable keeps the text of an answer (JSON, or the strings of a protobuf one).

@@ -133,38 +133,72 @@ func xColumnType(c Column) wire.ColumnType {
 	return wire.ColumnBytes
 }
 
-// bindArgs replaces the '?' placeholders of an X Protocol StmtExecute with its arguments, quoted
-// as SQL literals.
+// bindArgs substitutes the arguments of an X Protocol StmtExecute as the X Plugin does (Query_formatter):
+// textually, before parsing, each '?' outside quoted strings, identifiers and comments taking the next
+// argument as a literal, so a placeholder is accepted wherever a literal is (CREATE USER ... IDENTIFIED BY ?
+// included, unlike a classic prepared statement). More arguments than placeholders is ERROR 5015 "Too many
+// arguments"; fewer leaves the remaining '?' in the statement, which the parser then rejects (ERROR 1064).
 func bindArgs(stmt string, args []wire.Any) (string, error) {
 	if len(args) == 0 {
 		return stmt, nil
 	}
 	var b strings.Builder
 	next := 0
-	var quote byte
+	var sc placeholderScanner
 	for i := 0; i < len(stmt); i++ {
-		c := stmt[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == '?':
-			if next >= len(args) {
-				return "", wire.NewError(5015, "HY000", "Too few arguments")
-			}
+		if sc.placeholder(stmt, i) && next < len(args) {
 			b.WriteString(sqlLiteral(args[next]))
 			next++
 			continue
 		}
-		b.WriteByte(c)
+		b.WriteByte(stmt[i])
 	}
 	if next != len(args) {
-		return "", wire.NewError(5015, "HY000", "Too many arguments")
+		return "", wire.NewError(wire.ErCodeXCmdNumArguments, "HY000", "Too many arguments")
 	}
 	return b.String(), nil
+}
+
+// placeholderScanner finds the '?' the X Plugin substitutes: not inside '...' or "..." (where a backslash
+// escapes the next byte), `...`, /* ... */, # ... or -- ... up to the end of the line.
+type placeholderScanner struct {
+	end     string // what closes the current block ("" outside any)
+	from    int    // where the block's content starts
+	escaped bool
+}
+
+func (p *placeholderScanner) placeholder(stmt string, i int) bool {
+	c := stmt[i]
+	if p.end != "" {
+		p.inBlock(stmt, i)
+		return false
+	}
+	switch {
+	case c == '\'', c == '"', c == '`':
+		p.end = string(c)
+	case c == '#':
+		p.end = "\n"
+	case strings.HasPrefix(stmt[i:], "/*"):
+		p.end, p.from = "*/", i+2
+	case strings.HasPrefix(stmt[i:], "-- "):
+		p.end = "\n"
+	}
+	return p.end == "" && c == '?'
+}
+
+func (p *placeholderScanner) inBlock(stmt string, i int) {
+	c := stmt[i]
+	quoted := p.end == "'" || p.end == `"`
+	switch {
+	case p.escaped:
+		p.escaped = false
+	case quoted && c == '\\':
+		p.escaped = true
+	case p.end == "*/" && c == '/' && i-1 >= p.from && stmt[i-1] == '*':
+		p.end = ""
+	case len(p.end) == 1 && c == p.end[0]:
+		p.end = ""
+	}
 }
 
 func sqlLiteral(a wire.Any) string {

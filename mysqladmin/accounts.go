@@ -67,6 +67,7 @@ func (m *sqlInstance) EnsureAdminUser(ctx context.Context, a Account) error {
 			"REPLICATION SLAVE, BACKUP_ADMIN, GROUP_REPLICATION_STREAM, SYSTEM_USER ON *.* TO " + user +
 			" WITH GRANT OPTION",
 		"GRANT SELECT ON performance_schema.* TO " + user,
+		"GRANT SELECT, RELOAD, REPLICATION CLIENT, SHOW VIEW, EVENT, TRIGGER ON *.* TO " + user,
 	} {
 		if err := m.exec(ctx, "grant "+a.User, grant); err != nil {
 			return err

@@ -76,6 +76,10 @@ type Instance interface {
 	// (SYSTEM_USER: only an account that has it may change root, which has it: manual 8.2.11 "Account
 	// Categories"; Orca rotates root's password when its Secret changes.)
 	//   GRANT SELECT ON performance_schema.* TO 'u'@'%'
+	//   GRANT SELECT, RELOAD, REPLICATION CLIENT, SHOW VIEW, EVENT, TRIGGER ON *.* TO 'u'@'%'
+	// (the backup Jobs' `orca backup` runs as this account: SELECT and the SHOW CREATE privileges to dump,
+	// RELOAD for FLUSH TABLES WITH READ LOCK, REPLICATION CLIENT for SHOW BINARY LOG STATUS; manual 15.7.8.3,
+	// 15.7.7.1.)
 	EnsureAdminUser(ctx context.Context, a Account) error
 	// EnsureRouterUser creates (or re-keys) the router's account, binary-logged (run it where the statements
 	// belong to the group's history): it may read the group's membership and nothing else:

@@ -3,6 +3,7 @@ package podrunner
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -28,10 +29,45 @@ func (s sandbox) home() string { return filepath.Join(s.Dir, "home") }
 func (s sandbox) tmp() string  { return filepath.Join(s.Dir, "tmp") }
 func (s sandbox) root() string { return filepath.Join(s.Dir, "root") }
 
+// terminationLog is where a container's terminationMessagePath lands: one file per container, read into the
+// terminated state's message as the kubelet does.
+func (s sandbox) terminationLog(container string) string {
+	return filepath.Join(s.Dir, "termination", container)
+}
+
+// terminationPath is the container's terminationMessagePath, the API's default when unset.
+func terminationPath(c *corev1.Container) string {
+	if c.TerminationMessagePath != "" {
+		return c.TerminationMessagePath
+	}
+	return corev1.TerminationMessagePathDefault
+}
+
+// maxTerminationMessage is what the kubelet keeps of a termination message file (4096 bytes).
+const maxTerminationMessage = 4096
+
+// terminationMessage reads a container's termination message file, at most 4096 bytes; "" when there is none.
+func (s sandbox) terminationMessage(container string) string {
+	f, err := os.Open(s.terminationLog(container))
+	if err != nil {
+		return ""
+	}
+	defer func() { _ = f.Close() }()
+	buf := make([]byte, maxTerminationMessage)
+	n, _ := io.ReadFull(f, buf)
+	return string(buf[:n])
+}
+
 // mounts lists the container's volume mounts with the folder each is materialised in (a subPath points inside
 // it, created as the kubelet creates it when missing).
 func (s sandbox) mounts(c *corev1.Container, env []envVar) ([]mount, error) {
-	out := make([]mount, 0, len(c.VolumeMounts))
+	tl := s.terminationLog(c.Name)
+	if err := os.MkdirAll(filepath.Dir(tl), 0o755); err != nil {
+		return nil, fmt.Errorf("make termination log folder: %w", err)
+	}
+	_ = os.Remove(tl) // a restarted container starts without its predecessor's message
+	out := make([]mount, 0, len(c.VolumeMounts)+1)
+	out = append(out, mount{Path: terminationPath(c), Host: tl})
 	for _, vm := range c.VolumeMounts {
 		host, ok := s.Volumes[vm.Name]
 		if !ok {

@@ -226,7 +226,7 @@ func (w *podWorker) handle(_ context.Context, ev workerEvent) {
 	}
 	switch {
 	case ev.exit:
-		*c = c.exited(ev.proc.exitCode, "", "", ev.proc.finished)
+		*c = c.exited(ev.proc.exitCode, "", w.sb.terminationMessage(ev.container), ev.proc.finished)
 		delete(w.procs, ev.container)
 		w.stopProbers(ev.container)
 		w.log.V(1).Info("container exited", "container", ev.container, "exitCode", ev.proc.exitCode)

@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/backup"
+	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/test/peers"
+)
+
+// TestBackupJobRunsAgainstTheSample: a MySQLBackup of the sample cluster runs its Job for real (the pod runner
+// runs `orca backup` against a simulated secondary, through the member map), the Job completes, the backup's
+// status has the member's GTID set from the termination message, and its manifest is in versitygw.
+func TestBackupJobRunsAgainstTheSample(t *testing.T) {
+	h := startHarness(t)
+	s3 := peers.StartS3(t, "backups")
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-backup-"}}
+	if err := h.Client.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "s3"},
+		StringData: map[string]string{v1.KeyS3AccessKeyID: s3.AccessKey, v1.KeyS3SecretAccessKey: s3.SecretKey}}
+	if err := h.Client.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	ic := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
+	ic.Namespace = ns.Name
+	if err := h.Client.Create(ctx, ic); err != nil {
+		t.Fatalf("create the sample: %v", err)
+	}
+	c := &cluster{h: h, t: t, obj: ic}
+	eventually(t, 90*time.Second, func() error {
+		if s := c.get().Status; s.ClusterState != v1.ClusterStateOnline || s.OnlineInstances != 3 {
+			return fmt.Errorf("state %s, online %d", s.ClusterState, s.OnlineInstances)
+		}
+		return nil
+	})
+	b := &v1.MySQLBackup{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "first"},
+		Spec: v1.MySQLBackupSpec{ClusterName: ic.Name, Verify: ptr.To(false), Storage: v1.BackupStorage{
+			S3: v1.S3Storage{Bucket: "backups", Prefix: "e2e", Endpoint: s3.Endpoint, PathStyle: true,
+				CredentialsSecret: "s3"}}}}
+	if err := h.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, func() error {
+		if err := h.Client.Get(ctx, client.ObjectKeyFromObject(b), b); err != nil {
+			return err
+		}
+		if b.Status.Phase == v1.BackupFailed {
+			t.Fatalf("backup failed: %s\n%s", b.Status.Message, exitedLog(h.Pods, ns.Name, backupPod(t, h, b)))
+		}
+		if b.Status.Phase != v1.BackupSucceeded {
+			return fmt.Errorf("backup %s: %s", b.Status.Phase, b.Status.Message)
+		}
+		return nil
+	})
+	var job batchv1.Job
+	if err := h.Client.Get(ctx, client.ObjectKey{Namespace: ns.Name, Name: specs.BackupJobName(b)}, &job); err != nil ||
+		job.Status.Succeeded != 1 {
+		t.Fatalf("backup Job: %v, succeeded %d", err, job.Status.Succeeded)
+	}
+	if b.Status.SourceRole != "SECONDARY" || b.Status.GTIDSet == "" || b.Status.Location != "s3://backups/e2e/first" {
+		t.Fatalf("backup status %+v", b.Status)
+	}
+	st, err := backup.NewS3Store(backup.S3Config{Bucket: "backups", Prefix: "e2e/first", Endpoint: s3.Endpoint,
+		PathStyle: true, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := backup.LoadManifest(ctx, st)
+	if err != nil {
+		t.Fatalf("manifest of the backup: %v", err)
+	}
+	if m.Position.GTIDSet != b.Status.GTIDSet {
+		t.Errorf("manifest GTID set %q, status %q", m.Position.GTIDSet, b.Status.GTIDSet)
+	}
+}
+
+// backupPod names the backup Job's pod, for its log.
+func backupPod(t *testing.T, h *harness, b *v1.MySQLBackup) string {
+	var pods corev1.PodList
+	if err := h.Client.List(context.Background(), &pods, client.InNamespace(b.Namespace),
+		client.MatchingLabels{v1.LabelBackup: b.Name, v1.LabelComponent: v1.ComponentBackup}); err != nil ||
+		len(pods.Items) == 0 {
+		t.Logf("no backup pod: %v", err)
+		return ""
+	}
+	return pods.Items[0].Name
+}

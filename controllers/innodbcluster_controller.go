@@ -180,6 +180,9 @@ func (r *InnoDBClusterReconciler) applyAll(ctx context.Context, c *v1.InnoDBClus
 	if err := r.applyRouter(ctx, c, internal); err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := r.applyArchiver(ctx, c); err != nil {
+		return ctrl.Result{}, err
+	}
 	if err := r.expandVolumes(ctx, c); err != nil {
 		return ctrl.Result{}, err
 	}

@@ -150,6 +150,9 @@ type InnoDBClusterSpec struct {
 	// creation and never changes.
 	// +optional
 	InitDB *InitDBSpec `json:"initDB,omitempty"`
+	// Backup configures the cluster's continuous backups: point-in-time recovery (spec.backup.pitr).
+	// +optional
+	Backup *ClusterBackupSpec `json:"backup,omitempty"`
 }
 
 // DatadirVolumeClaim is the part of a PersistentVolumeClaim spec a member's data directory uses.
@@ -459,6 +462,10 @@ type InnoDBClusterStatus struct {
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// PITR is the binary log archive's health, with spec.backup.pitr enabled.
+	// +optional
+	PITR *PITRStatus `json:"pitr,omitempty"`
 }
 
 // InnoDBCluster is a MySQL InnoDB Cluster: a Group Replication group run by Orca. Its name is at most 52

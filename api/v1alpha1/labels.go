@@ -77,6 +77,8 @@ const (
 	ComponentBackupVerify = "backup-verify"
 	// ComponentInitDB is the LabelComponent value of a cluster's initDB restore Job and its pod.
 	ComponentInitDB = "initdb"
+	// ComponentBinlogArchive is the LabelComponent value of the binary log archiver's pod.
+	ComponentBinlogArchive = "binlog-archive"
 	// KeyS3AccessKeyID and KeyS3SecretAccessKey are the keys of a backup's S3 credentials Secret.
 	KeyS3AccessKeyID     = "accessKeyId"
 	KeyS3SecretAccessKey = "secretAccessKey"

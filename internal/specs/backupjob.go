@@ -60,18 +60,27 @@ func BackupCommand(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, zon
 // storageArgs are the flags `orca backup` and `orca restore` share: the backup's S3 location (id under the
 // prefix), the threads, the termination log.
 func storageArgs(s3 v1.S3Storage, id string, threads int32) []string {
-	cmd := []string{"--bucket=" + s3.Bucket, "--prefix=" + s3.Prefix, "--backup-id=" + id,
-		"--threads=" + strconv.Itoa(int(max(threads, 1))), "--termination-log=" + BackupTerminationLog}
+	return append(s3Args(s3, id), "--threads="+strconv.Itoa(int(max(threads, 1))),
+		"--termination-log="+BackupTerminationLog)
+}
+
+// s3Args locate a backup (its id under the prefix) or, with no id, the cluster's prefix for
+// `orca binlog-archive`.
+func s3Args(s3 v1.S3Storage, id string) []string {
+	args := []string{"--bucket=" + s3.Bucket, "--prefix=" + s3.Prefix}
+	if id != "" {
+		args = append(args, "--backup-id="+id)
+	}
 	if s3.Region != "" {
-		cmd = append(cmd, "--region="+s3.Region)
+		args = append(args, "--region="+s3.Region)
 	}
 	if s3.Endpoint != "" {
-		cmd = append(cmd, "--endpoint="+s3.Endpoint)
+		args = append(args, "--endpoint="+s3.Endpoint)
 	}
 	if s3.PathStyle {
-		cmd = append(cmd, "--path-style")
+		args = append(args, "--path-style")
 	}
-	return cmd
+	return args
 }
 
 // BackupJob builds the Job of a backup: one pod, never retried by Kubernetes (a retry would take a new

@@ -12,6 +12,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/test/envtestutil"
 )
 
 // initDBCondition waits until the cluster's status.initDB has the phase and InitDBRestored the reason.
@@ -29,6 +30,15 @@ func initDBCondition(t *testing.T, ns, name string, phase v1.InitDBPhase, reason
 		return nil
 	})
 	return &c
+}
+
+// finishInitDB ends the cluster db's restore Job with the report msg.
+func finishInitDB(t *testing.T, ns string, ok bool, msg string) {
+	t.Helper()
+	labels := map[string]string{v1.LabelCluster: "db", v1.LabelComponent: v1.ComponentInitDB}
+	if err := envtestutil.FinishJob(context.Background(), k8s, ns, "db-initdb", labels, ok, msg); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func readyReason(c *v1.InnoDBCluster) string {
@@ -84,8 +94,7 @@ func TestInitDBRestoresTheBackupIntoTheFirstMember(t *testing.T) {
 	if got.Status.InitDB.Location != "s3://backups/db/b1" || got.Status.InitDB.JobName != "db-initdb" {
 		t.Fatalf("status.initDB %+v", got.Status.InitDB)
 	}
-	finishJobOf(t, ns, "db-initdb", v1.ComponentInitDB, true, `{"rows":100,"restoreSeconds":41.2}`,
-		v1.LabelCluster, "db")
+	finishInitDB(t, ns, true, `{"rows":100,"restoreSeconds":41.2}`)
 	got = initDBCondition(t, ns, "db", v1.InitDBCompleted, v1.ReasonRestored)
 	if got.RestorePending() || ptr.Deref(got.Status.InitDB.RestoreSeconds, 0) != 42 ||
 		got.Status.InitDB.CompletionTime == nil {
@@ -117,9 +126,8 @@ func TestInitDBFailedRestoreNeverBootstraps(t *testing.T) {
 		!containsArg(cmd, "--backup-id=nightly") {
 		t.Fatalf("restore command %v", cmd)
 	}
-	finishJobOf(t, ns, "db-initdb", v1.ComponentInitDB, false, `{"failure":"corrupt",`+
-		`"object":"data/t00001/p00002-0001.sql.zst","error":"corrupt backup object: sha256 differs"}`,
-		v1.LabelCluster, "db")
+	finishInitDB(t, ns, false, `{"failure":"corrupt",`+
+		`"object":"data/t00001/p00002-0001.sql.zst","error":"corrupt backup object: sha256 differs"}`)
 	got = initDBCondition(t, ns, "db", v1.InitDBFailed, v1.ReasonRestoreFailed)
 	if !contains(got.Status.InitDB.Message, "data/t00001/p00002-0001.sql.zst") || !got.RestorePending() ||
 		readyReason(got) != string(v1.ReasonRestoreFailed) {

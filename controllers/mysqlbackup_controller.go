@@ -54,7 +54,7 @@ func (r *MySQLBackupReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !b.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.finalizeBackup(ctx, &b)
+		return r.finalize(ctx, &b)
 	}
 	if controllerutil.AddFinalizer(&b, v1.BackupFinalizer) {
 		if err := r.Update(ctx, &b); err != nil {

@@ -59,18 +59,14 @@ func backupStatus(t *testing.T, ns, name string, want v1.BackupPhase) *v1.MySQLB
 // controller would.
 func finishJob(t *testing.T, ns, job, backupName string, ok bool, msg string) {
 	t.Helper()
-	finishJobOf(t, ns, job, v1.ComponentBackup, ok, msg, v1.LabelBackup, backupName)
+	finishJobOf(t, ns, job, backupName, v1.ComponentBackup, ok, msg)
 }
 
-// finishJobOf is finishJob for a Job of the given component (backup, backup-verify, initdb) whose pod carries
-// the labels given as key, value pairs besides the component.
-func finishJobOf(t *testing.T, ns, job, component string, ok bool, msg string, labels ...string) {
+// finishJobOf is finishJob for a Job of the given component (backup, backup-verify, backup-delete).
+func finishJobOf(t *testing.T, ns, job, backupName, component string, ok bool, msg string) {
 	t.Helper()
-	podLabels := map[string]string{v1.LabelComponent: component}
-	for i := 0; i+1 < len(labels); i += 2 {
-		podLabels[labels[i]] = labels[i+1]
-	}
-	if err := envtestutil.FinishJob(context.Background(), k8s, ns, job, podLabels, ok, msg); err != nil {
+	labels := map[string]string{v1.LabelBackup: backupName, v1.LabelComponent: component}
+	if err := envtestutil.FinishJob(context.Background(), k8s, ns, job, labels, ok, msg); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -99,8 +99,8 @@ func TestBackupIsVerifiedOneAtATime(t *testing.T) {
 		t.Fatalf("b2's verification started while b1's runs: %v", err)
 	}
 
-	finishJobOf(t, ns, "b1-verify", v1.ComponentBackupVerify, true,
-		`{"location":"s3://backups/db/b1","rows":5000,"restoreSeconds":2.5,"verified":true}`, v1.LabelBackup, "b1")
+	finishJobOf(t, ns, "b1-verify", "b1", v1.ComponentBackupVerify, true,
+		`{"location":"s3://backups/db/b1","rows":5000,"restoreSeconds":2.5,"verified":true}`)
 	b1 = verifyCondition(t, ns, "b1", v1.BackupReasonVerified)
 	if !b1.Status.IsVerified() || b1.Status.VerifiedAt == nil || ptr.Deref(b1.Status.RestoreSeconds, 0) != 3 {
 		t.Fatalf("b1 after verification: %+v", b1.Status)
@@ -109,9 +109,8 @@ func TestBackupIsVerifiedOneAtATime(t *testing.T) {
 
 	// Then b2 is verified: a corrupt chunk fails it, naming the chunk.
 	verifyCondition(t, ns, "b2", v1.BackupReasonVerifying)
-	finishJobOf(t, ns, "b2-verify", v1.ComponentBackupVerify, false, `{"location":"s3://backups/db/b2",`+
-		`"failure":"corrupt","object":"data/t00002/p00001-0003.sql.zst","error":"corrupt backup object: sha256"}`,
-		v1.LabelBackup, "b2")
+	finishJobOf(t, ns, "b2-verify", "b2", v1.ComponentBackupVerify, false, `{"location":"s3://backups/db/b2",`+
+		`"failure":"corrupt","object":"data/t00002/p00001-0003.sql.zst","error":"corrupt backup object: sha256"}`)
 	b2 = verifyCondition(t, ns, "b2", v1.BackupReasonObjectCorrupt)
 	if b2.Status.Verified == nil || *b2.Status.Verified || !contains(verifiedMessage(b2),
 		"data/t00002/p00001-0003.sql.zst") || b2.Status.Phase != v1.BackupSucceeded {

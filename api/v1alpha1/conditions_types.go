@@ -30,6 +30,10 @@ const (
 	// ConditionInitDBRestored is True once the spec.initDB restore completed; present only with spec.initDB.
 	// Ready stays False until it is True: the group is not bootstrapped before (docs/backup.md).
 	ConditionInitDBRestored ConditionType = "InitDBRestored"
+	// ConditionBackupSchedulesValid is True when every spec.backupSchedules entry parses (its cron schedule and
+	// time zone); False names the first that does not, which then takes no backups. Absent without schedules.
+	// It does not weigh on Ready.
+	ConditionBackupSchedulesValid ConditionType = "BackupSchedulesValid"
 )
 
 // ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
@@ -165,4 +169,10 @@ const (
 	ReasonRestoreFailed ConditionReason = "RestoreFailed"
 	// ReasonWaitingForRestore means the group is not bootstrapped until the initDB restore completed.
 	ReasonWaitingForRestore ConditionReason = "WaitingForRestore"
+	// ReasonSchedulesValid means every backup schedule parses.
+	ReasonSchedulesValid ConditionReason = "SchedulesValid"
+	// ReasonInvalidSchedule means a backup schedule's cron expression does not parse; the message names it.
+	ReasonInvalidSchedule ConditionReason = "InvalidSchedule"
+	// ReasonInvalidTimeZone means a backup schedule's timeZone is not a known IANA zone; the message names it.
+	ReasonInvalidTimeZone ConditionReason = "InvalidTimeZone"
 )

@@ -13,6 +13,7 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsUseSelfSigned) || !self.tlsUseSelfSigned",message="tlsUseSelfSigned is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsSecretName)",message="tlsSecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsCASecretName)",message="tlsCASecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
+// +kubebuilder:validation:XValidation:rule="!has(self.backupSchedules) || self.backupSchedules.all(s, !has(s.backupProfileName) || (has(self.backupProfiles) && self.backupProfiles.exists(p, p.name == s.backupProfileName)))",message="a backup schedule's backupProfileName must name one of spec.backupProfiles"
 type InnoDBClusterSpec struct {
 	// Instances is the number of MySQL servers in the group. Group Replication allows at most 9 members;
 	// 3 or more tolerate the loss of one member without losing quorum.
@@ -127,6 +128,21 @@ type InnoDBClusterSpec struct {
 	// always select the members themselves.
 	// +optional
 	Router *RouterSpec `json:"router,omitempty"`
+
+	// BackupProfiles are named storages and options that backupSchedules refer to by backupProfileName.
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	// +optional
+	BackupProfiles []BackupProfile `json:"backupProfiles,omitempty"`
+
+	// BackupSchedules create MySQLBackups of the cluster on cron schedules and delete the ones their retention
+	// lets expire (docs/backup.md, "Schedules and retention").
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	// +optional
+	BackupSchedules []BackupSchedule `json:"backupSchedules,omitempty"`
 
 	// TLSUseSelfSigned will make Orca issue self-signed certificates to the servers. Not implemented yet: the
 	// API server refuses true. Today every server uses the certificate MySQL generates at its first start, so
@@ -451,6 +467,20 @@ type InnoDBClusterStatus struct {
 	// +optional
 	Router *RouterStatus `json:"router,omitempty"`
 
+	// LastCompleteBackup is the MySQLBackup of the cluster that completed last.
+	// +optional
+	LastCompleteBackup *BackupRef `json:"lastCompleteBackup,omitempty"`
+
+	// LastVerifiedBackup is the MySQLBackup of the cluster that was verified last by a restore.
+	// +optional
+	LastVerifiedBackup *BackupRef `json:"lastVerifiedBackup,omitempty"`
+
+	// BackupSchedules is what Orca last did for each of spec.backupSchedules.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	BackupSchedules []BackupScheduleStatus `json:"backupSchedules,omitempty"`
+
 	// Members lists every member the operator knows of, by pod name.
 	// +listType=map
 	// +listMapKey=pod
@@ -480,6 +510,7 @@ type InnoDBClusterStatus struct {
 // +kubebuilder:printcolumn:name="Primary",type=string,JSONPath=`.status.primary`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.status.clusterState`
 // +kubebuilder:printcolumn:name="Spread",type=string,JSONPath=`.status.conditions[?(@.type=="MembersSpread")].status`,description="False when two members share a node or a zone holds a majority of them (condition MembersSpread)"
+// +kubebuilder:printcolumn:name="Last Backup",type=date,JSONPath=`.status.lastCompleteBackup.time`,description="when the newest complete backup completed"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,priority=1
 // +kubebuilder:printcolumn:name="Lag",type=integer,JSONPath=`.status.maxApplierQueue`,priority=1,description="largest applier queue of an ONLINE secondary, in transactions"
 // +kubebuilder:printcolumn:name="Routers",type=integer,JSONPath=`.status.router.readyReplicas`,priority=1,description="router pods that are Ready"

@@ -79,6 +79,15 @@ const (
 	ComponentInitDB = "initdb"
 	// ComponentBinlogArchive is the LabelComponent value of the binary log archiver's pod.
 	ComponentBinlogArchive = "binlog-archive"
+	// LabelBackupSchedule names the spec.backupSchedules entry that created a MySQLBackup.
+	LabelBackupSchedule = "mysql.orca.dev/backup-schedule"
+	// AnnotationScheduledTime on a scheduled MySQLBackup is the time (RFC 3339, UTC) its schedule named.
+	AnnotationScheduledTime = "mysql.orca.dev/scheduled-time"
+	// AnnotationDeleteObjects, "true" on a MySQLBackup, deletes its objects in S3 (by a Job running
+	// `orca delete-backup`) before the MySQLBackup itself goes. Retention sets it on the backups it expires.
+	AnnotationDeleteObjects = "mysql.orca.dev/delete-objects"
+	// ComponentBackupDelete is the LabelComponent value of the Jobs that delete a backup's objects.
+	ComponentBackupDelete = "backup-delete"
 	// KeyS3AccessKeyID and KeyS3SecretAccessKey are the keys of a backup's S3 credentials Secret.
 	KeyS3AccessKeyID     = "accessKeyId"
 	KeyS3SecretAccessKey = "secretAccessKey"

@@ -9,6 +9,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage: true,
 	}
 	root.AddCommand(newOperatorCommand(), newInitCommand(), newRouterCommand(), newBackupCommand(),
-		newRestoreCommand(), newBinlogArchiveCommand(), newMigrateCommand(), newVersionCommand())
+		newRestoreCommand(), newBinlogArchiveCommand(), newDeleteBackupCommand(), newMigrateCommand(),
+		newVersionCommand())
 	return root
 }

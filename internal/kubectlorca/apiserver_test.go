@@ -297,7 +297,8 @@ func testRestore(t *testing.T, k8s client.Client, run runFunc) {
 	must(t, k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "restored"}, &c))
 	must(t, k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "mycluster"}, &src))
 	if c.Spec.InitDB == nil || c.Spec.InitDB.Dump == nil || c.Spec.InitDB.Dump.BackupName != "base" ||
-		c.Spec.Instances != 5 || c.Spec.Version != src.Spec.Version || c.Spec.SecretName != "" {
+		c.Spec.Instances != 5 || c.Spec.Version != src.Spec.Version || c.Spec.SecretName != "" ||
+		len(c.Spec.BackupSchedules) != 0 {
 		t.Errorf("restored cluster spec %+v", c.Spec)
 	}
 	if _, err := run(t, "restore", "mycluster", "base"); !errors.Is(err, ErrRestoreRefused) {

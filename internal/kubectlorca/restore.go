@@ -67,11 +67,12 @@ func runRestore(ctx context.Context, o *Options, s *session, name, backupName st
 	return nil
 }
 
-// restoredCluster is the new cluster: the source's spec when it exists, without its credentials Secret, its
-// own initDB and routing state, and spec.initDB naming the backup.
+// restoredCluster is the new cluster: the source's spec when it exists, without its credentials Secret and its
+// backup schedules (their retention would manage the source's backups in the same bucket), and spec.initDB
+// naming the backup.
 func restoredCluster(namespace, name, backup string, src *v1.InnoDBClusterSpec, f *restoreFlags) *v1.InnoDBCluster {
 	spec := *src.DeepCopy()
-	spec.SecretName = ""
+	spec.SecretName, spec.BackupSchedules = "", nil
 	spec.InitDB = &v1.InitDBSpec{Dump: &v1.InitDBDump{BackupName: backup}}
 	if f.instances > 0 {
 		spec.Instances = f.instances

@@ -31,7 +31,9 @@ func writeStatus(w io.Writer, c *v1.InnoDBCluster, backups []v1.MySQLBackup) err
 	fmt.Fprintf(tw, "Version:\t%s\n", orDash(c.Spec.Version))
 	fmt.Fprintf(tw, "Last probe:\t%s\n", formatTime(s.LastProbeTime))
 	fmt.Fprintf(tw, "Routers:\t%s\n", routerSummary(c))
-	fmt.Fprintf(tw, "Last backup:\t%s\n", backupSummary(lastCompleteBackup(backups)))
+	fmt.Fprintf(tw, "Last backup:\t%s\n", lastBackupLine(c, backups))
+	fmt.Fprintf(tw, "Verified:\t%s\n", refSummary(s.LastVerifiedBackup, "verified", "none verified"))
+	fmt.Fprintf(tw, "Schedules:\t%s\n", schedulesSummary(c))
 	fmt.Fprintf(tw, "Restorable:\t%s\n", notArchived)
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write status: %w", err)

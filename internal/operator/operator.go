@@ -223,6 +223,11 @@ func setup(mgr ctrl.Manager, o Options) error {
 	if err := br.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up mysqlbackup controller: %w", err)
 	}
+	sr := &controllers.BackupScheduleReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+		Recorder: mgr.GetEventRecorder("orca")}
+	if err := sr.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up backupschedule controller: %w", err)
+	}
 	mr := &controllers.MigrationRunReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Scheme: mgr.GetScheme(), OrcaImage: o.OrcaImage}
 	if err := mr.SetupWithManager(mgr); err != nil {

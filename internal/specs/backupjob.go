@@ -7,8 +7,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
@@ -57,7 +55,7 @@ func BackupCommand(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, zon
 	return cmd
 }
 
-// storageArgs are the flags `orca backup` and `orca restore` share: the backup's S3 location (id under the
+// storageArgs are the flags `orca backup` and `orca restore` share: the backup's S3 location (its id under the
 // prefix), the threads, the termination log.
 func storageArgs(s3 v1.S3Storage, id string, threads int32) []string {
 	return append(s3Args(s3, id), "--threads="+strconv.Itoa(int(max(threads, 1))),
@@ -88,53 +86,15 @@ func s3Args(s3 v1.S3Storage, id string) []string {
 func BackupJob(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, o BackupJobOptions) *batchv1.Job {
 	labels := merge(ObjectLabels(c), map[string]string{v1.LabelComponent: v1.ComponentBackup,
 		v1.LabelBackup: b.Name})
-	internal := InternalSecretName(c)
-	ctr := orcaJobContainer(ContainerBackup, c, o, BackupCommand(b, c, src, o.ClusterZone), []corev1.EnvVar{
-		{Name: EnvBackupUser, ValueFrom: secretKey(internal, KeyAdminUser)},
-		{Name: EnvBackupPassword, ValueFrom: secretKey(internal, KeyAdminPassword)},
-	}, b.Spec.Storage.S3.CredentialsSecret)
-	return orcaJob(c, b.Namespace, BackupJobName(b), labels, 0, ctr)
-}
-
-// orcaJobContainer runs a command of Orca's image with the account in env, the S3 keys of the credentials
-// Secret s3 and the termination log the operator reads; read-only root, restricted.
-func orcaJobContainer(name string, c *v1.InnoDBCluster, o BackupJobOptions, cmd []string, env []corev1.EnvVar,
-	s3 string) corev1.Container {
-	sc := restrictedSecurityContext()
-	sc.ReadOnlyRootFilesystem = ptr.To(true)
-	sc.RunAsNonRoot = ptr.To(true)
-	return corev1.Container{
-		Name: name, Image: o.OrcaImage, ImagePullPolicy: c.Spec.ImagePullPolicy, Command: cmd,
-		Env: append(env, corev1.EnvVar{Name: EnvS3AccessKey, ValueFrom: secretKey(s3, v1.KeyS3AccessKeyID)},
-			corev1.EnvVar{Name: EnvS3SecretKey, ValueFrom: secretKey(s3, v1.KeyS3SecretAccessKey)}),
-		TerminationMessagePath:   BackupTerminationLog,
-		TerminationMessagePolicy: corev1.TerminationMessageReadFile,
-		SecurityContext:          sc,
-	}
-}
-
-// orcaJob is a Job of one pod of Orca's image: no service account token, no service links, the restricted
-// pod security context, retried backoff times.
-func orcaJob(c *v1.InnoDBCluster, namespace, name string, labels map[string]string, backoff int32,
-	ctr corev1.Container) *batchv1.Job {
-	return &batchv1.Job{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels},
-		Spec: batchv1.JobSpec{
-			BackoffLimit: ptr.To(backoff),
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{
-					RestartPolicy:                corev1.RestartPolicyNever,
-					AutomountServiceAccountToken: ptr.To(false),
-					EnableServiceLinks:           ptr.To(false),
-					ImagePullSecrets:             c.Spec.ImagePullSecrets,
-					SecurityContext:              orcaPodSecurityContext(),
-					Containers:                   []corev1.Container{ctr},
-				},
-			},
-		},
-	}
+	internal, creds := InternalSecretName(c), b.Spec.Storage.S3.CredentialsSecret
+	ctr := orcaJobContainer(ContainerBackup, o.OrcaImage, c.Spec.ImagePullPolicy,
+		BackupCommand(b, c, src, o.ClusterZone), []corev1.EnvVar{
+			{Name: EnvBackupUser, ValueFrom: secretKey(internal, KeyAdminUser)},
+			{Name: EnvBackupPassword, ValueFrom: secretKey(internal, KeyAdminPassword)},
+			{Name: EnvS3AccessKey, ValueFrom: secretKey(creds, v1.KeyS3AccessKeyID)},
+			{Name: EnvS3SecretKey, ValueFrom: secretKey(creds, v1.KeyS3SecretAccessKey)},
+		})
+	return orcaJob(BackupJobName(b), b.Namespace, labels, 0, c.Spec.ImagePullSecrets, ctr)
 }
 
 // BackupLocation is the URL of a backup's objects.

@@ -43,9 +43,11 @@ func InitDBCommand(c *v1.InnoDBCluster, src InitDBSource, zone string) []string 
 func InitDBJob(c *v1.InnoDBCluster, src InitDBSource, o BackupJobOptions) *batchv1.Job {
 	labels := merge(ObjectLabels(c), map[string]string{v1.LabelComponent: v1.ComponentInitDB})
 	creds := CredentialsSecretName(c)
-	ctr := orcaJobContainer(ContainerInitDB, c, o, InitDBCommand(c, src, o.ClusterZone), []corev1.EnvVar{
+	env := append([]corev1.EnvVar{
 		{Name: EnvBackupUser, ValueFrom: secretKey(creds, KeyRootUser)},
 		{Name: EnvBackupPassword, ValueFrom: secretKey(creds, KeyRootPassword)},
-	}, src.Storage.CredentialsSecret)
-	return orcaJob(c, c.Namespace, InitDBJobName(c), labels, initDBRetries, ctr)
+	}, s3Env(src.Storage.CredentialsSecret)...)
+	ctr := orcaJobContainer(ContainerInitDB, o.OrcaImage, c.Spec.ImagePullPolicy, InitDBCommand(c, src, o.ClusterZone),
+		env)
+	return orcaJob(InitDBJobName(c), c.Namespace, labels, initDBRetries, c.Spec.ImagePullSecrets, ctr)
 }

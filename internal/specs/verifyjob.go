@@ -119,8 +119,17 @@ func scratchContainer(c *v1.InnoDBCluster) corev1.Container {
 }
 
 func verifyContainer(b *v1.MySQLBackup, c *v1.InnoDBCluster, o BackupJobOptions) corev1.Container {
-	return orcaJobContainer(ContainerVerify, c, o, VerifyCommand(b), []corev1.EnvVar{
+	env := append([]corev1.EnvVar{
 		{Name: EnvBackupUser, Value: "root"},
 		{Name: EnvBackupPassword, ValueFrom: secretKey(CredentialsSecretName(c), KeyRootPassword)},
-	}, b.Spec.Storage.S3.CredentialsSecret)
+	}, s3Env(b.Spec.Storage.S3.CredentialsSecret)...)
+	return orcaJobContainer(ContainerVerify, o.OrcaImage, c.Spec.ImagePullPolicy, VerifyCommand(b), env)
+}
+
+// s3Env reads the S3 keys from the credentials Secret.
+func s3Env(secret string) []corev1.EnvVar {
+	return []corev1.EnvVar{
+		{Name: EnvS3AccessKey, ValueFrom: secretKey(secret, v1.KeyS3AccessKeyID)},
+		{Name: EnvS3SecretKey, ValueFrom: secretKey(secret, v1.KeyS3SecretAccessKey)},
+	}
 }

@@ -9,6 +9,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
@@ -50,6 +52,41 @@ func (s *suite) backupStartedThenDeleted(t *testing.T) {
 		}
 		return nil
 	})
+	s.scheduledBackupsExpire(t, c)
 	c.delete()
 	c.waitDeletedWithData()
+}
+
+// scheduledBackupsExpire: a schedule every 5 s with keepLast 1 creates backups (kwok completes their Jobs) and
+// deletes the older ones, each after a delete Job for its objects (kwok completes it too).
+func (s *suite) scheduledBackupsExpire(t *testing.T, c *cluster) {
+	ctx := context.Background()
+	c.eventually(30*time.Second, func() error {
+		var ic v1.InnoDBCluster
+		if err := s.admin.Get(ctx, c.key(c.name), &ic); err != nil {
+			return err
+		}
+		ic.Spec.BackupSchedules = []v1.BackupSchedule{{Name: "often", Schedule: "@every 5s",
+			Storage:   &v1.BackupStorage{S3: v1.S3Storage{Bucket: "backups", CredentialsSecret: "s3"}},
+			Retention: &v1.BackupRetention{KeepLast: ptr.To[int32](1)}}}
+		return s.admin.Update(ctx, &ic)
+	})
+	seen := map[string]bool{}
+	c.eventually(90*time.Second, func() error {
+		var list v1.MySQLBackupList
+		if err := s.admin.List(ctx, &list, client.InNamespace(c.ns),
+			client.MatchingLabels{v1.LabelBackupSchedule: "often"}); err != nil {
+			return err
+		}
+		now := map[string]bool{}
+		for _, b := range list.Items {
+			now[b.Name], seen[b.Name] = true, true
+		}
+		for name := range seen {
+			if !now[name] {
+				return nil // retention deleted it, after its delete Job
+			}
+		}
+		return fmt.Errorf("%d scheduled backups, none expired yet", len(list.Items))
+	})
 }

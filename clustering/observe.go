@@ -29,6 +29,8 @@ type observation struct {
 	fingerprint string
 	// at is when the members were observed.
 	at time.Time
+	// progress is the Progressing condition (progressOf).
+	progress progress
 }
 
 func (l *loop) observe(ctx context.Context) (*observation, error) {
@@ -60,9 +62,13 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 	if !l.m.syncMonitor(l, info) {
 		return nil, errPassDone // forgotten while this pass read the cluster
 	}
-	revision, err := l.updateRevision(ctx, &cluster)
+	sts, err := l.statefulSet(ctx, &cluster)
 	if err != nil {
 		return nil, err
+	}
+	revision := ""
+	if sts != nil {
+		revision = sts.Status.UpdateRevision
 	}
 	nodes, err := placement.ListNodes(ctx, l.m.Client, &cluster)
 	if err != nil {
@@ -81,6 +87,7 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 	o.topo.Requests.RotateCredentials = cluster.Status.CredentialsFingerprint != "" &&
 		cluster.Status.CredentialsFingerprint != o.fingerprint
 	o.topo.Members = l.observeMembers(ctx, o, revision)
+	o.progress = progressOf(&cluster, statefulSetCurrent(&cluster, sts), o.topo.Members)
 	for _, m := range o.topo.Members {
 		if m.PodRunning && !m.AtTarget {
 			o.topo.Requests.RollingUpgrade = true
@@ -112,16 +119,17 @@ func memberCount(o *observation) int {
 	return n
 }
 
-func (l *loop) updateRevision(ctx context.Context, c *v1.InnoDBCluster) (string, error) {
+// statefulSet is the members' StatefulSet as the cache holds it, nil before it exists.
+func (l *loop) statefulSet(ctx context.Context, c *v1.InnoDBCluster) (*appsv1.StatefulSet, error) {
 	var sts appsv1.StatefulSet
 	err := l.m.Client.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: specs.StatefulSetName(c)}, &sts)
 	if apierrors.IsNotFound(err) {
-		return "", nil
+		return nil, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("get statefulset: %w", err)
+		return nil, fmt.Errorf("get statefulset: %w", err)
 	}
-	return sts.Status.UpdateRevision, nil
+	return &sts, nil
 }
 
 func requests(c *v1.InnoDBCluster) topology.Requests {

@@ -2,32 +2,35 @@ package clustering
 
 import (
 	"os"
-	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/orca-operator/orca/topology"
 )
 
-// Every reason topology can report must be a typed, documented API reason: users read them in conditions.
-func TestTopologyReasonsAreAPIReasons(t *testing.T) {
-	topo, err := os.ReadFile("../topology/decision.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api, err := os.ReadFile("../api/v1alpha1/conditions_types.go")
-	if err != nil {
-		t.Fatal(err)
+// Every topology state and reason maps to a typed API value, and every reason is explained in
+// docs/operations.md: users read them in the status.
+func TestAPIMappingsAreExhaustive(t *testing.T) {
+	for _, s := range topology.ClusterStates() {
+		if _, ok := apiStates[s]; !ok {
+			t.Errorf("topology state %s has no API state", s)
+		}
 	}
 	ops, err := os.ReadFile("../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	re := regexp.MustCompile(`Reason[A-Za-z]+\s+Reason = "([A-Za-z]+)"`)
-	for _, m := range re.FindAllSubmatch(topo, -1) {
-		reason := string(m[1])
-		if !regexp.MustCompile(`ConditionReason = "` + reason + `"`).Match(api) {
-			t.Errorf("topology reason %s is not in api/v1alpha1/conditions_types.go", reason)
+	for _, r := range topology.Reasons() {
+		ar, ok := apiReasons[r]
+		if !ok {
+			t.Errorf("topology reason %s has no API reason", r)
+			continue
 		}
-		if !regexp.MustCompile("`" + reason + "`").Match(ops) {
-			t.Errorf("reason %s is not explained in docs/operations.md", reason)
+		if !strings.Contains(string(ops), "`"+string(ar)+"`") {
+			t.Errorf("reason %s is not explained in docs/operations.md", ar)
 		}
+	}
+	if len(apiStates) != len(topology.ClusterStates()) || len(apiReasons) != len(topology.Reasons()) {
+		t.Errorf("the maps hold values topology does not list: %d states, %d reasons", len(apiStates), len(apiReasons))
 	}
 }

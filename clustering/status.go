@@ -23,7 +23,7 @@ func statusMutation(o *observation, d *topology.Decision, running *inflight, fai
 				s.LastProbeTime = &metav1.Time{Time: o.at.Truncate(time.Second)}
 			}
 		}()
-		s.ClusterState = v1.ClusterState(d.State)
+		s.ClusterState = apiState(d.State)
 		s.Primary = d.Primary
 		s.ViewID = d.ViewID
 		writeMembers(o, d, s)
@@ -33,9 +33,9 @@ func statusMutation(o *observation, d *topology.Decision, running *inflight, fai
 		if s.CredentialsFingerprint == "" && s.Bootstrapped && groupOnline(d.State) {
 			s.CredentialsFingerprint = o.fingerprint // adopt: the group runs with the passwords it has
 		}
-		reason, msg := v1.ConditionReason(d.Reason), d.Message
+		reason, msg := apiReason(d.Reason), d.Message
 		if running != nil {
-			reason, msg = v1.ConditionReason(running.action.Reason), running.action.Message+" (in progress)"
+			reason, msg = apiReason(running.action.Reason), running.action.Message+" (in progress)"
 		}
 		if failed != nil {
 			msg = fmt.Sprintf("%s (last action %s on %s failed; see the events)", msg, failed.action.Kind,
@@ -45,12 +45,14 @@ func statusMutation(o *observation, d *topology.Decision, running *inflight, fai
 		if groupOnline(d.State) {
 			online = metav1.ConditionTrue
 		}
-		clusterstatus.SetCondition(s, c.Generation, v1.ConditionGroupOnline, online, reason, msg)
+		clusterstatus.SetCondition(s, o.cluster.Generation, v1.ConditionGroupOnline, online, reason, msg)
 		membersOnline := metav1.ConditionFalse
 		if d.State == topology.ClusterOnline {
 			membersOnline = metav1.ConditionTrue
 		}
-		clusterstatus.SetCondition(s, c.Generation, v1.ConditionMembersOnline, membersOnline, reason,
+		clusterstatus.SetCondition(s, o.cluster.Generation, v1.ConditionProgressing, o.progress.status,
+			o.progress.reason, o.progress.message)
+		clusterstatus.SetCondition(s, o.cluster.Generation, v1.ConditionMembersOnline, membersOnline, reason,
 			fmt.Sprintf("%d of %d members ONLINE; %s", s.OnlineInstances, c.Spec.Instances, msg))
 	}
 }

@@ -54,26 +54,28 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 	}
 	router := reportRouter(c, dep)
 	schema := r.schemaCondition()
-	mutate := func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
-		s.ObservedGeneration = cl.Generation
+	// Conditions carry the generation this reconcile applied (c), not the one stored when it writes: a spec
+	// changed meanwhile has not been applied yet.
+	gen := c.Generation
+	mutate := func(_ *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
 		s.ReadyInstances = counts.ready
 		status, reason, msg := resourcesCondition(c.Spec.Instances, counts, applyErr)
-		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionResourcesReady, status, reason, msg)
-		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionMembersSpread, spread.status, spread.reason,
+		clusterstatus.SetCondition(s, gen, v1.ConditionResourcesReady, status, reason, msg)
+		clusterstatus.SetCondition(s, gen, v1.ConditionMembersSpread, spread.status, spread.reason,
 			spread.message)
 		if schema.known {
-			clusterstatus.SetCondition(s, cl.Generation, v1.ConditionCRDSchemaCurrent, schema.status, schema.reason,
+			clusterstatus.SetCondition(s, gen, v1.ConditionCRDSchemaCurrent, schema.status, schema.reason,
 				schema.message)
 		}
 		s.Router = router.status.DeepCopy()
-		clusterstatus.SetCondition(s, cl.Generation, v1.ConditionRouterReady, router.ready, router.reason,
+		clusterstatus.SetCondition(s, gen, v1.ConditionRouterReady, router.ready, router.reason,
 			router.message)
 		if s.ClusterState == "" {
 			s.ClusterState = v1.ClusterStatePending
 		}
 		for _, t := range []v1.ConditionType{v1.ConditionGroupOnline, v1.ConditionMembersOnline} {
 			if clusterstatus.ConditionStatus(s, t) == metav1.ConditionUnknown {
-				clusterstatus.SetCondition(s, cl.Generation, t, metav1.ConditionUnknown, v1.ReasonNotObserved,
+				clusterstatus.SetCondition(s, gen, t, metav1.ConditionUnknown, v1.ReasonNotObserved,
 					"the group has not been observed yet")
 			}
 		}

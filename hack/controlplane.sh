@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes control-plane binaries from the Go module proxy and caches them by version.
-# Usage: hack/controlplane.sh [envtest|all]   (envtest: etcd + kube-apiserver; all: + controller-manager, scheduler, kwok)
+# Usage: hack/controlplane.sh [envtest|all]   (envtest: etcd + kube-apiserver; all: + controller-manager, scheduler,
+# kwok, and kubectl for the e2e tests that run it as users do)
 # Prints the cache folder on stdout. Skips every binary that already exists, so a warm run costs nothing.
 set -euo pipefail
 
@@ -37,6 +38,7 @@ build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver
 if [ "$what" = all ]; then
   build kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
   build kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler
+  build kubectl k8s.io/kubernetes/cmd/kubectl
   if [ ! -x "$dir/kwok" ]; then
     echo "building kwok $KWOK_VERSION (one time)" >&2
     GOBIN="$dir/.kwok" GOFLAGS= CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"

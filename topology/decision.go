@@ -244,3 +244,22 @@ func (d *Decision) Next() (Action, bool) {
 	}
 	return d.Actions[0], true
 }
+
+// ClusterStates lists every ClusterState, for callers that map them exhaustively.
+func ClusterStates() []ClusterState {
+	return []ClusterState{ClusterPending, ClusterInitializing, ClusterOnline, ClusterOnlinePartial,
+		ClusterOnlineUncertain, ClusterNoQuorum, ClusterNoQuorumUncertain, ClusterSplitBrain, ClusterOffline,
+		ClusterOfflineUncertain, ClusterUnknown, ClusterFinalizing}
+}
+
+// Reasons lists every Reason, for callers that map them exhaustively.
+func Reasons() []Reason {
+	return []Reason{ReasonOnline, ReasonPartiallyOnline, ReasonPodsPending, ReasonBootstrapping, ReasonQuorumLost,
+		ReasonForcingQuorum, ReasonRecoveryBlocked, ReasonRebooting, ReasonMemberRecovering, ReasonMemberJoining,
+		ReasonMemberRejoining, ReasonMemberCloning, ReasonMemberExpelPending, ReasonErrantTransactions,
+		ReasonSwitchoverInProgress, ReasonSwitchoverBlocked, ReasonSwitchoverDone, ReasonScalingDown,
+		ReasonUpgradeInProgress, ReasonMembersUnreachable, ReasonNoPrimary, ReasonViewsDisagree, ReasonSplitBrain,
+		ReasonGTIDUnreadable, ReasonInvalidObservation, ReasonDeleting, ReasonMemberIsolated,
+		ReasonResettingVariables, ReasonRotatingCredentials, ReasonRebalancing, ReasonRebalanceDone,
+		ReasonWaitingForRestore}
+}

@@ -23,6 +23,10 @@ const (
 	// ConditionDNSPublished is True when the operator's last RFC 2136 update of the external DNS server
 	// (--dns-publish-server) succeeded. Present only while publishing is configured; it does not weigh on Ready.
 	ConditionDNSPublished ConditionType = "DNSPublished"
+	// ConditionProgressing is True while the cluster moves to its spec: members are added or removed, a rolling
+	// upgrade or configuration change goes through the members, or the StatefulSet has not taken the current
+	// generation yet. Ready is False while it is True.
+	ConditionProgressing ConditionType = "Progressing"
 	// ConditionCRDSchemaCurrent is True when the installed InnoDBCluster CRD matches the one this operator was
 	// built with. False (ReasonCRDSchemaOutdated) means an upgrade left the CRDs behind: the API server strips
 	// the fields the installed schema lacks from every write; the message names them. It does not weigh on Ready.
@@ -52,6 +56,13 @@ const (
 	ReasonCRDSchemaMatches ConditionReason = "CRDSchemaMatches"
 	// ReasonCRDSchemaOutdated means the installed CRD differs from this operator's; the message says how.
 	ReasonCRDSchemaOutdated ConditionReason = "CRDSchemaOutdated"
+	// ReasonScaling means member pods are added or removed to reach spec.instances (Progressing).
+	ReasonScaling ConditionReason = "Scaling"
+	// ReasonStatefulSetNotObserved means the StatefulSet has not taken the cluster's current generation yet: it
+	// was not applied from it, or its controller has not observed it (Progressing).
+	ReasonStatefulSetNotObserved ConditionReason = "StatefulSetNotObserved"
+	// ReasonConverged means the members run the spec of the current generation (Progressing False).
+	ReasonConverged ConditionReason = "Converged"
 	// ReasonDeleting means the cluster is being deleted.
 	ReasonDeleting ConditionReason = "Deleting"
 

@@ -40,6 +40,10 @@ const (
 	AnnotationRebalanceMoved = "mysql.orca.dev/rebalance-moved"
 	// AnnotationConfigHash on pods records the my.cnf content they started with; a change rolls the pods.
 	AnnotationConfigHash = "mysql.orca.dev/config-hash"
+	// AnnotationClusterGeneration is on the StatefulSet: the cluster generation it was last applied from. A
+	// StatefulSet that lags the cluster's generation, or whose status lags its own, is not observed yet, so
+	// the cluster is Progressing and not Ready.
+	AnnotationClusterGeneration = "mysql.orca.dev/cluster-generation"
 	// AnnotationRouterHash on router pods records a hash of what they read when they start (their command and
 	// the router account's credentials from the internal Secret); a change rolls them.
 	AnnotationRouterHash = "mysql.orca.dev/router-hash"

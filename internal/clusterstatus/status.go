@@ -81,34 +81,75 @@ func ConditionStatus(s *v1.InnoDBClusterStatus, t v1.ConditionType) metav1.Condi
 }
 
 // readyInputs are the conditions Ready sums up, in the order their reasons are reported: the initDB restore
-// first, since nothing else can become Ready before it completed and its failure is final.
-var readyInputs = []v1.ConditionType{v1.ConditionInitDBRestored, v1.ConditionResourcesReady,
+// first, since nothing else can become Ready before it completed and its failure is final. Progressing counts
+// inverted: Ready is False while the cluster moves to its spec.
+var readyInputs = []v1.ConditionType{v1.ConditionInitDBRestored, v1.ConditionResourcesReady, v1.ConditionProgressing,
+	v1.ConditionGroupOnline, v1.ConditionMembersOnline, v1.ConditionRouterReady}
+
+// convergenceInputs are the inputs their writers stamp with the generation they observed on every pass (the
+// reconciler, the loop); Ready's observedGeneration is the oldest of theirs. InitDBRestored is written once.
+var convergenceInputs = []v1.ConditionType{v1.ConditionResourcesReady, v1.ConditionProgressing,
 	v1.ConditionGroupOnline, v1.ConditionMembersOnline, v1.ConditionRouterReady}
 
 // countsOnceWritten are inputs that count only once present. The reconciler writes RouterReady on every pass,
 // True when no router is asked for, so Ready includes the routers exactly when a router is asked for; a status
 // the cluster loop writes before the first pass of an upgraded reconciler must not turn Ready False for it.
-// InitDBRestored exists only for a cluster with spec.initDB, written before the group can be bootstrapped.
-var countsOnceWritten = map[v1.ConditionType]bool{v1.ConditionRouterReady: true, v1.ConditionInitDBRestored: true}
+// InitDBRestored exists only for a cluster with spec.initDB, written before the group can be bootstrapped. The
+// loop writes Progressing with GroupOnline, so a status older than it still derives Ready.
+var countsOnceWritten = map[v1.ConditionType]bool{v1.ConditionRouterReady: true, v1.ConditionInitDBRestored: true,
+	v1.ConditionProgressing: true}
 
-// DeriveReady sets Ready from the other conditions: True only when all are True; otherwise it carries the
-// reason and message of the first one that is not. It is the only code that writes Ready.
+// wantTrue is the status of an input that lets Ready be True.
+func wantTrue(t v1.ConditionType) metav1.ConditionStatus {
+	if t == v1.ConditionProgressing {
+		return metav1.ConditionFalse
+	}
+	return metav1.ConditionTrue
+}
+
+// DeriveReady sets Ready from the other conditions: True only when all allow it; otherwise it carries the
+// reason and message of the first one that does not. Ready, and status.observedGeneration, carry the oldest
+// generation its inputs observed (generation when none did): `kubectl wait --for=condition=Ready` after a spec
+// change waits until every writer observed the change, and until it is converged. It is the only code that
+// writes Ready.
 func DeriveReady(s *v1.InnoDBClusterStatus, generation int64) {
+	observed := observedGeneration(s, generation)
+	s.ObservedGeneration = observed
+	if observed < generation {
+		SetCondition(s, observed, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonNotObserved,
+			fmt.Sprintf("generation %d has not been observed yet", generation))
+		return
+	}
 	for _, t := range readyInputs {
 		c := meta.FindStatusCondition(s.Conditions, string(t))
 		if c == nil && countsOnceWritten[t] {
 			continue
 		}
 		if c == nil {
-			SetCondition(s, generation, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonNotObserved,
+			SetCondition(s, observed, v1.ConditionReady, metav1.ConditionFalse, v1.ReasonNotObserved,
 				fmt.Sprintf("%s has not been observed yet", t))
 			return
 		}
-		if c.Status != metav1.ConditionTrue {
-			SetCondition(s, generation, v1.ConditionReady, metav1.ConditionFalse, v1.ConditionReason(c.Reason),
+		if c.Status != wantTrue(t) {
+			SetCondition(s, observed, v1.ConditionReady, metav1.ConditionFalse, v1.ConditionReason(c.Reason),
 				fmt.Sprintf("%s: %s", t, c.Message))
 			return
 		}
 	}
-	SetCondition(s, generation, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonOnline, "the cluster is ready")
+	SetCondition(s, observed, v1.ConditionReady, metav1.ConditionTrue, v1.ReasonOnline, "the cluster is ready")
+}
+
+// observedGeneration is the oldest generation Ready's inputs were written for.
+func observedGeneration(s *v1.InnoDBClusterStatus, generation int64) int64 {
+	oldest := int64(0)
+	for _, t := range convergenceInputs {
+		if c := meta.FindStatusCondition(s.Conditions, string(t)); c != nil && c.ObservedGeneration > 0 &&
+			(oldest == 0 || c.ObservedGeneration < oldest) {
+			oldest = c.ObservedGeneration
+		}
+	}
+	if oldest == 0 {
+		return generation
+	}
+	return oldest
 }

@@ -2,6 +2,7 @@ package specs
 
 import (
 	"fmt"
+	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -50,8 +51,9 @@ func StatefulSet(c *v1.InnoDBCluster, o StatefulSetOptions) (*appsv1.StatefulSet
 	labels := merge(c.Spec.PodLabels, ObjectLabels(c), SelectorLabels(c))
 	annotations := merge(c.Spec.PodAnnotations, map[string]string{v1.AnnotationConfigHash: o.ConfigHash})
 	sts := &appsv1.StatefulSet{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-		ObjectMeta: metav1.ObjectMeta{Name: StatefulSetName(c), Namespace: c.Namespace, Labels: ObjectLabels(c)},
+		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+		ObjectMeta: metav1.ObjectMeta{Name: StatefulSetName(c), Namespace: c.Namespace, Labels: ObjectLabels(c),
+			Annotations: map[string]string{v1.AnnotationClusterGeneration: strconv.FormatInt(c.Generation, 10)}},
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:            ptr.To(max(c.Spec.Instances, o.Replicas)),
 			ServiceName:         HeadlessServiceName(c),

@@ -30,6 +30,8 @@ type loop struct {
 	running *inflight         // the action in flight, nil when none
 	failed  *failure          // the last action that failed, until one succeeds
 	causes  map[string]string // member -> why it could not be queried on the last pass (unreachableCause)
+
+	primaries primaryWatch // passes only
 }
 
 // inflight is an action running in its own goroutine while passes go on observing and publishing.
@@ -78,7 +80,9 @@ func (l *loop) run(ctx context.Context) {
 
 // pass observes, decides, starts the decision's first action unless one is in flight, and publishes what the
 // group reports: labels, gates and status never wait for an action.
-func (l *loop) pass(ctx context.Context) error {
+func (l *loop) pass(ctx context.Context) (err error) {
+	start := time.Now()
+	defer func() { l.m.metricsPass(l.key, start, err) }()
 	opID := l.m.nextOperationID()
 	logger := l.m.Log.WithValues("cluster", l.key.String(), "operationId", opID)
 	ctx = log.IntoContext(ctx, logger)
@@ -98,6 +102,7 @@ func (l *loop) pass(ctx context.Context) error {
 	if a, ok := decision.Next(); ok && running == nil {
 		running = l.start(ctx, obs, a)
 	}
+	l.primarySeen(decision.Primary, running)
 	if err := l.publish(ctx, obs, &decision, running, l.lastFailure()); err != nil {
 		if !isConflict(err) {
 			logger.Error(err, "publish failed")
@@ -140,6 +145,7 @@ func (l *loop) start(ctx context.Context, o *observation, a topology.Action) *in
 		defer l.m.actions.Done()
 		defer cancel()
 		err := l.act(actx, o, a)
+		l.m.metricsAction(l.key, in, err)
 		l.mu.Lock()
 		l.running = nil
 		switch {

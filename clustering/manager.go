@@ -53,6 +53,8 @@ type Manager struct {
 	Sink ObservationSink
 	// OnPass, when set, is called after every completed pass with its error (nil, or why it ended early).
 	OnPass func(key types.NamespacedName, err error)
+	// Metrics, when set, receives every pass, action and primary change (Prometheus).
+	Metrics Metrics
 
 	mu         sync.Mutex
 	ctx        context.Context
@@ -186,6 +188,9 @@ func (m *Manager) Forget(key types.NamespacedName) {
 		delete(m.loops, key)
 	}
 	m.Monitor.Forget(key)
+	if m.Metrics != nil {
+		m.Metrics.Forget(key)
+	}
 }
 
 func (m *Manager) nextOperationID() uint64 {

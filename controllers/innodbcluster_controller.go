@@ -27,6 +27,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/crddrift"
+	"github.com/orca-operator/orca/internal/opmetrics"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -228,5 +229,5 @@ func (r *InnoDBClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.UserSecretEvents != nil {
 		b = b.WatchesRawSource(source.Channel(r.UserSecretEvents, &handler.EnqueueRequestForObject{}))
 	}
-	return b.Complete(r)
+	return b.Complete(opmetrics.Reconciler("innodbcluster", r))
 }

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/opmetrics"
 )
 
 // MigrationHookReconciler writes a hook's status: where its deliveries go and its newest run.
@@ -73,5 +74,5 @@ func (r *MigrationHookReconciler) SetupWithManager(mgr ctrl.Manager) error {
 				return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: hook}}}
 			})).
 		Named("migrationhook").
-		Complete(r)
+		Complete(opmetrics.Reconciler("migrationhook", r))
 }

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/opmetrics"
 	"github.com/orca-operator/orca/internal/runstatus"
 	"github.com/orca-operator/orca/internal/specs"
 )
@@ -267,7 +268,7 @@ func (r *MigrationRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			return o.GetLabels()[v1.LabelCluster]
 		}))).
 		Named("migrationrun").
-		Complete(r)
+		Complete(opmetrics.Reconciler("migrationrun", r))
 }
 
 // clusterRuns maps an object to the runs of the cluster cluster(object) names in its namespace.

@@ -17,6 +17,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/opmetrics"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -232,5 +233,5 @@ func (r *MySQLBackupReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1.MySQLBackup{}).
 		Owns(&batchv1.Job{}).
 		Named("mysqlbackup").
-		Complete(r)
+		Complete(opmetrics.Reconciler("mysqlbackup", r))
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/orca-operator/orca/internal/crddrift"
 	"github.com/orca-operator/orca/internal/dnsfeed"
 	"github.com/orca-operator/orca/internal/namedsecrets"
+	"github.com/orca-operator/orca/internal/opmetrics"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
 )
@@ -189,6 +190,10 @@ func setup(mgr ctrl.Manager, o Options) error {
 		Log:         ctrl.Log.WithName("clustering"),
 	}
 	loops.Monitor = &clustering.Monitor{Dialer: o.Dialer, Wake: loops.Poke}
+	if err := opmetrics.Register(ctrlmetrics.Registry, mgr.GetCache()); err != nil {
+		return err
+	}
+	loops.Metrics = opmetrics.Loops{}
 	if err := setupDNS(mgr, o, loops); err != nil {
 		return err
 	}

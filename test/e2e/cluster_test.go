@@ -31,12 +31,9 @@ func (h *harness) createSample(t testing.TB) *cluster {
 func (h *harness) createSampleWith(t testing.TB, tweak func(*v1.InnoDBCluster)) *cluster {
 	t.Helper()
 	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
-	if err := h.Client.Create(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
+	ns := h.namespace(t, "e2e-")
 	c := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
-	c.Namespace = ns.Name
+	c.Namespace = ns
 	tweak(c)
 	if err := h.Client.Create(ctx, c); err != nil {
 		t.Fatalf("create sample: %v", err)

@@ -14,7 +14,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -162,6 +161,19 @@ func (h *harness) stopOperatorNow() {
 	}
 }
 
+// namespace creates a namespace for a case's pods that enforces the restricted Pod Security Standard: the real
+// apiserver refuses any pod of Orca's (member, router, runner) that would not pass it.
+func (h *harness) namespace(tb testing.TB, generateName string) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ns, err := testutil.CreateRestrictedNamespace(ctx, h.Client, generateName)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ns
+}
+
 // serviceAddr returns a loopback address where a Service port of the harness is reachable as through its
 // ClusterIP (test/serviceproxy: one ready endpoint's pod per connection, run by Pods or simulated by World), once
 // the port has a ready endpoint; the address stays the port's for the harness's life, and refuses connections
@@ -231,12 +243,9 @@ func eventually(tb testing.TB, timeout time.Duration, fn func() error) {
 func TestHarnessRunsTheRouter(t *testing.T) {
 	h := startHarness(t)
 	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-router-"}}
-	if err := h.Client.Create(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
+	ns := h.namespace(t, "e2e-router-")
 	ic := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
-	ic.Namespace, ic.Spec.Router = ns.Name, &v1.RouterSpec{}
+	ic.Namespace, ic.Spec.Router = ns, &v1.RouterSpec{}
 	if err := h.Client.Create(ctx, ic); err != nil {
 		t.Fatalf("create the sample with a router: %v", err)
 	}
@@ -252,7 +261,7 @@ func TestHarnessRunsTheRouter(t *testing.T) {
 	// restart.
 	eventually(t, 60*time.Second, func() error {
 		var pods corev1.PodList
-		if err := h.Client.List(ctx, &pods, client.InNamespace(ns.Name),
+		if err := h.Client.List(ctx, &pods, client.InNamespace(ns),
 			client.MatchingLabels(specs.RouterSelectorLabels(ic))); err != nil {
 			return err
 		}
@@ -261,7 +270,7 @@ func TestHarnessRunsTheRouter(t *testing.T) {
 			p := &pods.Items[i]
 			for _, cs := range p.Status.ContainerStatuses {
 				if cs.RestartCount > 0 {
-					log := exitedLog(h.Pods, ns.Name, p.Name)
+					log := exitedLog(h.Pods, ns, p.Name)
 					t.Fatalf("router %s restarted (last state %+v): each router must listen on its own "+
 						"%s only (it replaces --bind-address and the host of --http-bind-address); its log:\n%s",
 						p.Name, cs.LastTerminationState.Terminated, podrunner.EnvBindAddress, log)
@@ -278,7 +287,7 @@ func TestHarnessRunsTheRouter(t *testing.T) {
 	})
 	routers := map[string]string{} // address -> pod
 	for _, p := range h.Pods.Pods() {
-		if p.Namespace == ns.Name && strings.HasPrefix(p.Name, specs.RouterName(ic)) && p.Address != "" {
+		if p.Namespace == ns && strings.HasPrefix(p.Name, specs.RouterName(ic)) && p.Address != "" {
 			routers[p.Address] = p.Name
 		}
 	}
@@ -297,7 +306,7 @@ func TestHarnessRunsTheRouter(t *testing.T) {
 		{specs.ClientServiceName(ic), specs.PortMySQL, true},
 		{specs.ReadOnlyServiceName(ic), specs.PortMySQL, false},
 	} {
-		addr := h.serviceAddr(t, ns.Name, tc.service, tc.port)
+		addr := h.serviceAddr(t, ns, tc.service, tc.port)
 		eventually(t, 30*time.Second, func() error {
 			host, err := reportHost(addr, password)
 			if err != nil {

@@ -339,12 +339,9 @@ func requiredDrainWaitsPending(t *testing.T, h *harness) {
 	t.Cleanup(func() { h.setZoneLabels(t, true) })
 	h.setZoneLabels(t, false)
 	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-"}}
-	if err := h.Client.Create(ctx, ns); err != nil {
-		t.Fatal(err)
-	}
+	ns := h.namespace(t, "e2e-")
 	ic := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
-	ic.Namespace, ic.Spec.Placement = ns.Name, v1.PlacementRequired
+	ic.Namespace, ic.Spec.Placement = ns, v1.PlacementRequired
 	if err := h.Client.Create(ctx, ic); err != nil {
 		t.Fatal(err)
 	}

@@ -34,11 +34,20 @@ func (c *cluster) eventually(timeout time.Duration, fn func() error) {
 
 func (s *suite) newCluster(t *testing.T, name string, instances int32, mutate ...func(*v1.InnoDBCluster)) *cluster {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rbac-"}}
-	if err := s.admin.Create(context.Background(), ns); err != nil {
+	return s.newClusterIn(t, s.namespace(t), name, instances, mutate...)
+}
+
+// namespace creates a namespace that enforces the restricted Pod Security Standard, so the apiserver refuses any
+// pod of Orca's (member, backup, migration) that would not pass it.
+func (s *suite) namespace(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ns, err := testutil.CreateRestrictedNamespace(ctx, s.admin, "rbac-")
+	if err != nil {
 		t.Fatal(err)
 	}
-	return s.newClusterIn(t, ns.Name, name, instances, mutate...)
+	return ns
 }
 
 func (s *suite) newClusterIn(t *testing.T, ns, name string, instances int32,

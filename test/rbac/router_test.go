@@ -22,12 +22,9 @@ import (
 // router objects created (Deployment, budget, <name>-ro), scaled, and deleted with instances 0. The router pods
 // are not played by anything here, so they never become Ready; RBAC is about the requests.
 func (s *suite) routerLifecycle(t *testing.T) {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rbac-"}}
-	if err := s.admin.Create(context.Background(), ns); err != nil {
-		t.Fatal(err)
-	}
-	s.createPreRouterSecret(t, ns.Name, "edge")
-	c := s.newClusterIn(t, ns.Name, "edge", 1, func(ic *v1.InnoDBCluster) {
+	ns := s.namespace(t)
+	s.createPreRouterSecret(t, ns, "edge")
+	c := s.newClusterIn(t, ns, "edge", 1, func(ic *v1.InnoDBCluster) {
 		ic.Spec.Router = &v1.RouterSpec{Instances: ptr.To[int32](2)}
 		ic.Spec.DatadirRetentionPolicy = &v1.DatadirRetentionPolicy{WhenDeleted: v1.RetentionDelete}
 	})

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,7 @@ func newOperatorCommand() *cobra.Command {
 			if memberMap != "" {
 				o.Dialer = memberdial.NewLoopbackFile(memberMap)
 			}
+			devHosts(&o)
 			mgr, err := operator.New(cfg, o)
 			if err != nil {
 				return err
@@ -66,13 +68,23 @@ func newOperatorCommand() *cobra.Command {
 		"namespace/name of the Secret holding the TSIG key (keys keyName and secret, hmac-sha256)")
 	f.Var(namespacedName{&o.DNSTransferKeySecret}, "dns-transfer-tsig-secret",
 		"namespace/name of a TSIG key Secret (keyName, secret) allowed AXFR/IXFR of the zone; default none: refused")
-	f.StringVar(&memberMap, "dev-member-map", "",
+	f.StringVar(&memberMap, "dev-member-map", os.Getenv(envDevMemberMap),
 		"development only: dial members through loopback addresses from this JSON file (playground)")
 	_ = f.MarkHidden("dev-member-map")
 	gofs := flag.NewFlagSet("zap", flag.ContinueOnError)
 	zo.BindFlags(gofs)
 	f.AddGoFlagSet(gofs)
 	return cmd
+}
+
+// devHosts puts every listener on ORCA_DEV_BIND_ADDRESS's host when the pod runner sets it: the runner's pods
+// share one machine, each on its own loopback address, while the chart's args say ":8080".
+func devHosts(o *operator.Options) {
+	for _, addr := range []*string{&o.MetricsAddr, &o.ProbeAddr, &o.HooksAddr, &o.DNSAddr} {
+		if *addr != "" && *addr != "0" {
+			*addr = devHost(*addr)
+		}
+	}
 }
 
 // namespacedName is a namespace/name flag.

@@ -72,6 +72,9 @@ const orcaImage = "orca:e2e"
 type harnessOptions struct {
 	// second is the length of one simulated second (Group Replication's timeouts count in them). Default 10ms.
 	second time.Duration
+	// byHelm leaves the CRDs and the operator to the test, which installs them with Helm: the operator then
+	// runs as the chart's pods (Pods plays them as `orca operator` processes) under the chart's ServiceAccount.
+	byHelm bool
 }
 
 func startHarness(tb testing.TB) *harness { return startHarnessWith(tb, harnessOptions{}) }
@@ -85,10 +88,12 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	orca := podrunner.BuildOrcaT(tb)
 	// Every case keeps its volumes (3 each, scale-up 2 more).
 	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true, Volumes: 96, ProcessImages: []string{orcaImage}})
-	if _, err := envtest.InstallCRDs(cp.Config, envtest.CRDInstallOptions{
-		Paths: []string{filepath.Join(envtestutil.RepoRoot(), "config", "crd", "bases")}, ErrorIfPathMissing: true,
-	}); err != nil {
-		tb.Fatalf("install CRDs: %v", err)
+	if !o.byHelm {
+		if _, err := envtest.InstallCRDs(cp.Config, envtest.CRDInstallOptions{
+			Paths: []string{filepath.Join(envtestutil.RepoRoot(), "config", "crd", "bases")}, ErrorIfPathMissing: true,
+		}); err != nil {
+			tb.Fatalf("install CRDs: %v", err)
+		}
 	}
 	maria := peers.StartMariaDB(tb)
 	// Members on a range of their own: other test packages run their simulated members beside this one, and a
@@ -119,8 +124,10 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	if h.Client, err = client.New(cp.Config, client.Options{Scheme: scheme}); err != nil {
 		tb.Fatalf("client: %v", err)
 	}
-	h.startOperator()
-	tb.Cleanup(func() { h.stopOperatorNow() })
+	if !o.byHelm {
+		h.startOperator()
+		tb.Cleanup(func() { h.stopOperatorNow() })
+	}
 	return h
 }
 
@@ -161,13 +168,14 @@ func (h *harness) stopOperatorNow() {
 	}
 }
 
-// namespace creates a namespace for a case's pods that enforces the restricted Pod Security Standard: the real
-// apiserver refuses any pod of Orca's (member, router, runner) that would not pass it.
-func (h *harness) namespace(tb testing.TB, generateName string) string {
+// namespace creates a namespace (generated from name when it ends in "-") for a case's pods that enforces the
+// restricted Pod Security Standard: the real apiserver refuses any pod of Orca's (member, router, runner) that
+// would not pass it.
+func (h *harness) namespace(tb testing.TB, name string) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	ns, err := testutil.CreateRestrictedNamespace(ctx, h.Client, generateName)
+	ns, err := testutil.CreateRestrictedNamespace(ctx, h.Client, name)
 	if err != nil {
 		tb.Fatal(err)
 	}

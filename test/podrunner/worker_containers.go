@@ -123,7 +123,11 @@ func (w *podWorker) execSpec(ctx context.Context, spec *corev1.Container, n int)
 	if _, err := w.volumes().write(ctx, f); err != nil {
 		return execSpec{}, err
 	}
-	env, err := containerEnv(ctx, objectSource{r: w.r.reader}, f, spec, w.devEnv())
+	access, err := w.apiAccessEnv(spec)
+	if err != nil {
+		return execSpec{}, err
+	}
+	env, err := containerEnv(ctx, objectSource{r: w.r.reader}, f, spec, append(w.devEnv(), access...))
 	if err != nil {
 		return execSpec{}, err
 	}

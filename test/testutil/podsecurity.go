@@ -18,21 +18,25 @@ const (
 	LabelPodSecurityEnforceVersion = "pod-security.kubernetes.io/enforce-version"
 )
 
-// RestrictedNamespace is a namespace (named from generateName) on which the apiserver enforces the restricted Pod
-// Security Standard at its newest version: every pod Orca creates there (members, router, backup and migration
-// runners) must pass it, or the apiserver refuses the pod (the StatefulSet, Deployment and Job controllers then
-// report FailedCreate and nothing starts).
-func RestrictedNamespace(generateName string) *corev1.Namespace {
-	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: generateName, Labels: map[string]string{
+// RestrictedNamespace is a namespace (named name, or generated from it when it ends in "-") on which the
+// apiserver enforces the restricted Pod Security Standard at its newest version: every pod Orca creates there
+// (members, router, backup and migration runners) must pass it, or the apiserver refuses the pod (the
+// StatefulSet, Deployment and Job controllers then report FailedCreate and nothing starts).
+func RestrictedNamespace(name string) *corev1.Namespace {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
 		LabelPodSecurityEnforce: "restricted", LabelPodSecurityEnforceVersion: "latest"}}}
+	if strings.HasSuffix(name, "-") {
+		ns.Name, ns.GenerateName = "", name
+	}
+	return ns
 }
 
-// CreateRestrictedNamespace creates RestrictedNamespace(generateName) and checks that the apiserver does enforce
+// CreateRestrictedNamespace creates RestrictedNamespace(name) and checks that the apiserver does enforce
 // the standard there: a pod that asks to escalate privileges is refused (dry run). It returns the namespace's name.
-func CreateRestrictedNamespace(ctx context.Context, c client.Client, generateName string) (string, error) {
-	ns := RestrictedNamespace(generateName)
+func CreateRestrictedNamespace(ctx context.Context, c client.Client, name string) (string, error) {
+	ns := RestrictedNamespace(name)
 	if err := c.Create(ctx, ns); err != nil {
-		return "", fmt.Errorf("create namespace %s*: %w", generateName, err)
+		return "", fmt.Errorf("create namespace %s: %w", name, err)
 	}
 	if err := refusesViolators(ctx, c, ns.Name); err != nil {
 		return "", err

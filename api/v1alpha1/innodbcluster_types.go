@@ -129,6 +129,11 @@ type InnoDBClusterSpec struct {
 	// +optional
 	Router *RouterSpec `json:"router,omitempty"`
 
+	// Metrics adds Prometheus metrics of the MySQL servers themselves to the member pods (docs/metrics.md).
+	// Changing it rolls the members one at a time, like any change of the pod template.
+	// +optional
+	Metrics *MetricsSpec `json:"metrics,omitempty"`
+
 	// BackupProfiles are named storages and options that backupSchedules refer to by backupProfileName.
 	// +listType=map
 	// +listMapKey=name

@@ -133,6 +133,9 @@ func podSpec(c *v1.InnoDBCluster, o StatefulSetOptions) corev1.PodSpec {
 		Affinity:                  memberAffinity(c),
 		TopologySpreadConstraints: memberSpread(c),
 	}
+	if exporter, ok := exporterContainer(c); ok {
+		spec.Containers = append(spec.Containers, exporter)
+	}
 	if p := c.Spec.PodSpec; p != nil {
 		spec.Tolerations = p.Tolerations
 		spec.NodeSelector = p.NodeSelector

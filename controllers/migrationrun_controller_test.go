@@ -168,8 +168,8 @@ func checkMigrationPod(t *testing.T, pod *corev1.Pod, run *v1.MigrationRun) {
 	if c.Image != "orca:test" || *c.SecurityContext.AllowPrivilegeEscalation || !*c.SecurityContext.ReadOnlyRootFilesystem {
 		t.Fatalf("container %+v", c)
 	}
-	if host, _ := envValue(c, "MYSQL_HOST"); host != "db" {
-		t.Errorf("MYSQL_HOST %q, want the cluster's Service db", host)
+	if host, _ := envValue(c, "MYSQL_HOST"); host != "db."+run.Namespace+".svc" {
+		t.Errorf("MYSQL_HOST %q, want the cluster's Service db.%s.svc", host, run.Namespace)
 	}
 	if _, from := envValue(c, "MYSQL_PASSWORD"); from == nil || from.SecretKeyRef.Name != "app-db" ||
 		from.SecretKeyRef.Key != "password" {
@@ -177,7 +177,7 @@ func checkMigrationPod(t *testing.T, pod *corev1.Pod, run *v1.MigrationRun) {
 	}
 	want := []string{"migrate", "--repository=https://git.example/acme/app.git", "--commit=" + run.Spec.Commit,
 		"--path=db/migrations", "--work-dir=/work/src", "--lease-name=db-migrations", "--run=" + run.Name,
-		"--lint-policy=warn"}
+		"--lint-policy=warn", "--result-file=/dev/termination-log"}
 	if fmt.Sprint(c.Args) != fmt.Sprint(want) {
 		t.Errorf("args %v, want %v", c.Args, want)
 	}

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/orca-operator/orca/internal/operator"
+	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/migrate"
 )
 
@@ -69,7 +70,7 @@ func (mf migrateFlags) execute(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("kubernetes client: %w", err)
 	}
-	db, err := sql.Open("mysql", mysqlDSNFromEnv())
+	db, err := sql.Open("mysql", mysqlDSNFromEnv(os.Getenv(envDevServiceMap)))
 	if err != nil {
 		return fmt.Errorf("open the database: %w", err)
 	}
@@ -95,10 +96,25 @@ func (mf migrateFlags) report(res migrate.Result, err error) {
 	}
 }
 
-// mysqlDSNFromEnv builds the DSN from MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD and MYSQL_DATABASE.
-func mysqlDSNFromEnv() string {
+// envDevServiceMap is the development map of Service addresses to loopback ones the pod runner gives (never in
+// a real pod): the simulated cluster has no DNS and no ClusterIPs.
+const envDevServiceMap = "ORCA_DEV_SERVICE_MAP"
+
+// devServicesNet is go-sql-driver's network that dials Services through the development map.
+const devServicesNet = "orca-dev-services"
+
+// mysqlDSNFromEnv builds the DSN from MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD and MYSQL_DATABASE;
+// with a development service map, MYSQL_HOST:MYSQL_PORT is dialled through it.
+func mysqlDSNFromEnv(serviceMap string) string {
 	c := mysql.NewConfig()
 	c.Net = "tcp"
+	if serviceMap != "" {
+		services := memberdial.NewLoopbackFile(serviceMap)
+		mysql.RegisterDialContext(devServicesNet, func(ctx context.Context, addr string) (net.Conn, error) {
+			return services.DialContext(ctx, "tcp", addr)
+		})
+		c.Net = devServicesNet
+	}
 	c.Addr = net.JoinHostPort(envOr("MYSQL_HOST", "127.0.0.1"), envOr("MYSQL_PORT", "3306"))
 	c.User, c.Passwd, c.DBName = os.Getenv("MYSQL_USER"), os.Getenv("MYSQL_PASSWORD"), os.Getenv("MYSQL_DATABASE")
 	c.ParseTime = true

@@ -11,8 +11,12 @@ func TestMigrateDSNFromEnv(t *testing.T) {
 	t.Setenv("MYSQL_USER", "app")
 	t.Setenv("MYSQL_PASSWORD", "p@ss:w/rd")
 	t.Setenv("MYSQL_DATABASE", "shop")
-	if got, want := mysqlDSNFromEnv(), "app:p@ss:w/rd@tcp(db.team-a.svc:6446)/shop?parseTime=true"; got != want {
+	if got, want := mysqlDSNFromEnv(""), "app:p@ss:w/rd@tcp(db.team-a.svc:6446)/shop?parseTime=true"; got != want {
 		t.Fatalf("DSN %q, want %q", got, want)
+	}
+	if got, want := mysqlDSNFromEnv("services.json"), "app:p@ss:w/rd@orca-dev-services(db.team-a.svc:6446)/shop?"+
+		"parseTime=true"; got != want {
+		t.Fatalf("DSN with a service map %q, want %q", got, want)
 	}
 }
 

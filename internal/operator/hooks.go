@@ -17,6 +17,8 @@ import (
 type hooksRunnable struct {
 	addr string
 	srv  *hooks.Server
+	// listening, when set, is told the listener's address.
+	listening func(net.Addr)
 }
 
 // NeedLeaderElection is false: every replica receives.
@@ -27,6 +29,9 @@ func (h hooksRunnable) Start(ctx context.Context) error {
 	l, err := net.Listen("tcp", h.addr)
 	if err != nil {
 		return fmt.Errorf("listen for migration hooks on %s: %w", h.addr, err)
+	}
+	if h.listening != nil {
+		h.listening(l.Addr())
 	}
 	go func() {
 		<-ctx.Done()
@@ -40,7 +45,7 @@ func (h hooksRunnable) Start(ctx context.Context) error {
 	return nil
 }
 
-func addHooks(mgr ctrl.Manager, addr string) error {
+func addHooks(mgr ctrl.Manager, addr string, listening func(net.Addr)) error {
 	if addr == "" || addr == "0" {
 		return nil
 	}
@@ -48,7 +53,7 @@ func addHooks(mgr ctrl.Manager, addr string) error {
 		Store:  hooks.KubeStore{Hooks: mgr.GetClient(), Secrets: mgr.GetAPIReader(), Writer: mgr.GetClient()},
 		Logger: ctrl.Log.WithName("hooks"),
 	}
-	if err := mgr.Add(hooksRunnable{addr: addr, srv: srv}); err != nil {
+	if err := mgr.Add(hooksRunnable{addr: addr, srv: srv, listening: listening}); err != nil {
 		return fmt.Errorf("add migration hook receiver: %w", err)
 	}
 	return nil

@@ -4,6 +4,7 @@ package operator
 
 import (
 	"fmt"
+	"net"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -46,6 +47,8 @@ type Options struct {
 	// HooksAddr serves the MigrationHook receiver (POST /hooks/<namespace>/<hook>) on every replica; "" or "0"
 	// disables it.
 	HooksAddr string
+	// HooksListening, for tests, is told where the receiver listens (HooksAddr may name port 0).
+	HooksListening func(net.Addr)
 	// LeaderElect makes only the elected replica reconcile.
 	LeaderElect bool
 	// LeaderElectionNamespace holds the lease; the in-cluster namespace when empty.
@@ -241,7 +244,7 @@ func setup(mgr ctrl.Manager, o Options) error {
 	if err := (&controllers.MigrationHookReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up migrationhook controller: %w", err)
 	}
-	if err := addHooks(mgr, o.HooksAddr); err != nil {
+	if err := addHooks(mgr, o.HooksAddr, o.HooksListening); err != nil {
 		return err
 	}
 	if o.ProbeAddr != "" && o.ProbeAddr != "0" {

@@ -20,6 +20,12 @@ func MigrationPodName(run *v1.MigrationRun) string { return run.Name }
 // MigrationLeaseName is the Lease that serialises the migrations of a cluster.
 func MigrationLeaseName(cluster string) string { return cluster + "-migrations" }
 
+// MigrationHost is the <cluster> Service (the primary, or the routers' read-write port) as the migration Pod
+// reaches it: <cluster>.<namespace>.svc, resolved through the cluster domain's search path.
+func MigrationHost(run *v1.MigrationRun) string {
+	return run.Spec.ClusterName + "." + run.Namespace + ".svc"
+}
+
 // MigrationPod is the Pod that runs a run's migration: the built-in runner (orca migrate) or the hook's image,
 // against the primary through the <cluster> Service, restricted, never restarted (the run's outcome is the
 // Pod's), owned by the run.
@@ -65,7 +71,8 @@ func migrationContainer(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage 
 	}
 	c.Args = []string{"migrate", "--repository=" + hook.Spec.Source.URL, "--commit=" + run.Spec.Commit,
 		"--path=" + path, "--work-dir=/work/src", "--lease-name=" + MigrationLeaseName(run.Spec.ClusterName),
-		"--run=" + run.Name, "--lint-policy=" + lintPolicy(hook)}
+		"--run=" + run.Name, "--lint-policy=" + lintPolicy(hook),
+		"--result-file=" + corev1.TerminationMessagePathDefault}
 	return c
 }
 
@@ -81,7 +88,7 @@ func lintPolicy(h *v1.MigrationHook) string {
 func migrationEnv(run *v1.MigrationRun, hook *v1.MigrationHook) []corev1.EnvVar {
 	db := hook.Spec.Database
 	env := []corev1.EnvVar{
-		{Name: "MYSQL_HOST", Value: run.Spec.ClusterName},
+		{Name: "MYSQL_HOST", Value: MigrationHost(run)},
 		{Name: "MYSQL_PORT", Value: "3306"},
 		{Name: "MYSQL_USER", ValueFrom: secretKey(db.SecretName, "user")},
 		{Name: "MYSQL_PASSWORD", ValueFrom: secretKey(db.SecretName, "password")},

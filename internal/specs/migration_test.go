@@ -26,7 +26,7 @@ func TestMigrationPodWithAnImageRunner(t *testing.T) {
 	for _, e := range c.Env {
 		env[e.Name] = e
 	}
-	if env["MYSQL_HOST"].Value != "db" || env["MYSQL_DATABASE"].Value != "shop" || env["ORCA_COMMIT"].Value != "abc" ||
+	if env["MYSQL_HOST"].Value != "db.team-a.svc" || env["MYSQL_DATABASE"].Value != "shop" || env["ORCA_COMMIT"].Value != "abc" ||
 		env["ORCA_GIT_PASSWORD"].ValueFrom.SecretKeyRef.Name != "git" {
 		t.Fatalf("env %+v", env)
 	}

@@ -38,6 +38,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("ColocatedThenRebalanced", func(t *testing.T) { colocatedThenRebalanced(t, h) })
 	t.Run("DrainUnderBudget", func(t *testing.T) { drainUnderBudget(t, h) })
 	t.Run("RequiredDrainWaitsPending", func(t *testing.T) { requiredDrainWaitsPending(t, h) })
+	t.Run("MigrationFromSignedPush", func(t *testing.T) { migrationFromSignedPush(t, h) })
 }
 
 // TestEndToEndRealTime runs the failures of the primary at a realistic time scale: a simulated second

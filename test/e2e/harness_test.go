@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,10 @@ type harness struct {
 	// loop passes.
 	Requests *apicount.Counter
 	passes   sync.Map // types.NamespacedName -> *atomic.Int64
+	// hooksAddr is where the operator's MigrationHook receiver listens now (host:port on 127.0.0.1).
+	hooksAddr atomic.Value
+	// serviceMap is the file the Service proxy publishes its ports in, for the pods' processes.
+	serviceMap string
 
 	netOnce sync.Once
 	net     string // go-sql-driver's name for the World's dialer
@@ -99,6 +104,7 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	// Members on a range of their own: other test packages run their simulated members beside this one, and a
 	// member keeps its address across restarts. The pods run as processes get a range of their own too.
 	n, memberMap := harnesses.Add(1), filepath.Join(tb.TempDir(), "members.json")
+	serviceMap := filepath.Join(filepath.Dir(memberMap), "services.json")
 	world, err := simworld.Start(context.Background(), simworld.Options{Config: cp.Config, DataDSN: maria.DSN(""),
 		BaseAddress: fmt.Sprintf("127.%d.%d.2", 200+n%50, os.Getpid()%250), MapFile: memberMap,
 		Sim: mysqlsim.Config{Second: o.second}, ContainerRestartDelay: max(time.Second, 2*o.second)})
@@ -107,7 +113,7 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	}
 	tb.Cleanup(world.Stop)
 	pods, err := podrunner.Start(context.Background(), podrunner.Options{Config: cp.Config,
-		Images: map[string]podrunner.Image{orcaImage: {Binary: orca}}, MemberMap: memberMap,
+		Images: map[string]podrunner.Image{orcaImage: {Binary: orca}}, MemberMap: memberMap, ServiceMap: serviceMap,
 		BaseAddress: fmt.Sprintf("127.%d.%d.2", 150+n%50, os.Getpid()%250), RestartDelay: max(time.Second, 2*o.second),
 		// Probes check every 200 ms: a router is Ready within 200 ms of holding the topology, while a failure
 		// still counts only after as long as with the probes' own periods (readiness 4 s, liveness 30 s).
@@ -120,7 +126,7 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := &harness{tb: tb, CP: cp, World: world, Pods: pods}
+	h := &harness{tb: tb, CP: cp, World: world, Pods: pods, serviceMap: serviceMap}
 	if h.Client, err = client.New(cp.Config, client.Options{Scheme: scheme}); err != nil {
 		tb.Fatalf("client: %v", err)
 	}
@@ -148,7 +154,8 @@ func (h *harness) startOperator() {
 	cfg.Wrap(h.Requests.Wrap)
 	mgr, err := operator.New(cfg, operator.Options{MetricsAddr: "0", OrcaImage: orcaImage,
 		Dialer: h.World.Dialer(), ResyncInterval: time.Second, SecondInstance: true, DNSAddr: h.dnsAddr,
-		OnPass: func(key types.NamespacedName, _ error) { h.passCounter(key).Add(1) }})
+		OnPass:    func(key types.NamespacedName, _ error) { h.passCounter(key).Add(1) },
+		HooksAddr: "127.0.0.1:0", HooksListening: func(a net.Addr) { h.hooksAddr.Store(a.String()) }})
 	if err != nil {
 		h.tb.Fatalf("build operator: %v", err)
 	}
@@ -190,7 +197,7 @@ func (h *harness) serviceAddr(tb testing.TB, namespace, service string, port int
 	tb.Helper()
 	h.proxyOnce.Do(func() {
 		p, err := serviceproxy.Start(context.Background(), serviceproxy.Options{Config: h.CP.Config,
-			Resolver: serviceproxy.Resolvers(h.Pods, h.World), Resync: 200 * time.Millisecond,
+			Resolver: serviceproxy.Resolvers(h.Pods, h.World), Resync: 200 * time.Millisecond, MapFile: h.serviceMap,
 			Logger: ctrl.Log.WithName("serviceproxy")})
 		if err != nil {
 			tb.Fatalf("start the service proxy: %v", err)

@@ -23,6 +23,8 @@ type sandbox struct {
 	Dir     string
 	Address string
 	Volumes map[string]string // volume name -> folder (or file) on this machine
+	// APIServer is the kube-apiserver's URL, for the processes of pods with ServiceAccount credentials.
+	APIServer string
 }
 
 func (s sandbox) home() string { return filepath.Join(s.Dir, "home") }
@@ -100,6 +102,10 @@ func buildExec(img Image, pod *corev1.Pod, c *corev1.Container, env []envVar, sb
 	if err != nil {
 		return execSpec{}, err
 	}
+	kubeconfig, err := apiKubeconfig(sb, c, ms, pod.Namespace)
+	if err != nil {
+		return execSpec{}, err
+	}
 	rw := newPathRewriter(ms)
 	value := lookup(env)
 	command := make([]string, 0, len(c.Command)+len(c.Args)+1)
@@ -116,8 +122,11 @@ func buildExec(img Image, pod *corev1.Pod, c *corev1.Container, env []envVar, sb
 	if err != nil {
 		return execSpec{}, err
 	}
-	vars := append([]envVar{{"PATH", defaultPath}, {"HOSTNAME", pod.Name}, {"HOME", sb.home()},
-		{"TMPDIR", sb.tmp()}}, env...)
+	vars := []envVar{{"PATH", defaultPath}, {"HOSTNAME", pod.Name}, {"HOME", sb.home()}, {"TMPDIR", sb.tmp()}}
+	if kubeconfig != "" {
+		vars = append(vars, envVar{"KUBECONFIG", kubeconfig})
+	}
+	vars = append(vars, env...)
 	dir := sb.root()
 	if c.WorkingDir != "" {
 		if dir = rw.rewrite(c.WorkingDir); dir == c.WorkingDir {
@@ -130,7 +139,8 @@ func buildExec(img Image, pod *corev1.Pod, c *corev1.Container, env []envVar, sb
 		}
 	}
 	return execSpec{Path: img.Binary, Argv: argv, Env: environ(vars, rw), Dir: dir, Log: log,
-		entrypoint: img.entrypoint(), image: c.Image, rw: rw}, nil
+		entrypoint: img.entrypoint(), image: c.Image, rw: rw, terminationLog: sb.terminationLog(c.Name),
+		fallbackToLogs: c.TerminationMessagePolicy == corev1.TerminationMessageFallbackToLogsOnError}, nil
 }
 
 // imageCommand checks that a command names the image's program and rewrites the mount paths in its arguments.

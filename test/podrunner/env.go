@@ -25,6 +25,10 @@ const (
 	// EnvBindAddress is the pod's loopback address: the process listens there instead of its --bind-address (and
 	// uses it as the host of an address such as --http-bind-address :8080). Probes reach it there.
 	EnvBindAddress = "ORCA_DEV_BIND_ADDRESS"
+	// EnvServiceMap is the path of the JSON map of Service addresses ("<service>.<namespace>.svc:<port>") to
+	// the loopback addresses test/serviceproxy forwards them from (serviceproxy.Options.MapFile): the process
+	// dials Services through memberdial.NewLoopbackFile(path) instead of DNS and a ClusterIP.
+	EnvServiceMap = "ORCA_DEV_SERVICE_MAP"
 )
 
 // errConfig is a container the runtime cannot create from its spec (a missing Secret, ConfigMap or key): the

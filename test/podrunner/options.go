@@ -51,6 +51,9 @@ type Options struct {
 	// MemberMap is the JSON map of member names to loopback addresses the processes dial members through
 	// (simworld.Options.MapFile), given to them in ORCA_DEV_MEMBER_MAP. Empty: the variable is not set.
 	MemberMap string
+	// ServiceMap is the JSON map of Service addresses to loopback addresses (serviceproxy.Options.MapFile), given
+	// to the processes in ORCA_DEV_SERVICE_MAP. Empty: the variable is not set.
+	ServiceMap string
 	// BaseAddress is the first pod loopback address. Default DefaultBaseAddress. Addresses on which one of the
 	// pod's declared container ports is already taken are skipped.
 	BaseAddress string

@@ -25,6 +25,10 @@ type execSpec struct {
 
 	entrypoint, image string       // what the image holds, for commands run in the container (exec probes)
 	rw                pathRewriter // the container's mounts
+	// terminationLog is the file of the container's terminationMessagePath; fallbackToLogs is its policy
+	// FallbackToLogsOnError.
+	terminationLog string
+	fallbackToLogs bool
 }
 
 // process is a started container process. It runs in a process group of its own, and the whole group is killed

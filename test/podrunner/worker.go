@@ -282,7 +282,7 @@ func (w *podWorker) setup(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		w.sb = sandbox{Dir: w.r.podDir(w.pod), Address: addr}
+		w.sb = sandbox{Dir: w.r.podDir(w.pod), Address: addr, APIServer: w.r.opts.Config.Host}
 		w.mu.Lock()
 		w.summary.Address, w.summary.PodIP, w.summary.Dir = addr, w.run.PodIP, w.sb.Dir
 		w.mu.Unlock()
@@ -426,7 +426,7 @@ func (w *podWorker) stopContainers(grace time.Duration, abort <-chan struct{}) {
 		for i := range runs {
 			c := &runs[i]
 			if p := w.procs[c.Name]; p != nil {
-				*c = c.exited(p.exitCode, "", "", p.finished)
+				*c = c.exited(p.exitCode, "", terminationMessage(p.spec, p.exitCode), p.finished)
 				delete(w.procs, c.Name)
 			} else if c.Running {
 				*c = c.exited(0, "", "", now)

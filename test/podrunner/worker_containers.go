@@ -141,6 +141,9 @@ func (w *podWorker) devEnv() []envVar {
 	if w.r.opts.MemberMap != "" {
 		vars = append(vars, envVar{EnvMemberMap, w.r.opts.MemberMap})
 	}
+	if w.r.opts.ServiceMap != "" {
+		vars = append(vars, envVar{EnvServiceMap, w.r.opts.ServiceMap})
+	}
 	return vars
 }
 
@@ -230,7 +233,7 @@ func (w *podWorker) handle(_ context.Context, ev workerEvent) {
 	}
 	switch {
 	case ev.exit:
-		*c = c.exited(ev.proc.exitCode, "", w.sb.terminationMessage(ev.container), ev.proc.finished)
+		*c = c.exited(ev.proc.exitCode, "", terminationMessage(ev.proc.spec, ev.proc.exitCode), ev.proc.finished)
 		delete(w.procs, ev.container)
 		w.stopProbers(ev.container)
 		w.log.V(1).Info("container exited", "container", ev.container, "exitCode", ev.proc.exitCode)

@@ -60,6 +60,10 @@ type Options struct {
 	Resync time.Duration
 	// DialTimeout bounds the connection to the chosen endpoint. Default 5s.
 	DialTimeout time.Duration
+	// MapFile, when set, receives the listening Service ports as JSON ({"<service>.<namespace>.svc:<port>":
+	// "127.x.y.z:port"}, see ServiceAddress), rewritten when they change: the map pods run by test/podrunner dial
+	// Services through (podrunner.Options.ServiceMap). Empty: none.
+	MapFile string
 	// Logger receives what the proxy does. Default: discards.
 	Logger logr.Logger
 }
@@ -77,6 +81,8 @@ type Proxy struct {
 	mu    sync.Mutex
 	rules []Rule
 	fwd   map[portKey]*forwarder
+
+	written map[string]string // what MapFile holds; only the sync loop writes it
 }
 
 // portKey is one forwarded Service port.
@@ -209,6 +215,9 @@ func (p *Proxy) sync(ctx context.Context) {
 			}
 		}
 		p.mu.Unlock()
+	}
+	if err := p.writeMapFile(); err != nil {
+		p.log.Error(err, "publish the service map")
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -20,6 +22,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/test/controlplane"
 	"github.com/orca-operator/orca/test/serviceproxy"
 	"github.com/orca-operator/orca/test/testutil"
@@ -89,9 +92,10 @@ func TestProxyFollowsReadyEndpoints(t *testing.T) {
 		}
 		return ""
 	})
+	mapFile := filepath.Join(t.TempDir(), "services.json")
 	p, err := serviceproxy.Start(ctx, serviceproxy.Options{Config: cp.Config, Resolver: resolver,
-		Resync: 50 * time.Millisecond,
-		Rules:  []serviceproxy.Rule{{Namespace: "default", Service: "echo", Ports: []int32{5000}, AnyPort: true}}})
+		Resync: 50 * time.Millisecond, MapFile: mapFile,
+		Rules: []serviceproxy.Rule{{Namespace: "default", Service: "echo", Ports: []int32{5000}, AnyPort: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +129,24 @@ func TestProxyFollowsReadyEndpoints(t *testing.T) {
 	if err := roundTrip(conn, r, "hello"); err != nil {
 		t.Fatal(err)
 	}
+	// A process given the map dials the Service by its cluster DNS name.
+	mapped := memberdial.NewLoopbackFile(mapFile)
+	testutil.Eventually(t, 10*time.Second, func() error {
+		c, err := mapped.DialContext(ctx, "tcp", serviceproxy.ServiceAddress("default", "echo", 5000))
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return roundTrip(c, bufio.NewReader(c), "by name")
+	})
 	setReady(t, cp.Client, es, false)
 	waitAddr(t, p, false)
+	testutil.Eventually(t, 10*time.Second, func() error {
+		if raw, err := os.ReadFile(mapFile); err != nil || string(raw) != "{}" {
+			return fmt.Errorf("map %q, want none listening: %w", raw, err)
+		}
+		return nil
+	})
 	if c, err := net.Dial("tcp", addr); !errors.Is(err, syscall.ECONNREFUSED) {
 		if c != nil {
 			_ = c.Close()

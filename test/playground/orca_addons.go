@@ -16,10 +16,12 @@ import (
 	"github.com/orca-operator/orca/test/controlplane"
 )
 
-// Orca's pieces of the playground, in order: the CRDs, the simulated members, the pod runner (the routers run
-// for real), `orca operator` as a detached process, the samples, and the wait for the sample's router.
+// Orca's pieces of the playground, in order: the CRDs, the simulated members, the pod runner (the routers and
+// migration Pods run for real), `orca operator` as a detached process, the samples, the wait for the sample's
+// router, and the migration sample wired to it.
 func init() {
-	addons = append(addons, crdAddon{}, simworldAddon{}, podsAddon{}, operatorAddon{}, samplesAddon{}, routerAddon{})
+	addons = append(addons, crdAddon{}, simworldAddon{}, podsAddon{}, operatorAddon{}, samplesAddon{}, routerAddon{},
+		migrationAddon{})
 }
 
 type crdAddon struct{}
@@ -79,7 +81,7 @@ func (operatorAddon) Up(_ context.Context, env *Env) error {
 	}
 	p, err := env.Start(controlplane.ProcessSpec{Name: "orca-operator", Path: bin,
 		Args: []string{"operator", "--metrics-bind-address=0", "--health-probe-bind-address=0",
-			"--hooks-bind-address=0",
+			"--hooks-bind-address=" + playgroundHooks,
 			"--orca-image=" + orcaImage,
 			// Members are reached only through loopback addresses the simulator publishes: the playground's pod
 			// IPs and cluster DNS names are fake and must never be dialled or resolved.

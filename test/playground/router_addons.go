@@ -63,7 +63,8 @@ func (podsAddon) Up(ctx context.Context, env *Env) error {
 		return fmt.Errorf("start podrunner: %w", ctx.Err())
 	case <-time.After(2 * time.Second):
 	}
-	env.Note("pods of %s (routers) run as bin/orca processes: log %s; their own logs under %s; addresses in %s",
+	env.Note("pods of %s (routers, migration Pods) run as bin/orca processes: log %s; their own logs under %s; "+
+		"addresses in %s",
 		orcaImage, p.LogPath(), filepath.Join(dir, "logs"), filepath.Join(env.StateDir, "pods.json"))
 	return nil
 }
@@ -72,14 +73,17 @@ func (podsAddon) Up(ctx context.Context, env *Env) error {
 // a router (two would want the same ports).
 func podrunnerArgs(orca, stateDir, podsDir string, samples []*v1.InnoDBCluster) []string {
 	args := []string{"--image", orcaImage + "=" + orca, "--member-map", filepath.Join(stateDir, "members.json"),
-		"--dir", podsDir, "--address-map", filepath.Join(stateDir, "pods.json")}
+		"--dir", podsDir, "--address-map", filepath.Join(stateDir, "pods.json"),
+		"--service-map", filepath.Join(stateDir, "services.json")}
 	if c := firstRouted(samples); c != nil {
 		ports := make([]string, 0, len(routerPorts))
 		for _, p := range routerPorts {
 			ports = append(ports, strconv.Itoa(int(p)))
 		}
 		args = append(args, "--proxy", fmt.Sprintf("%s/%s:%s", c.Namespace, specs.ClientServiceName(c),
-			strings.Join(ports, ",")))
+			strings.Join(ports, ",")),
+			// The migration Pod reaches the cluster's MySQL port (the routers' read-write one) by its Service name.
+			"--proxy-any-port", fmt.Sprintf("%s/%s:%d", c.Namespace, specs.ClientServiceName(c), specs.PortMySQL))
 	}
 	return args
 }

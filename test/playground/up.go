@@ -137,9 +137,9 @@ func printUsage(out io.Writer, stateDir string, s playState) {
 	p("Simulated, not real: every pod, MySQL members included, is only simulated by kwok. Pods turn Running and")
 	p("Ready and get a fake IP from %s, but no container runs and nothing listens on those IPs:",
 		controlplane.DefaultPodCIDR)
-	p("never connect to them. The exception (with the addons): pods running %s, the routers, run for real",
+	p("never connect to them. The exception (with the addons): pods running %s (routers, migration Pods) run",
 		orcaImage)
-	p("as bin/orca processes on loopback addresses (test/podrunner; %s), still with a fake pod IP.",
+	p("for real as bin/orca processes on loopback addresses (test/podrunner; %s), still with a fake pod IP.",
 		filepath.Join(stateDir, "pods.json"))
 	p("")
 	p("Status: go run ./test/playground status    Stop everything: go run ./test/playground down")

@@ -210,7 +210,8 @@ func (p *Proxy) sync(ctx context.Context) {
 		}
 		p.mu.Lock()
 		for k, f := range p.fwd {
-			if k.namespace == r.Namespace && k.service == r.Service && !seen[k.port] {
+			// Only the rule's own ports: another rule may forward other ports of the same Service.
+			if k.namespace == r.Namespace && k.service == r.Service && r.wants(k.port) && !seen[k.port] {
 				f.set(nil) // the Service lost the port, or is gone
 			}
 		}

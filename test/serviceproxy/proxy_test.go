@@ -72,7 +72,8 @@ func slice(port int, ready bool) *discoveryv1.EndpointSlice {
 		ObjectMeta: metav1.ObjectMeta{Name: "echo-abc", Namespace: "default",
 			Labels: map[string]string{discoveryv1.LabelServiceName: "echo"}},
 		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("echo"), Port: ptr.To(int32(port))}},
+		Ports: []discoveryv1.EndpointPort{{Name: ptr.To("echo"), Port: ptr.To(int32(port))},
+			{Name: ptr.To("other"), Port: ptr.To(int32(port))}},
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"10.244.0.250"},
 			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(ready)},
 			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: "default", Name: "echo-pod"}}},
@@ -162,6 +163,23 @@ func TestProxyFollowsReadyEndpoints(t *testing.T) {
 	}
 	if got := p.Forwarded(); len(got) != 1 || !strings.HasSuffix(got[0], addr) {
 		t.Fatalf("forwarded %v", got)
+	}
+	// A second rule for another port of the same Service leaves the first rule's port alone.
+	if err := p.Add(serviceproxy.Rule{Namespace: "default", Service: "echo", Ports: []int32{5001},
+		AnyPort: true}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 10*time.Second, func() error {
+		if p.Addr("default", "echo", 5001) == "" {
+			return errors.New("port 5001 not forwarded")
+		}
+		return nil
+	})
+	for range 20 { // 20 looks over about 20 syncs: both stay forwarded
+		if p.Addr("default", "echo", 5000) == "" || p.Addr("default", "echo", 5001) == "" {
+			t.Fatalf("a rule stopped the other's port: forwarded %v", p.Forwarded())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -6,7 +6,8 @@
 //	podrunner --image orca:dev=bin/orca --proxy default/mycluster:6446,6447,6448,6449
 //
 // Defaults come from the playground's environment: KUBECONFIG, and ORCA_PLAYGROUND_DIR for the member map
-// (members.json, written by simworld), the pods' folder (pods/) and the pod address map (pods.json).
+// (members.json, written by simworld), the pods' folder (pods/), the pod address map (pods.json) and the Service
+// map (services.json: the ports forwarded, by <service>.<namespace>.svc:<port>, which the processes dial).
 package main
 
 import (
@@ -34,8 +35,9 @@ import (
 
 type settings struct {
 	kubeconfig, memberMap, base, dir, addressMap, proxyHost string
+	serviceMap                                              string
 	images                                                  listFlag
-	proxies                                                 listFlag
+	proxies, anyPortProxies                                 listFlag
 	restartDelay, probePeriod                               time.Duration
 	verbose                                                 bool
 }
@@ -66,6 +68,10 @@ func main() {
 		"JSON file the pods' loopback addresses are published in; empty: none")
 	flag.Var(&s.proxies, "proxy", "NAMESPACE/SERVICE[:PORT,...]: forward the Service's ports (all, or those "+
 		"listed) from --proxy-host:<port> to its ready pods (repeatable)")
+	flag.Var(&s.anyPortProxies, "proxy-any-port", "NAMESPACE/SERVICE:PORT,...: forward those Service ports from "+
+		"free ports of --proxy-host, for the pods' processes through --service-map (repeatable)")
+	flag.StringVar(&s.serviceMap, "service-map", inPlay("services.json"),
+		"JSON file the forwarded Service ports are published in, given to the processes (ORCA_DEV_SERVICE_MAP)")
 	flag.StringVar(&s.proxyHost, "proxy-host", "127.0.0.1", "loopback address the forwarded Service ports listen on")
 	flag.DurationVar(&s.restartDelay, "restart-delay", 2*time.Second,
 		"how long the kubelet waits before restarting a container that exited")
@@ -93,6 +99,14 @@ func run(ctx context.Context, s settings, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	anyPort, err := parseProxies(s.anyPortProxies, s.proxyHost)
+	if err != nil {
+		return err
+	}
+	for _, r := range anyPort {
+		r.AnyPort = true
+		rules = append(rules, r)
+	}
 	cfg, err := controlplane.LoadKubeconfig(s.kubeconfig)
 	if err != nil {
 		return err
@@ -104,8 +118,9 @@ func run(ctx context.Context, s settings, out io.Writer) error {
 	}
 	log := logger(s.verbose)
 	r, err := podrunner.Start(ctx, podrunner.Options{Config: cfg, Images: images, MemberMap: s.memberMap,
-		BaseAddress: s.base, Dir: s.dir, AddressFile: s.addressMap, RestartDelay: s.restartDelay,
-		ProbePeriod: s.probePeriod, Logger: log.WithName("runner")})
+		BaseAddress: s.base, Dir: s.dir, AddressFile: s.addressMap, ServiceMap: s.serviceMap,
+		RestartDelay: s.restartDelay,
+		ProbePeriod:  s.probePeriod, Logger: log.WithName("runner")})
 	if err != nil {
 		return err
 	}
@@ -114,13 +129,13 @@ func run(ctx context.Context, s settings, out io.Writer) error {
 		strings.Join(s.images, ", "), s.base, s.addressMap)
 	if len(rules) > 0 {
 		p, err := serviceproxy.Start(ctx, serviceproxy.Options{Config: cfg, Resolver: r, Rules: rules,
-			Logger: log.WithName("proxy")})
+			MapFile: s.serviceMap, Logger: log.WithName("proxy")})
 		if err != nil {
 			return err
 		}
 		defer p.Stop()
 		fmt.Fprintf(out, "podrunner: forwarding %s on %s while they have ready endpoints\n",
-			strings.Join(s.proxies, ", "), s.proxyHost)
+			strings.Join(append(s.proxies, s.anyPortProxies...), ", "), s.proxyHost)
 	}
 	<-ctx.Done()
 	return nil

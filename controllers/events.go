@@ -69,3 +69,12 @@ var (
 	evBackupObjectsDeleted  = eventKind{corev1.EventTypeNormal, "BackupObjectsDeleted", "Delete"}
 	evBackupDeleteFailed    = eventKind{corev1.EventTypeWarning, "BackupDeleteFailed", "Delete"}
 )
+
+// Events of MigrationRuns, one per change of phase or reason.
+var (
+	evMigrationAwaitingApproval = eventKind{corev1.EventTypeNormal, "MigrationAwaitingApproval", "Check"}
+	evMigrationBlocked          = eventKind{corev1.EventTypeWarning, "MigrationBlocked", "Check"}
+	evMigrationStarted          = eventKind{corev1.EventTypeNormal, "MigrationStarted", "Migrate"}
+	evMigrationSucceeded        = eventKind{corev1.EventTypeNormal, "MigrationSucceeded", "Migrate"}
+	evMigrationFailed           = eventKind{corev1.EventTypeWarning, "MigrationFailed", "Migrate"}
+)

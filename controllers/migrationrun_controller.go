@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/opmetrics"
@@ -36,6 +37,11 @@ type MigrationRunReconciler struct {
 	Scheme    *runtime.Scheme
 	// OrcaImage runs `orca migrate` for the built-in runner.
 	OrcaImage string
+	// SRVZone is the zone of Orca's DNS SRV records when the operator serves them: the Pod gets MYSQL_SRV_URI.
+	// Empty: DNS SRV is off.
+	SRVZone string
+	// Recorder receives the runs' events (nil: none).
+	Recorder recorder.EventRecorder
 }
 
 // The receiver (hooks/) creates runs and reads hooks from the cache; this controller reads both from the cache.
@@ -75,6 +81,9 @@ func (r *MigrationRunReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	if _, err := runstatus.Update(ctx, r.Client, req.NamespacedName, stepStatus(step)); err != nil {
 		return ctrl.Result{}, err
+	}
+	if step.Phase != run.Status.Phase || step.Reason != run.Status.Reason {
+		r.stepEvent(&run, step)
 	}
 	if step.Phase == v1.MigrationPending || step.Phase == v1.MigrationBlocked ||
 		step.Phase == v1.MigrationAwaitingApproval {
@@ -144,7 +153,9 @@ func (r *MigrationRunReconciler) uncachedPod(ctx context.Context, run *v1.Migrat
 // run back to Reconcile, which prunes the hook's history once the run has ended.
 func (r *MigrationRunReconciler) follow(ctx context.Context, run *v1.MigrationRun, obs runObservation) error {
 	key := client.ObjectKeyFromObject(run)
+	var ended *v1.MigrationRunStatus
 	_, err := runstatus.Update(ctx, r.Client, key, func(_ *v1.MigrationRun, s *v1.MigrationRunStatus) {
+		ended = nil
 		if terminal(s.Phase) {
 			return
 		}
@@ -152,11 +163,41 @@ func (r *MigrationRunReconciler) follow(ctx context.Context, run *v1.MigrationRu
 			now := metav1.Now()
 			s.Phase, s.Reason, s.Message, s.CompletionTime = v1.MigrationFailed, v1.ReasonPodFailed,
 				"the migration Pod disappeared before it ended", &now
-			return
+		} else {
+			podStatus(obs.Pod, s)
 		}
-		podStatus(obs.Pod, s)
+		if terminal(s.Phase) {
+			ended = s.DeepCopy()
+		}
 	})
+	if err == nil && ended != nil {
+		r.endEvent(run, ended)
+	}
 	return err
+}
+
+// stepEvent records a planned step that changed the run's phase or reason.
+func (r *MigrationRunReconciler) stepEvent(run *v1.MigrationRun, step runStep) {
+	switch {
+	case step.CreatePod:
+		emit(r.Recorder, run, evMigrationStarted, "started migration Pod %s at commit %s", specs.MigrationPodName(run),
+			run.Spec.Commit)
+	case step.Phase == v1.MigrationBlocked:
+		emit(r.Recorder, run, evMigrationBlocked, "%s: %s", step.Reason, step.Message)
+	case step.Phase == v1.MigrationAwaitingApproval:
+		emit(r.Recorder, run, evMigrationAwaitingApproval, "%s", step.Message)
+	case step.Phase == v1.MigrationFailed:
+		emit(r.Recorder, run, evMigrationFailed, "%s: %s", step.Reason, step.Message)
+	}
+}
+
+// endEvent records how the run's Pod ended.
+func (r *MigrationRunReconciler) endEvent(run *v1.MigrationRun, s *v1.MigrationRunStatus) {
+	if s.Phase == v1.MigrationSucceeded {
+		emit(r.Recorder, run, evMigrationSucceeded, "applied up to version %s: %s", s.Version, s.Message)
+		return
+	}
+	emit(r.Recorder, run, evMigrationFailed, "%s: %s", s.Reason, s.Message)
 }
 
 // stepStatus writes a planned step; an approval is recorded with who gave it.
@@ -181,7 +222,7 @@ func (r *MigrationRunReconciler) createPod(ctx context.Context, run *v1.Migratio
 	if err := r.ensureRunnerAccount(ctx, run.Namespace); err != nil {
 		return err
 	}
-	pod := specs.MigrationPod(run, hook, r.OrcaImage)
+	pod := specs.MigrationPod(run, hook, r.OrcaImage, r.SRVZone)
 	if err := controllerutil.SetControllerReference(run, pod, r.Scheme); err != nil {
 		return fmt.Errorf("own migration pod: %w", err)
 	}

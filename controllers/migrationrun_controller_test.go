@@ -112,6 +112,7 @@ func TestMigrationRunLifecycle(t *testing.T) {
 	create(t, migrationHook(ns, "app", nil))
 	first := newRun(t, ns, "app", "d-1", 1)
 	runIn(t, first, v1.MigrationBlocked, v1.ReasonClusterNotOnline)
+	waitEvent(t, ns, "MigrationBlocked")
 	if err := k8s.Get(context.Background(), key(ns, first.Name), &corev1.Pod{}); err == nil {
 		t.Fatal("a Pod was created while the cluster is not ONLINE")
 	}
@@ -119,6 +120,7 @@ func TestMigrationRunLifecycle(t *testing.T) {
 	running := runIn(t, first, v1.MigrationRunning, "")
 	pod := get(t, key(ns, running.Status.PodName), &corev1.Pod{})
 	checkMigrationPod(t, pod, running)
+	waitEvent(t, ns, "MigrationStarted")
 	get(t, key(ns, "orca-migrate"), &rbacv1.RoleBinding{})
 
 	second := newRun(t, ns, "app", "d-2", 2)
@@ -142,6 +144,7 @@ func TestMigrationRunLifecycle(t *testing.T) {
 		done.Status.CompletionTime == nil {
 		t.Fatalf("succeeded run's status: %+v", done.Status)
 	}
+	waitEvent(t, ns, "MigrationSucceeded")
 
 	runIn(t, second, v1.MigrationRunning, "")
 	endPod(t, ns, second.Name, corev1.PodFailed, migrate.Report{Reason: v1.ReasonStatementFailed,
@@ -150,6 +153,7 @@ func TestMigrationRunLifecycle(t *testing.T) {
 		Lint: []migrate.Finding{{File: "V3__c.sql", Index: 0, Rule: "MissingPrimaryKey", Severity: "error",
 			Message: "creates a table without a primary key"}}})
 	failed := runIn(t, second, v1.MigrationFailed, v1.ReasonStatementFailed)
+	waitEvent(t, ns, "MigrationFailed")
 	if len(failed.Status.Lint) != 1 || failed.Status.Lint[0].Rule != "MissingPrimaryKey" {
 		t.Errorf("lint findings in the status: %+v", failed.Status.Lint)
 	}
@@ -167,6 +171,10 @@ func checkMigrationPod(t *testing.T, pod *corev1.Pod, run *v1.MigrationRun) {
 	c := pod.Spec.Containers[0]
 	if c.Image != "orca:test" || *c.SecurityContext.AllowPrivilegeEscalation || !*c.SecurityContext.ReadOnlyRootFilesystem {
 		t.Fatalf("container %+v", c)
+	}
+	if uri, _ := envValue(c, "MYSQL_SRV_URI"); uri != "mysql+srv://_mysql._tcp.primary.db."+run.Namespace+
+		".mysql.orca.internal/shop" {
+		t.Errorf("MYSQL_SRV_URI %q, want the primary's SRV name with DNS SRV on", uri)
 	}
 	if host, _ := envValue(c, "MYSQL_HOST"); host != "db."+run.Namespace+".svc" {
 		t.Errorf("MYSQL_HOST %q, want the cluster's Service db.%s.svc", host, run.Namespace)

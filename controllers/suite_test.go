@@ -63,7 +63,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	runs := &MigrationRunReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
-		OrcaImage: "orca:test"}
+		OrcaImage: "orca:test", SRVZone: "mysql.orca.internal", Recorder: mgr.GetEventRecorder("orca")}
 	if err := runs.SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, "setup migration runs:", err)
 		return 1

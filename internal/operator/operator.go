@@ -237,7 +237,8 @@ func setup(mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("set up backupschedule controller: %w", err)
 	}
 	mr := &controllers.MigrationRunReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Scheme: mgr.GetScheme(), OrcaImage: o.OrcaImage}
+		Scheme: mgr.GetScheme(), OrcaImage: o.OrcaImage, Recorder: mgr.GetEventRecorder("orca"),
+		SRVZone: srvZone(o)}
 	if err := mr.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up migrationrun controller: %w", err)
 	}
@@ -256,6 +257,14 @@ func setup(mgr ctrl.Manager, o Options) error {
 		}
 	}
 	return nil
+}
+
+// srvZone is the zone of the SRV records the operator serves, "" when its DNS server is off.
+func srvZone(o Options) string {
+	if o.DNSAddr == "" || o.DNSAddr == "0" {
+		return ""
+	}
+	return orDefault(o.DNSZone, dnssrv.DefaultZone)
 }
 
 // setupDNS runs the DNS server on every replica, fed from the clusters' status (all replicas) and from the

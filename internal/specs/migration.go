@@ -26,11 +26,22 @@ func MigrationHost(run *v1.MigrationRun) string {
 	return run.Spec.ClusterName + "." + run.Namespace + ".svc"
 }
 
+// MigrationSRVURI is the primary of the run's cluster as a mysql+srv URI on Orca's DNS SRV records
+// (docs/dns.md: _mysql._tcp.primary.<cluster>.<namespace>.<zone>, the primary only), with the hook's schema and no
+// credentials (they are MYSQL_USER and MYSQL_PASSWORD). JDBC takes it with "jdbc:" before it.
+func MigrationSRVURI(run *v1.MigrationRun, hook *v1.MigrationHook, zone string) string {
+	return "mysql+srv://_mysql._tcp.primary." + run.Spec.ClusterName + "." + run.Namespace + "." + zone + "/" +
+		hook.Spec.Database.Name
+}
+
 // MigrationPod is the Pod that runs a run's migration: the built-in runner (orca migrate) or the hook's image,
 // against the primary through the <cluster> Service, restricted, never restarted (the run's outcome is the
-// Pod's), owned by the run.
-func MigrationPod(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage string) *corev1.Pod {
+// Pod's), owned by the run. srvZone is the zone of Orca's DNS SRV records when they are served ("": off).
+func MigrationPod(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage, srvZone string) *corev1.Pod {
 	c := migrationContainer(run, hook, orcaImage)
+	if srvZone != "" {
+		c.Env = append(c.Env, corev1.EnvVar{Name: "MYSQL_SRV_URI", Value: MigrationSRVURI(run, hook, srvZone)})
+	}
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: run.Namespace, Name: MigrationPodName(run),

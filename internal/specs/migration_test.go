@@ -17,7 +17,7 @@ func TestMigrationPodWithAnImageRunner(t *testing.T) {
 		Database: v1.MigrationDatabase{SecretName: "app-db", Name: "shop"},
 		Runner: v1.MigrationRunner{Type: v1.RunnerImage, Image: "flyway/flyway:11", Command: []string{"flyway"},
 			Args: []string{"migrate"}}}}
-	pod := MigrationPod(run, hook, "orca:dev")
+	pod := MigrationPod(run, hook, "orca:dev", "")
 	c := pod.Spec.Containers[0]
 	if c.Image != "flyway/flyway:11" || c.Command[0] != "flyway" || c.Args[0] != "migrate" {
 		t.Fatalf("container %+v", c)
@@ -25,6 +25,9 @@ func TestMigrationPodWithAnImageRunner(t *testing.T) {
 	env := map[string]corev1.EnvVar{}
 	for _, e := range c.Env {
 		env[e.Name] = e
+	}
+	if _, srv := env["MYSQL_SRV_URI"]; srv {
+		t.Errorf("MYSQL_SRV_URI with DNS SRV off: %+v", env["MYSQL_SRV_URI"])
 	}
 	if env["MYSQL_HOST"].Value != "db.team-a.svc" || env["MYSQL_DATABASE"].Value != "shop" || env["ORCA_COMMIT"].Value != "abc" ||
 		env["ORCA_GIT_PASSWORD"].ValueFrom.SecretKeyRef.Name != "git" {

@@ -62,6 +62,10 @@ func ReasonOf(err error) v1.MigrationReason {
 		return v1.ReasonOutOfOrder
 	case errors.Is(err, ErrLintBlocked):
 		return v1.ReasonLintFindings
+	case errors.Is(err, ErrMissingPrimaryKey):
+		return v1.ReasonMissingPrimaryKey
+	case errors.Is(err, ErrTransactionTooLarge):
+		return v1.ReasonTransactionTooLarge
 	case errors.Is(err, ErrLockLost):
 		return v1.ReasonLockLost
 	case errors.Is(err, ErrClone):

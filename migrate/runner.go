@@ -108,7 +108,17 @@ func (r *Runner) Apply(ctx context.Context, files []File) (Result, error) {
 	if err := checkHistory(files, hist); err != nil {
 		return res, err
 	}
-	res.Lint = Lint(files, func(v string, i int) bool { h, ok := hist[historyKey{v, i}]; return ok && !h.pending })
+	done := func(v string, i int) bool { h, ok := hist[historyKey{v, i}]; return ok && !h.pending }
+	res.Lint = Lint(files, done)
+	facts, err := s.readFacts(ctx)
+	if err != nil {
+		return res, err
+	}
+	pre := Precheck(files, done, facts)
+	res.Lint = append(res.Lint, pre...)
+	if err := precheckError(pre); err != nil {
+		return res, err
+	}
 	if r.LintPolicy == "block" && blocking(res.Lint) {
 		return res, fmt.Errorf("%d lint findings, errors among them: %w", len(res.Lint), ErrLintBlocked)
 	}

@@ -3,7 +3,6 @@ package podrunner
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -47,18 +46,6 @@ func terminationPath(c *corev1.Container) string {
 
 // maxTerminationMessage is what the kubelet keeps of a termination message file (4096 bytes).
 const maxTerminationMessage = 4096
-
-// terminationMessage reads a container's termination message file, at most 4096 bytes; "" when there is none.
-func (s sandbox) terminationMessage(container string) string {
-	f, err := os.Open(s.terminationLog(container))
-	if err != nil {
-		return ""
-	}
-	defer func() { _ = f.Close() }()
-	buf := make([]byte, maxTerminationMessage)
-	n, _ := io.ReadFull(f, buf)
-	return string(buf[:n])
-}
 
 // mounts lists the container's volume mounts with the folder each is materialised in (a subPath points inside
 // it, created as the kubelet creates it when missing).

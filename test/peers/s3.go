@@ -131,3 +131,7 @@ func (s *S3) Stop() {
 	case <-time.After(5 * time.Second):
 	}
 }
+
+// VersitygwBinary returns the cached versitygw binary (hack/versitygw.sh installs it), for callers that run it as
+// a process of their own (the playground).
+func VersitygwBinary() (string, error) { return versitygwBinary() }

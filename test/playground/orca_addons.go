@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -16,12 +18,12 @@ import (
 	"github.com/orca-operator/orca/test/controlplane"
 )
 
-// Orca's pieces of the playground, in order: the CRDs, the simulated members, the pod runner (the routers and
-// migration Pods run for real), `orca operator` as a detached process, the samples, the wait for the sample's
-// router, and the migration sample wired to it.
+// Orca's pieces of the playground, in order: the CRDs, the simulated members, the S3 server, the pod runner (the
+// routers, backup Jobs and migration Pods run for real), `orca operator` as a detached process, the samples, the
+// wait for the sample's router, and the migration sample wired to it.
 func init() {
-	addons = append(addons, crdAddon{}, simworldAddon{}, podsAddon{}, operatorAddon{}, samplesAddon{}, routerAddon{},
-		migrationAddon{})
+	addons = append(addons, crdAddon{}, simworldAddon{}, s3Addon{}, podsAddon{}, operatorAddon{}, samplesAddon{},
+		routerAddon{}, migrationAddon{})
 }
 
 type crdAddon struct{}
@@ -130,6 +132,19 @@ func (samplesAddon) Up(ctx context.Context, env *Env) error {
 		}
 		env.Note("sample InnoDBCluster default/%s created: kubectl get ic,sts,deploy,pods -n default", ic.Name)
 	}
+	others, err := loadOtherSamples(env.WorkDir)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if err := c.Create(ctx, o); client.IgnoreAlreadyExists(err) != nil {
+			return fmt.Errorf("create %s: %w", o.GetName(), err)
+		}
+		if _, ok := o.(*v1.MySQLBackup); ok {
+			env.Note("sample MySQLBackup default/%s created: kubectl get mbk -w (it runs once the group is ONLINE; "+
+				"its Job runs orca backup for real into the playground's S3 server)", o.GetName())
+		}
+	}
 	env.Note("MySQL pods are SIMULATED by kwok and their servers by test/mysqlsim (data in a real MariaDB):")
 	env.Note("  kubectl get ic -w   shows the group come ONLINE with a primary")
 	return nil
@@ -148,23 +163,71 @@ func loadSamples(workDir string) ([]*v1.InnoDBCluster, error) {
 	decoder := serializer.NewCodecFactory(scheme).UniversalDeserializer()
 	var out []*v1.InnoDBCluster
 	for _, f := range files {
-		raw, err := os.ReadFile(f)
+		objs, err := decodeSample(decoder, f)
 		if err != nil {
-			return nil, fmt.Errorf("read sample: %w", err)
+			return nil, err
 		}
-		obj, _, err := decoder.Decode(raw, nil, nil)
-		if err != nil {
-			return nil, fmt.Errorf("decode %s: %w", f, err)
+		for _, obj := range objs {
+			ic, ok := obj.(*v1.InnoDBCluster)
+			if !ok {
+				continue
+			}
+			ic.Namespace = "default"
+			if ic.Spec.Router == nil {
+				ic.Spec.Router = &v1.RouterSpec{}
+			}
+			out = append(out, ic)
 		}
-		ic, ok := obj.(*v1.InnoDBCluster)
-		if !ok {
+	}
+	return out, nil
+}
+
+// decodeSample decodes every document of a sample file.
+func decodeSample(decoder runtime.Decoder, file string) ([]runtime.Object, error) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read sample: %w", err)
+	}
+	var out []runtime.Object
+	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		if strings.TrimSpace(doc) == "" {
 			continue
 		}
-		ic.Namespace = "default"
-		if ic.Spec.Router == nil {
-			ic.Spec.Router = &v1.RouterSpec{}
+		obj, _, err := decoder.Decode([]byte(doc), nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", file, err)
 		}
-		out = append(out, ic)
+		out = append(out, obj)
+	}
+	return out, nil
+}
+
+// loadOtherSamples decodes the objects of config/samples other than InnoDBClusters (the sample backup and its
+// S3 Secret) for the default namespace.
+func loadOtherSamples(workDir string) ([]client.Object, error) {
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	files, err := filepath.Glob(filepath.Join(workDir, "config", "samples", "mysql_*.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("find samples: %w", err)
+	}
+	decoder := serializer.NewCodecFactory(scheme).UniversalDeserializer()
+	var out []client.Object
+	for _, f := range files {
+		objs, err := decodeSample(decoder, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, obj := range objs {
+			if o, ok := obj.(client.Object); ok {
+				if _, cluster := obj.(*v1.InnoDBCluster); !cluster {
+					o.SetNamespace("default")
+					out = append(out, o)
+				}
+			}
+		}
 	}
 	return out, nil
 }

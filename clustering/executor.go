@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/orca-operator/orca/internal/tlsca"
 	"github.com/orca-operator/orca/topology"
 )
 
@@ -32,6 +33,8 @@ type ClusterInfo struct {
 	Hosts map[string]string
 	// Pods lists the member pods in ordinal order.
 	Pods []string
+	// Trust verifies the members' certificates (docs/tls.md).
+	Trust tlsca.Trust
 }
 
 // Executor is the loop's only way to talk SQL: one observation and one action at a time, each against one

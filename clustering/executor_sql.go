@@ -2,6 +2,7 @@ package clustering
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -13,7 +14,9 @@ import (
 
 // Connector opens an admin session to one member (mysqladmin.Factory in production).
 type Connector interface {
-	Connect(ctx context.Context, host string, port int, a mysqladmin.Account) (mysqladmin.Instance, error)
+	// Connect opens a session verifying the member's certificate with t (mysqladmin.Factory.Connect).
+	Connect(ctx context.Context, host string, port int, a mysqladmin.Account, t *tls.Config) (
+		mysqladmin.Instance, error)
 }
 
 // SQLExecutor runs topology's actions as mysqladmin calls over the X Protocol.
@@ -34,7 +37,7 @@ func (e SQLExecutor) connect(ctx context.Context, c *ClusterInfo, pod string) (m
 		return nil, fmt.Errorf("no member %s in cluster %s", pod, c.Key)
 	}
 	if admin := c.admin(); admin.User != "" {
-		in, err := e.Connector.Connect(ctx, host, specs.PortMySQLX, admin)
+		in, err := e.Connector.Connect(ctx, host, specs.PortMySQLX, admin, c.Trust.Config())
 		if err == nil {
 			return in, nil
 		}
@@ -43,7 +46,7 @@ func (e SQLExecutor) connect(ctx context.Context, c *ClusterInfo, pod string) (m
 		}
 	}
 	in, err := e.Connector.Connect(ctx, host, specs.PortMySQLX,
-		mysqladmin.Account{User: c.Credentials.RootUser, Password: c.Credentials.RootPassword})
+		mysqladmin.Account{User: c.Credentials.RootUser, Password: c.Credentials.RootPassword}, c.Trust.Config())
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", pod, err)
 	}

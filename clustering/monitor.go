@@ -1,7 +1,6 @@
 package clustering
 
 import (
-	"crypto/tls"
 	"fmt"
 	"sync"
 	"time"
@@ -50,8 +49,7 @@ func (m *Monitor) Sync(c *ClusterInfo) {
 		m.clusters = map[types.NamespacedName]*watched{}
 	}
 	w := m.clusters[c.Key]
-	account := c.monitorAccount()
-	if w != nil && w.user != account.User+"\x00"+account.Password {
+	if w != nil && w.user != c.monitorKey() {
 		w.prober.Close()
 		w = nil
 	}
@@ -77,14 +75,14 @@ func (m *Monitor) Sync(c *ClusterInfo) {
 func (m *Monitor) newWatched(c *ClusterInfo) *watched {
 	key := c.Key
 	account := c.monitorAccount()
-	w := &watched{user: account.User + "\x00" + account.Password,
+	w := &watched{user: c.monitorKey(),
 		last: map[string]bool{}, addrs: map[string]string{}}
 	var lastMu sync.Mutex
 	w.prober = probe.New(probe.Config[struct{}]{
 		Interval: m.Interval,
 		Session: xprotocol.Config{User: account.User, Password: account.Password,
-			// Encrypt without verifying, as mysqladmin.Factory does: MySQL serves self-generated certificates.
-			TLSMode: xprotocol.TLSPreferred, TLSConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec
+			// Verified as mysqladmin.Factory does: the cluster's CA, the member's stable name (docs/tls.md).
+			TLSMode: xprotocol.TLSVerifyIdentity, TLSConfig: c.Trust.Config(),
 			Dial: m.Dialer.DialContext, ConnectAttrs: map[string]string{"program_name": "orca-monitor"}},
 		OnResult: func(r probe.Result[struct{}]) {
 			lastMu.Lock()
@@ -98,6 +96,12 @@ func (m *Monitor) newWatched(c *ClusterInfo) *watched {
 		},
 	})
 	return w
+}
+
+// monitorKey identifies the account and the trust the monitor's sessions use: a change reconnects them.
+func (c *ClusterInfo) monitorKey() string {
+	a := c.monitorAccount()
+	return a.User + "\x00" + a.Password + "\x00" + c.Trust.Fingerprint()
 }
 
 // monitorAccount is the operator's own account; root only when the cluster has none (older clusters). A member

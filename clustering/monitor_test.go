@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/orca-operator/orca/internal/tlsca"
+	"github.com/orca-operator/orca/internal/tlsca/tlscatest"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/test/admintest"
@@ -22,7 +24,10 @@ func TestMonitorWakesOnGroupReplicationChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = g.Close() }()
+	ca := tlscatest.New(t)
+	host := "db-0.db-instances.ns.svc.cluster.local"
 	m, err := g.AddMember(mysqlsim.MemberConfig{Name: "db-0", Host: "127.0.0.77", Port: 13306, XPort: 13360,
+		TLS:          ca.Server(host),
 		RootPassword: "pw", Options: admintest.OptionsFromMyCnf(
 			"plugin_load_add=group_replication.so\ngtid_mode=ON\nenforce_gtid_consistency=ON\n" +
 				"group_replication_group_name=aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa\n" +
@@ -40,7 +45,7 @@ func TestMonitorWakesOnGroupReplicationChange(t *testing.T) {
 		t.Fatal("member not served")
 	}
 	dialer := memberdial.NewLoopback()
-	if err := dialer.Set("db-0.db-instances.ns.svc.cluster.local", xAddr); err != nil {
+	if err := dialer.Set(host, xAddr); err != nil {
 		t.Fatal(err)
 	}
 	var wakes atomic.Int64
@@ -53,7 +58,7 @@ func TestMonitorWakesOnGroupReplicationChange(t *testing.T) {
 	}}
 	defer mon.Close()
 	mon.Sync(&ClusterInfo{Key: key, Credentials: Credentials{RootUser: "root", RootPassword: "pw"},
-		Hosts: map[string]string{"db-0": "db-0.db-instances.ns.svc.cluster.local"}, Pods: []string{"db-0"}})
+		Hosts: map[string]string{"db-0": host}, Pods: []string{"db-0"}, Trust: tlsca.Trust{Bundle: ca.Bundle()}})
 	waitFor(t, func() bool { return wakes.Load() >= 1 }) // first reachable result
 	before := wakes.Load()
 

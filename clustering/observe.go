@@ -230,6 +230,13 @@ func (l *loop) clusterInfo(ctx context.Context, o *observation) (*ClusterInfo, e
 		info.Pods = append(info.Pods, pod)
 		info.Hosts[pod] = specs.MemberHost(c, i, l.m.ClusterZone)
 	}
+	hosts := make([]string, 0, len(info.Pods))
+	for _, p := range info.Pods {
+		hosts = append(hosts, info.Hosts[p])
+	}
+	if info.Trust, err = l.readTrust(ctx, c, hosts); err != nil {
+		return nil, err
+	}
 	return info, nil
 }
 

@@ -26,6 +26,10 @@ var (
 	evSecretsKept     = eventKind{corev1.EventTypeNormal, "SecretsKept", "Delete"}
 	evSecretAdopted   = eventKind{corev1.EventTypeNormal, "SecretAdopted", "Adopt"}
 	evSecretKeysAdded = eventKind{corev1.EventTypeNormal, "SecretKeysAdded", "Update"}
+	// TLS (docs/tls.md): certificates issued or renewed by Orca's CA, the CA renewed, a TLS Secret refused.
+	evCertificatesIssued = eventKind{corev1.EventTypeNormal, "CertificatesIssued", "Issue"}
+	evCARenewed          = eventKind{corev1.EventTypeNormal, "CARenewed", "Issue"}
+	evTLSInvalid         = eventKind{corev1.EventTypeWarning, "TLSInvalid", "Validate"}
 	// evMembersColocated names members that share a node, or a zone holding a majority of them.
 	evMembersColocated = eventKind{corev1.EventTypeWarning, string(v1.ReasonMembersColocated), "Observe"}
 	// evCRDSchemaOutdated says the installed CRD lags this operator (fields written are stripped).

@@ -38,8 +38,9 @@ func (r *InnoDBClusterReconciler) apply(ctx context.Context, c *v1.InnoDBCluster
 	return nil
 }
 
-func (r *InnoDBClusterReconciler) applyConfig(ctx context.Context, c *v1.InnoDBCluster, group string) (string, error) {
-	mycnf := specs.RenderMyCnf(c, group)
+func (r *InnoDBClusterReconciler) applyConfig(ctx context.Context, c *v1.InnoDBCluster, group,
+	groupSSLMode string) (string, error) {
+	mycnf := specs.RenderMyCnfWith(c, group, specs.MyCnfOptions{GroupSSLMode: groupSSLMode})
 	if err := r.apply(ctx, c, specs.ConfigMap(c, mycnf)); err != nil {
 		return "", err
 	}
@@ -62,8 +63,9 @@ func (r *InnoDBClusterReconciler) applyServices(ctx context.Context, c *v1.InnoD
 	return nil
 }
 
-func (r *InnoDBClusterReconciler) applyStatefulSet(ctx context.Context, c *v1.InnoDBCluster, hash string) error {
-	sts, err := specs.StatefulSet(c, specs.StatefulSetOptions{OrcaImage: r.OrcaImage, ConfigHash: hash,
+func (r *InnoDBClusterReconciler) applyStatefulSet(ctx context.Context, c *v1.InnoDBCluster, hash,
+	tlsHash string) error {
+	sts, err := specs.StatefulSet(c, specs.StatefulSetOptions{OrcaImage: r.OrcaImage, ConfigHash: hash, TLSHash: tlsHash,
 		ClusterZone: r.ClusterZone, Replicas: specs.ReplicasDuringScaleDown(c)})
 	if err != nil {
 		return err

@@ -29,6 +29,7 @@ import (
 	"github.com/orca-operator/orca/internal/crddrift"
 	"github.com/orca-operator/orca/internal/opmetrics"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/internal/tlsca"
 )
 
 // FieldOwner is the server-side apply field manager of every object Orca applies.
@@ -64,6 +65,13 @@ type InnoDBClusterReconciler struct {
 	// Schema says how the installed InnoDBCluster CRD differs from the built one (condition
 	// CRDSchemaCurrent); nil leaves the condition out.
 	Schema SchemaDrift
+	// DNSZone is the zone of the SRV records (docs/dns.md); members' certificates are valid for their names in
+	// it. Empty: none.
+	DNSZone string
+	// TLSPolicy are the lifetimes of Orca's CA and member certificates; zero is tlsca.DefaultPolicy.
+	TLSPolicy tlsca.Policy
+	// Now is the clock certificates are issued and judged by; nil is time.Now.
+	Now func() time.Time
 }
 
 // UserSecrets reads the user's Secrets by name (namedsecrets.Watcher).
@@ -165,20 +173,27 @@ func (r *InnoDBClusterReconciler) applyAll(ctx context.Context, c *v1.InnoDBClus
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	hash, err := r.applyConfig(ctx, c, string(internal.Data[specs.KeyGroupName]))
+	tlsOut, err := r.ensureTLS(ctx, c)
+	if statusErr := r.writeTLSCondition(ctx, c, tlsOut, err); err == nil && statusErr != nil {
+		err = statusErr
+	}
+	if err != nil {
+		return ctrl.Result{RequeueAfter: 30 * time.Second}, err
+	}
+	hash, err := r.applyConfig(ctx, c, string(internal.Data[specs.KeyGroupName]), tlsOut.groupSSLMode)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.applyServices(ctx, c); err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.applyStatefulSet(ctx, c, hash); err != nil {
+	if err := r.applyStatefulSet(ctx, c, hash, tlsOut.hash); err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.applyPDB(ctx, c); err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.applyRouter(ctx, c, internal); err != nil {
+	if err := r.applyRouter(ctx, c, internal, tlsOut.trust); err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.applyArchiver(ctx, c); err != nil {
@@ -187,7 +202,7 @@ func (r *InnoDBClusterReconciler) applyAll(ctx context.Context, c *v1.InnoDBClus
 	if err := r.expandVolumes(ctx, c); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{RequeueAfter: tlsRequeue(tlsOut, r.now())}, nil
 }
 
 func podToCluster(_ context.Context, obj client.Object) []reconcile.Request {

@@ -15,17 +15,20 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/internal/tlsca"
 )
 
 // applyRouter applies the router Deployment and its budget while a router is asked for, and deletes them and
 // <name>-ro once it is not (spec.router removed or instances 0). internal is the internal Secret the pods read
 // the router account from.
-func (r *InnoDBClusterReconciler) applyRouter(ctx context.Context, c *v1.InnoDBCluster, internal *corev1.Secret) error {
+func (r *InnoDBClusterReconciler) applyRouter(ctx context.Context, c *v1.InnoDBCluster, internal *corev1.Secret,
+	trust tlsca.Trust) error {
 	if !c.RouterEnabled() {
 		return r.deleteRouter(ctx, c)
 	}
 	dep := specs.RouterDeployment(c, specs.RouterOptions{OrcaImage: r.OrcaImage, ClusterZone: r.ClusterZone,
-		CredentialsFingerprint: specs.RouterCredentialsFingerprint(internal)})
+		CredentialsFingerprint: specs.RouterCredentialsFingerprint(internal), TrustFingerprint: trust.Fingerprint(),
+		TLSServerName: trust.ServerName})
 	if err := r.apply(ctx, c, dep); err != nil {
 		return err
 	}

@@ -36,20 +36,15 @@ func TestInvalidSpecsAreRejectedOnCreate(t *testing.T) {
 		{"bootstrap in mycnf", func(c *v1.InnoDBCluster) {
 			c.Spec.Mycnf = "# a comment\ngroup_replication_bootstrap_group=ON\n"
 		}, "mycnf may not set group_replication_bootstrap_group"},
-		{"self-signed TLS", func(c *v1.InnoDBCluster) { c.Spec.TLSUseSelfSigned = true },
-			"tlsUseSelfSigned is not implemented yet: today every server uses the certificate MySQL generates"},
-		{"TLS secret", func(c *v1.InnoDBCluster) { c.Spec.TLSSecretName = "tls" },
-			"tlsSecretName is not implemented yet"},
-		{"CA secret", func(c *v1.InnoDBCluster) { c.Spec.TLSCASecretName = "ca" }, "tlsCASecretName is not implemented yet"},
+		{"Orca's CA and a user's certificate", func(c *v1.InnoDBCluster) {
+			c.Spec.TLSUseSelfSigned, c.Spec.TLSSecretName = true, "tls"
+		}, "tlsUseSelfSigned asks for Orca's own CA and tlsSecretName for your certificate: set one of them"},
+		{"CA secret alone", func(c *v1.InnoDBCluster) { c.Spec.TLSCASecretName = "ca" },
+			"tlsCASecretName names the CA of the certificate in tlsSecretName: set tlsSecretName too"},
 		{"too many routers", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{Instances: ptr.To[int32](65)} },
 			"spec.router.instances: Invalid value: 65: spec.router.instances in body should be less than or equal to 64"},
 		{"negative routers", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{Instances: ptr.To[int32](-1)} },
 			"spec.router.instances in body should be greater than or equal to 0"},
-		// A router does not make the TLS fields real.
-		{"self-signed TLS with a router", func(c *v1.InnoDBCluster) {
-			c.Spec.Router = &v1.RouterSpec{}
-			c.Spec.TLSUseSelfSigned = true
-		}, "tlsUseSelfSigned is not implemented yet"},
 		{"bad pull policy", func(c *v1.InnoDBCluster) { c.Spec.ImagePullPolicy = "Sometimes" }, "spec.imagePullPolicy"},
 	}
 	for _, tt := range tests {
@@ -236,7 +231,8 @@ func TestInvalidSpecChangesAreRejectedOnUpdate(t *testing.T) {
 		{"set secret name later", func(c *v1.InnoDBCluster) { c.Spec.SecretName = "other" }, "secretName is immutable"},
 		{"add too many routers later", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{Instances: ptr.To[int32](100)} },
 			"should be less than or equal to 64"},
-		{"TLS secret later", func(c *v1.InnoDBCluster) { c.Spec.TLSSecretName = "tls" }, "tlsSecretName is not implemented yet"},
+		{"TLS secret later", func(c *v1.InnoDBCluster) { c.Spec.TLSSecretName = "tls" },
+			"tlsSecretName and tlsCASecretName are immutable"},
 		{"owned option later", func(c *v1.InnoDBCluster) { c.Spec.Mycnf = "Loose-Skip-Log-Bin\n" },
 			"mycnf may not set Loose-Skip-Log-Bin"},
 	}

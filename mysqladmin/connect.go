@@ -3,6 +3,8 @@ package mysqladmin
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 
@@ -14,27 +16,26 @@ import (
 type Factory struct {
 	// Dialer opens every connection (memberdial.Direct in a cluster, a loopback map in tests).
 	Dialer memberdial.Dialer
-	// TLS verifies the server when set; nil encrypts when the server offers TLS without verifying it, since
-	// MySQL 8.4 serves self-generated certificates by default.
-	TLS *tls.Config
 }
 
-// Connect opens an admin session to host:port as the given account. A failure returns an Unreachable
-// instance and an error: ErrAccessDenied when the server refused the login, ErrUnreachable otherwise.
-func (f Factory) Connect(ctx context.Context, host string, port int, a Account) (Instance, error) {
+// Connect opens an admin session to host:port as the given account, over TLS verified with t: its RootCAs,
+// and its ServerName or else host, the member's stable name (the dialer may reach it through another
+// address, the name checked is still the one dialled). nil verifies with the system's roots. A failure returns
+// an Unreachable instance and an error: ErrAccessDenied when the server refused the login, ErrUntrusted when
+// its certificate did not verify, ErrUnreachable otherwise.
+func (f Factory) Connect(ctx context.Context, host string, port int, a Account, t *tls.Config) (Instance, error) {
 	cfg := xprotocol.Config{User: a.User, Password: a.Password, Dial: f.Dialer.DialContext,
-		TLSMode: xprotocol.TLSPreferred, TLSConfig: f.TLS,
+		TLSMode: xprotocol.TLSVerifyIdentity, TLSConfig: t,
 		ConnectAttrs: map[string]string{"program_name": "orca"}}
-	if f.TLS == nil {
-		cfg.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // see Factory.TLS
-	} else {
-		cfg.TLSMode = xprotocol.TLSVerifyIdentity
-	}
 	addr := net.JoinHostPort(host, fmt.Sprint(port))
 	s, err := xprotocol.Dial(ctx, addr, cfg)
 	if hasCode(err, codeAccessDenied) {
 		// The server answered: it is reachable, it refused this account.
 		err = fmt.Errorf("%w: %s on %s: %w", ErrAccessDenied, a.User, addr, redact(err, a.Password))
+		return Unreachable{Err: err}, err
+	}
+	if untrusted(err) {
+		err = fmt.Errorf("%w: %w: %s: %w", ErrUnreachable, ErrUntrusted, addr, redact(err, a.Password))
 		return Unreachable{Err: err}, err
 	}
 	if err != nil {
@@ -43,4 +44,13 @@ func (f Factory) Connect(ctx context.Context, host string, port int, a Account) 
 		return u, u.err()
 	}
 	return New(XRunner{S: s}), nil
+}
+
+// untrusted reports a TLS handshake refused because the server's certificate did not verify.
+func untrusted(err error) bool {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	return errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) || errors.As(err, &verify)
 }

@@ -2,6 +2,7 @@ package mysqladmin
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-operator/orca/internal/tlsca"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/topology"
 	"github.com/orca-operator/orca/xprotocol/wire"
@@ -23,15 +25,50 @@ type fakeMember struct {
 	stmts []string
 	srv   *xserver.Server
 	port  int
+	// trust verifies the member's certificate, issued by a test CA for fakeHost.
+	trust *tls.Config
+}
+
+// fakeHost is the fake member's stable name; dialer sends it to 127.0.0.1, as memberdial does in tests.
+const fakeHost = "db-0.db-instances.ns.svc.cluster.local"
+
+var dialer = func() *memberdial.Loopback {
+	l := memberdial.NewLoopback()
+	if err := l.Set(fakeHost, "127.0.0.1"); err != nil {
+		panic(err)
+	}
+	return l
+}()
+
+// testCA issues the fake member's certificate.
+func testCA(t *testing.T, names ...string) (server *tls.Config, trust *tls.Config) {
+	t.Helper()
+	now := time.Now()
+	ca, err := tlsca.NewCA("mysqladmin test CA", now, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := tlsca.IssueCert(ca, names, now, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(leaf.CertPEM, leaf.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{pair}}, tlsca.Trust{Bundle: ca.CertPEM}.Config()
 }
 
 func startFakeMember(t *testing.T) *fakeMember {
 	t.Helper()
 	fm := &fakeMember{}
+	serverTLS, trust := testCA(t, fakeHost)
+	fm.trust = trust
 	fm.srv = &xserver.Server{
 		Credentials: xserver.NewStaticCredentials(xserver.Account{User: "root", Password: "root-pw",
 			Plugin: wire.PluginNativePassword}),
-		Handler: xserver.HandlerFunc(fm.execute),
+		Handler:   xserver.HandlerFunc(fm.execute),
+		TLSConfig: serverTLS,
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,8 +148,8 @@ func (fm *fakeMember) received() []string {
 func TestFactoryOverXProtocol(t *testing.T) {
 	fm := startFakeMember(t)
 	ctx := context.Background()
-	in, err := Factory{Dialer: memberdial.Direct()}.Connect(ctx, "127.0.0.1", fm.port,
-		Account{User: "root", Password: "root-pw"})
+	in, err := Factory{Dialer: dialer}.Connect(ctx, fakeHost, fm.port,
+		Account{User: "root", Password: "root-pw"}, fm.trust)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,8 +190,8 @@ func TestFactoryOverXProtocol(t *testing.T) {
 func TestFactoryConnectFailures(t *testing.T) {
 	fm := startFakeMember(t)
 	ctx := context.Background()
-	f := Factory{Dialer: memberdial.Direct()}
-	in, err := f.Connect(ctx, "127.0.0.1", fm.port, Account{User: "root", Password: "wrong-secret"})
+	f := Factory{Dialer: dialer}
+	in, err := f.Connect(ctx, fakeHost, fm.port, Account{User: "root", Password: "wrong-secret"}, fm.trust)
 	if err == nil {
 		t.Fatal("a wrong password connected")
 	}
@@ -174,12 +211,48 @@ func TestFactoryConnectFailures(t *testing.T) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	_ = l.Close()
-	in, err = f.Connect(ctx, "127.0.0.1", port, Account{User: "root", Password: "root-pw"})
-	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "127.0.0.1:"+strconv.Itoa(port)) {
+	in, err = f.Connect(ctx, fakeHost, port, Account{User: "root", Password: "root-pw"}, fm.trust)
+	if !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), fakeHost+":"+strconv.Itoa(port)) {
 		t.Fatalf("refused connection: %v", err)
 	}
 	if err := in.StopGroupReplication(ctx); !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("Unreachable instance ran a statement: %v", err)
+	}
+}
+
+// A member whose certificate another CA signed, or that is valid for another member's name, is refused during
+// the TLS handshake (before the password is sent) with ErrUntrusted, which also reads as unreachable.
+func TestFactoryRefusesUntrustedMembers(t *testing.T) {
+	fm := startFakeMember(t)
+	ctx := context.Background()
+	_, otherCA := testCA(t, fakeHost)
+	cases := map[string]struct {
+		host  string
+		trust *tls.Config
+		want  string
+	}{
+		"another CA":   {fakeHost, otherCA, "certificate signed by unknown authority"},
+		"another name": {"db-1.db-instances.ns.svc.cluster.local", fm.trust, "not db-1.db-instances"},
+		"system roots": {fakeHost, nil, "certificate signed by unknown authority"},
+	}
+	d := memberdial.NewLoopback()
+	for _, h := range []string{fakeHost, "db-1.db-instances.ns.svc.cluster.local"} {
+		if err := d.Set(h, "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Factory{Dialer: d}.Connect(ctx, tc.host, fm.port, Account{User: "root", Password: "root-pw"},
+				tc.trust)
+			if !errors.Is(err, ErrUntrusted) || !errors.Is(err, ErrUnreachable) ||
+				!strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want ErrUntrusted mentioning %q", err, tc.want)
+			}
+		})
+	}
+	if got := fm.received(); len(got) != 0 {
+		t.Fatalf("an untrusted member received statements: %v", got)
 	}
 }
 
@@ -188,8 +261,8 @@ func TestFactoryConnectFailures(t *testing.T) {
 func TestXRunnerReportsLostConnection(t *testing.T) {
 	fm := startFakeMember(t)
 	ctx := context.Background()
-	in, err := Factory{Dialer: memberdial.Direct()}.Connect(ctx, "127.0.0.1", fm.port,
-		Account{User: "root", Password: "root-pw"})
+	in, err := Factory{Dialer: dialer}.Connect(ctx, fakeHost, fm.port,
+		Account{User: "root", Password: "root-pw"}, fm.trust)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,9 @@ var (
 	ErrAccessDenied = errors.New("access denied")
 	// ErrUnreachable means the member could not be connected to.
 	ErrUnreachable = errors.New("member unreachable")
+	// ErrUntrusted means the member's TLS certificate did not verify (another CA, another name, expired): the
+	// connection was refused before any password was sent. It comes with ErrUnreachable.
+	ErrUntrusted = errors.New("member certificate not trusted")
 	// ErrNotInGroup means the member lists no row for itself in replication_group_members.
 	ErrNotInGroup = errors.New("member not listed in replication_group_members")
 	// ErrUnexpectedResult means a query returned a shape the code does not understand.

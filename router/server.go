@@ -33,8 +33,9 @@ type Server struct {
 	// User and Password are the monitoring account (SELECT on performance_schema.replication_group_members and
 	// replication_group_member_stats is all it needs). Never logged.
 	User, Password string
-	// MonitorTLS configures the monitoring sessions' TLS. Default: encrypt without verifying the certificate, as
-	// the operator's monitor does (members serve the certificates mysqld generates for itself).
+	// MonitorTLS verifies the members' certificates on the monitoring sessions: its RootCAs (the cluster's
+	// trust bundle) and its ServerName, or else the member's name as the group lists it (docs/tls.md). Default:
+	// the system's roots. Routed connections are not terminated: clients verify the members themselves.
 	MonitorTLS *tls.Config
 	// Dialer opens every connection to a member: monitoring sessions and routed connections.
 	// Default memberdial.Direct().

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orca-operator/orca/internal/tlsca/tlscatest"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/test/admintest"
@@ -34,7 +35,8 @@ type simGroup struct {
 	fe      *mysqlsim.Frontends
 	members []*mysqlsim.Member
 	dialer  *memberdial.Loopback
-	keys    []string // classic addresses as replication_group_members reports them (MEMBER_HOST:MEMBER_PORT)
+	keys    []string      // classic addresses as replication_group_members reports them (MEMBER_HOST:MEMBER_PORT)
+	ca      *tlscatest.CA // issued each member's certificate, for its host (MEMBER_HOST)
 }
 
 // newSimGroup boots n members on base+2, base+3, ... (base like "127.0.42."); one simulated second lasts 5ms.
@@ -48,7 +50,7 @@ func newSimGroup(t *testing.T, n int, base string, cfg mysqlsim.Config) *simGrou
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = g.Close() })
-	sg := &simGroup{t: t, g: g, dialer: memberdial.NewLoopback()}
+	sg := &simGroup{t: t, g: g, dialer: memberdial.NewLoopback(), ca: tlscatest.New(t)}
 	var hosts []string
 	for i := range n {
 		hosts = append(hosts, fmt.Sprintf("%s%d", base, i+2))
@@ -56,7 +58,8 @@ func newSimGroup(t *testing.T, n int, base string, cfg mysqlsim.Config) *simGrou
 	for i, host := range hosts {
 		ports := freePorts(t, host, 2)
 		m, err := g.AddMember(mysqlsim.MemberConfig{Name: fmt.Sprintf("db-%d", i), Host: host, Port: ports[0],
-			XPort: ports[1], RootPassword: rootPassword, Version: "8.4.6", Options: groupOptions(i, hosts)})
+			XPort: ports[1], RootPassword: rootPassword, Version: "8.4.6", Options: groupOptions(i, hosts),
+			TLS: sg.ca.Server(host)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +176,8 @@ func (sg *simGroup) uuid(i int) string { return sg.members[i].UUID() }
 func (sg *simGroup) router(tweak func(*Server)) *running {
 	s := &Server{Members: []string{sg.keys[0]}, MemberXPort: memberXPort, User: routerUser,
 		Password: routerPassword, Dialer: sg.dialer, PollInterval: 200 * time.Millisecond, Cluster: "db",
-		Namespace: "ns"}
+		MonitorTLS: sg.ca.Trust(),
+		Namespace:  "ns"}
 	if tweak != nil {
 		tweak(s)
 	}

@@ -1,7 +1,6 @@
 package router
 
 import (
-	"crypto/tls"
 	"time"
 
 	"github.com/orca-operator/orca/mysqladmin"
@@ -31,15 +30,11 @@ func startTopology(s *Server) *topology {
 	t := &topology{s: s, results: make(chan probeResult, 256), obs: map[string]Observation{},
 		quit: make(chan struct{}), done: make(chan struct{})}
 	s.looped.Store(time.Now().UnixNano())
-	tlsConfig := s.MonitorTLS
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // members' self-generated certificates
-	}
 	t.prober = probe.New(probe.Config[mysqladmin.MonitorObservation]{
 		Interval: s.PollInterval,
 		Timeout:  probeTimeout,
-		Session: xprotocol.Config{User: s.User, Password: s.Password, TLSMode: xprotocol.TLSPreferred,
-			TLSConfig: tlsConfig, Dial: s.Dialer.DialContext,
+		Session: xprotocol.Config{User: s.User, Password: s.Password, TLSMode: xprotocol.TLSVerifyIdentity,
+			TLSConfig: s.MonitorTLS, Dial: s.Dialer.DialContext,
 			ConnectAttrs: map[string]string{"program_name": "orca-router"}},
 		Observe:  mysqladmin.ObserveX,
 		OnResult: t.deliver,

@@ -38,6 +38,11 @@ const (
 	// time zone); False names the first that does not, which then takes no backups. Absent without schedules.
 	// It does not weigh on Ready.
 	ConditionBackupSchedulesValid ConditionType = "BackupSchedulesValid"
+	// ConditionTLSReady is True when every member has a certificate its clients can verify: issued by Orca's
+	// CA (ReasonCertificatesIssued) or read from spec.tlsSecretName and signed by the CA of spec.tlsCASecretName
+	// (ReasonTLSSecretValid). False names the Secret and what is wrong with it; the pods then keep the
+	// material they have. It does not weigh on Ready (docs/tls.md).
+	ConditionTLSReady ConditionType = "TLSReady"
 )
 
 // ConditionReason says why a condition has its status. Each reason is documented in docs/operations.md.
@@ -63,6 +68,19 @@ const (
 	ReasonStatefulSetNotObserved ConditionReason = "StatefulSetNotObserved"
 	// ReasonConverged means the members run the spec of the current generation (Progressing False).
 	ReasonConverged ConditionReason = "Converged"
+	// ReasonCertificatesIssued means Orca's CA issued a current certificate to every member.
+	ReasonCertificatesIssued ConditionReason = "CertificatesIssued"
+	// ReasonTLSSecretValid means the user's certificate is signed by the user's CA; the message says whether
+	// it is valid for every member's name (VERIFY_IDENTITY) or not (VERIFY_CA).
+	ReasonTLSSecretValid ConditionReason = "TLSSecretValid"
+	// ReasonTLSSecretMissing means spec.tlsSecretName or spec.tlsCASecretName names a Secret that does not
+	// exist, or one without the keys it needs.
+	ReasonTLSSecretMissing ConditionReason = "TLSSecretMissing"
+	// ReasonTLSSecretInvalid means a certificate or key in the TLS Secrets cannot be parsed or do not match.
+	ReasonTLSSecretInvalid ConditionReason = "TLSSecretInvalid"
+	// ReasonCertificateUntrusted means the certificate is not signed by the CA it should be verified with, or
+	// has expired: members and clients would refuse it.
+	ReasonCertificateUntrusted ConditionReason = "CertificateUntrusted"
 	// ReasonDeleting means the cluster is being deleted.
 	ReasonDeleting ConditionReason = "Deleting"
 

@@ -14,6 +14,9 @@ import (
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsSecretName)",message="tlsSecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
 // +kubebuilder:validation:XValidation:rule="!has(self.tlsCASecretName)",message="tlsCASecretName is not implemented yet: today every server uses the certificate MySQL generates at its first start, so connections are encrypted but clients cannot verify the server; leave it unset"
 // +kubebuilder:validation:XValidation:rule="!has(self.backupSchedules) || self.backupSchedules.all(s, !has(s.backupProfileName) || (has(self.backupProfiles) && self.backupProfiles.exists(p, p.name == s.backupProfileName)))",message="a backup schedule's backupProfileName must name one of spec.backupProfiles"
+// +kubebuilder:validation:XValidation:rule="!(has(self.tlsUseSelfSigned) && self.tlsUseSelfSigned && has(self.tlsSecretName))",message="tlsUseSelfSigned asks for Orca's own CA and tlsSecretName for your certificate: set one of them"
+// +kubebuilder:validation:XValidation:rule="!has(self.tlsCASecretName) || has(self.tlsSecretName)",message="tlsCASecretName names the CA of the certificate in tlsSecretName: set tlsSecretName too"
+// +kubebuilder:validation:XValidation:rule="(has(self.tlsSecretName) == has(oldSelf.tlsSecretName)) && (!has(self.tlsSecretName) || self.tlsSecretName == oldSelf.tlsSecretName) && (has(self.tlsCASecretName) == has(oldSelf.tlsCASecretName)) && (!has(self.tlsCASecretName) || self.tlsCASecretName == oldSelf.tlsCASecretName)",message="tlsSecretName and tlsCASecretName are immutable: members and clients would stop trusting each other in the middle of a roll; replace the contents of the Secrets instead (docs/tls.md)"
 type InnoDBClusterSpec struct {
 	// Instances is the number of MySQL servers in the group. Group Replication allows at most 9 members;
 	// 3 or more tolerate the loss of one member without losing quorum.
@@ -68,10 +71,11 @@ type InnoDBClusterSpec struct {
 	// socket, skip_networking, skip_grant_tables, server_id, report_host, report_port, datadir, plugin_dir,
 	// plugin_load, plugin_load_add, gtid_mode, enforce_gtid_consistency, log_bin, log_replica_updates
 	// (log_slave_updates), skip_replica_start (skip_slave_start), binlog_format, super_read_only, offline_mode,
-	// disabled_storage_engines, log_error_verbosity, and group_replication, clone and every group_replication_*
-	// and clone_* option. Every change rolls the members, one at a time.
+	// disabled_storage_engines, log_error_verbosity, the TLS files ssl_ca, ssl_capath, ssl_cert, ssl_key and
+	// their mysqlx_ssl_* forms (docs/tls.md), and group_replication, clone and every group_replication_* and
+	// clone_* option. Every change rolls the members, one at a time.
 	// +kubebuilder:validation:MaxLength=65536
-	// +kubebuilder:validation:XValidation:rule="!self.matches('(?mi)^[[:blank:]]*(loose[-_])?((skip|enable|disable|maximum)[-_])?(port|mysqlx[-_]port|gtid[-_]mode|enforce[-_]gtid[-_]consistency|disabled[-_]storage[-_]engines|plugin[-_]load|plugin[-_]load[-_]add|skip[-_]replica[-_]start|log[-_]error[-_]verbosity|server[-_]id|report[-_]host|super[-_]read[-_]only|offline[-_]mode|log[-_]bin|log[-_]replica[-_]updates|log[-_]slave[-_]updates|skip[-_]slave[-_]start|binlog[-_]format|skip[-_]networking|bind[-_]address|report[-_]port|mysqlx|mysqlx[-_]bind[-_]address|socket|skip[-_]grant[-_]tables|datadir|plugin[-_]dir|group[-_]replication([-_][-_a-z0-9]*)?|clone([-_][-_a-z0-9]*)?)([[:space:]=#]|$)')",messageExpression="'mycnf may not set ' + self.find('(?mi)^[[:blank:]]*(loose[-_])?((skip|enable|disable|maximum)[-_])?(port|mysqlx[-_]port|gtid[-_]mode|enforce[-_]gtid[-_]consistency|disabled[-_]storage[-_]engines|plugin[-_]load|plugin[-_]load[-_]add|skip[-_]replica[-_]start|log[-_]error[-_]verbosity|server[-_]id|report[-_]host|super[-_]read[-_]only|offline[-_]mode|log[-_]bin|log[-_]replica[-_]updates|log[-_]slave[-_]updates|skip[-_]slave[-_]start|binlog[-_]format|skip[-_]networking|bind[-_]address|report[-_]port|mysqlx|mysqlx[-_]bind[-_]address|socket|skip[-_]grant[-_]tables|datadir|plugin[-_]dir|group[-_]replication([-_][-_a-z0-9]*)?|clone([-_][-_a-z0-9]*)?)([[:space:]=#]|$)').replace('=', '').replace('#', '').trim() + ': Orca owns this option (docs/operations.md lists what mycnf may set)'",message="mycnf may not set an option Orca owns (docs/operations.md lists what mycnf may set)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('(?mi)^[[:blank:]]*(loose[-_])?((skip|enable|disable|maximum)[-_])?(port|mysqlx[-_]port|gtid[-_]mode|enforce[-_]gtid[-_]consistency|disabled[-_]storage[-_]engines|plugin[-_]load|plugin[-_]load[-_]add|skip[-_]replica[-_]start|log[-_]error[-_]verbosity|server[-_]id|report[-_]host|super[-_]read[-_]only|offline[-_]mode|log[-_]bin|log[-_]replica[-_]updates|log[-_]slave[-_]updates|skip[-_]slave[-_]start|binlog[-_]format|skip[-_]networking|bind[-_]address|report[-_]port|mysqlx|mysqlx[-_]bind[-_]address|socket|skip[-_]grant[-_]tables|datadir|plugin[-_]dir|ssl[-_]ca|ssl[-_]capath|ssl[-_]cert|ssl[-_]key|mysqlx[-_]ssl[-_]ca|mysqlx[-_]ssl[-_]capath|mysqlx[-_]ssl[-_]cert|mysqlx[-_]ssl[-_]key|group[-_]replication([-_][-_a-z0-9]*)?|clone([-_][-_a-z0-9]*)?)([[:space:]=#]|$)')",messageExpression="'mycnf may not set ' + self.find('(?mi)^[[:blank:]]*(loose[-_])?((skip|enable|disable|maximum)[-_])?(port|mysqlx[-_]port|gtid[-_]mode|enforce[-_]gtid[-_]consistency|disabled[-_]storage[-_]engines|plugin[-_]load|plugin[-_]load[-_]add|skip[-_]replica[-_]start|log[-_]error[-_]verbosity|server[-_]id|report[-_]host|super[-_]read[-_]only|offline[-_]mode|log[-_]bin|log[-_]replica[-_]updates|log[-_]slave[-_]updates|skip[-_]slave[-_]start|binlog[-_]format|skip[-_]networking|bind[-_]address|report[-_]port|mysqlx|mysqlx[-_]bind[-_]address|socket|skip[-_]grant[-_]tables|datadir|plugin[-_]dir|ssl[-_]ca|ssl[-_]capath|ssl[-_]cert|ssl[-_]key|mysqlx[-_]ssl[-_]ca|mysqlx[-_]ssl[-_]capath|mysqlx[-_]ssl[-_]cert|mysqlx[-_]ssl[-_]key|group[-_]replication([-_][-_a-z0-9]*)?|clone([-_][-_a-z0-9]*)?)([[:space:]=#]|$)').replace('=', '').replace('#', '').trim() + ': Orca owns this option (docs/operations.md lists what mycnf may set)'",message="mycnf may not set an option Orca owns (docs/operations.md lists what mycnf may set)"
 	// +optional
 	Mycnf string `json:"mycnf,omitempty"`
 
@@ -152,17 +156,30 @@ type InnoDBClusterSpec struct {
 	// TLSUseSelfSigned will make Orca issue self-signed certificates to the servers. Not implemented yet: the
 	// API server refuses true. Today every server uses the certificate MySQL generates at its first start, so
 	// connections are encrypted but clients cannot verify the server.
+	// TLSUseSelfSigned asks for Orca's own certificate authority, which is also what Orca uses when
+	// tlsSecretName is empty: the operator generates a CA (Secret <name>-ca, created once), issues every member
+	// a certificate for its stable DNS names (Secret <name>-tls) and renews each one 30 days before it expires
+	// (the CA a year before), restarting the members one at a time so the group stays online. Every member
+	// serves it on the classic and X Protocol ports and for group communication and distributed recovery
+	// (group_replication_ssl_mode=VERIFY_IDENTITY); the operator, the routers and the backup and migration
+	// runners verify it. Unlike Oracle's operator, true never turns verification off (docs/tls.md).
 	// +optional
 	TLSUseSelfSigned bool `json:"tlsUseSelfSigned,omitempty"`
 
-	// TLSSecretName will name a kubernetes.io/tls Secret with the servers' certificate and key. Not implemented
-	// yet: the API server refuses it.
+	// TLSSecretName names your own kubernetes.io/tls Secret (keys tls.crt and tls.key), for example one
+	// cert-manager writes, used by every member instead of Orca's CA. Its certificate should be valid for every
+	// member's stable name, <name>-<ordinal>.<name>-instances.<namespace>.svc.<cluster zone> (a wildcard
+	// *.<name>-instances.<namespace>.svc.<cluster zone> does): the members then verify each other's identity
+	// (VERIFY_IDENTITY), otherwise only the CA (VERIFY_CA), and the operator refuses to manage members whose
+	// certificate it cannot verify for their name (condition TLSReady). A change of its contents restarts the
+	// members one at a time. Immutable once set.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	TLSSecretName string `json:"tlsSecretName,omitempty"`
 
-	// TLSCASecretName will name a Secret whose ca.crt key holds the CA that signed the certificate in
-	// TLSSecretName. Not implemented yet: the API server refuses it.
+	// TLSCASecretName names a Secret whose ca.crt key holds the CA (PEM, several allowed) that signed the
+	// certificate in tlsSecretName. Empty: the ca.crt key of tlsSecretName itself (as cert-manager writes it).
+	// Immutable once set.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	TLSCASecretName string `json:"tlsCASecretName,omitempty"`

@@ -44,6 +44,13 @@ const (
 	// StatefulSet that lags the cluster's generation, or whose status lags its own, is not observed yet, so
 	// the cluster is Progressing and not Ready.
 	AnnotationClusterGeneration = "mysql.orca.dev/cluster-generation"
+	// AnnotationTLSHash on pods records the TLS material they started with (the rotation epoch of Orca's
+	// certificates, or a hash of the user's Secrets); a change rolls the pods, since mysqld reads its
+	// certificate when it starts.
+	AnnotationTLSHash = "mysql.orca.dev/tls-hash"
+	// AnnotationTLSEpoch on Orca's <name>-tls Secret counts the renewals that replaced certificates members
+	// had loaded; the pods' AnnotationTLSHash follows it.
+	AnnotationTLSEpoch = "mysql.orca.dev/tls-epoch"
 	// AnnotationRouterHash on router pods records a hash of what they read when they start (their command and
 	// the router account's credentials from the internal Secret); a change rolls them.
 	AnnotationRouterHash = "mysql.orca.dev/router-hash"

@@ -16,6 +16,8 @@ type initOptions struct {
 	clusterZone  string
 	templateDir  string
 	outputDir    string
+	// tlsMemberCerts points the member at its own certificate in Orca's <name>-tls Secret.
+	tlsMemberCerts bool
 }
 
 func newInitCommand() *cobra.Command {
@@ -36,6 +38,8 @@ func newInitCommand() *cobra.Command {
 	f.StringVar(&o.clusterZone, "cluster-zone", "cluster.local", "the cluster's DNS zone")
 	f.StringVar(&o.templateDir, "template-dir", "/orca/mycnf", "folder of the shared my.cnf (ConfigMap)")
 	f.StringVar(&o.outputDir, "output-dir", "/etc/mysql/conf.d", "folder mysqld reads extra options from")
+	f.BoolVar(&o.tlsMemberCerts, "tls-member-certs", false,
+		"use the pod's own certificate <pod>.crt and key <pod>.key of the TLS volume (Orca's CA)")
 	return cmd
 }
 
@@ -55,6 +59,9 @@ func runInit(o initOptions, pod, namespace string) error {
 	files := map[string]string{
 		"50-orca-cluster.cnf": string(shared),
 		"60-orca-member.cnf":  specs.RenderMemberCnf(o.baseServerID, ordinal, host),
+	}
+	if o.tlsMemberCerts {
+		files["61-orca-member-tls.cnf"] = specs.RenderMemberTLSCnf(pod)
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(o.outputDir, name), []byte(content), 0o644); err != nil {

@@ -19,6 +19,7 @@ import (
 
 	_ "github.com/go-sql-driver/mysql"
 
+	"github.com/orca-operator/orca/internal/tlsca/tlscatest"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/test/admintest"
 	"github.com/orca-operator/orca/test/mysqlsim"
@@ -203,8 +204,14 @@ func TestRouterCommandFollowsASimulatedGroupThroughTheMemberMap(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = g.Close() })
+	ca := tlscatest.New(t)
+	caFile := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(caFile, ca.Bundle(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The router dials the bootstrap member by its DNS name, then the member as the group lists it (its IP here).
 	m, err := g.AddMember(mysqlsim.MemberConfig{Name: "db-0", Host: host, Port: 3306, XPort: 33060,
-		RootPassword: "root-pw", Options: admintest.OptionsFromMyCnf("plugin_load_add=group_replication.so\n" +
+		TLS: ca.Server("db-0.db-instances.ns.svc.cluster.local", host), RootPassword: "root-pw", Options: admintest.OptionsFromMyCnf("plugin_load_add=group_replication.so\n" +
 			"gtid_mode=ON\nenforce_gtid_consistency=ON\ngroup_replication_group_name=" +
 			"aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa\ngroup_replication_local_address=" + host + ":33061\n" +
 			"group_replication_start_on_boot=OFF\n")})
@@ -235,7 +242,7 @@ func TestRouterCommandFollowsASimulatedGroupThroughTheMemberMap(t *testing.T) {
 	}
 	p := startRouterProcess(t, []string{envRouterUser + "=orca_router", envRouterPassword + "=" + password,
 		envDevMemberMap + "=" + mapFile}, "--members=db-0.db-instances.ns.svc.cluster.local:3306",
-		"--cluster=db", "--namespace=ns", "--drain-timeout=2s")
+		"--cluster=db", "--namespace=ns", "--drain-timeout=2s", "--tls-ca-file="+caFile)
 	p.waitHealthy(t)
 	db, err := sql.Open("mysql", "root:root-pw@tcp("+p.rw+")/")
 	if err != nil {

@@ -23,6 +23,10 @@ var OwnedOptions = []string{
 	"skip_grant_tables",
 	// The data volume is mounted at the image's datadir, the plugins come from its plugin_dir.
 	"datadir", "plugin_dir",
+	// TLS (tlsOptions): the certificates the operator and the members verify. X Plugin shares the classic
+	// TLS context only while no mysqlx_ssl_* option is set (manual 22.5.3).
+	"ssl_ca", "ssl_capath", "ssl_cert", "ssl_key", "mysqlx_ssl_ca", "mysqlx_ssl_capath", "mysqlx_ssl_cert",
+	"mysqlx_ssl_key",
 }
 
 // OwnedOptionFamilies are plugins whose every option Orca owns: the plugin option itself (group_replication=OFF

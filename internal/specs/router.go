@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"path"
 	"strconv"
 	"strings"
 
@@ -57,7 +58,13 @@ type RouterOptions struct {
 	// CredentialsFingerprint identifies the router account's credentials in the internal Secret
 	// (RouterCredentialsFingerprint); the pods read them at start, so a change must roll them.
 	CredentialsFingerprint string
+	// TrustFingerprint identifies the trust bundle the pods read at start (tlsca.Trust.Fingerprint): a new CA
+	// rolls them. TLSServerName is --tls-server-name, for a user's certificate that does not name the members.
+	TrustFingerprint, TLSServerName string
 }
+
+// RouterTLSCAFile is where router pods find the members' trust bundle (ca.crt of the trust Secret).
+const RouterTLSCAFile = "/etc/orca/tls-ca/" + KeyCACert
 
 // RouterCommand is what a router pod runs: `orca router` with every desired member's stable name on the classic
 // port as its bootstrap list (it learns the topology from the members themselves), and MySQL Router's ports.
@@ -76,6 +83,7 @@ func RouterCommand(c *v1.InnoDBCluster, zone string) []string {
 		"--x-ro-port", strconv.Itoa(PortRouterXRO),
 		"--member-x-port", strconv.Itoa(PortMySQLX),
 		"--http-bind-address", ":" + strconv.Itoa(PortRouterHTTP),
+		"--tls-ca-file", RouterTLSCAFile,
 	}
 }
 
@@ -109,9 +117,12 @@ func RouterHash(command []string, credentialsFingerprint string) string {
 func RouterDeployment(c *v1.InnoDBCluster, o RouterOptions) *appsv1.Deployment {
 	r := routerSpec(c)
 	command := RouterCommand(c, o.ClusterZone)
+	if o.TLSServerName != "" {
+		command = append(command, "--tls-server-name", o.TLSServerName)
+	}
 	labels := merge(r.PodLabels, ObjectLabels(c), RouterSelectorLabels(c))
-	annotations := merge(r.PodAnnotations,
-		map[string]string{v1.AnnotationRouterHash: RouterHash(command, o.CredentialsFingerprint)})
+	annotations := merge(r.PodAnnotations, map[string]string{
+		v1.AnnotationRouterHash: RouterHash(command, o.CredentialsFingerprint+o.TrustFingerprint)})
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: metav1.ObjectMeta{Name: RouterName(c), Namespace: c.Namespace, Labels: ObjectLabels(c)},
@@ -149,11 +160,15 @@ func routerPodSpec(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, comma
 		ImagePullSecrets:              c.Spec.ImagePullSecrets,
 		SecurityContext:               orcaPodSecurityContext(),
 		Containers:                    []corev1.Container{routerContainer(c, r, o, command)},
-		Affinity:                      routerAffinity(c),
-		TopologySpreadConstraints:     routerSpread(c),
-		Tolerations:                   r.Tolerations,
-		NodeSelector:                  r.NodeSelector,
-		PriorityClassName:             r.PriorityClassName,
+		// The bundle holds certificates only, readable by the router's user without an fsGroup.
+		Volumes: []corev1.Volume{{Name: TLSCAVolume, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: TrustSecretName(c), DefaultMode: ptr.To[int32](0o444),
+			Items: []corev1.KeyToPath{{Key: KeyCACert, Path: KeyCACert}}}}}},
+		Affinity:                  routerAffinity(c),
+		TopologySpreadConstraints: routerSpread(c),
+		Tolerations:               r.Tolerations,
+		NodeSelector:              r.NodeSelector,
+		PriorityClassName:         r.PriorityClassName,
 	}
 	if r.Affinity != nil {
 		spec.Affinity = r.Affinity
@@ -199,6 +214,7 @@ func routerContainer(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, com
 		// waiting for a group that is being bootstrapped, or for a quorum to come back, stays up, unready.
 		LivenessProbe: &corev1.Probe{ProbeHandler: routerLive, PeriodSeconds: 10, TimeoutSeconds: 3,
 			FailureThreshold: 3},
+		VolumeMounts:    []corev1.VolumeMount{{Name: TLSCAVolume, MountPath: path.Dir(RouterTLSCAFile), ReadOnly: true}},
 		SecurityContext: sc,
 	}
 	if r.Resources != nil {

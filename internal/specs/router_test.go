@@ -32,7 +32,8 @@ func TestRouterCommand(t *testing.T) {
 	want := "/orca router --members " +
 		"db-0.db-instances.team-a.svc.example.org:3306,db-1.db-instances.team-a.svc.example.org:3306," +
 		"db-2.db-instances.team-a.svc.example.org:3306 --cluster db --namespace team-a --rw-port 6446 " +
-		"--ro-port 6447 --x-rw-port 6448 --x-ro-port 6449 --member-x-port 33060 --http-bind-address :8080"
+		"--ro-port 6447 --x-rw-port 6448 --x-ro-port 6449 --member-x-port 33060 --http-bind-address :8080 " +
+		"--tls-ca-file /etc/orca/tls-ca/ca.crt"
 	if got != want {
 		t.Fatalf("command\n got %s\nwant %s", got, want)
 	}
@@ -141,7 +142,9 @@ func TestRouterPodIsRestricted(t *testing.T) {
 		sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault || sc.Privileged != nil {
 		t.Errorf("container security context %+v", sc)
 	}
-	if pod.HostNetwork || len(pod.Volumes) != 0 {
+	// The only volume is the trust bundle: certificates, no key (restricted allows Secret volumes).
+	if pod.HostNetwork || len(pod.Volumes) != 1 || pod.Volumes[0].Secret == nil ||
+		!reflect.DeepEqual(pod.Volumes[0].Secret.Items, []corev1.KeyToPath{{Key: KeyCACert, Path: KeyCACert}}) {
 		t.Errorf("host network %v volumes %v", pod.HostNetwork, pod.Volumes)
 	}
 }

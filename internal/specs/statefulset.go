@@ -34,6 +34,8 @@ type StatefulSetOptions struct {
 	OrcaImage string
 	// ConfigHash is the hash of the rendered my.cnf, recorded on the pod template.
 	ConfigHash string
+	// TLSHash identifies the members' TLS material (AnnotationTLSHash), recorded on the pod template.
+	TLSHash string
 	// ClusterZone is the cluster DNS zone (cluster.local by default).
 	ClusterZone string
 	// Replicas overrides spec.instances while members beyond it still have to leave the group gracefully.
@@ -49,7 +51,8 @@ func StatefulSet(c *v1.InnoDBCluster, o StatefulSetOptions) (*appsv1.StatefulSet
 		return nil, fmt.Errorf("parse datadirVolumeClaimTemplate.storage: %w", err)
 	}
 	labels := merge(c.Spec.PodLabels, ObjectLabels(c), SelectorLabels(c))
-	annotations := merge(c.Spec.PodAnnotations, map[string]string{v1.AnnotationConfigHash: o.ConfigHash})
+	annotations := merge(c.Spec.PodAnnotations, map[string]string{v1.AnnotationConfigHash: o.ConfigHash,
+		v1.AnnotationTLSHash: o.TLSHash})
 	sts := &appsv1.StatefulSet{
 		TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
 		ObjectMeta: metav1.ObjectMeta{Name: StatefulSetName(c), Namespace: c.Namespace, Labels: ObjectLabels(c),
@@ -136,6 +139,7 @@ func podSpec(c *v1.InnoDBCluster, o StatefulSetOptions) corev1.PodSpec {
 	if exporter, ok := exporterContainer(c); ok {
 		spec.Containers = append(spec.Containers, exporter)
 	}
+	spec.Volumes = append(spec.Volumes, tlsVolumes(c)...)
 	if p := c.Spec.PodSpec; p != nil {
 		spec.Tolerations = p.Tolerations
 		spec.NodeSelector = p.NodeSelector
@@ -149,16 +153,20 @@ func initContainer(c *v1.InnoDBCluster, o StatefulSetOptions) corev1.Container {
 	if zone == "" {
 		zone = ClusterZone
 	}
+	command := []string{"/orca", "init",
+		"--base-server-id", fmt.Sprint(c.Spec.BaseServerID),
+		"--service", HeadlessServiceName(c),
+		"--cluster-zone", zone,
+		"--template-dir", templateDir,
+		"--output-dir", confDir}
+	if ManagedTLS(c) {
+		command = append(command, "--tls-member-certs")
+	}
 	return corev1.Container{
 		Name:            ContainerInit,
 		Image:           o.OrcaImage,
 		ImagePullPolicy: c.Spec.ImagePullPolicy,
-		Command: []string{"/orca", "init",
-			"--base-server-id", fmt.Sprint(c.Spec.BaseServerID),
-			"--service", HeadlessServiceName(c),
-			"--cluster-zone", zone,
-			"--template-dir", templateDir,
-			"--output-dir", confDir},
+		Command:         command,
 		Env: []corev1.EnvVar{
 			{Name: "POD_NAME", ValueFrom: fieldRef("metadata.name")},
 			{Name: "POD_NAMESPACE", ValueFrom: fieldRef("metadata.namespace")},
@@ -215,6 +223,7 @@ func mysqlContainer(c *v1.InnoDBCluster) corev1.Container {
 		},
 		SecurityContext: restrictedSecurityContext(),
 	}
+	ctr.VolumeMounts = append(ctr.VolumeMounts, tlsMounts()...)
 	if p := c.Spec.PodSpec; p != nil && p.Resources != nil {
 		ctr.Resources = *p.Resources
 	}

@@ -4,6 +4,7 @@ package admintest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -155,7 +156,9 @@ func (c *Connector) Add(m *mysqlsim.Member) {
 }
 
 // Connect implements the operator's member connector.
-func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladmin.Account) (
+// The TLS configuration is not used: the members are reached in-process (the e2e harness and the simulator's
+// Frontends verify certificates on real sockets).
+func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladmin.Account, _ *tls.Config) (
 	mysqladmin.Instance, error) {
 	c.mu.Lock()
 	m := c.members[host]

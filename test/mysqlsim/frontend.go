@@ -24,7 +24,8 @@ import (
 type Frontends struct {
 	// Group is the simulated group. Required.
 	Group *Group
-	// TLSConfig is the certificate both protocols offer. Default nil: a self-signed certificate per
+	// TLSConfig is the certificate both protocols offer to members without their own (MemberConfig.TLS).
+	// Default nil: a self-signed certificate per
 	// member, as mysqld 8 generates at first start (X Protocol clients need TLS for PLAIN, the only way
 	// to log in to a caching_sha2_password account before SHA256_MEMORY has cached it).
 	TLSConfig *tls.Config
@@ -169,7 +170,10 @@ func (f *Frontends) open(m *Member, inc int) (*endpoints, error) {
 		_ = cl.Close()
 		return nil, fmt.Errorf("listen x protocol: %w", err)
 	}
-	tlsConfig := f.TLSConfig
+	tlsConfig := m.TLSConfig()
+	if tlsConfig == nil {
+		tlsConfig = f.TLSConfig
+	}
 	if tlsConfig == nil && !f.NoTLS {
 		if tlsConfig, err = classic.SelfSignedTLS(m.Host()); err != nil {
 			_, _ = cl.Close(), xl.Close()

@@ -2,6 +2,7 @@ package mysqlsim
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"sort"
@@ -69,6 +70,10 @@ type MemberConfig struct {
 	// SkipTZInfo is MYSQL_INITDB_SKIP_TZINFO: with InitOfficialImage, the entrypoint does not load
 	// the time zone tables (which would leave transactions under the member's own server_uuid).
 	SkipTZInfo bool
+	// TLS is the certificate both protocols serve, what mysqld loads from ssl_cert and ssl_key at boot (a
+	// new one takes effect at the next boot, as for mysqld). Default: Frontends.TLSConfig, else a self-signed
+	// certificate, as mysqld 8 generates at its first start without ssl_cert.
+	TLS *tls.Config
 }
 
 // persisted is one mysqld-auto.cnf entry.

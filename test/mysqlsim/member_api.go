@@ -1,12 +1,22 @@
 package mysqlsim
 
-import "time"
+import (
+	"crypto/tls"
+	"time"
+)
 
 // Name is the member's name in the simulator.
 func (m *Member) Name() string { return m.cfg.Name }
 
 // UUID is @@server_uuid.
 func (m *Member) UUID() string { return m.uuid }
+
+// TLSConfig is the certificate the member serves since its last boot (MemberConfig.TLS); nil for the default.
+func (m *Member) TLSConfig() *tls.Config {
+	m.g.mu.Lock()
+	defer m.g.mu.Unlock()
+	return m.cfg.TLS
+}
 
 // Host is the member's host (MEMBER_HOST, the address its listeners use).
 func (m *Member) Host() string {

@@ -31,6 +31,9 @@ func (m *Member) reconfigure(cfg MemberConfig) {
 	derivedSubnets := len(c.Subnets) == 1 && c.Subnets[0] == hostCIDR(c.NetworkAddress)
 	setIf(&c.Host, cfg.Host)
 	setIf(&c.Version, cfg.Version)
+	if cfg.TLS != nil {
+		c.TLS = cfg.TLS // the new pod's certificate
+	}
 	if cfg.NetworkAddress != "" {
 		c.NetworkAddress = cfg.NetworkAddress
 	} else if derivedAddr {

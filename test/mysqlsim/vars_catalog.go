@@ -185,6 +185,12 @@ var serverVars = []sysVar{
 	u("tmp_table_size", "16777216", 1024, math.MaxInt64, scopeBoth),
 	s("init_connect", "", scopeGlobal),
 	s("tls_version", "TLSv1.2,TLSv1.3", scopeGlobal),
+	// The TLS files of the main connection interface, which X Plugin shares while no mysqlx_ssl_* is set
+	// (manual 22.5.3). The simulator serves MemberConfig.TLS, what mysqld would load from them.
+	nullable(s("ssl_ca", "", scopeGlobal)),
+	nullable(s("ssl_capath", "", scopeGlobal)),
+	s("ssl_cert", "server-cert.pem", scopeGlobal),
+	s("ssl_key", "server-key.pem", scopeGlobal),
 	ro(b("have_ssl", "ON", scopeGlobal)),
 }
 
@@ -217,6 +223,10 @@ var grVars = plugin(pluginGR,
 	s("group_replication_view_change_uuid", "AUTOMATIC", scopeGlobal),
 	u("group_replication_gtid_assignment_block_size", "1000000", 1, math.MaxInt64, scopeGlobal),
 	b("group_replication_recovery_use_ssl", "OFF", scopeGlobal),
+	s("group_replication_recovery_ssl_ca", "", scopeGlobal),
+	s("group_replication_recovery_ssl_cert", "", scopeGlobal),
+	s("group_replication_recovery_ssl_key", "", scopeGlobal),
+	b("group_replication_recovery_ssl_verify_server_cert", "OFF", scopeGlobal),
 	e("group_replication_ssl_mode", "DISABLED", scopeGlobal, "DISABLED", "REQUIRED", "VERIFY_CA", "VERIFY_IDENTITY"),
 	b("group_replication_recovery_get_public_key", "OFF", scopeGlobal),
 	s("group_replication_recovery_public_key_path", "", scopeGlobal),

@@ -36,6 +36,8 @@ type podRefs struct {
 	Supervised bool
 	// Init are the settings of `orca init`.
 	Init initFlags
+	// SecretMounts are the mysql container's Secret volumes: what mysqld finds under each mount path.
+	SecretMounts []secretMount
 }
 
 // initFlags are the `orca init` flags that shape the per-member options.
@@ -43,6 +45,8 @@ type initFlags struct {
 	BaseServerID int64
 	Service      string
 	ClusterZone  string
+	// TLSMemberCerts: the member uses <pod>.crt and <pod>.key of the TLS volume (specs.RenderMemberTLSCnf).
+	TLSMemberCerts bool
 }
 
 // readPod collects the references of a member pod built by specs.StatefulSet.
@@ -68,6 +72,7 @@ func readPod(pod *corev1.Pod) (podRefs, error) {
 	}
 	r.Image = ctr.Image
 	r.readEnv(ctr.Env)
+	r.SecretMounts = secretMounts(pod.Spec.Volumes, ctr.VolumeMounts)
 	if r.Secret == "" {
 		return r, fmt.Errorf("pod %s: MYSQL_ROOT_PASSWORD does not come from a Secret", pod.Name)
 	}
@@ -123,6 +128,7 @@ func parseInitFlags(argv []string) (initFlags, error) {
 	fs.StringVar(&f.ClusterZone, "cluster-zone", specs.ClusterZone, "")
 	fs.String("template-dir", "", "")
 	fs.String("output-dir", "", "")
+	fs.BoolVar(&f.TLSMemberCerts, "tls-member-certs", false, "")
 	if err := fs.Parse(argv[i+1:]); err != nil {
 		return initFlags{}, fmt.Errorf("parse `orca init` flags: %w", err)
 	}
@@ -175,7 +181,11 @@ func memberConfig(in memberInput) (mysqlsim.MemberConfig, error) {
 		return mysqlsim.MemberConfig{}, err
 	}
 	host := memberHost(in.Pod, in.Namespace, in.Refs.Init)
-	opts, err := parseMyCnf(in.SharedCnf, specs.RenderMemberCnf(in.Refs.Init.BaseServerID, ordinal, host))
+	files := []string{in.SharedCnf, specs.RenderMemberCnf(in.Refs.Init.BaseServerID, ordinal, host)}
+	if in.Refs.Init.TLSMemberCerts {
+		files = append(files, specs.RenderMemberTLSCnf(in.Pod))
+	}
+	opts, err := parseMyCnf(files...)
 	if err != nil {
 		return mysqlsim.MemberConfig{}, fmt.Errorf("member %s/%s: %w", in.Namespace, in.Pod, err)
 	}

@@ -3,6 +3,7 @@ package simworld
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -50,9 +51,20 @@ func TestReadPodFollowsTheStatefulSet(t *testing.T) {
 	}
 	want := podRefs{Cluster: "db", ConfigMap: specs.ConfigMapName(c), Secret: specs.CredentialsSecretName(c),
 		SecretKey: specs.KeyRootPassword, Claim: "datadir-db-2", Image: "mysql:8.4.5", SkipTZInfo: true,
-		Init: initFlags{BaseServerID: 4000, Service: specs.HeadlessServiceName(c), ClusterZone: "example.internal"}}
-	if refs != want {
+		Init: initFlags{BaseServerID: 4000, Service: specs.HeadlessServiceName(c), ClusterZone: "example.internal",
+			TLSMemberCerts: true},
+		SecretMounts: []secretMount{{Path: specs.TLSDir, Secret: specs.ServerTLSSecretName(c)},
+			{Path: specs.TLSCADir, Secret: specs.TrustSecretName(c), Items: map[string]string{"ca.crt": "ca.crt"}}}}
+	if !reflect.DeepEqual(refs, want) {
 		t.Fatalf("refs\n got %+v\nwant %+v", refs, want)
+	}
+	for file, key := range map[string]string{specs.TLSDir + "/db-2.crt": "db-2.crt", specs.TLSCADir + "/ca.crt": "ca.crt"} {
+		if _, k, ok := refs.resolve(file); !ok || k != key {
+			t.Errorf("resolve(%s) = %q, %v; want key %s", file, k, ok, key)
+		}
+	}
+	if _, _, ok := refs.resolve(specs.TLSCADir + "/other"); ok {
+		t.Error("a file outside the projected items resolves")
 	}
 	if got := memberHost("db-2", "shop", refs.Init); got != specs.MemberHost(c, 2, "example.internal") {
 		t.Fatalf("memberHost = %q, specs.MemberHost = %q", got, specs.MemberHost(c, 2, "example.internal"))

@@ -199,8 +199,13 @@ func (w *World) configFor(ctx context.Context, key types.NamespacedName,
 	if !ok {
 		return cfg, fmt.Errorf("secret %s has no key %s", refs.Secret, refs.SecretKey)
 	}
-	return memberConfig(memberInput{Pod: key.Name, Namespace: key.Namespace, Refs: refs, SharedCnf: shared,
+	cfg, err = memberConfig(memberInput{Pod: key.Name, Namespace: key.Namespace, Refs: refs, SharedCnf: shared,
 		RootPassword: string(pw)})
+	if err != nil {
+		return cfg, err
+	}
+	cfg.TLS, err = w.memberTLS(ctx, key.Namespace, refs, cfg.Options)
+	return cfg, err
 }
 
 // restart boots the member again, with the data it had, for its pod's successor or in its pod (container

@@ -65,7 +65,8 @@ func (r *InnoDBClusterReconciler) applyServices(ctx context.Context, c *v1.InnoD
 
 func (r *InnoDBClusterReconciler) applyStatefulSet(ctx context.Context, c *v1.InnoDBCluster, hash,
 	tlsHash string) error {
-	sts, err := specs.StatefulSet(c, specs.StatefulSetOptions{OrcaImage: r.OrcaImage, ConfigHash: hash, TLSHash: tlsHash,
+	sts, err := specs.StatefulSet(c, specs.StatefulSetOptions{OrcaImage: r.OrcaImage, ConfigHash: hash,
+		TLSHash:     tlsHash,
 		ClusterZone: r.ClusterZone, Replicas: specs.ReplicasDuringScaleDown(c)})
 	if err != nil {
 		return err

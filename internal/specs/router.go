@@ -161,9 +161,9 @@ func routerPodSpec(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, comma
 		SecurityContext:               orcaPodSecurityContext(),
 		Containers:                    []corev1.Container{routerContainer(c, r, o, command)},
 		// The bundle holds certificates only, readable by the router's user without an fsGroup.
-		Volumes: []corev1.Volume{{Name: TLSCAVolume, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-			SecretName: TrustSecretName(c), DefaultMode: ptr.To[int32](0o444),
-			Items: []corev1.KeyToPath{{Key: KeyCACert, Path: KeyCACert}}}}}},
+		Volumes: []corev1.Volume{{Name: TLSCAVolume, VolumeSource: corev1.VolumeSource{
+			Secret: &corev1.SecretVolumeSource{SecretName: TrustSecretName(c), DefaultMode: ptr.To[int32](0o444),
+				Items: []corev1.KeyToPath{{Key: KeyCACert, Path: KeyCACert}}}}}},
 		Affinity:                  routerAffinity(c),
 		TopologySpreadConstraints: routerSpread(c),
 		Tolerations:               r.Tolerations,
@@ -214,7 +214,8 @@ func routerContainer(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, com
 		// waiting for a group that is being bootstrapped, or for a quorum to come back, stays up, unready.
 		LivenessProbe: &corev1.Probe{ProbeHandler: routerLive, PeriodSeconds: 10, TimeoutSeconds: 3,
 			FailureThreshold: 3},
-		VolumeMounts:    []corev1.VolumeMount{{Name: TLSCAVolume, MountPath: path.Dir(RouterTLSCAFile), ReadOnly: true}},
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: TLSCAVolume, MountPath: path.Dir(RouterTLSCAFile), ReadOnly: true}},
 		SecurityContext: sc,
 	}
 	if r.Resources != nil {

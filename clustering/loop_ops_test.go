@@ -41,9 +41,13 @@ func TestLoopScalesUpAndDownGracefully(t *testing.T) {
 	w.addMember(3)
 	w.addMember(4)
 	w.waitOnline(0)
-	if r := w.stsReplicas(); r != 5 {
-		t.Fatalf("statefulset replicas %d after scale-up", r)
-	}
+	// The reconcile issues the new members' certificates before it applies the StatefulSet.
+	eventually(t, 30*time.Second, func() error {
+		if r := w.stsReplicas(); r != 5 {
+			return fmt.Errorf("statefulset replicas %d after scale-up", r)
+		}
+		return nil
+	})
 	before := incarnations(w.members)
 	w.setInstances(3)
 	eventually(t, 30*time.Second, func() error {

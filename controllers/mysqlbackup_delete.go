@@ -65,7 +65,8 @@ func (r *MySQLBackupReconciler) finalize(ctx context.Context, b *v1.MySQLBackup)
 	case objectsRetry:
 		emit(r.Recorder, b, evBackupDeleteFailed, "deleting the objects at %s failed, again in %s: %s",
 			b.Status.Location, deleteRetry, job.Message)
-		return ctrl.Result{RequeueAfter: deleteRetry}, deleteJob(ctx, r.Client, b.Namespace, specs.BackupDeleteJobName(b))
+		err := deleteJob(ctx, r.Client, b.Namespace, specs.BackupDeleteJobName(b))
+		return ctrl.Result{RequeueAfter: deleteRetry}, err
 	case objectsDeleted:
 		emit(r.Recorder, b, evBackupObjectsDeleted, "objects at %s deleted: %s", b.Status.Location, job.Message)
 	}

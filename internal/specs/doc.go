@@ -4,5 +4,6 @@
 // Files by concern: names.go (object and pod names, member DNS names), ports.go (every port), labels.go
 // (selectors and object labels), secrets.go and passwords.go (the Secrets' keys and generated credentials),
 // mycnf.go and mycnf_owned.go (the rendered option files and the options Orca owns), and one builder file per
-// object kind (statefulset.go, services.go, router.go, backupjob.go, verifyjob.go, initdbjob.go, migration.go, placement.go).
+// object kind (statefulset.go, services.go, router.go, backupjob.go, backupjob_delete.go, verifyjob.go,
+// initdbjob.go, migration.go, placement.go).
 package specs

@@ -97,10 +97,16 @@ func forgetMidPass(t *testing.T, blockOnGet bool) {
 	key := types.NamespacedName{Namespace: c.Namespace, Name: c.Name}
 	waitFor(t, func() bool { m.mu.Lock(); defer m.mu.Unlock(); return m.ctx != nil })
 	m.Wake(key)
+	held := exec.held
 	if blockOnGet {
-		<-gets
-	} else {
-		<-exec.held
+		held = gets
+	}
+	select {
+	case <-held:
+	case err := <-passes:
+		t.Fatalf("the pass ended (%v) before it reached the point the test holds it at", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("no pass reached the point the test holds it at within 30s")
 	}
 	m.Forget(key)
 	if blockOnGet {

@@ -151,6 +151,9 @@ func flappingCluster() (*v1.InnoDBCluster, []client.Object) {
 			Data: map[string][]byte{specs.KeyGroupName: []byte("aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"),
 				specs.KeyAdminUser: []byte("orca_admin"), specs.KeyAdminPassword: []byte("admin")}},
 		&appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: specs.StatefulSetName(c)}},
+		// The members' trust bundle the loop reads each pass (the executor here is a double: never parsed).
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: specs.TrustSecretName(c)},
+			Data: map[string][]byte{specs.KeyCACert: []byte("bundle")}},
 	}
 	for i := range 3 {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: specs.PodName(c, i),

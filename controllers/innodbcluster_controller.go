@@ -155,8 +155,8 @@ func (r *InnoDBClusterReconciler) reconcile(ctx context.Context, req ctrl.Reques
 	}
 	if wait, err := r.reconcileInitDB(ctx, desired); err != nil {
 		return ctrl.Result{}, err
-	} else if wait && res.RequeueAfter == 0 {
-		res.RequeueAfter = pendingRetry
+	} else if wait && (res.RequeueAfter == 0 || res.RequeueAfter > pendingRetry) {
+		res.RequeueAfter = pendingRetry // the sooner of the two: a later TLS re-read must not delay the restore
 	}
 	if r.Loops != nil {
 		r.Loops.Wake(req.NamespacedName)

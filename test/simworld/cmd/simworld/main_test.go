@@ -20,6 +20,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/internal/tlsca"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/test/controlplane"
 	"github.com/orca-operator/orca/test/testutil"
@@ -120,7 +121,8 @@ func createMemberObjects(t *testing.T, cp *controlplane.ControlPlane, c *v1.Inno
 	pod.Spec.ReadinessGates = nil
 	pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: specs.DatadirVolume,
 		VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
-	for _, err := range []error{cp.Client.Create(ctx, cm), cp.Client.Create(ctx, secret), cp.Client.Create(ctx, pod)} {
+	for _, err := range []error{cp.Client.Create(ctx, cm), cp.Client.Create(ctx, secret), createTLS(ctx, cp, c),
+		cp.Client.Create(ctx, pod)} {
 		if err != nil {
 			t.Fatalf("create member objects: %v", err)
 		}
@@ -191,4 +193,28 @@ func mustRead(t *testing.T, path string) []byte {
 func eventually(t *testing.T, timeout time.Duration, fn func() error) {
 	t.Helper()
 	testutil.Eventually(t, timeout, fn)
+}
+
+// createTLS writes the member's certificate and the trust bundle the pod mounts, as the operator would.
+func createTLS(ctx context.Context, cp *controlplane.ControlPlane, c *v1.InnoDBCluster) error {
+	now := time.Now()
+	ca, err := tlsca.NewCA("test-ca", now, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	pod := specs.PodName(c, 0)
+	cert, err := tlsca.IssueCert(ca, specs.MemberTLSNames(c, 0, "", ""), now, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	data := map[string][]byte{specs.KeyCACert: ca.CertPEM, specs.MemberCertKey(pod): cert.CertPEM,
+		specs.MemberKeyKey(pod): cert.KeyPEM}
+	if err := cp.Client.Create(ctx, specs.MemberTLSSecret(c, data, 0)); err != nil {
+		return err
+	}
+	if specs.TrustSecretName(c) == specs.ServerTLSSecretName(c) {
+		return nil
+	}
+	return cp.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: specs.TrustSecretName(c),
+		Namespace: c.Namespace}, Data: map[string][]byte{specs.KeyCACert: ca.CertPEM}})
 }

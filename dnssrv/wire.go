@@ -86,7 +86,22 @@ func (q *query) readOPT(msg []byte, off int) int {
 		return -1
 	}
 	q.edns, q.udpSize, q.do = true, int(be16(msg[off+3:])), msg[off+7]&optDO != 0
-	return off + 11 + int(be16(msg[off+9:]))
+	end := off + 11 + int(be16(msg[off+9:]))
+	if end > len(msg) || !optionsFit(msg[off+11:end]) {
+		return -1 // the slow path answers FORMERR, as for any malformed record
+	}
+	return end
+}
+
+// optionsFit reports whether rdata is a whole sequence of EDNS options (code, length, data; RFC 6891 6.1.2).
+func optionsFit(rdata []byte) bool {
+	for len(rdata) > 0 {
+		if len(rdata) < 4 || 4+int(be16(rdata[2:])) > len(rdata) {
+			return false
+		}
+		rdata = rdata[4+int(be16(rdata[2:])):]
+	}
+	return true
 }
 
 func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }

@@ -3,7 +3,6 @@ package xprotocol
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -165,45 +164,6 @@ func (s *Session) negotiateTLS(cfg Config) error {
 	s.conn, s.tls = tconn, true
 	s.fr = wire.NewFrameReader(tconn, s.fr.Max())
 	return s.readCapabilities()
-}
-
-func clientTLSConfig(cfg Config, addr string) (*tls.Config, error) {
-	t := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.TLSConfig != nil {
-		t = cfg.TLSConfig.Clone()
-	}
-	switch cfg.TLSMode {
-	case TLSVerifyIdentity:
-		if t.ServerName == "" {
-			host, _, err := net.SplitHostPort(addr)
-			if err != nil {
-				return nil, fmt.Errorf("tls server name from %q: %w", addr, err)
-			}
-			t.ServerName = host
-		}
-	case TLSVerifyCA:
-		roots := t.RootCAs
-		t.InsecureSkipVerify = true // the chain is verified below, the name is not
-		t.VerifyConnection = func(cs tls.ConnectionState) error { return verifyChain(cs, roots) }
-	default:
-		t.InsecureSkipVerify = true // PREFERRED / REQUIRED encrypt without verifying, as the connectors do
-	}
-	return t, nil
-}
-
-func verifyChain(cs tls.ConnectionState, roots *x509.CertPool) error {
-	if len(cs.PeerCertificates) == 0 {
-		return errors.New("xprotocol: server sent no certificate")
-	}
-	inter := x509.NewCertPool()
-	for _, c := range cs.PeerCertificates[1:] {
-		inter.AddCert(c)
-	}
-	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
-	if err != nil {
-		return fmt.Errorf("verify server certificate: %w", err)
-	}
-	return nil
 }
 
 func (s *Session) setConnectAttrs(extra map[string]string) error {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -13,6 +12,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/topology"
 )
@@ -27,11 +27,11 @@ func (l *loop) act(ctx context.Context, o *observation, a topology.Action) error
 	pod := memberPod(o, a.Member)
 	if a.Errant != "" {
 		// The evidence goes on record before the clone wipes it: these were acknowledged writes.
-		emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeWarning, evErrantDiscarded, "Act",
+		events.Emit(l.m.Recorder, o.cluster, pod, events.ErrantTransactionsDiscarded,
 			"discarding errant transactions of %s at %s: %s", a.Member, o.at.UTC().Format("2006-01-02T15:04:05Z"),
 			truncate(a.Errant, 900))
 	}
-	emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeNormal, string(a.Kind), "Act", "%s", a.Message)
+	events.Emit(l.m.Recorder, o.cluster, pod, events.ForAction(a.Kind), "%s", a.Message)
 	err := l.m.Executor.Run(ctx, o.info, a)
 	switch {
 	case errors.Is(err, mysqladmin.ErrRestartNeeded):
@@ -45,7 +45,7 @@ func (l *loop) act(ctx context.Context, o *observation, a topology.Action) error
 	}
 	if err != nil {
 		logger.Error(err, "action failed")
-		emit(l.m.Recorder, o.cluster, pod, corev1.EventTypeWarning, evActionFailed, "Act", "%s on %s failed: %v",
+		events.Emit(l.m.Recorder, o.cluster, pod, events.ActionFailed, "%s on %s failed: %v",
 			a.Kind, a.Member, err)
 		return fmt.Errorf("%s on %s: %w", a.Kind, a.Member, err)
 	}
@@ -56,16 +56,6 @@ func (l *loop) act(ctx context.Context, o *observation, a topology.Action) error
 	logger.Info("action done")
 	return nil
 }
-
-// Events the loop emits besides one per action kind (named after it).
-const (
-	evActionFailed    = "ActionFailed"
-	evErrantDiscarded = "ErrantTransactionsDiscarded"
-	// evMemberUnreachable carries the full error of a member the loop can no longer query (or for a new cause).
-	evMemberUnreachable = "MemberUnreachable"
-	// evRebalanceDone ends a requested rebalance, with topology's RebalanceDone finding as its note.
-	evRebalanceDone = "RebalanceDone"
-)
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

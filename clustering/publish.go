@@ -6,9 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
@@ -178,13 +176,4 @@ func hasCondition(p *corev1.Pod, t corev1.PodConditionType) bool {
 		}
 	}
 	return false
-}
-
-// emit records an event on obj. related names the member pod it concerns (nil for none): the events API folds
-// events with the same reason, object and related object into one series that keeps the first note, so
-// without it every JoinMember of a cluster would read as the first one.
-func emit(r recorder.EventRecorder, obj, related runtime.Object, typ, reason, action, format string, args ...any) {
-	if r != nil {
-		r.Eventf(obj, related, typ, reason, action, format, args...)
-	}
 }

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/topology"
@@ -134,7 +135,7 @@ func TestFlappingMemberRewritesNoStatus(t *testing.T) {
 	if cond == nil || !strings.Contains(cond.Message, "db-2 runs but cannot be queried: cannot connect") || strings.Contains(cond.Message, "127.0.0.1") {
 		t.Fatalf("GroupOnline %+v, want the stable cause of db-2 and no address", cond)
 	}
-	if n := rec.count(evMemberUnreachable); n != 1 {
+	if n := rec.count(string(events.MemberUnreachable.Reason())); n != 1 {
 		t.Fatalf("%d MemberUnreachable events in 8 passes, want 1 (the cause never changed)", n)
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/topology"
 )
 
@@ -67,7 +67,7 @@ func (l *loop) endRebalance(ctx context.Context, o *observation, d *topology.Dec
 		if err := l.dropAnnotation(ctx, v1.AnnotationRebalance, v1.AnnotationRebalanceMoved); err != nil {
 			return err
 		}
-		emit(l.m.Recorder, o.cluster, nil, corev1.EventTypeNormal, evRebalanceDone, "Rebalance", "%s", f.Message)
+		events.Emit(l.m.Recorder, o.cluster, nil, events.RebalanceDone, "%s", f.Message)
 		return nil
 	}
 	return nil

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/topology"
 	"github.com/orca-operator/orca/xprotocol/wire"
@@ -58,7 +58,7 @@ func (l *loop) reportUnreachable(ctx context.Context, o *observation, errs map[s
 		logger.V(1).Info("member cannot be queried", "member", pod, "error", err.Error())
 	}
 	for _, pod := range changed {
-		emit(l.m.Recorder, o.cluster, memberPod(o, pod), corev1.EventTypeWarning, evMemberUnreachable, "Observe",
+		events.Emit(l.m.Recorder, o.cluster, memberPod(o, pod), events.MemberUnreachable,
 			"%s cannot be queried: %v", pod, errs[pod])
 	}
 }

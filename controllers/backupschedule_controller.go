@@ -20,6 +20,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/events"
 )
 
 // BackupScheduleReconciler runs a cluster's spec.backupSchedules: it creates a MySQLBackup when one is due,
@@ -120,9 +121,9 @@ func (r *BackupScheduleReconciler) createBackup(ctx context.Context, c *v1.InnoD
 		return fmt.Errorf("create scheduled backup %s: %w", nb.Name, err)
 	}
 	at := nb.Time.Format(time.RFC3339)
-	emit(r.Recorder, c, evBackupScheduled, "schedule %s: backup %s for %s", nb.Schedule, nb.Name, at)
+	emit(r.Recorder, c, events.BackupScheduled, "schedule %s: backup %s for %s", nb.Schedule, nb.Name, at)
 	if nb.Missed > 0 || now.Sub(nb.Time) > lateAfter {
-		emit(r.Recorder, c, evBackupRunsMissed, "schedule %s missed %d earlier runs and is %s late (was the "+
+		emit(r.Recorder, c, events.BackupRunsMissed, "schedule %s missed %d earlier runs and is %s late (was the "+
 			"operator down?): one backup, %s, for %s, none for the missed runs", nb.Schedule, nb.Missed,
 			now.Sub(nb.Time).Round(time.Second), nb.Name, at)
 	}
@@ -151,7 +152,7 @@ func (r *BackupScheduleReconciler) expire(ctx context.Context, c *v1.InnoDBClust
 	if err := r.Delete(ctx, &b); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("delete expired backup %s: %w", b.Name, err)
 	}
-	emit(r.Recorder, c, evBackupExpired, "schedule %s: backup %s expired (%s): deleting it and its objects",
+	emit(r.Recorder, c, events.BackupExpired, "schedule %s: backup %s expired (%s): deleting it and its objects",
 		e.Schedule, e.Name, e.Reason)
 	return nil
 }
@@ -165,7 +166,7 @@ func (r *BackupScheduleReconciler) writeStatus(ctx context.Context, c *v1.InnoDB
 		return err
 	}
 	if p.Reason != "" && p.Reason != v1.ReasonSchedulesValid && before != metav1.ConditionFalse {
-		emit(r.Recorder, c, evBackupScheduleInvalid, "%s", p.Message)
+		emit(r.Recorder, c, events.BackupScheduleInvalid, "%s", p.Message)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -32,7 +33,7 @@ func (r *InnoDBClusterReconciler) apply(ctx context.Context, c *v1.InnoDBCluster
 	unstructured.RemoveNestedField(u.Object, "status")
 	if err := r.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(FieldOwner),
 		client.ForceOwnership); err != nil {
-		emit(r.Recorder, c, evApplyFailed, "apply %s %s: %v", u.GetKind(), u.GetName(), err)
+		emit(r.Recorder, c, events.ApplyFailed, "apply %s %s: %v", u.GetKind(), u.GetName(), err)
 		return fmt.Errorf("apply %s %s: %w", u.GetKind(), u.GetName(), err)
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 )
 
 // finalize runs when the cluster is being deleted: it stops the cluster's loop, applies the volume retention
@@ -54,13 +55,13 @@ func (r *InnoDBClusterReconciler) applyRetention(ctx context.Context, c *v1.Inno
 			}
 		}
 		if len(claims) > 0 {
-			emit(r.Recorder, c, evVolumesDeleted, "deleted %d data volume claims", len(claims))
+			emit(r.Recorder, c, events.VolumesDeleted, "deleted %d data volume claims", len(claims))
 		}
 		return len(claims), nil
 	}
 	if len(claims) > 0 {
-		emit(r.Recorder, c, evVolumesKept, "kept %d data volume claims (datadirRetentionPolicy.whenDeleted=Retain)",
-			len(claims))
+		emit(r.Recorder, c, events.VolumesKept,
+			"kept %d data volume claims (datadirRetentionPolicy.whenDeleted=Retain)", len(claims))
 	}
 	return len(claims), r.releaseSecrets(ctx, c)
 }
@@ -88,7 +89,7 @@ func (r *InnoDBClusterReconciler) releaseSecrets(ctx context.Context, c *v1.Inno
 		released = append(released, name)
 	}
 	if len(released) > 0 {
-		emit(r.Recorder, c, evSecretsKept, "kept secrets %s with the retained volumes "+
+		emit(r.Recorder, c, events.SecretsKept, "kept secrets %s with the retained volumes "+
 			"(datadirRetentionPolicy.whenDeleted=Retain); a cluster created again with this name adopts them",
 			strings.Join(released, ", "))
 	}

@@ -13,6 +13,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -94,7 +95,7 @@ func (r *InnoDBClusterReconciler) createInitDBJob(ctx context.Context, c *v1.Inn
 	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create initDB job: %w", err)
 	}
-	emit(r.Recorder, c, evRestoreStarted, "restore Job %s loads %s into %s", job.Name,
+	emit(r.Recorder, c, events.RestoreStarted, "restore Job %s loads %s into %s", job.Name,
 		specs.S3Location(src.Storage, src.ID), specs.PodName(c, 0))
 	return nil
 }
@@ -118,9 +119,9 @@ func (r *InnoDBClusterReconciler) writeInitDBStatus(ctx context.Context, c *v1.I
 	}
 	switch step.Phase {
 	case v1.InitDBCompleted:
-		emit(r.Recorder, c, evRestoreCompleted, "%s", step.Message)
+		emit(r.Recorder, c, events.RestoreCompleted, "%s", step.Message)
 	case v1.InitDBFailed:
-		emit(r.Recorder, c, evRestoreFailed, "%s", step.Message)
+		emit(r.Recorder, c, events.RestoreFailed, "%s", step.Message)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/internal/tlsca"
 )
@@ -157,7 +158,7 @@ func (r *InnoDBClusterReconciler) addRouterKeys(ctx context.Context, c *v1.InnoD
 	if err := r.Patch(ctx, s, patch); err != nil {
 		return fmt.Errorf("add %s to secret %s: %w", strings.Join(added, ", "), s.Name, err)
 	}
-	emit(r.Recorder, c, evSecretKeysAdded, "added %s to secret %s for the router account; its other keys are "+
+	emit(r.Recorder, c, events.SecretKeysAdded, "added %s to secret %s for the router account; its other keys are "+
 		"unchanged", strings.Join(added, ", "), s.Name)
 	return nil
 }

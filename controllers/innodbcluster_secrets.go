@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -72,9 +73,9 @@ func (r *InnoDBClusterReconciler) createOnce(ctx context.Context, c *v1.InnoDBCl
 	}
 	switch err := r.Create(ctx, fresh, client.FieldOwner(FieldOwner)); {
 	case err == nil:
-		emit(r.Recorder, c, evSecretGenerated, "generated secret %s", name)
+		emit(r.Recorder, c, events.SecretGenerated, "generated secret %s", name)
 	case !apierrors.IsAlreadyExists(err):
-		emit(r.Recorder, c, evApplyFailed, "create Secret %s: %v", name, err)
+		emit(r.Recorder, c, events.ApplyFailed, "create Secret %s: %v", name, err)
 		return nil, fmt.Errorf("create secret %s: %w", name, err)
 	}
 	// Created (or AlreadyExists: another pass created it a moment ago); what is stored is what counts.
@@ -100,7 +101,7 @@ func (r *InnoDBClusterReconciler) adoptSecret(ctx context.Context, c *v1.InnoDBC
 	if err := r.Patch(ctx, s, patch); err != nil {
 		return fmt.Errorf("adopt secret %s: %w", s.Name, err)
 	}
-	emit(r.Recorder, c, evSecretAdopted, "adopted secret %s, kept from a deleted cluster of the same name; "+
+	emit(r.Recorder, c, events.SecretAdopted, "adopted secret %s, kept from a deleted cluster of the same name; "+
 		"its contents are unchanged", s.Name)
 	return nil
 }
@@ -144,14 +145,14 @@ func (r *InnoDBClusterReconciler) userSecret(ctx context.Context, c *v1.InnoDBCl
 func (r *InnoDBClusterReconciler) checkUserSecret(ctx context.Context, c *v1.InnoDBCluster) error {
 	s, err := r.userSecret(ctx, c)
 	if apierrors.IsNotFound(err) {
-		emit(r.Recorder, c, evSecretInvalid, "secret %s does not exist", c.Spec.SecretName)
+		emit(r.Recorder, c, events.SecretInvalid, "secret %s does not exist", c.Spec.SecretName)
 		return fmt.Errorf("%w: secret %s does not exist", errSecretInvalid, c.Spec.SecretName)
 	}
 	if err != nil {
 		return err
 	}
 	if missing := specs.MissingKeys(s, specs.KeyRootPassword); len(missing) > 0 {
-		emit(r.Recorder, c, evSecretInvalid, "secret %s lacks keys %s", s.Name, strings.Join(missing, ", "))
+		emit(r.Recorder, c, events.SecretInvalid, "secret %s lacks keys %s", s.Name, strings.Join(missing, ", "))
 		return fmt.Errorf("%w: secret %s lacks keys %s", errSecretInvalid, s.Name, strings.Join(missing, ", "))
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/events"
 )
 
 // podCounts is what the reconciler reports of the member pods; group state is the cluster loop's to write.
@@ -85,10 +86,10 @@ func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBC
 	}
 	if schema.known && schema.status == metav1.ConditionFalse &&
 		clusterstatus.ConditionStatus(&c.Status, v1.ConditionCRDSchemaCurrent) != metav1.ConditionFalse {
-		emit(r.Recorder, c, evCRDSchemaOutdated, "%s", schema.message)
+		emit(r.Recorder, c, events.CRDSchemaOutdated, "%s", schema.message)
 	}
 	if newlyColocated(c.Status.Conditions, spread) {
-		emit(r.Recorder, c, evMembersColocated, "%s", spread.spread.Describe())
+		emit(r.Recorder, c, events.MembersColocated, "%s", spread.spread.Describe())
 	}
 	return nil
 }

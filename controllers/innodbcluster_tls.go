@@ -17,6 +17,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/internal/tlsca"
 )
@@ -122,7 +123,7 @@ func (r *InnoDBClusterReconciler) renewCA(ctx context.Context, c *v1.InnoDBClust
 	if err := r.Patch(ctx, s, patch, client.FieldOwner(FieldOwner)); err != nil {
 		return tlsca.KeyPair{}, tlsca.Info{}, fmt.Errorf("renew CA in secret %s: %w", s.Name, err)
 	}
-	emit(r.Recorder, c, evCARenewed, "renewed the CA in secret %s; the previous one stays trusted until it "+
+	emit(r.Recorder, c, events.CARenewed, "renewed the CA in secret %s; the previous one stays trusted until it "+
 		"expires", s.Name)
 	return specs.CAOf(s)
 }
@@ -158,7 +159,7 @@ func (r *InnoDBClusterReconciler) storeMemberCerts(ctx context.Context, c *v1.In
 	if err := r.Patch(ctx, current, patch, client.FieldOwner(FieldOwner)); err != nil {
 		return nil, fmt.Errorf("store certificates in secret %s: %w", current.Name, err)
 	}
-	emit(r.Recorder, c, evCertificatesIssued, "issued certificates: %s", describeIssues(plan))
+	emit(r.Recorder, c, events.CertificatesIssued, "issued certificates: %s", describeIssues(plan))
 	return current, nil
 }
 
@@ -272,7 +273,7 @@ func (r *InnoDBClusterReconciler) writeTLSCondition(ctx context.Context, c *v1.I
 	}
 	if status == metav1.ConditionFalse &&
 		clusterstatus.ConditionStatus(&c.Status, v1.ConditionTLSReady) != metav1.ConditionFalse {
-		emit(r.Recorder, c, evTLSInvalid, "%s", msg)
+		emit(r.Recorder, c, events.TLSInvalid, "%s", msg)
 	}
 	return nil
 }

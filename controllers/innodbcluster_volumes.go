@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -48,7 +49,7 @@ func (r *InnoDBClusterReconciler) expandVolumes(ctx context.Context, c *v1.InnoD
 		if err := r.Patch(ctx, pvc, patch); err != nil {
 			return fmt.Errorf("expand volume claim %s: %w", pvc.Name, err)
 		}
-		emit(r.Recorder, c, evVolumeExpanded, "expanded %s from %s to %s", pvc.Name, have.String(), want.String())
+		emit(r.Recorder, c, events.VolumeExpanded, "expanded %s from %s to %s", pvc.Name, have.String(), want.String())
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/opmetrics"
 	"github.com/orca-operator/orca/internal/runstatus"
 	"github.com/orca-operator/orca/internal/specs"
@@ -180,24 +181,24 @@ func (r *MigrationRunReconciler) follow(ctx context.Context, run *v1.MigrationRu
 func (r *MigrationRunReconciler) stepEvent(run *v1.MigrationRun, step runStep) {
 	switch {
 	case step.CreatePod:
-		emit(r.Recorder, run, evMigrationStarted, "started migration Pod %s at commit %s", specs.MigrationPodName(run),
-			run.Spec.Commit)
+		emit(r.Recorder, run, events.MigrationStarted, "started migration Pod %s at commit %s",
+			specs.MigrationPodName(run), run.Spec.Commit)
 	case step.Phase == v1.MigrationBlocked:
-		emit(r.Recorder, run, evMigrationBlocked, "%s: %s", step.Reason, step.Message)
+		emit(r.Recorder, run, events.MigrationBlocked, "%s: %s", step.Reason, step.Message)
 	case step.Phase == v1.MigrationAwaitingApproval:
-		emit(r.Recorder, run, evMigrationAwaitingApproval, "%s", step.Message)
+		emit(r.Recorder, run, events.MigrationAwaitingApproval, "%s", step.Message)
 	case step.Phase == v1.MigrationFailed:
-		emit(r.Recorder, run, evMigrationFailed, "%s: %s", step.Reason, step.Message)
+		emit(r.Recorder, run, events.MigrationFailed, "%s: %s", step.Reason, step.Message)
 	}
 }
 
 // endEvent records how the run's Pod ended.
 func (r *MigrationRunReconciler) endEvent(run *v1.MigrationRun, s *v1.MigrationRunStatus) {
 	if s.Phase == v1.MigrationSucceeded {
-		emit(r.Recorder, run, evMigrationSucceeded, "applied up to version %s: %s", s.Version, s.Message)
+		emit(r.Recorder, run, events.MigrationSucceeded, "applied up to version %s: %s", s.Version, s.Message)
 		return
 	}
-	emit(r.Recorder, run, evMigrationFailed, "%s: %s", s.Reason, s.Message)
+	emit(r.Recorder, run, events.MigrationFailed, "%s: %s", s.Reason, s.Message)
 }
 
 // stepStatus writes a planned step; an approval is recorded with who gave it.

@@ -17,6 +17,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/opmetrics"
 	"github.com/orca-operator/orca/internal/specs"
 )
@@ -154,7 +155,7 @@ func (r *MySQLBackupReconciler) createJob(ctx context.Context, b *v1.MySQLBackup
 	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create backup job: %w", err)
 	}
-	emit(r.Recorder, b, evBackupStarted, "backup Job %s started against %s", job.Name, source)
+	emit(r.Recorder, b, events.BackupStarted, "backup Job %s started against %s", job.Name, source)
 	return nil
 }
 
@@ -171,9 +172,9 @@ func (r *MySQLBackupReconciler) writeStatus(ctx context.Context, b *v1.MySQLBack
 	}
 	switch step.Phase {
 	case v1.BackupSucceeded:
-		emit(r.Recorder, b, evBackupSucceeded, "backup complete at %s", specs.BackupLocation(b))
+		emit(r.Recorder, b, events.BackupSucceeded, "backup complete at %s", specs.BackupLocation(b))
 	case v1.BackupFailed:
-		emit(r.Recorder, b, evBackupFailed, "backup failed: %s", step.Message)
+		emit(r.Recorder, b, events.BackupFailed, "backup failed: %s", step.Message)
 	}
 	return nil
 }

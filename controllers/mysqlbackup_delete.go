@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -63,12 +64,12 @@ func (r *MySQLBackupReconciler) finalize(ctx context.Context, b *v1.MySQLBackup)
 	case objectsWait:
 		return ctrl.Result{}, nil // the Job's change wakes the backup
 	case objectsRetry:
-		emit(r.Recorder, b, evBackupDeleteFailed, "deleting the objects at %s failed, again in %s: %s",
+		emit(r.Recorder, b, events.BackupDeleteFailed, "deleting the objects at %s failed, again in %s: %s",
 			b.Status.Location, deleteRetry, job.Message)
 		err := deleteJob(ctx, r.Client, b.Namespace, specs.BackupDeleteJobName(b))
 		return ctrl.Result{RequeueAfter: deleteRetry}, err
 	case objectsDeleted:
-		emit(r.Recorder, b, evBackupObjectsDeleted, "objects at %s deleted: %s", b.Status.Location, job.Message)
+		emit(r.Recorder, b, events.BackupObjectsDeleted, "objects at %s deleted: %s", b.Status.Location, job.Message)
 	}
 	return ctrl.Result{}, r.finalizeBackup(ctx, b)
 }

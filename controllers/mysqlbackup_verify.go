@@ -12,6 +12,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/events"
 	"github.com/orca-operator/orca/internal/specs"
 )
 
@@ -65,7 +66,7 @@ func (r *MySQLBackupReconciler) createVerifyJob(ctx context.Context, b *v1.MySQL
 	if err := r.Create(ctx, job); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create restore-verify job: %w", err)
 	}
-	emit(r.Recorder, b, evVerifyStarted, "restore-verify Job %s started", job.Name)
+	emit(r.Recorder, b, events.VerificationStarted, "restore-verify Job %s started", job.Name)
 	return nil
 }
 
@@ -80,9 +81,9 @@ func (r *MySQLBackupReconciler) writeVerifyStatus(ctx context.Context, b *v1.MyS
 		return err
 	}
 	if *step.Verified {
-		emit(r.Recorder, b, evBackupVerified, "backup verified: %s", step.Message)
+		emit(r.Recorder, b, events.BackupVerified, "backup verified: %s", step.Message)
 	} else {
-		emit(r.Recorder, b, evVerifyFailed, "backup verification failed (%s): %s", step.Reason, step.Message)
+		emit(r.Recorder, b, events.VerificationFailed, "backup verification failed (%s): %s", step.Reason, step.Message)
 	}
 	return nil
 }

@@ -252,6 +252,13 @@ func ClusterStates() []ClusterState {
 		ClusterOfflineUncertain, ClusterUnknown, ClusterFinalizing}
 }
 
+// ActionKinds lists every ActionKind, for callers that map them exhaustively.
+func ActionKinds() []ActionKind {
+	return []ActionKind{ActionBootstrapGroup, ActionRebootGroup, ActionForceQuorum, ActionJoinMember,
+		ActionRejoinMember, ActionCloneMember, ActionRemoveMember, ActionSwitchover, ActionUpgradeMember,
+		ActionResetVariables, ActionMoveMember, ActionRotateCredentials}
+}
+
 // Reasons lists every Reason, for callers that map them exhaustively.
 func Reasons() []Reason {
 	return []Reason{ReasonOnline, ReasonPartiallyOnline, ReasonPodsPending, ReasonBootstrapping, ReasonQuorumLost,

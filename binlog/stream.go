@@ -69,6 +69,9 @@ type Source struct {
 	Executed Set
 	// ReadOnly is @@global.read_only: ON on a secondary or replica, OFF on the primary.
 	ReadOnly bool
+	// ExpireSeconds is binlog_expire_logs_seconds (0: never purged by age); nil when the server has no such
+	// variable.
+	ExpireSeconds *int64
 }
 
 // Probe connects to a source and describes it without starting a dump.
@@ -181,6 +184,11 @@ func (s *Stream) readSource(ctx context.Context) error {
 	}
 	if src.Executed, err = ParseSet(executed, src.MariaDB); err != nil {
 		return fmt.Errorf("read the GTIDs of %s: %w", s.cfg.Addr, err)
+	}
+	var expire int64
+	// Older servers lack the variable (expire_logs_days only): the source is still usable.
+	if s.db.QueryRowContext(ctx, "SELECT @@global.binlog_expire_logs_seconds").Scan(&expire) == nil {
+		src.ExpireSeconds = &expire
 	}
 	return nil
 }

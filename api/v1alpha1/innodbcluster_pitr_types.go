@@ -59,9 +59,15 @@ const (
 	// ReasonBinlogNotArchived means a segment does not start where the previous one ended: binary logs were
 	// purged before the archiver read them.
 	ReasonBinlogNotArchived ConditionReason = "BinlogNotArchived"
-	// ReasonArchiverDown means no segment was written for longer than maxArchiverDowntime while the cluster
-	// wrote.
+	// ReasonIndexMissing means a sequence number of the archive has no index entry: its segment cannot be
+	// found or checked.
+	ReasonIndexMissing ConditionReason = "IndexMissing"
+	// ReasonArchiverDown means the archiver has not reported (its heartbeat <prefix>/_pitr/archiver.json), or
+	// has followed no member, for longer than maxArchiverDowntime.
 	ReasonArchiverDown ConditionReason = "ArchiverDown"
+	// ReasonArchiveUnreadable means the operator could not read the archive (storage unreachable, credentials
+	// missing, a corrupt index entry); the condition is Unknown and the message says why.
+	ReasonArchiveUnreadable ConditionReason = "ArchiveUnreadable"
 	// ReasonBinlogExpiryTooShort means binlog_expire_logs_seconds is shorter than maxArchiverDowntime: an archiver
 	// down that long would find binary logs purged. The chain is whole (the condition stays True).
 	ReasonBinlogExpiryTooShort ConditionReason = "BinlogExpiryTooShort"

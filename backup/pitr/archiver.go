@@ -49,6 +49,8 @@ type Config struct {
 	Log logr.Logger
 	// OnSegment, when set, is called after each segment's index entry is written.
 	OnSegment func(Segment)
+	// HeartbeatInterval is how often the archiver writes HeartbeatKey. Default 10 s.
+	HeartbeatInterval time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -64,6 +66,9 @@ func (c Config) withDefaults() Config {
 	if c.Dialer == nil {
 		c.Dialer = memberdial.Direct()
 	}
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = DefaultHeartbeatInterval
+	}
 	return c
 }
 
@@ -76,6 +81,7 @@ type Archiver struct {
 	archived, state binlog.Set
 	resumed         bool
 	seg             *pending
+	beacon          beacon
 }
 
 // New returns an archiver; Run reads the archive's index before following a source.
@@ -92,8 +98,13 @@ func (a *Archiver) Run(ctx context.Context) error {
 	if err := a.resume(ctx); err != nil {
 		return err
 	}
+	beat, stopBeats := context.WithCancel(ctx)
+	beats := make(chan struct{})
+	go func() { defer close(beats); a.heartbeats(beat) }()
+	defer func() { stopBeats(); <-beats }()
 	for ctx.Err() == nil {
 		err := a.follow(ctx)
+		a.beacon.lost(err, time.Now())
 		// What was received is uploaded even when ctx ended (a pod asked to stop).
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
 		ferr := a.flush(fctx)
@@ -128,6 +139,7 @@ func (a *Archiver) resume(ctx context.Context) error {
 		return fmt.Errorf("%w: resume from segment %d: %w", backup.ErrCorrupt, last.Seq, err)
 	}
 	a.state, a.next, a.resumed = a.archived.Clone(), last.Seq+1, true
+	a.beacon.archived(last.EndSet)
 	a.cfg.Log.Info("resuming the binary log archive", "segment", a.next, "gtidSet", last.EndSet)
 	return nil
 }

@@ -38,6 +38,7 @@ func (a *Archiver) follow(ctx context.Context) error {
 		return err
 	}
 	defer func() { _ = stream.Close() }()
+	a.beacon.following(addr, stream.Source, time.Now())
 	a.cfg.Log.Info("following the binary log", "source", addr, "readOnly", src.ReadOnly, "from", from.String())
 	events, done := make(chan received, 64), make(chan struct{})
 	defer close(done)

@@ -43,6 +43,7 @@ func (a *Archiver) flush(ctx context.Context) error {
 		return err
 	}
 	a.seg, a.next, a.archived = nil, a.next+1, a.state.Clone()
+	a.beacon.archived(seg.EndSet)
 	a.cfg.Log.V(1).Info("archived a segment", "segment", seg.Seq, "transactions", seg.Transactions,
 		"lastGTID", seg.LastGTID, "bytes", seg.Size)
 	if a.cfg.OnSegment != nil {

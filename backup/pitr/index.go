@@ -107,24 +107,41 @@ func (s Segment) validate() error {
 // LoadIndex reads every index entry of the archive, in sequence order. It also returns the keys of the segment
 // objects present, to tell a deleted segment from a complete one.
 func LoadIndex(ctx context.Context, st backup.Store) ([]Segment, map[string]bool, error) {
+	return new(IndexCache).Load(ctx, st)
+}
+
+// IndexCache remembers the index entries read from one archive, so that reading it again fetches only the new
+// ones (an entry never changes once written). The zero value is empty; it is not safe for concurrent use.
+type IndexCache struct {
+	entries map[string]Segment
+}
+
+// Load is LoadIndex reading only the entries it has not read before; entries deleted from the store are
+// dropped.
+func (c *IndexCache) Load(ctx context.Context, st backup.Store) ([]Segment, map[string]bool, error) {
 	keys, err := st.List(ctx, indexPrefix)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list the PITR index: %w", err)
 	}
+	seen := make(map[string]Segment, len(keys))
 	var out []Segment
 	for _, k := range keys {
 		if !strings.HasSuffix(k, ".json") {
 			continue
 		}
-		seg, err := loadSegment(ctx, st, k)
-		if err != nil {
-			return nil, nil, err
+		seg, ok := c.entries[k]
+		if !ok {
+			if seg, err = loadSegment(ctx, st, k); err != nil {
+				return nil, nil, err
+			}
 		}
 		if want := IndexKey(seg.Seq); want != k {
 			return nil, nil, fmt.Errorf("%w: %s holds the entry of segment %d", backup.ErrCorrupt, k, seg.Seq)
 		}
+		seen[k] = seg
 		out = append(out, seg)
 	}
+	c.entries = seen
 	objects, err := st.List(ctx, segmentPrefix)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list the PITR segments: %w", err)

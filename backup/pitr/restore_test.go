@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,7 +147,8 @@ func TestRestoreToPointsAfterTheSourceIsKilled(t *testing.T) {
 		"CREATE TABLE app.w (id INT AUTO_INCREMENT PRIMARY KEY, at DATETIME(6) NOT NULL DEFAULT NOW(6))")
 	st := storeAt(t, s3, "c1")
 	archiver, err := pitr.New(pitr.Config{Sources: []string{src.Addr}, User: "root", Store: st,
-		SegmentInterval: time.Second, Retry: 200 * time.Millisecond, Log: logr.Discard()})
+		SegmentInterval: time.Second, Retry: 200 * time.Millisecond, HeartbeatInterval: 200 * time.Millisecond,
+		Log: logr.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,5 +226,28 @@ func TestRestoreToPointsAfterTheSourceIsKilled(t *testing.T) {
 		t.Fatalf("check with segment %d deleted: %v, want ErrGap", gone.Seq, err)
 	} else {
 		t.Log(err)
+	}
+	checkHealthAfterDelete(t, ctx, st, gone.Seq)
+}
+
+// The chain's health, as the cluster status shows it, reports the deleted segment from the archive and the
+// heartbeat alone: no restore is tried.
+func checkHealthAfterDelete(t *testing.T, ctx context.Context, st backup.Store, gone uint64) {
+	t.Helper()
+	hb, err := pitr.LoadHeartbeat(ctx, st)
+	if err != nil || hb == nil {
+		t.Fatalf("heartbeat %+v, %v", hb, err)
+	}
+	if hb.Following || hb.Error == "" || hb.BinlogExpireSeconds == nil {
+		t.Errorf("heartbeat after the source was killed: %+v", hb)
+	}
+	segs, present, err := pitr.LoadIndex(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := pitr.Judge(pitr.Analyze(segs, present), hb, time.Now(), time.Hour)
+	if h.Healthy || h.Reason != pitr.HealthReason(pitr.GapSegmentMissing) ||
+		!strings.Contains(h.Message, fmt.Sprintf("segment %d ", gone)) {
+		t.Errorf("health with segment %d deleted: %+v", gone, h)
 	}
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/orca-operator/orca/internal/dnsfeed"
 	"github.com/orca-operator/orca/internal/namedsecrets"
 	"github.com/orca-operator/orca/internal/opmetrics"
+	"github.com/orca-operator/orca/internal/pitrwatch"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/mysqladmin"
 )
@@ -209,6 +210,11 @@ func setup(mgr ctrl.Manager, o Options) error {
 	}
 	if err := mgr.Add(schema); err != nil {
 		return fmt.Errorf("add the CRD drift checker: %w", err)
+	}
+	chains := &pitrwatch.Watcher{Client: mgr.GetClient(), Secrets: mgr.GetAPIReader(),
+		Log: ctrl.Log.WithName("pitr-chain")}
+	if err := mgr.Add(chains); err != nil {
+		return fmt.Errorf("add the PITR chain watcher: %w", err)
 	}
 	r := &controllers.InnoDBClusterReconciler{
 		Schema:           schema,

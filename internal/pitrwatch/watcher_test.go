@@ -1,0 +1,190 @@
+package pitrwatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/backup"
+	"github.com/orca-operator/orca/backup/pitr"
+	"github.com/orca-operator/orca/test/envtestutil"
+	"github.com/orca-operator/orca/test/peers"
+)
+
+var k8s client.Client
+
+func TestMain(m *testing.M) {
+	cfg, stop, err := envtestutil.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "envtest:", err)
+		os.Exit(1)
+	}
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1.AddToScheme(scheme)
+	if k8s, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		fmt.Fprintln(os.Stderr, "client:", err)
+		stop()
+		os.Exit(1)
+	}
+	code := m.Run()
+	stop()
+	os.Exit(code)
+}
+
+func put(t *testing.T, st backup.Store, key string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := st.Create(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// segment writes segment seq (transactions 0-1-(5seq-4) .. 0-1-5seq) and its index entry.
+func segment(t *testing.T, st backup.Store, seq uint64, at time.Time) pitr.Segment {
+	t.Helper()
+	n := 5 * seq
+	s := pitr.Segment{Seq: seq, Flavor: "mariadb", Size: 100, SHA256: strings.Repeat("ab", 32), Transactions: 5,
+		FirstGTID: fmt.Sprintf("0-1-%d", n-4), LastGTID: fmt.Sprintf("0-1-%d", n), FirstTime: at, LastTime: at,
+		StartSet: fmt.Sprintf("0-1-%d", n-5), EndSet: fmt.Sprintf("0-1-%d", n), ArchivedAt: at}
+	if seq == 1 {
+		s.StartSet = ""
+	}
+	put(t, st, pitr.SegmentKey(seq), "binary log")
+	put(t, st, pitr.IndexKey(seq), s)
+	return s
+}
+
+func condition(t *testing.T, k client.ObjectKey) (*v1.PITRStatus, *metav1.Condition) {
+	t.Helper()
+	var c v1.InnoDBCluster
+	if err := k8s.Get(context.Background(), k, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c.Status.PITR, meta.FindStatusCondition(c.Status.Conditions, string(v1.ConditionPITRChainHealthy))
+}
+
+// The watcher reads a real archive in versitygw and writes the chain's health into a real API server's status:
+// whole, then a deleted segment reported as a gap (no restore tried), then the archiver down, then PITR off.
+func TestWatcherReportsTheChainsHealth(t *testing.T) {
+	ctx := context.Background()
+	s3 := peers.StartS3(t, "backups")
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "pitrwatch-"}}
+	if err := k8s.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "s3"},
+		Data: map[string][]byte{v1.KeyS3AccessKeyID: []byte(s3.AccessKey),
+			v1.KeyS3SecretAccessKey: []byte(s3.SecretKey)}}
+	storage := v1.S3Storage{Bucket: "backups", Prefix: "prod/db", Endpoint: s3.Endpoint, PathStyle: true,
+		CredentialsSecret: "s3"}
+	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"},
+		Spec: v1.InnoDBClusterSpec{Backup: &v1.ClusterBackupSpec{PITR: &v1.PITRSpec{Enabled: true,
+			Storage: v1.BackupStorage{S3: storage}}}}}
+	for _, o := range []client.Object{sec, c} {
+		if err := k8s.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := OpenS3(storage, s3.AccessKey, s3.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	w := &Watcher{Client: k8s, Now: func() time.Time { return now }}
+	k := client.ObjectKeyFromObject(c)
+
+	w.Pass(ctx)
+	if _, cond := condition(t, k); cond == nil || cond.Reason != string(v1.ReasonArchiveEmpty) {
+		t.Fatalf("empty archive: condition %+v", cond)
+	}
+
+	for seq := uint64(1); seq <= 3; seq++ {
+		segment(t, st, seq, now.Add(time.Duration(seq)*time.Second-time.Minute))
+	}
+	put(t, st, pitr.HeartbeatKey, pitr.Heartbeat{At: now, Source: "db-0:3306", Following: true, Since: now,
+		Archived: "0-1-15"})
+	w.Pass(ctx)
+	p, cond := condition(t, k)
+	if cond == nil || cond.Status != metav1.ConditionTrue || cond.Reason != string(v1.ReasonChainContinuous) {
+		t.Fatalf("whole chain: condition %+v", cond)
+	}
+	if p == nil || p.LatestGTIDSet != "0-1-15" || p.Segments != 3 || p.RestorableSince != 1 ||
+		!p.LatestRestorableTime.Equal(&metav1.Time{Time: now.Add(3*time.Second - time.Minute)}) {
+		t.Fatalf("whole chain: status.pitr %+v", p)
+	}
+
+	if err := st.Delete(ctx, pitr.SegmentKey(2)); err != nil {
+		t.Fatal(err)
+	}
+	w.Pass(ctx)
+	p, cond = condition(t, k)
+	if cond.Status != metav1.ConditionFalse || cond.Reason != string(v1.ReasonSegmentMissing) ||
+		!strings.Contains(cond.Message, "segment 2") || p.RestorableSince != 3 {
+		t.Fatalf("segment 2 deleted: condition %+v, restorable since %d", cond, p.RestorableSince)
+	}
+
+	put(t, st, pitr.SegmentKey(2), "binary log")
+	now = now.Add(2 * time.Hour)
+	w.Pass(ctx)
+	if _, cond = condition(t, k); cond.Status != metav1.ConditionFalse ||
+		cond.Reason != string(v1.ReasonArchiverDown) {
+		t.Fatalf("heartbeat 2 h old: condition %+v", cond)
+	}
+
+	var cur v1.InnoDBCluster
+	if err := k8s.Get(ctx, k, &cur); err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.Backup.PITR.Enabled = false
+	if err := k8s.Update(ctx, &cur); err != nil {
+		t.Fatal(err)
+	}
+	w.Pass(ctx)
+	if p, cond = condition(t, k); p != nil || cond != nil {
+		t.Fatalf("PITR disabled: status.pitr %+v, condition %+v", p, cond)
+	}
+}
+
+// Storage that cannot be read makes the condition Unknown with the reason, not a gap.
+func TestWatcherReportsAnUnreadableArchive(t *testing.T) {
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "pitrwatch-"}}
+	if err := k8s.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"},
+		Spec: v1.InnoDBClusterSpec{Backup: &v1.ClusterBackupSpec{PITR: &v1.PITRSpec{Enabled: true,
+			Storage: v1.BackupStorage{S3: v1.S3Storage{Bucket: "backups", CredentialsSecret: "absent"}}}}}}
+	if err := k8s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	(&Watcher{Client: k8s}).Pass(ctx)
+	_, cond := condition(t, client.ObjectKeyFromObject(c))
+	if cond == nil || cond.Status != metav1.ConditionUnknown || cond.Reason != string(v1.ReasonArchiveUnreadable) ||
+		!strings.Contains(cond.Message, "absent") {
+		t.Fatalf("condition %+v", cond)
+	}
+}

@@ -48,7 +48,8 @@ func (r *InnoDBClusterReconciler) reconcileInitDB(ctx context.Context, c *v1.Inn
 func (r *InnoDBClusterReconciler) observeInitDB(ctx context.Context, c *v1.InnoDBCluster) (initDBObservation,
 	specs.InitDBSource, error) {
 	d := c.Spec.InitDB.Dump
-	obs := initDBObservation{Pending: c.RestorePending(), BackupName: d.BackupName}
+	obs := initDBObservation{Pending: c.RestorePending(), BackupName: d.BackupName,
+		RestorePoint: c.Spec.InitDB.RestorePoint}
 	if c.Status.InitDB != nil {
 		obs.Phase = c.Status.InitDB.Phase
 	}
@@ -133,6 +134,9 @@ func applyInitDBStep(c *v1.InnoDBCluster, s *v1.InnoDBClusterStatus, step initDB
 	}
 	in := s.InitDB
 	in.Phase, in.Message, in.Location = step.Phase, step.Message, location
+	if step.Reached != nil {
+		in.Reached = step.Reached
+	}
 	if step.CreateJob {
 		in.JobName, in.StartTime = job, &now
 	}

@@ -3,6 +3,7 @@ package controllers
 import (
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
@@ -57,5 +58,30 @@ func TestPlanInitDB(t *testing.T) {
 				t.Errorf("planInitDB = %+v", s)
 			}
 		})
+	}
+}
+
+// With a restore point the Job's report carries the point the replay reached; status shows it, and a report
+// without it is not taken for a completed restore.
+func TestPlanInitDBReportsTheReachedRestorePoint(t *testing.T) {
+	obs := initDBObservation{Pending: true, FirstPodRunning: true, RestorePoint: "2026-12-01T10:00:03Z",
+		Job: &jobState{Succeeded: true, Message: `{"rows":7,"restoreSeconds":0.2,"restorePoint":` +
+			`"2026-12-01T10:00:03Z","reached":{"gtid":"0-1-42","time":"2026-12-01T10:00:02Z","gtidSet":"0-1-42",` +
+			`"transactions":30,"segments":2}}`}}
+	step := planInitDB(obs)
+	r := step.Reached
+	if step.Phase != v1.InitDBCompleted || r == nil || r.GTID != "0-1-42" || r.GTIDSet != "0-1-42" ||
+		r.Transactions != 30 || r.RestorePoint != obs.RestorePoint || r.Time.UTC().Format(time.RFC3339) !=
+		"2026-12-01T10:00:02Z" || !strings.Contains(step.Message, "replayed 30 transactions to 0-1-42") {
+		t.Fatalf("step %+v, reached %+v", step, r)
+	}
+	obs.Job = &jobState{Failed: true, Message: `{"rows":7,"failure":"error","error":"the binary log archive ` +
+		`cannot reach the restore point: segment 3 is missing"}`}
+	if step = planInitDB(obs); step.Phase != v1.InitDBFailed || !strings.Contains(step.Message, "segment 3") {
+		t.Fatalf("a refused replay: %+v", step)
+	}
+	obs.Job = &jobState{Succeeded: true, Message: `{"rows":7,"restoreSeconds":0.2}`}
+	if step = planInitDB(obs); step.Phase != v1.InitDBFailed {
+		t.Fatalf("a report without the reached point: %+v", step)
 	}
 }

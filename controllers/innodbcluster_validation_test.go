@@ -46,6 +46,9 @@ func TestInvalidSpecsAreRejectedOnCreate(t *testing.T) {
 		{"negative routers", func(c *v1.InnoDBCluster) { c.Spec.Router = &v1.RouterSpec{Instances: ptr.To[int32](-1)} },
 			"spec.router.instances in body should be greater than or equal to 0"},
 		{"bad pull policy", func(c *v1.InnoDBCluster) { c.Spec.ImagePullPolicy = "Sometimes" }, "spec.imagePullPolicy"},
+		{"restore point without a base backup", func(c *v1.InnoDBCluster) {
+			c.Spec.InitDB = &v1.InitDBSpec{RestorePoint: "latest"}
+		}, "initDB.restorePoint replays the binary log archive onto initDB.dump: name the base backup"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,12 +5,22 @@ import (
 )
 
 // InitDBSpec fills a new cluster with data before its group is bootstrapped. It is set at creation and never
-// changes. Sources other than dump (a restore point) may be added beside it.
+// changes.
+// +kubebuilder:validation:XValidation:rule="!has(self.restorePoint) || has(self.dump)",message="initDB.restorePoint replays the binary log archive onto initDB.dump: name the base backup"
 type InitDBSpec struct {
 	// Dump restores a logical backup (a MySQLBackup, or a backup location in S3) into the first member before
 	// the group is bootstrapped; the other members join afterwards and copy the data from it.
 	// +optional
 	Dump *InitDBDump `json:"dump,omitempty"`
+	// RestorePoint, after the dump is restored, replays the source cluster's binary log archive
+	// (<prefix>/_pitr/ of the dump's storage) up to this point: an RFC 3339 time (every transaction logged
+	// before it), a GTID set (stops right after the transaction completing it), or "latest". The archive's
+	// chain is checked before anything is restored; the point reached is reported in status.initDB.reached.
+	// A failed replay is not retried (the Job's pod runs once).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=4096
+	// +optional
+	RestorePoint string `json:"restorePoint,omitempty"`
 }
 
 // InitDBDump names the backup to restore: a MySQLBackup of the namespace, or its storage and location.
@@ -83,4 +93,25 @@ type InitDBStatus struct {
 	// Message says what the restore waits for, or why it failed.
 	// +optional
 	Message string `json:"message,omitempty"`
+	// Reached is the point the replay of the binary log archive reached, with spec.initDB.restorePoint.
+	// +optional
+	Reached *RestorePointReached `json:"reached,omitempty"`
+}
+
+// RestorePointReached is where a replay of the binary log archive stopped.
+type RestorePointReached struct {
+	// RestorePoint is spec.initDB.restorePoint.
+	RestorePoint string `json:"restorePoint"`
+	// GTID is the last transaction replayed; empty when the backup already was at the point.
+	// +optional
+	GTID string `json:"gtid,omitempty"`
+	// Time is that transaction's time.
+	// +optional
+	Time *metav1.Time `json:"time,omitempty"`
+	// GTIDSet is the restored member's GTID set: the backup's plus every transaction replayed.
+	// +optional
+	GTIDSet string `json:"gtidSet,omitempty"`
+	// Transactions is how many transactions were replayed.
+	// +optional
+	Transactions int32 `json:"transactions,omitempty"`
 }

@@ -35,12 +35,20 @@ func InitDBCommand(c *v1.InnoDBCluster, src InitDBSource, zone string) []string 
 	if d.UsersAndGrants {
 		cmd = append(cmd, "--users")
 	}
+	if p := c.Spec.InitDB.RestorePoint; p != "" {
+		cmd = append(cmd, "--restore-point="+p)
+	}
 	return cmd
 }
 
 // InitDBJob builds the Job restoring spec.initDB into the first member as the cluster's root account (the only
-// one before the group is bootstrapped). A failed pod is run again a few times: the restore resumes.
+// one before the group is bootstrapped). A failed pod is run again a few times: the restore resumes. A replay to
+// a restore point is not: transactions replayed before the failure would be applied twice.
 func InitDBJob(c *v1.InnoDBCluster, src InitDBSource, o BackupJobOptions) *batchv1.Job {
+	retries := int32(initDBRetries)
+	if c.Spec.InitDB.RestorePoint != "" {
+		retries = 0
+	}
 	labels := merge(ObjectLabels(c), map[string]string{v1.LabelComponent: v1.ComponentInitDB})
 	creds := CredentialsSecretName(c)
 	env := append([]corev1.EnvVar{
@@ -49,5 +57,5 @@ func InitDBJob(c *v1.InnoDBCluster, src InitDBSource, o BackupJobOptions) *batch
 	}, s3Env(src.Storage.CredentialsSecret)...)
 	ctr := orcaJobContainer(ContainerInitDB, o.OrcaImage, c.Spec.ImagePullPolicy, InitDBCommand(c, src, o.ClusterZone),
 		env)
-	return orcaJob(InitDBJobName(c), c.Namespace, labels, initDBRetries, c.Spec.ImagePullSecrets, ctr)
+	return orcaJob(InitDBJobName(c), c.Namespace, labels, retries, c.Spec.ImagePullSecrets, ctr)
 }

@@ -48,3 +48,19 @@ func TestInitDBJob(t *testing.T) {
 		t.Errorf("location %s", got)
 	}
 }
+
+// A restore point is passed to `orca restore`, and its Job never runs a second pod (a replay is not resumable).
+func TestInitDBJobWithARestorePoint(t *testing.T) {
+	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Namespace: "prod", Name: "db"},
+		Spec: v1.InnoDBClusterSpec{InitDB: &v1.InitDBSpec{Dump: &v1.InitDBDump{BackupName: "nightly"},
+			RestorePoint: "2026-12-01T10:00:03Z"}}}
+	j := InitDBJob(c, InitDBSource{Storage: v1.S3Storage{Bucket: "bk", CredentialsSecret: "s3"}, ID: "nightly"},
+		BackupJobOptions{OrcaImage: "orca:1"})
+	if cmd := j.Spec.Template.Spec.Containers[0].Command; !slices.Contains(cmd,
+		"--restore-point=2026-12-01T10:00:03Z") {
+		t.Errorf("command %v lacks the restore point", cmd)
+	}
+	if *j.Spec.BackoffLimit != 0 {
+		t.Errorf("backoff limit %d: a replay run twice applies its transactions twice", *j.Spec.BackoffLimit)
+	}
+}

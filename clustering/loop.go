@@ -98,6 +98,12 @@ func (l *loop) pass(ctx context.Context) (err error) {
 	}
 	decision := decide(obs)
 	l.observed(obs, &decision)
+	if err := obs.demotion.finish(obs); err != nil {
+		if !isConflict(err) {
+			logger.Error(err, "demote stale members failed")
+		}
+		return err
+	}
 	running := l.current()
 	if a, ok := decision.Next(); ok && running == nil {
 		running = l.start(ctx, obs, a)

@@ -31,9 +31,11 @@ type observation struct {
 	at time.Time
 	// progress is the Progressing condition (progressOf).
 	progress progress
+	// demotion runs beside the member queries; the pass finishes it before it acts or publishes.
+	demotion *demotion
 }
 
-func (l *loop) observe(ctx context.Context) (*observation, error) {
+func (l *loop) observe(ctx context.Context) (_ *observation, err error) {
 	var cluster v1.InnoDBCluster
 	if err := l.m.Client.Get(ctx, l.key, &cluster); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -51,9 +53,12 @@ func (l *loop) observe(ctx context.Context) (*observation, error) {
 	}
 	// Before anything else: a member whose mysqld is not running or restarted must not keep receiving traffic
 	// for the seconds the member queries below may take.
-	if err := l.demoteStale(ctx, o); err != nil {
-		return nil, err
-	}
+	o.demotion = l.startDemotion(ctx, o.pods)
+	defer func() {
+		if err != nil {
+			_ = o.demotion.finish(o) // a failed pass leaves no writes behind it
+		}
+	}()
 	info, err := l.clusterInfo(ctx, o)
 	if err != nil {
 		return nil, err

@@ -40,24 +40,6 @@ func (l *loop) publish(ctx context.Context, o *observation, d *topology.Decision
 	return l.endRebalance(ctx, o, d)
 }
 
-// demoteStale removes the role label and the readiness gate of every pod whose mysql container is not
-// running or restarted since Orca last saw its member ONLINE, before the pass queries anything: a
-// restarted primary must not receive writes through the primary Service for a moment longer.
-func (l *loop) demoteStale(ctx context.Context, o *observation) error {
-	for _, pod := range o.pods {
-		if mysqldRunning(pod) && !restartedSinceOnline(pod) {
-			continue
-		}
-		if err := l.setRole(ctx, pod, "", false); err != nil {
-			return err
-		}
-		if err := l.setGate(ctx, pod, false, "Restarted"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // labelPods sets mysql.orca.dev/role on members serving in the group and removes it elsewhere, and sets the
 // readiness gate: only an ONLINE member that accepts connections (offline_mode OFF) is Ready, and a
 // RECOVERING member is simply not Ready (never killed). A member Orca queried ONLINE also gets its
@@ -150,7 +132,9 @@ func (l *loop) setGate(ctx context.Context, pod *corev1.Pod, online bool, health
 		// Absent already counts as not Ready; writing it would only add a write per pass.
 		return nil
 	}
-	patch := client.MergeFromWithOptions(pod.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	// A strategic merge patch merges conditions by type: the kubelet's own conditions, written at the same
+	// moment (a terminating pod's), neither conflict with it nor are overwritten by it.
+	patch := client.StrategicMergeFrom(pod.DeepCopy())
 	cond := corev1.PodCondition{Type: specs.ReadinessGateOnline, Status: status, Reason: health,
 		LastTransitionTime: metav1.Now()}
 	replaced := false

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -42,12 +43,14 @@ func (f failoverTiming) dnsFreshness() time.Duration { return f.answered - f.ele
 // orca is what Orca adds to Group Replication's election before a client can write again.
 func (f failoverTiming) orca() time.Duration { return f.written - f.elected }
 
-// faults are the ways the primary goes away in the benchmark.
-var faults = []struct {
+type fault struct {
 	name   string
 	inject func(c *cluster, pod string)
 	heal   func(c *cluster, pod string)
-}{
+}
+
+// faults are the ways the primary goes away in the benchmark.
+var faults = []fault{
 	{"crash", func(c *cluster, p string) { c.member(p).Crash() }, func(*cluster, string) {}},
 	{"isolate", func(c *cluster, p string) { c.member(p).Isolate() }, func(c *cluster, p string) { c.member(p).Heal() }},
 	{"pod-delete", func(c *cluster, p string) {
@@ -73,7 +76,7 @@ func BenchmarkFailover(b *testing.B) {
 	password := c.secret(specs.CredentialsSecretName(c.obj), specs.KeyRootPassword)
 	results := map[string][]failoverTiming{}
 	for b.Loop() {
-		for _, f := range faults {
+		for _, f := range benchFaults(b) {
 			wr := c.startWriter()
 			for range failoverRuns {
 				results[f.name] = append(results[f.name], c.failover(password, wr, f.inject, f.heal))
@@ -82,12 +85,29 @@ func BenchmarkFailover(b *testing.B) {
 		}
 	}
 	fmt.Printf("simulated second: %s\n", second)
-	for _, f := range faults {
+	for _, f := range benchFaults(b) {
 		printFailovers(f.name, results[f.name])
 		b.ReportMetric(ms(quantile(results[f.name], 0.5, failoverTiming.orca)), f.name+"-orca-median-ms")
 		b.ReportMetric(ms(quantile(results[f.name], 0.95, failoverTiming.orca)), f.name+"-orca-p95-ms")
 	}
 	printDNSFreshness(results)
+}
+
+// benchFaults are the faults ORCA_BENCH_FAULTS names (comma-separated, e.g. "pod-delete"), default all.
+func benchFaults(b *testing.B) []fault {
+	v := os.Getenv("ORCA_BENCH_FAULTS")
+	if v == "" {
+		return faults
+	}
+	var out []fault
+	for _, name := range strings.Split(v, ",") {
+		i := slices.IndexFunc(faults, func(f fault) bool { return f.name == name })
+		if i < 0 {
+			b.Fatalf("ORCA_BENCH_FAULTS: no fault %q (crash, isolate, pod-delete)", name)
+		}
+		out = append(out, faults[i])
+	}
+	return out
 }
 
 // printDNSFreshness is the DNS figure over every run: GR's election to the operator's new SRV answer.

@@ -2,8 +2,10 @@ package backup
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -19,6 +21,9 @@ type Server struct {
 	User, Password string
 	// Dialer opens connections; nil is memberdial.Direct.
 	Dialer memberdial.Dialer
+	// TLS, when set, encrypts every connection and verifies the server's certificate with it (its ServerName,
+	// else the host of Addr, never the address Dialer reaches). Nil connects without TLS.
+	TLS *tls.Config
 }
 
 // open returns a pool of at most conns connections in utf8mb4. multiStatements stays off: one Exec runs one
@@ -34,6 +39,12 @@ func (s Server) open(conns int) (*sql.DB, error) {
 		d = memberdial.Direct()
 	}
 	cfg.DialFunc = d.DialContext
+	if s.TLS != nil {
+		cfg.TLS = s.TLS.Clone()
+		if cfg.TLS.ServerName == "" {
+			cfg.TLS.ServerName, _, _ = net.SplitHostPort(s.Addr)
+		}
+	}
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("configure connection to %s: %w", s.Addr, err)

@@ -89,7 +89,12 @@ func (r *InnoDBClusterReconciler) observeInitDB(ctx context.Context, c *v1.InnoD
 
 func (r *InnoDBClusterReconciler) createInitDBJob(ctx context.Context, c *v1.InnoDBCluster,
 	src specs.InitDBSource) error {
-	job := specs.InitDBJob(c, src, specs.BackupJobOptions{OrcaImage: r.OrcaImage, ClusterZone: r.ClusterZone})
+	trust, err := clientTrust(ctx, r.APIReader, c, specs.MemberHost(c, 0, r.ClusterZone))
+	if err != nil {
+		return err
+	}
+	job := specs.InitDBJob(c, src, specs.BackupJobOptions{OrcaImage: r.OrcaImage, ClusterZone: r.ClusterZone,
+		TLSServerName: trust.ServerName})
 	if err := controllerutil.SetControllerReference(c, job, r.Scheme); err != nil {
 		return fmt.Errorf("own initDB job: %w", err)
 	}

@@ -76,7 +76,7 @@ func (r *MigrationRunReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	step := planRun(obs)
 	if step.CreatePod {
-		if err := r.createPod(ctx, &run, obs.Hook); err != nil {
+		if err := r.createPod(ctx, &run, obs.Hook, obs.Cluster); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -219,11 +219,19 @@ func stepStatus(step runStep) runstatus.Mutation {
 }
 
 // createPod creates the migration Pod, owned by the run, and the built-in runner's ServiceAccount first.
-func (r *MigrationRunReconciler) createPod(ctx context.Context, run *v1.MigrationRun, hook *v1.MigrationHook) error {
+func (r *MigrationRunReconciler) createPod(ctx context.Context, run *v1.MigrationRun, hook *v1.MigrationHook,
+	cluster *v1.InnoDBCluster) error {
+	if cluster == nil {
+		return fmt.Errorf("cluster %s not found", run.Spec.ClusterName)
+	}
+	trust, err := clientTrust(ctx, r.APIReader, cluster, specs.MigrationHost(run))
+	if err != nil {
+		return err
+	}
 	if err := r.ensureRunnerAccount(ctx, run.Namespace); err != nil {
 		return err
 	}
-	pod := specs.MigrationPod(run, hook, r.OrcaImage, r.SRVZone)
+	pod := specs.MigrationPod(run, hook, r.OrcaImage, r.SRVZone, trust)
 	if err := controllerutil.SetControllerReference(run, pod, r.Scheme); err != nil {
 		return fmt.Errorf("own migration pod: %w", err)
 	}

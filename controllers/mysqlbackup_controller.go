@@ -147,8 +147,12 @@ func (r *MySQLBackupReconciler) createJob(ctx context.Context, b *v1.MySQLBackup
 	if err != nil {
 		return fmt.Errorf("backup source %s: %w", source, err)
 	}
+	trust, err := clientTrust(ctx, r.APIReader, c, specs.MemberHost(c, ordinal, r.ClusterZone))
+	if err != nil {
+		return err
+	}
 	job := specs.BackupJob(b, c, specs.BackupSource{Pod: source, Ordinal: ordinal},
-		specs.BackupJobOptions{OrcaImage: r.OrcaImage, ClusterZone: r.ClusterZone})
+		specs.BackupJobOptions{OrcaImage: r.OrcaImage, ClusterZone: r.ClusterZone, TLSServerName: trust.ServerName})
 	if err := controllerutil.SetControllerReference(b, job, r.Scheme); err != nil {
 		return fmt.Errorf("own job: %w", err)
 	}

@@ -77,6 +77,7 @@ type serverFlags struct {
 	host         string
 	port         int
 	devMemberMap string
+	tls          tlsFlags
 }
 
 func (s *serverFlags) bind(f *pflag.FlagSet) {
@@ -84,6 +85,7 @@ func (s *serverFlags) bind(f *pflag.FlagSet) {
 	f.IntVar(&s.port, "port", 3306, "the server's classic protocol port")
 	f.StringVar(&s.devMemberMap, "dev-member-map", os.Getenv(envDevMemberMap),
 		"development only: JSON file mapping member host names to loopback addresses")
+	s.tls.bind(f)
 }
 
 func (s *serverFlags) server() (backup.Server, error) {
@@ -94,6 +96,10 @@ func (s *serverFlags) server() (backup.Server, error) {
 		Password: os.Getenv(envBackupPassword), Dialer: memberdial.Direct()}
 	if s.devMemberMap != "" {
 		srv.Dialer = memberdial.NewLoopbackFile(s.devMemberMap)
+	}
+	var err error
+	if srv.TLS, err = s.tls.config(); err != nil {
+		return backup.Server{}, err
 	}
 	return srv, nil
 }

@@ -70,7 +70,11 @@ func (mf migrateFlags) execute(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("kubernetes client: %w", err)
 	}
-	db, err := sql.Open("mysql", mysqlDSNFromEnv(os.Getenv(envDevServiceMap)))
+	dsn, err := mysqlDSNFromEnv(os.Getenv(envDevServiceMap))
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("mysql", dsn)
 	if err != nil {
 		return fmt.Errorf("open the database: %w", err)
 	}
@@ -103,9 +107,19 @@ const envDevServiceMap = "ORCA_DEV_SERVICE_MAP"
 // devServicesNet is go-sql-driver's network that dials Services through the development map.
 const devServicesNet = "orca-dev-services"
 
+// Environment of the migration Pod's TLS (set by the operator for every runner, the built-in one reads them):
+// the members' trust bundle and, for a certificate that does not name the Service, the name to check instead.
+const (
+	envMySQLSSLCA         = "MYSQL_SSL_CA"
+	envMySQLTLSServerName = "MYSQL_TLS_SERVER_NAME"
+	// membersTLS is go-sql-driver's registered TLS configuration that verifies the members.
+	membersTLS = "orca-members"
+)
+
 // mysqlDSNFromEnv builds the DSN from MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_PASSWORD and MYSQL_DATABASE;
-// with a development service map, MYSQL_HOST:MYSQL_PORT is dialled through it.
-func mysqlDSNFromEnv(serviceMap string) string {
+// with a development service map, MYSQL_HOST:MYSQL_PORT is dialled through it. With MYSQL_SSL_CA the connection
+// is encrypted and the certificate verified with that bundle for MYSQL_HOST (or MYSQL_TLS_SERVER_NAME).
+func mysqlDSNFromEnv(serviceMap string) (string, error) {
 	c := mysql.NewConfig()
 	c.Net = "tcp"
 	if serviceMap != "" {
@@ -118,5 +132,15 @@ func mysqlDSNFromEnv(serviceMap string) string {
 	c.Addr = net.JoinHostPort(envOr("MYSQL_HOST", "127.0.0.1"), envOr("MYSQL_PORT", "3306"))
 	c.User, c.Passwd, c.DBName = os.Getenv("MYSQL_USER"), os.Getenv("MYSQL_PASSWORD"), os.Getenv("MYSQL_DATABASE")
 	c.ParseTime = true
-	return c.FormatDSN()
+	if ca := os.Getenv(envMySQLSSLCA); ca != "" {
+		t, err := trustConfig(ca, os.Getenv(envMySQLTLSServerName))
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", envMySQLSSLCA, err)
+		}
+		if err := mysql.RegisterTLSConfig(membersTLS, t); err != nil {
+			return "", fmt.Errorf("register the members' TLS configuration: %w", err)
+		}
+		c.TLSConfig = membersTLS
+	}
+	return c.FormatDSN(), nil
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/spf13/pflag"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/orca-operator/orca/internal/tlsca"
 	"github.com/orca-operator/orca/memberdial"
 	"github.com/orca-operator/orca/router"
 )
@@ -41,7 +40,7 @@ type routerFlags struct {
 	pollInterval, connectTimeout time.Duration
 	idleTimeout, drainTimeout    time.Duration
 	roOnQuorumLoss               bool
-	tlsCAFile, tlsServerName     string
+	tls                          tlsFlags
 	devMemberMap                 string
 	zap                          zap.Options
 }
@@ -85,10 +84,7 @@ func (rf *routerFlags) bind(f *pflag.FlagSet) {
 		"on SIGTERM, how long established connections may finish before they are closed")
 	f.BoolVar(&rf.roOnQuorumLoss, "ro-on-quorum-loss", true,
 		"keep serving RO from ONLINE members while the group has lost quorum (reads may be stale)")
-	f.StringVar(&rf.tlsCAFile, "tls-ca-file", "",
-		"PEM trust bundle the members' certificates are verified with (the system's roots when empty)")
-	f.StringVar(&rf.tlsServerName, "tls-server-name", "",
-		"name the members' certificates are checked against instead of each member's own (VERIFY_CA)")
+	rf.tls.bind(f)
 	f.StringVar(&rf.devMemberMap, "dev-member-map", os.Getenv(envDevMemberMap),
 		"development only: dial members through loopback addresses from this JSON file")
 	f.StringSliceVar(&rf.staticBackends, "static-backend", nil,
@@ -144,19 +140,9 @@ func (rf *routerFlags) server(log logr.Logger) (*router.Server, error) {
 	if rf.devMemberMap != "" {
 		s.Dialer = memberdial.NewLoopbackFile(rf.devMemberMap)
 	}
-	if rf.tlsCAFile != "" || rf.tlsServerName != "" {
-		trust := tlsca.Trust{ServerName: rf.tlsServerName}
-		if rf.tlsCAFile != "" {
-			bundle, err := os.ReadFile(rf.tlsCAFile)
-			if err != nil {
-				return nil, fmt.Errorf("read --tls-ca-file: %w", err)
-			}
-			if _, err := tlsca.Pool(bundle); err != nil {
-				return nil, fmt.Errorf("--tls-ca-file %s: %w", rf.tlsCAFile, err)
-			}
-			trust.Bundle = bundle
-		}
-		s.MonitorTLS = trust.Config()
+	var err error
+	if s.MonitorTLS, err = rf.tls.config(); err != nil {
+		return nil, err
 	}
 	if s.User == "" && len(rf.staticBackends) == 0 {
 		return nil, fmt.Errorf("%s is not set: the router needs its monitoring account", envRouterUser)

@@ -41,6 +41,9 @@ type BackupJobOptions struct {
 	OrcaImage string
 	// ClusterZone is the cluster's DNS zone; cluster.local when empty.
 	ClusterZone string
+	// TLSServerName is the name the members' certificate is checked against instead of the member's own, when
+	// it does not name the members (tlsca.Trust.ServerName); "" checks the member's stable name.
+	TLSServerName string
 }
 
 // BackupCommand is `orca backup` against the source member, into <prefix>/<backup name>/ of the bucket.
@@ -94,7 +97,9 @@ func BackupJob(b *v1.MySQLBackup, c *v1.InnoDBCluster, src BackupSource, o Backu
 			{Name: EnvS3AccessKey, ValueFrom: secretKey(creds, v1.KeyS3AccessKeyID)},
 			{Name: EnvS3SecretKey, ValueFrom: secretKey(creds, v1.KeyS3SecretAccessKey)},
 		})
-	return orcaJob(BackupJobName(b), b.Namespace, labels, 0, c.Spec.ImagePullSecrets, ctr)
+	job := orcaJob(BackupJobName(b), b.Namespace, labels, 0, c.Spec.ImagePullSecrets, ctr)
+	withClientTrust(&job.Spec.Template.Spec, ClientTrustOf(c, o.TLSServerName))
+	return job
 }
 
 // BackupLocation is the URL of a backup's objects.

@@ -57,5 +57,7 @@ func InitDBJob(c *v1.InnoDBCluster, src InitDBSource, o BackupJobOptions) *batch
 	}, s3Env(src.Storage.CredentialsSecret)...)
 	ctr := orcaJobContainer(ContainerInitDB, o.OrcaImage, c.Spec.ImagePullPolicy, InitDBCommand(c, src, o.ClusterZone),
 		env)
-	return orcaJob(InitDBJobName(c), c.Namespace, labels, retries, c.Spec.ImagePullSecrets, ctr)
+	job := orcaJob(InitDBJobName(c), c.Namespace, labels, retries, c.Spec.ImagePullSecrets, ctr)
+	withClientTrust(&job.Spec.Template.Spec, ClientTrustOf(c, o.TLSServerName))
+	return job
 }

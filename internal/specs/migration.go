@@ -36,12 +36,16 @@ func MigrationSRVURI(run *v1.MigrationRun, hook *v1.MigrationHook, zone string) 
 
 // MigrationPod is the Pod that runs a run's migration: the built-in runner (orca migrate) or the hook's image,
 // against the primary through the <cluster> Service, restricted, never restarted (the run's outcome is the
-// Pod's), owned by the run. srvZone is the zone of Orca's DNS SRV records when they are served ("": off).
-func MigrationPod(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage, srvZone string) *corev1.Pod {
+// Pod's), owned by the run. srvZone is the zone of Orca's DNS SRV records when they are served ("": off). trust
+// verifies the primary's certificate: its bundle is mounted and named by MYSQL_SSL_CA, for any runner.
+func MigrationPod(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage, srvZone string,
+	trust ClientTrust) *corev1.Pod {
 	c := migrationContainer(run, hook, orcaImage)
 	if srvZone != "" {
 		c.Env = append(c.Env, corev1.EnvVar{Name: "MYSQL_SRV_URI", Value: MigrationSRVURI(run, hook, srvZone)})
 	}
+	c.Env = append(c.Env, migrationTLSEnv(trust)...)
+	c.VolumeMounts = append(c.VolumeMounts, trust.Mount())
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: run.Namespace, Name: MigrationPodName(run),
@@ -58,7 +62,7 @@ func MigrationPod(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage, srvZo
 			},
 			Containers: []corev1.Container{c},
 			Volumes: []corev1.Volume{{Name: "work",
-				VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}},
+				VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}, trust.Volume()},
 		},
 	}
 }
@@ -85,6 +89,18 @@ func migrationContainer(run *v1.MigrationRun, hook *v1.MigrationHook, orcaImage 
 		"--run=" + run.Name, "--lint-policy=" + lintPolicy(hook),
 		"--result-file=" + corev1.TerminationMessagePathDefault}
 	return c
+}
+
+// migrationTLSEnv tells the runner how to verify the primary: MYSQL_SSL_CA (the mounted bundle), MYSQL_SSL_MODE
+// as the mysql client spells it, and MYSQL_TLS_SERVER_NAME when the certificate does not name the Service.
+func migrationTLSEnv(t ClientTrust) []corev1.EnvVar {
+	env := []corev1.EnvVar{{Name: "MYSQL_SSL_CA", Value: ClientTLSCAFile},
+		{Name: "MYSQL_SSL_MODE", Value: GroupSSLVerifyIdentity}}
+	if t.ServerName != "" {
+		env[1].Value = GroupSSLVerifyCA
+		env = append(env, corev1.EnvVar{Name: "MYSQL_TLS_SERVER_NAME", Value: t.ServerName})
+	}
+	return env
 }
 
 func lintPolicy(h *v1.MigrationHook) string {

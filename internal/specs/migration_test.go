@@ -17,7 +17,7 @@ func TestMigrationPodWithAnImageRunner(t *testing.T) {
 		Database: v1.MigrationDatabase{SecretName: "app-db", Name: "shop"},
 		Runner: v1.MigrationRunner{Type: v1.RunnerImage, Image: "flyway/flyway:11", Command: []string{"flyway"},
 			Args: []string{"migrate"}}}}
-	pod := MigrationPod(run, hook, "orca:dev", "")
+	pod := MigrationPod(run, hook, "orca:dev", "", ClientTrust{SecretName: "db-tls"})
 	c := pod.Spec.Containers[0]
 	if c.Image != "flyway/flyway:11" || c.Command[0] != "flyway" || c.Args[0] != "migrate" {
 		t.Fatalf("container %+v", c)

@@ -40,7 +40,7 @@ func TestEveryPodPassesRestricted(t *testing.T) {
 	pods["backup"] = &BackupJob(b, c, BackupSource{Pod: "db-2", Ordinal: 2},
 		BackupJobOptions{OrcaImage: "orca:test"}).Spec.Template
 	pods["verify"] = &VerifyJob(b, c, BackupJobOptions{OrcaImage: "orca:test"}).Spec.Template
-	mp := MigrationPod(run, hook, "orca:test", "")
+	mp := MigrationPod(run, hook, "orca:test", "", ClientTrust{SecretName: "db-tls"})
 	pods["migration"] = &corev1.PodTemplateSpec{ObjectMeta: mp.ObjectMeta, Spec: mp.Spec}
 	eval, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"path"
 	"strconv"
 	"strings"
 
@@ -64,7 +63,7 @@ type RouterOptions struct {
 }
 
 // RouterTLSCAFile is where router pods find the members' trust bundle (ca.crt of the trust Secret).
-const RouterTLSCAFile = "/etc/orca/tls-ca/" + KeyCACert
+const RouterTLSCAFile = ClientTLSCAFile
 
 // RouterCommand is what a router pod runs: `orca router` with every desired member's stable name on the classic
 // port as its bootstrap list (it learns the topology from the members themselves), and MySQL Router's ports.
@@ -160,15 +159,12 @@ func routerPodSpec(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, comma
 		ImagePullSecrets:              c.Spec.ImagePullSecrets,
 		SecurityContext:               orcaPodSecurityContext(),
 		Containers:                    []corev1.Container{routerContainer(c, r, o, command)},
-		// The bundle holds certificates only, readable by the router's user without an fsGroup.
-		Volumes: []corev1.Volume{{Name: TLSCAVolume, VolumeSource: corev1.VolumeSource{
-			Secret: &corev1.SecretVolumeSource{SecretName: TrustSecretName(c), DefaultMode: ptr.To[int32](0o444),
-				Items: []corev1.KeyToPath{{Key: KeyCACert, Path: KeyCACert}}}}}},
-		Affinity:                  routerAffinity(c),
-		TopologySpreadConstraints: routerSpread(c),
-		Tolerations:               r.Tolerations,
-		NodeSelector:              r.NodeSelector,
-		PriorityClassName:         r.PriorityClassName,
+		Volumes:                       []corev1.Volume{ClientTrustOf(c, "").Volume()},
+		Affinity:                      routerAffinity(c),
+		TopologySpreadConstraints:     routerSpread(c),
+		Tolerations:                   r.Tolerations,
+		NodeSelector:                  r.NodeSelector,
+		PriorityClassName:             r.PriorityClassName,
 	}
 	if r.Affinity != nil {
 		spec.Affinity = r.Affinity
@@ -214,8 +210,7 @@ func routerContainer(c *v1.InnoDBCluster, r *v1.RouterSpec, o RouterOptions, com
 		// waiting for a group that is being bootstrapped, or for a quorum to come back, stays up, unready.
 		LivenessProbe: &corev1.Probe{ProbeHandler: routerLive, PeriodSeconds: 10, TimeoutSeconds: 3,
 			FailureThreshold: 3},
-		VolumeMounts: []corev1.VolumeMount{
-			{Name: TLSCAVolume, MountPath: path.Dir(RouterTLSCAFile), ReadOnly: true}},
+		VolumeMounts:    []corev1.VolumeMount{ClientTrustOf(c, "").Mount()},
 		SecurityContext: sc,
 	}
 	if r.Resources != nil {

@@ -50,6 +50,8 @@ type MigrationRunReconciler struct {
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=migrationruns/status;migrationruns/finalizers,verbs=update
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=migrationhooks,verbs=list;watch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=list;watch;create
+// The pre-migration backup, owned by the run.
+// +kubebuilder:rbac:groups=mysql.orca.dev,resources=mysqlbackups,verbs=list;watch;create
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=create
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=create
 // The Role of migration Pods grants these on Leases; RBAC lets the operator grant only what it holds.
@@ -65,7 +67,7 @@ func (r *MigrationRunReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if terminal(run.Status.Phase) {
+	if ended(&run.Status) {
 		if obs.Hook == nil {
 			return ctrl.Result{}, nil
 		}
@@ -75,6 +77,11 @@ func (r *MigrationRunReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, r.follow(ctx, &run, obs)
 	}
 	step := planRun(obs)
+	if step.CreateBackup {
+		if err := r.createBackup(ctx, &run, step); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if step.CreatePod {
 		if err := r.createPod(ctx, &run, obs.Hook, obs.Cluster); err != nil {
 			return ctrl.Result{}, err
@@ -86,8 +93,8 @@ func (r *MigrationRunReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if step.Phase != run.Status.Phase || step.Reason != run.Status.Reason {
 		r.stepEvent(&run, step)
 	}
-	if step.Phase == v1.MigrationPending || step.Phase == v1.MigrationBlocked ||
-		step.Phase == v1.MigrationAwaitingApproval {
+	if !step.Final && (step.Phase == v1.MigrationPending || step.Phase == v1.MigrationBlocked ||
+		step.Phase == v1.MigrationAwaitingApproval || step.Phase == v1.MigrationBackingUp) {
 		return ctrl.Result{RequeueAfter: waitingRecheck}, nil
 	}
 	return ctrl.Result{}, nil
@@ -131,7 +138,7 @@ func (r *MigrationRunReconciler) observe(ctx context.Context, run *v1.MigrationR
 			obs.Others = append(obs.Others, o)
 		}
 	}
-	return obs, nil
+	return obs, r.observeBackups(ctx, run, &obs)
 }
 
 // uncachedPod lists the run's Pod from the API server: one created a moment ago may not be in the cache yet,
@@ -154,10 +161,10 @@ func (r *MigrationRunReconciler) uncachedPod(ctx context.Context, run *v1.Migrat
 // run back to Reconcile, which prunes the hook's history once the run has ended.
 func (r *MigrationRunReconciler) follow(ctx context.Context, run *v1.MigrationRun, obs runObservation) error {
 	key := client.ObjectKeyFromObject(run)
-	var ended *v1.MigrationRunStatus
+	var done *v1.MigrationRunStatus
 	_, err := runstatus.Update(ctx, r.Client, key, func(_ *v1.MigrationRun, s *v1.MigrationRunStatus) {
-		ended = nil
-		if terminal(s.Phase) {
+		done = nil
+		if terminal(s.Phase) || s.CompletionTime != nil {
 			return
 		}
 		if obs.Pod == nil {
@@ -167,12 +174,12 @@ func (r *MigrationRunReconciler) follow(ctx context.Context, run *v1.MigrationRu
 		} else {
 			podStatus(obs.Pod, s)
 		}
-		if terminal(s.Phase) {
-			ended = s.DeepCopy()
+		if s.CompletionTime != nil {
+			done = s.DeepCopy()
 		}
 	})
-	if err == nil && ended != nil {
-		r.endEvent(run, ended)
+	if err == nil && done != nil {
+		r.endEvent(run, done)
 	}
 	return err
 }
@@ -183,6 +190,8 @@ func (r *MigrationRunReconciler) stepEvent(run *v1.MigrationRun, step runStep) {
 	case step.CreatePod:
 		emit(r.Recorder, run, events.MigrationStarted, "started migration Pod %s at commit %s",
 			specs.MigrationPodName(run), run.Spec.Commit)
+	case step.CreateBackup:
+		emit(r.Recorder, run, events.MigrationBackingUp, "%s", step.Message)
 	case step.Phase == v1.MigrationBlocked:
 		emit(r.Recorder, run, events.MigrationBlocked, "%s: %s", step.Reason, step.Message)
 	case step.Phase == v1.MigrationAwaitingApproval:
@@ -194,11 +203,14 @@ func (r *MigrationRunReconciler) stepEvent(run *v1.MigrationRun, step runStep) {
 
 // endEvent records how the run's Pod ended.
 func (r *MigrationRunReconciler) endEvent(run *v1.MigrationRun, s *v1.MigrationRunStatus) {
-	if s.Phase == v1.MigrationSucceeded {
+	switch s.Phase {
+	case v1.MigrationSucceeded:
 		emit(r.Recorder, run, events.MigrationSucceeded, "applied up to version %s: %s", s.Version, s.Message)
-		return
+	case v1.MigrationBlocked:
+		emit(r.Recorder, run, events.MigrationBlocked, "%s: %s", s.Reason, s.Message)
+	default:
+		emit(r.Recorder, run, events.MigrationFailed, "%s: %s", s.Reason, s.Message)
 	}
-	emit(r.Recorder, run, events.MigrationFailed, "%s: %s", s.Reason, s.Message)
 }
 
 // stepStatus writes a planned step; an approval is recorded with who gave it.
@@ -208,7 +220,13 @@ func stepStatus(step runStep) runstatus.Mutation {
 		if by := run.Annotations[v1.AnnotationApprovedBy]; by != "" && s.ApprovedBy == "" {
 			s.ApprovedBy = by
 		}
-		if terminal(step.Phase) && s.CompletionTime == nil {
+		if step.BackupName != "" {
+			s.BackupName = step.BackupName
+		}
+		if step.BackupGTID != "" {
+			s.BackupGTID = step.BackupGTID
+		}
+		if (terminal(step.Phase) || step.Final) && s.CompletionTime == nil {
 			now := metav1.Now()
 			s.CompletionTime = &now
 		}
@@ -294,19 +312,22 @@ func runsToPrune(runs []v1.MigrationRun, succeeded, failed int) []string {
 	kept := map[v1.MigrationPhase]int{}
 	limits := map[v1.MigrationPhase]int{v1.MigrationSucceeded: succeeded, v1.MigrationFailed: failed}
 	for _, run := range runs {
-		keep := limits[run.Status.Phase]
-		if !terminal(run.Status.Phase) {
+		if !ended(&run.Status) {
 			continue
 		}
-		if kept[run.Status.Phase]++; kept[run.Status.Phase] > keep {
+		outcome := run.Status.Phase
+		if outcome == v1.MigrationBlocked { // blocked for good: kept as a failure
+			outcome = v1.MigrationFailed
+		}
+		if kept[outcome]++; kept[outcome] > limits[outcome] {
 			out = append(out, run.Name)
 		}
 	}
 	return out
 }
 
-// SetupWithManager watches runs and their Pods; a change of a cluster, or of one of its runs, plans every run
-// of that cluster again (a precheck may pass, a queued run may start).
+// SetupWithManager watches runs and their Pods; a change of a cluster, of one of its runs or of one of its
+// backups plans every run of that cluster again (a precheck may pass, a queued run may start).
 func (r *MigrationRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1.MigrationRun{}).
@@ -316,6 +337,9 @@ func (r *MigrationRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}))).
 		Watches(&v1.MigrationRun{}, handler.EnqueueRequestsFromMapFunc(r.clusterRuns(func(o client.Object) string {
 			return o.GetLabels()[v1.LabelCluster]
+		}))).
+		Watches(&v1.MySQLBackup{}, handler.EnqueueRequestsFromMapFunc(r.clusterRuns(func(o client.Object) string {
+			return o.(*v1.MySQLBackup).Spec.ClusterName
 		}))).
 		Named("migrationrun").
 		Complete(opmetrics.Reconciler("migrationrun", r))
@@ -335,7 +359,7 @@ func (r *MigrationRunReconciler) clusterRuns(cluster func(client.Object) string)
 		}
 		var out []reconcile.Request
 		for _, run := range runs.Items {
-			if !terminal(run.Status.Phase) {
+			if !ended(&run.Status) {
 				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&run)})
 			}
 		}

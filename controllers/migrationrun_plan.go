@@ -19,25 +19,42 @@ type runObservation struct {
 	Pod *corev1.Pod
 	// Others are the other runs of the same cluster in the namespace.
 	Others []v1.MigrationRun
+	// Backup is the run's pre-migration MySQLBackup, nil when there is none.
+	Backup *v1.MySQLBackup
+	// Backups are the cluster's other MySQLBackups.
+	Backups []v1.MySQLBackup
 }
 
-// runStep is the planner's decision: the status to write and whether to create the Pod.
+// runStep is the planner's decision: the status to write and whether to create the Pod or the backup.
 type runStep struct {
-	Phase     v1.MigrationPhase
-	Reason    v1.MigrationReason
-	Message   string
+	Phase   v1.MigrationPhase
+	Reason  v1.MigrationReason
+	Message string
+	// Final blocks the run for good: it never starts (completionTime is set).
+	Final     bool
 	CreatePod bool
+	// CreateBackup creates the pre-migration backup from Profile, named BackupName.
+	CreateBackup bool
+	Profile      *v1.BackupProfile
+	// BackupName and BackupGTID are recorded in the status when set.
+	BackupName, BackupGTID string
 }
 
 func terminal(p v1.MigrationPhase) bool { return p == v1.MigrationSucceeded || p == v1.MigrationFailed }
+
+// ended reports whether a run changes no more: Succeeded, Failed, or Blocked for good.
+func ended(s *v1.MigrationRunStatus) bool {
+	return terminal(s.Phase) || (s.Phase == v1.MigrationBlocked && s.CompletionTime != nil)
+}
 
 // planRun decides the next step of a run that has no Pod yet: each precheck that fails is a reason, in the
 // order a DBA would check them.
 func planRun(o runObservation) runStep {
 	run, hook := o.Run, o.Hook
 	switch {
-	case terminal(run.Status.Phase):
-		return runStep{Phase: run.Status.Phase, Reason: run.Status.Reason, Message: run.Status.Message}
+	case ended(&run.Status):
+		return runStep{Phase: run.Status.Phase, Reason: run.Status.Reason, Message: run.Status.Message,
+			Final: run.Status.Phase == v1.MigrationBlocked}
 	case hook == nil:
 		return runStep{Phase: v1.MigrationFailed, Reason: v1.ReasonHookMissing,
 			Message: "MigrationHook " + run.Spec.HookName + " does not exist"}
@@ -51,24 +68,33 @@ func planRun(o runObservation) runStep {
 	if step, blocked := concurrencyStep(run, hook.Spec.ConcurrencyPolicy, o.Others); blocked {
 		return step
 	}
-	return clusterStep(hook, o.Cluster)
+	if step, inFlight := backupInFlight(o); inFlight {
+		return step
+	}
+	step := clusterStep(hook, o.Cluster)
+	if step.Phase != v1.MigrationRunning {
+		return step
+	}
+	if step, busy := backupsStep(o); busy {
+		return step
+	}
+	if hook.Spec.PreMigrationBackup {
+		return preBackupStep(o)
+	}
+	return step
 }
 
 // concurrencyStep holds a run while another run of the cluster is in progress (Forbid blocks it for good) or
 // an older run has not finished: runs of a cluster start one at a time, oldest first.
 func concurrencyStep(run *v1.MigrationRun, policy v1.ConcurrencyPolicy, others []v1.MigrationRun) (runStep, bool) {
-	if policy == v1.ConcurrencyForbid && run.Status.Phase == v1.MigrationBlocked &&
-		run.Status.Reason == v1.ReasonRunInProgress {
-		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress, Message: run.Status.Message}, true
-	}
 	for i := range others {
 		o := &others[i]
-		if terminal(o.Status.Phase) {
+		if ended(&o.Status) {
 			continue
 		}
-		active := o.Status.PodName != ""
+		active := o.Status.PodName != "" || o.Status.BackupName != ""
 		if policy == v1.ConcurrencyForbid && active {
-			return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress,
+			return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress, Final: true,
 				Message: "run " + o.Name + " was in progress when this one arrived (concurrencyPolicy Forbid)"}, true
 		}
 		if active || olderThan(o, run) {
@@ -79,8 +105,7 @@ func concurrencyStep(run *v1.MigrationRun, policy v1.ConcurrencyPolicy, others [
 	return runStep{}, false
 }
 
-// clusterStep checks the cluster: ONLINE with every member ONLINE, applier queues short, no backup asked for
-// that Orca cannot take.
+// clusterStep checks the cluster: ONLINE with every member ONLINE, applier queues short.
 func clusterStep(hook *v1.MigrationHook, c *v1.InnoDBCluster) runStep {
 	want := int32(3)
 	if c != nil && c.Spec.Instances > 0 {
@@ -96,9 +121,6 @@ func clusterStep(hook *v1.MigrationHook, c *v1.InnoDBCluster) runStep {
 	case c.Status.MaxApplierQueue > maxApplierQueueForMigration:
 		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonFlowControl,
 			Message: "a secondary's applier queue is over 100 transactions"}
-	case hook.Spec.PreMigrationBackup:
-		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonBackupUnavailable,
-			Message: "preMigrationBackup is set and Orca cannot take a MySQLBackup before a run yet"}
 	}
 	return runStep{Phase: v1.MigrationRunning, CreatePod: true}
 }
@@ -115,7 +137,8 @@ func olderThan(a, b *v1.MigrationRun) bool {
 // newerRunWaiting reports whether a newer run of the cluster waits to start (Replace keeps only the newest).
 func newerRunWaiting(run *v1.MigrationRun, others []v1.MigrationRun) bool {
 	for i := range others {
-		if !terminal(others[i].Status.Phase) && others[i].Status.PodName == "" && olderThan(run, &others[i]) {
+		o := &others[i].Status
+		if !ended(o) && o.PodName == "" && o.BackupName == "" && olderThan(run, &others[i]) {
 			return true
 		}
 	}

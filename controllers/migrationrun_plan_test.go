@@ -63,7 +63,7 @@ func TestPlanRun(t *testing.T) {
 		{"forbid", runObservation{Run: &run, Hook: hook(func(s *v1.MigrationHookSpec) {
 			s.ConcurrencyPolicy = v1.ConcurrencyForbid
 		}), Cluster: online, Others: []v1.MigrationRun{active}},
-			runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress}},
+			runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress, Final: true}},
 		{"replaced by a newer run", runObservation{Run: &run, Hook: hook(func(s *v1.MigrationHookSpec) {
 			s.ConcurrencyPolicy = v1.ConcurrencyReplace
 		}), Cluster: online, Others: []v1.MigrationRun{active, newer}},
@@ -71,9 +71,104 @@ func TestPlanRun(t *testing.T) {
 	}
 	for _, c := range cases {
 		got := planRun(c.obs)
-		if got.Phase != c.want.Phase || got.Reason != c.want.Reason || got.CreatePod != c.want.CreatePod {
+		if got.Phase != c.want.Phase || got.Reason != c.want.Reason || got.CreatePod != c.want.CreatePod ||
+			got.Final != c.want.Final {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
+	}
+}
+
+func planPreBackup(name string, phase v1.BackupPhase) *v1.MySQLBackup {
+	b := &v1.MySQLBackup{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1.MySQLBackupSpec{ClusterName: "db"}}
+	b.Status.Phase, b.Status.GTIDSet, b.Status.Message = phase, "uuid:1-42", "dump: connection refused"
+	return b
+}
+
+// TestPlanRunPreMigrationBackup: the backup is the last step before the Pod, taken with the cluster's profile;
+// the run waits for it, fails with it, and starts with its GTID set once it succeeded.
+func TestPlanRunPreMigrationBackup(t *testing.T) {
+	profiles := []v1.BackupProfile{{Name: "daily"}, {Name: "s3-eu"}}
+	cluster := planCluster(v1.ClusterStateOnline, 3, 0)
+	cluster.Spec.BackupProfiles = profiles
+	hook := &v1.MigrationHook{Spec: v1.MigrationHookSpec{ClusterName: "db", PreMigrationBackup: true,
+		ConcurrencyPolicy: v1.ConcurrencyQueue}}
+	fresh := planRunAt("r1", 1, v1.MigrationPending, "")
+	backingUp := planRunAt("r1", 1, v1.MigrationBackingUp, "")
+	backingUp.Status.BackupName = "r1-pre"
+
+	step := planRun(runObservation{Run: &fresh, Hook: hook, Cluster: cluster})
+	if !step.CreateBackup || step.Phase != v1.MigrationBackingUp || step.BackupName != "r1-pre" ||
+		step.Profile.Name != "daily" || step.CreatePod {
+		t.Fatalf("first step: %+v", step)
+	}
+	named := hook.DeepCopy()
+	named.Spec.PreMigrationBackupProfile = "s3-eu"
+	if step := planRun(runObservation{Run: &fresh, Hook: named, Cluster: cluster}); step.Profile.Name != "s3-eu" {
+		t.Fatalf("named profile: %+v", step)
+	}
+	named.Spec.PreMigrationBackupProfile = "gone"
+	if step := planRun(runObservation{Run: &fresh, Hook: named, Cluster: cluster}); step.Reason !=
+		v1.ReasonBackupUnavailable || step.CreateBackup || !contains(step.Message, "gone") {
+		t.Fatalf("missing profile: %+v", step)
+	}
+	other := planPreBackup("nightly", v1.BackupRunning)
+	if step := planRun(runObservation{Run: &fresh, Hook: hook, Cluster: cluster,
+		Backups: []v1.MySQLBackup{*other}}); step.Reason != v1.ReasonBackupInProgress || step.CreateBackup {
+		t.Fatalf("another backup runs: %+v", step)
+	}
+	cases := []struct {
+		name   string
+		backup *v1.MySQLBackup
+		want   runStep
+	}{
+		{"running", planPreBackup("r1-pre", v1.BackupRunning), runStep{Phase: v1.MigrationBackingUp}},
+		{"failed", planPreBackup("r1-pre", v1.BackupFailed), runStep{Phase: v1.MigrationFailed,
+			Reason: v1.ReasonBackupFailed}},
+		{"gone", nil, runStep{Phase: v1.MigrationFailed, Reason: v1.ReasonBackupFailed}},
+		{"succeeded", planPreBackup("r1-pre", v1.BackupSucceeded), runStep{Phase: v1.MigrationRunning, CreatePod: true,
+			BackupGTID: "uuid:1-42"}},
+	}
+	for _, c := range cases {
+		// A cluster that stopped being ONLINE does not interrupt a backup in flight.
+		cl := cluster
+		if c.name == "running" {
+			cl = planCluster(v1.ClusterStateOnlinePartial, 2, 0)
+		}
+		got := planRun(runObservation{Run: &backingUp, Hook: hook, Cluster: cl, Backup: c.backup})
+		if got.Phase != c.want.Phase || got.Reason != c.want.Reason || got.CreatePod != c.want.CreatePod ||
+			got.BackupGTID != c.want.BackupGTID || got.CreateBackup {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	// A run backing up counts as in progress: a later run under Forbid is blocked for good.
+	forbid := hook.DeepCopy()
+	forbid.Spec.ConcurrencyPolicy = v1.ConcurrencyForbid
+	late := planRunAt("r2", 2, "", "")
+	if step := planRun(runObservation{Run: &late, Hook: forbid, Cluster: cluster,
+		Others: []v1.MigrationRun{backingUp}}); step.Reason != v1.ReasonRunInProgress || !step.Final {
+		t.Fatalf("forbid behind a backup: %+v", step)
+	}
+}
+
+// TestPlanRunBlockedForGoodHoldsNobody: a run blocked for good (Forbid, or the runner's prechecks) is over: the
+// next run of the cluster does not wait for it, and it is pruned as a failure.
+func TestPlanRunBlockedForGoodHoldsNobody(t *testing.T) {
+	now := metav1.Now()
+	blocked := planRunAt("r1", 1, v1.MigrationBlocked, "r1")
+	blocked.Status.Reason, blocked.Status.CompletionTime = v1.ReasonMissingPrimaryKey, &now
+	run := planRunAt("r2", 2, "", "")
+	hook := &v1.MigrationHook{Spec: v1.MigrationHookSpec{ClusterName: "db", ConcurrencyPolicy: v1.ConcurrencyQueue}}
+	step := planRun(runObservation{Run: &run, Hook: hook, Cluster: planCluster(v1.ClusterStateOnline, 3, 0),
+		Others: []v1.MigrationRun{blocked}})
+	if !step.CreatePod {
+		t.Fatalf("the next run waits for one blocked for good: %+v", step)
+	}
+	if step := planRun(runObservation{Run: &blocked, Hook: hook}); !step.Final || step.CreatePod {
+		t.Fatalf("the blocked run moves: %+v", step)
+	}
+	failed := planRunAt("f1", 0, v1.MigrationFailed, "p")
+	if got := runsToPrune([]v1.MigrationRun{failed, blocked}, 10, 1); len(got) != 1 || got[0] != "f1" {
+		t.Fatalf("pruned %v, want the older failure f1", got)
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 )
 
 // podStatus is the run's status that follows from its Pod: Running until the Pod ends, then Succeeded or Failed
-// with what the runner reported in its termination message.
+// with what the runner reported in its termination message, or Blocked for good when its prechecks refused the
+// commit.
 func podStatus(pod *corev1.Pod, s *v1.MigrationRunStatus) {
 	s.PodName = pod.Name
 	if s.StartTime == nil {
@@ -60,9 +61,16 @@ func applyReport(msg string, s *v1.MigrationRunStatus) {
 	if rep.Reason != "" {
 		s.Reason = rep.Reason
 	}
-	if rep.Error != "" {
+	if s.Phase == v1.MigrationFailed && refusedBeforeApplying(rep.Reason) {
+		s.Phase = v1.MigrationBlocked
+	}
+	switch {
+	case s.Phase == v1.MigrationBlocked:
+		s.Message = cutString("the runner's prechecks refused the commit's migrations before any statement "+
+			"ran (blocked for good: push a fix): "+rep.Error, 1024)
+	case rep.Error != "":
 		s.Message = cutString(rep.Error, 1024)
-	} else if rep.Flavor != "" {
+	case rep.Flavor != "":
 		s.Message = "every migration is applied (" + string(rep.Flavor) + ")"
 	}
 	s.Lint = nil
@@ -81,4 +89,10 @@ func cutString(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// refusedBeforeApplying reports whether the runner's reason is one of its prechecks, which refuse a run before
+// its first statement: the run is Blocked (a precheck's outcome), not Failed.
+func refusedBeforeApplying(r v1.MigrationReason) bool {
+	return r == v1.ReasonLintFindings || r == v1.ReasonMissingPrimaryKey || r == v1.ReasonTransactionTooLarge
 }

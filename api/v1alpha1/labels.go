@@ -66,7 +66,7 @@ const (
 
 	// LabelMigrationHook names the MigrationHook a MigrationRun (and its Pod) belongs to.
 	LabelMigrationHook = "mysql.orca.dev/migration-hook"
-	// LabelMigrationRun names the MigrationRun a migration Pod belongs to.
+	// LabelMigrationRun names the MigrationRun a migration Pod or pre-migration MySQLBackup belongs to.
 	LabelMigrationRun = "mysql.orca.dev/migration-run"
 	// AnnotationApprovedBy on a MigrationRun approves it (what `kubectl orca approve` sets); its value names who
 	// approved and is copied to status.approvedBy.

@@ -207,9 +207,16 @@ type MigrationHookSpec struct {
 	RequireApproval bool `json:"requireApproval,omitempty"`
 
 	// PreMigrationBackup takes a MySQLBackup of the cluster before each run (phase BackingUp) and records its GTID
-	// in the run.
+	// in the run. The backup is named <run>-pre (see MigrationRunBackupName), owned by the run, and taken with
+	// the storage and options of one of the cluster's spec.backupProfiles; the run fails if it fails.
 	// +optional
 	PreMigrationBackup bool `json:"preMigrationBackup,omitempty"`
+
+	// PreMigrationBackupProfile names the cluster's backup profile the pre-migration backup uses. Default: the
+	// cluster's first spec.backupProfiles entry.
+	// +kubebuilder:validation:MaxLength=63
+	// +optional
+	PreMigrationBackupProfile string `json:"preMigrationBackupProfile,omitempty"`
 
 	// LintPolicy says whether lint findings only warn or block the run.
 	// +kubebuilder:default=warn

@@ -35,3 +35,22 @@ func TestMigrationRunNameIsStableValidAndDistinct(t *testing.T) {
 		t.Errorf("a GitHub delivery id should stay readable, got %q", got)
 	}
 }
+
+func TestMigrationRunBackupNameLeavesRoomForItsJobs(t *testing.T) {
+	long := MigrationRunName(strings.Repeat("h", 30), strings.Repeat("a", 32))
+	longer := MigrationRunName(strings.Repeat("h", 30), strings.Repeat("a", 31)+"b")
+	if got := MigrationRunBackupName("app-d-1"); got != "app-d-1-pre" {
+		t.Errorf("short run: %q", got)
+	}
+	seen := map[string]string{}
+	for _, run := range []string{"app-d-1", long, longer, MigrationRunName("app", "X")} {
+		name := MigrationRunBackupName(run)
+		if errs := validation.IsDNS1123Label(name + "-verify"); len(errs) > 0 {
+			t.Errorf("%q -> %q: its verify Job's name: %v", run, name, errs)
+		}
+		if prev, ok := seen[name]; ok {
+			t.Errorf("%q and %q share the backup name %q", prev, run, name)
+		}
+		seen[name] = run
+	}
+}

@@ -14,7 +14,9 @@ const (
 	// MigrationAwaitingApproval means the hook requires approval and nobody has approved the run yet.
 	MigrationAwaitingApproval MigrationPhase = "AwaitingApproval"
 	// MigrationBlocked means a precheck failed; status.reason says which. Orca checks again until it passes,
-	// except for reasons that cannot pass without a new commit (LintFindings, RunInProgress under Forbid).
+	// except when the run is blocked for good (status.completionTime is set): RunInProgress under Forbid, and the
+	// runner's prechecks on the commit's files (LintFindings, MissingPrimaryKey, TransactionTooLarge), which
+	// refuse the run before its first statement.
 	MigrationBlocked MigrationPhase = "Blocked"
 	// MigrationBackingUp means the pre-migration backup is being taken.
 	MigrationBackingUp MigrationPhase = "BackingUp"
@@ -61,9 +63,12 @@ const (
 	ReasonPodFailed MigrationReason = "PodFailed"
 	// ReasonHookMissing means the run's MigrationHook no longer exists; the run cannot start.
 	ReasonHookMissing MigrationReason = "HookMissing"
-	// ReasonBackupUnavailable blocks a run whose hook asks for preMigrationBackup: Orca cannot take a MySQLBackup
-	// yet, and a run that was promised a backup does not start without one.
+	// ReasonBackupUnavailable blocks a run whose hook asks for preMigrationBackup when the cluster has no backup
+	// profile to take it with (none, or not the one preMigrationBackupProfile names): a run that was promised a
+	// backup does not start without one.
 	ReasonBackupUnavailable MigrationReason = "BackupUnavailable"
+	// ReasonBackupFailed means the pre-migration MySQLBackup failed (or disappeared); nothing was run.
+	ReasonBackupFailed MigrationReason = "BackupFailed"
 	// ReasonOutOfOrder means an unapplied file has a version below one that was applied; nothing was run.
 	ReasonOutOfOrder MigrationReason = "OutOfOrder"
 	// ReasonSuperseded means a newer run replaced this one under concurrencyPolicy Replace.
@@ -187,7 +192,7 @@ type MigrationRunStatus struct {
 	// StartTime is when the migration Pod was created.
 	// +optional
 	StartTime *metav1.Time `json:"startTime,omitempty"`
-	// CompletionTime is when the run reached Succeeded or Failed.
+	// CompletionTime is when the run reached Succeeded or Failed, or was blocked for good.
 	// +optional
 	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
 	// Conditions are the typed conditions of the run.

@@ -88,6 +88,8 @@ var (
 	MigrationAwaitingApproval = normal("MigrationAwaitingApproval", "Check")
 	// MigrationBlocked: a check refused the run (the note gives the reason).
 	MigrationBlocked = warning("MigrationBlocked", "Check")
+	// MigrationBackingUp: the run's pre-migration MySQLBackup was created; the Pod waits for it.
+	MigrationBackingUp = normal("MigrationBackingUp", "Backup")
 	// MigrationStarted: the migration Pod started.
 	MigrationStarted = normal("MigrationStarted", "Migrate")
 	// MigrationSucceeded: the migrations applied.

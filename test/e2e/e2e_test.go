@@ -19,6 +19,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("SampleComesOnline", func(t *testing.T) { sampleComesOnline(t, h) })
 	t.Run("SteadyStateIsQuiet", func(t *testing.T) { steadyStateIsQuiet(t, h) })
 	t.Run("KubectlWaitConverges", func(t *testing.T) { kubectlWaitConverges(t, h) })
+	t.Run("UserSecretCreatedLater", func(t *testing.T) { userSecretCreatedLater(t, h) })
 	t.Run("PrimaryCrashFailsOver", func(t *testing.T) { primaryCrashFailsOver(t, h) })
 	t.Run("AllPodsDeletedReboots", func(t *testing.T) { allPodsDeletedReboots(t, h) })
 	t.Run("OperatorRestartMidBootstrap", func(t *testing.T) { operatorRestartMidBootstrap(t, h) })

@@ -131,6 +131,12 @@ bench-failover: ## Failover at Group Replication's real timing: crash, isolate, 
 	ORCA_CONTROLPLANE_DIR=$$(hack/controlplane.sh all) go test -count=1 -timeout=90m ./test/e2e -run '^$$' \
 		-bench Failover -benchtime 1x
 
+.PHONY: bench-scale
+bench-scale: ## One operator (`orca operator`, its own process) for 100 clusters x 3 simulated members on the e2e harness: time to ONLINE; over 10 steady minutes API requests per cluster per minute by verb (audit log), CPU and RSS; Orca's share of a primary crash with 100 clusters and with one (docs/benchmarks.md).
+	hack/peers.sh
+	ORCA_CONTROLPLANE_DIR=$$(hack/controlplane.sh all) go test -count=1 -timeout=120m ./test/e2e -run '^$$' \
+		-bench Scale -benchtime 1x
+
 .PHONY: help
 help:
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "%-18s %s\n", $$1, $$2}'

@@ -60,6 +60,8 @@ type harness struct {
 	hooksAddr atomic.Value
 	// serviceMap is the file the Service proxy publishes its ports in, for the pods' processes.
 	serviceMap string
+	// memberMap is the file World publishes the members' loopback addresses in, for processes that dial them.
+	memberMap string
 
 	netOnce sync.Once
 	net     string // go-sql-driver's name for the World's dialer
@@ -80,6 +82,13 @@ type harnessOptions struct {
 	// byHelm leaves the CRDs and the operator to the test, which installs them with Helm: the operator then
 	// runs as the chart's pods (Pods plays them as `orca operator` processes) under the chart's ServiceAccount.
 	byHelm bool
+	// external installs the CRDs but leaves the operator to the test, which runs it as a process of its own
+	// (the scale benchmark measures its CPU and memory).
+	external bool
+	// volumes is the number of pre-made PersistentVolumes. Default 96.
+	volumes int
+	// apiserverArgs are added to kube-apiserver's flags (the scale benchmark's audit log).
+	apiserverArgs []string
 }
 
 func startHarness(tb testing.TB) *harness { return startHarnessWith(tb, harnessOptions{}) }
@@ -92,7 +101,11 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	envtestutil.SetLogger()
 	orca := podrunner.BuildOrcaT(tb)
 	// Every case keeps its volumes (3 each, scale-up 2 more).
-	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true, Volumes: 96, ProcessImages: []string{orcaImage}})
+	if o.volumes == 0 {
+		o.volumes = 96
+	}
+	cp := controlplane.StartT(tb, controlplane.Options{Simulated: true, Volumes: o.volumes,
+		ProcessImages: []string{orcaImage}, ExtraArgs: map[string][]string{"kube-apiserver": o.apiserverArgs}})
 	if !o.byHelm {
 		if _, err := envtest.InstallCRDs(cp.Config, envtest.CRDInstallOptions{
 			Paths: []string{filepath.Join(envtestutil.RepoRoot(), "config", "crd", "bases")}, ErrorIfPathMissing: true,
@@ -126,11 +139,11 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := &harness{tb: tb, CP: cp, World: world, Pods: pods, serviceMap: serviceMap}
+	h := &harness{tb: tb, CP: cp, World: world, Pods: pods, serviceMap: serviceMap, memberMap: memberMap}
 	if h.Client, err = client.New(cp.Config, client.Options{Scheme: scheme}); err != nil {
 		tb.Fatalf("client: %v", err)
 	}
-	if !o.byHelm {
+	if !o.byHelm && !o.external {
 		h.startOperator()
 		tb.Cleanup(func() { h.stopOperatorNow() })
 	}

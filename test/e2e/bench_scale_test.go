@@ -1,0 +1,241 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
+	"github.com/orca-operator/orca/internal/benchtool"
+	"github.com/orca-operator/orca/test/podrunner"
+)
+
+// scaleClusters is how many clusters of three members the scale benchmark creates at once
+// (ORCA_BENCH_CLUSTERS: fewer for a quick look).
+const scaleClusters = 100
+
+// scaleFailovers is how many primary crashes it times with every cluster running, and again with one.
+const scaleFailovers = 10
+
+// BenchmarkScale runs one operator for 100 clusters of 3 simulated members on the end-to-end harness
+// (docs/benchmarks.md, "Scale"): the time until all are ONLINE; then over a steady window (ORCA_BENCH_STEADY,
+// default 10m, real time for Orca; GR's time scaled by ORCA_BENCH_SECOND, default 100ms per simulated
+// second) the operator's API requests per cluster per minute by verb, from the API server's audit log, its
+// CPU (% of a core) and RSS, from /proc; then a primary crash in ten clusters in turn, Orca's share of each
+// failover (GR's election to the new primary's role label) beside the same crashes with one cluster left.
+// The operator runs as `orca operator`, a process of its own, with its default 10 s resync.
+//
+//	make bench-scale
+func BenchmarkScale(b *testing.B) {
+	second := envDuration(b, "ORCA_BENCH_SECOND", 100*time.Millisecond)
+	steady := envDuration(b, "ORCA_BENCH_STEADY", 10*time.Minute)
+	n := scaleClusters
+	if v := os.Getenv("ORCA_BENCH_CLUSTERS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			b.Fatalf("ORCA_BENCH_CLUSTERS=%q", v)
+		}
+	}
+	audit := newAuditLog(b)
+	h := startHarnessWith(b, harnessOptions{second: second, external: true, volumes: 3*n + 12,
+		apiserverArgs: audit.args()})
+	op := startOperatorProcess(b, h)
+	for b.Loop() {
+		fmt.Printf("scale: %d clusters x 3 members, simulated second %s, steady window %s, load %s\n",
+			n, second, steady, benchtool.LoadAverage())
+		clusters := createClusters(b, h, n)
+		fmt.Printf("all %d ONLINE and Ready %s after their creation\n", n,
+			waitAllOnline(b, h, n, 30*time.Minute).Round(100*time.Millisecond))
+		time.Sleep(time.Minute) // the last clusters' first passes settle
+		w := measureSteady(b, op, audit, steady)
+		w.print(n)
+		loaded := crashPrimaries(b, clusters[:min(scaleFailovers, n)])
+		deleteClusters(b, h, clusters[1:])
+		alone := crashPrimaries(b, repeat(clusters[0], scaleFailovers))
+		printShares(n, loaded, alone)
+		fmt.Printf("load at the end: %s\n", benchtool.LoadAverage())
+	}
+}
+
+func envDuration(b *testing.B, name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		b.Fatalf("%s: %v", name, err)
+	}
+	return d
+}
+
+// operatorProcess is `orca operator` running against the harness.
+type operatorProcess struct {
+	cmd *exec.Cmd
+	log string
+}
+
+// startOperatorProcess runs the operator as `orca operator` does in a pod, dialling members through World's
+// map file; it is stopped (SIGTERM) with the benchmark.
+func startOperatorProcess(b *testing.B, h *harness) *operatorProcess {
+	b.Helper()
+	bin := podrunner.BuildOrcaT(b)
+	logPath := filepath.Join(b.TempDir(), "operator.log")
+	out, err := os.Create(logPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(bin, "operator", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+		"--hooks-bind-address=0", "--dns-bind-address=0", "--orca-image="+orcaImage, "--dev-member-map="+h.memberMap)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+h.CP.Kubeconfig)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("start orca operator: %v", err)
+	}
+	b.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		_ = out.Close()
+	})
+	return &operatorProcess{cmd: cmd, log: logPath}
+}
+
+// createClusters creates n samples at once, each in a namespace of its own (scale-000, ...).
+func createClusters(b *testing.B, h *harness, n int) []*cluster {
+	b.Helper()
+	out := make([]*cluster, 0, n)
+	for i := range n {
+		ns := h.namespace(b, fmt.Sprintf("scale-%03d", i))
+		ic := loadSample(b, "mysql_v1alpha1_innodbcluster.yaml")
+		ic.Namespace = ns
+		if err := h.Client.Create(context.Background(), ic); err != nil {
+			b.Fatalf("create cluster %d: %v", i, err)
+		}
+		out = append(out, &cluster{h: h, t: b, obj: ic})
+	}
+	return out
+}
+
+// waitAllOnline returns how long until every cluster was ONLINE with all members and Ready, from one list of
+// them a second (a get per cluster would load the API server the benchmark measures).
+func waitAllOnline(b *testing.B, h *harness, n int, timeout time.Duration) time.Duration {
+	b.Helper()
+	start := time.Now()
+	eventually(b, timeout, func() error {
+		var list v1.InnoDBClusterList
+		if err := h.Client.List(context.Background(), &list); err != nil {
+			return err
+		}
+		online := 0
+		for i := range list.Items {
+			if clusterOnline(&list.Items[i]) {
+				online++
+			}
+		}
+		if online < n {
+			time.Sleep(time.Second)
+			return fmt.Errorf("%d of %d clusters ONLINE after %s", online, n, time.Since(start))
+		}
+		return nil
+	})
+	return time.Since(start)
+}
+
+func clusterOnline(c *v1.InnoDBCluster) bool {
+	s := c.Status
+	ready := false
+	for _, cond := range s.Conditions {
+		if cond.Type == string(v1.ConditionReady) {
+			ready = cond.Status == metav1.ConditionTrue && cond.ObservedGeneration == c.Generation
+		}
+	}
+	return ready && s.ClusterState == v1.ClusterStateOnline && s.OnlineInstances == c.Spec.Instances &&
+		s.Primary != ""
+}
+
+// deleteClusters deletes the clusters and waits until their pods are gone (their loops stopped).
+func deleteClusters(b *testing.B, h *harness, cs []*cluster) {
+	b.Helper()
+	ctx := context.Background()
+	for _, c := range cs {
+		if err := h.Client.Delete(ctx, c.obj); err != nil {
+			b.Fatalf("delete %s: %v", c.obj.Namespace, err)
+		}
+	}
+	eventually(b, 15*time.Minute, func() error {
+		var list v1.InnoDBClusterList
+		if err := h.Client.List(ctx, &list); err != nil {
+			return err
+		}
+		if len(list.Items) > 1 {
+			time.Sleep(time.Second)
+			return fmt.Errorf("%d clusters left", len(list.Items))
+		}
+		return nil
+	})
+}
+
+func repeat(c *cluster, n int) []*cluster {
+	out := make([]*cluster, n)
+	for i := range out {
+		out[i] = c
+	}
+	return out
+}
+
+// crashPrimaries crashes the primary's mysqld of each cluster in turn and returns Orca's share of each
+// failover: from the simulated group electing a new primary to that pod carrying the primary role label.
+func crashPrimaries(b *testing.B, cs []*cluster) []time.Duration {
+	b.Helper()
+	var shares []time.Duration
+	for _, c := range cs {
+		old := c.waitOnline(300 * time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+		electedAt := watchElection(ctx, c.h.World.Group(c.obj.Namespace, c.obj.Name), old)
+		at := time.Now()
+		c.h.World.Member(c.obj.Namespace, old).Crash()
+		_, labelled := c.waitLabelledPrimary(old, at)
+		elected := <-electedAt
+		cancel()
+		if elected.IsZero() {
+			b.Fatalf("%s: no new primary elected after %s crashed", c.obj.Namespace, old)
+		}
+		shares = append(shares, labelled-elected.Sub(at))
+		c.waitOnline(300 * time.Second)
+	}
+	return shares
+}
+
+func printShares(n int, loaded, alone []time.Duration) {
+	id := func(d time.Duration) time.Duration { return d }
+	row := func(name string, ds []time.Duration) time.Duration {
+		p99 := quantile(ds, 0.99, id)
+		fmt.Printf("%-22s %d crashes: median %s, p99 %s, all %v\n", name, len(ds), round(quantile(ds, 0.5, id)),
+			round(p99), roundAll(ds))
+		return p99
+	}
+	fmt.Println("\nOrca's share of a primary crash (GR's election to the new primary's role label):")
+	with, one := row(fmt.Sprintf("with %d clusters", n), loaded), row("with 1 cluster", alone)
+	verdict := "met"
+	if with > 100*time.Millisecond {
+		verdict = "MISSED"
+	}
+	fmt.Printf("p99 with %d clusters / with 1: %.2f; target <= 100ms p99: %s\n", n,
+		float64(with)/float64(max(one, time.Microsecond)), verdict)
+}
+
+func roundAll(ds []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
+}

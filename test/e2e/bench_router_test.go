@@ -78,17 +78,7 @@ func BenchmarkFailoverThroughRouter(b *testing.B) {
 }
 
 // benchSecond is the simulated second of a benchmark: ORCA_BENCH_SECOND, default 1s.
-func benchSecond(b *testing.B) time.Duration {
-	v := os.Getenv("ORCA_BENCH_SECOND")
-	if v == "" {
-		return time.Second
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil {
-		b.Fatalf("ORCA_BENCH_SECOND: %v", err)
-	}
-	return d
-}
+func benchSecond(b *testing.B) time.Duration { return envDuration(b, "ORCA_BENCH_SECOND", time.Second) }
 
 // crashThroughRouter crashes the primary, times the milestones, then waits for the cluster to be whole again.
 func (c *cluster) crashThroughRouter(wr *writer) routerFailover {

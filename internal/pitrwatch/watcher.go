@@ -107,35 +107,42 @@ func (w *Watcher) observe(ctx context.Context, c *v1.InnoDBCluster) error {
 	rctx, cancel := context.WithTimeout(ctx, orDefault(w.Timeout, DefaultTimeout))
 	defer cancel()
 	p := c.Spec.Backup.PITR
-	chain, hb, err := w.read(rctx, k, c.Namespace, p.Storage.S3)
+	a, err := w.read(rctx, k, c.Namespace, p.Storage.S3)
 	mutate := func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) { applyUnreadable(cl, s, err.Error()) }
 	if err == nil {
-		h := pitr.Judge(chain, hb, w.now(), p.MaxArchiverDowntimeOrDefault())
+		h := pitr.Judge(pitr.Analyze(a.segs, a.present), a.hb, w.now(), p.MaxArchiverDowntimeOrDefault())
 		mutate = func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) { applyHealth(cl, s, h) }
 	} else {
 		w.Log.Error(err, "read the PITR archive", "cluster", k)
 	}
-	_, uerr := clusterstatus.Update(ctx, w.Client, k, mutate)
-	return uerr
+	if _, uerr := clusterstatus.Update(ctx, w.Client, k, mutate); uerr != nil || err != nil {
+		return uerr
+	}
+	return w.retain(rctx, c, a)
+}
+
+// archive is what one read of a cluster's archive found.
+type archive struct {
+	store   backup.Store
+	segs    []pitr.Segment
+	present map[string]bool
+	hb      *pitr.Heartbeat
 }
 
 // read loads the archive's index (only the entries not read before) and the archiver's heartbeat.
-func (w *Watcher) read(ctx context.Context, k types.NamespacedName, ns string, s3 v1.S3Storage) (pitr.Chain,
-	*pitr.Heartbeat, error) {
+func (w *Watcher) read(ctx context.Context, k types.NamespacedName, ns string, s3 v1.S3Storage) (archive, error) {
 	st, err := w.store(ctx, ns, s3)
 	if err != nil {
-		return pitr.Chain{}, nil, err
+		return archive{}, err
 	}
-	cache := w.cache(k, s3)
-	segs, present, err := cache.index.Load(ctx, st)
-	if err != nil {
-		return pitr.Chain{}, nil, err
+	a := archive{store: st}
+	if a.segs, a.present, err = w.cache(k, s3).index.Load(ctx, st); err != nil {
+		return archive{}, err
 	}
-	hb, err := pitr.LoadHeartbeat(ctx, st)
-	if err != nil {
-		return pitr.Chain{}, nil, err
+	if a.hb, err = pitr.LoadHeartbeat(ctx, st); err != nil {
+		return archive{}, err
 	}
-	return pitr.Analyze(segs, present), hb, nil
+	return a, nil
 }
 
 func (w *Watcher) cache(k types.NamespacedName, s3 v1.S3Storage) *archiveCache {

@@ -188,3 +188,76 @@ func TestWatcherReportsAnUnreadableArchive(t *testing.T) {
 		t.Fatalf("condition %+v", cond)
 	}
 }
+
+// backupAt creates a MySQLBackup of cluster db in storage and gives it a phase and a GTID set.
+func backupAt(t *testing.T, ns, name string, storage v1.S3Storage, phase v1.BackupPhase, gtid string) {
+	t.Helper()
+	b := &v1.MySQLBackup{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1.MySQLBackupSpec{ClusterName: "db", Storage: v1.BackupStorage{S3: storage}}}
+	if err := k8s.Create(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	b.Status.Phase, b.Status.GTIDSet = phase, gtid
+	if err := k8s.Status().Update(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Retention against a real S3 server: segments every retained backup holds are deleted, oldest first; the one
+// the oldest backup needs, and everything after it, stay; the chain shows no gap afterwards.
+func TestWatcherExpiresSegmentsNoRetainedBackupNeeds(t *testing.T) {
+	ctx := context.Background()
+	s3 := peers.StartS3(t, "backups")
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "pitrwatch-"}}
+	if err := k8s.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	storage := v1.S3Storage{Bucket: "backups", Prefix: "prod/db", Endpoint: s3.Endpoint, PathStyle: true,
+		CredentialsSecret: "s3"}
+	for _, o := range []client.Object{
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "s3"},
+			Data: map[string][]byte{v1.KeyS3AccessKeyID: []byte(s3.AccessKey),
+				v1.KeyS3SecretAccessKey: []byte(s3.SecretKey)}},
+		&v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"},
+			Spec: v1.InnoDBClusterSpec{Backup: &v1.ClusterBackupSpec{PITR: &v1.PITRSpec{Enabled: true,
+				Storage: v1.BackupStorage{S3: storage}}}}},
+	} {
+		if err := k8s.Create(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Segment n holds 0-1-(5n-4) .. 0-1-5n. The oldest retained backup, at 0-1-12, needs segment 3 on.
+	elsewhere := storage
+	elsewhere.Prefix = "old/db"
+	backupAt(t, ns.Name, "b17", storage, v1.BackupSucceeded, "0-1-17")
+	backupAt(t, ns.Name, "b12", storage, v1.BackupSucceeded, "0-1-12")
+	backupAt(t, ns.Name, "failed", storage, v1.BackupFailed, "0-1-3")
+	backupAt(t, ns.Name, "other", elsewhere, v1.BackupSucceeded, "0-1-2")
+	st, err := OpenS3(storage, s3.AccessKey, s3.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for seq := uint64(1); seq <= 5; seq++ {
+		segment(t, st, seq, now.Add(time.Duration(seq)*time.Second-time.Minute))
+	}
+	put(t, st, pitr.HeartbeatKey, pitr.Heartbeat{At: now, Following: true, Since: now})
+	w := &Watcher{Client: k8s}
+	w.Pass(ctx)
+	w.Pass(ctx)
+	segs, present, err := pitr.LoadIndex(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for _, s := range segs {
+		seqs = append(seqs, s.Seq)
+	}
+	if fmt.Sprint(seqs) != "[3 4 5]" || len(present) != 3 || present[pitr.SegmentKey(2)] {
+		t.Fatalf("after retention: index %v, segment objects %v", seqs, present)
+	}
+	p, cond := condition(t, client.ObjectKey{Namespace: ns.Name, Name: "db"})
+	if cond.Reason != string(v1.ReasonChainContinuous) || p.RestorableSince != 3 || p.Segments != 3 {
+		t.Fatalf("after retention: condition %+v, status.pitr %+v", cond, p)
+	}
+}

@@ -79,9 +79,11 @@ type Archiver struct {
 	next uint64
 	// archived is the GTID set the archive holds (the last index entry's EndSet); state adds what is buffered.
 	archived, state binlog.Set
-	resumed         bool
-	seg             *pending
-	beacon          beacon
+	// started is true once the archive has a start point (resumed from the index, or set by the first
+	// source): every later connection continues from state, whichever source it reaches.
+	started bool
+	seg     *pending
+	beacon  beacon
 }
 
 // New returns an archiver; Run reads the archive's index before following a source.
@@ -138,7 +140,7 @@ func (a *Archiver) resume(ctx context.Context) error {
 	if a.archived, err = binlog.ParseSet(last.EndSet, last.MariaDB()); err != nil {
 		return fmt.Errorf("%w: resume from segment %d: %w", backup.ErrCorrupt, last.Seq, err)
 	}
-	a.state, a.next, a.resumed = a.archived.Clone(), last.Seq+1, true
+	a.state, a.next, a.started = a.archived.Clone(), last.Seq+1, true
 	a.beacon.archived(last.EndSet)
 	a.cfg.Log.Info("resuming the binary log archive", "segment", a.next, "gtidSet", last.EndSet)
 	return nil

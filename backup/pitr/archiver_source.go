@@ -40,18 +40,18 @@ func (a *Archiver) pickSource(ctx context.Context) (string, binlog.Source, error
 
 // startSet is where the dump begins: after everything archived and buffered.
 func (a *Archiver) startSet(src binlog.Source) (binlog.Set, error) {
-	if a.state.MariaDB != src.MariaDB && (a.resumed || a.seg != nil) {
+	if a.state.MariaDB != src.MariaDB && a.started {
 		return binlog.Set{}, fmt.Errorf("the archive holds %s GTIDs, the source runs %s", flavor(a.state.MariaDB),
 			src.Version)
 	}
-	if a.resumed || a.seg != nil {
+	if a.started {
 		return a.state, nil
 	}
 	set, err := binlog.ParseSet(a.cfg.StartFrom, src.MariaDB)
 	if err != nil {
 		return binlog.Set{}, fmt.Errorf("start point %q: %w", a.cfg.StartFrom, err)
 	}
-	a.archived, a.state = set, set.Clone()
+	a.archived, a.state, a.started = set, set.Clone(), true
 	return set, nil
 }
 

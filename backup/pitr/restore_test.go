@@ -138,6 +138,7 @@ func count(t *testing.T, db *sql.DB, where string) (n int64, maxID int64) {
 // A writer inserts a row every 100 ms; a base backup is taken while it writes; the archiver follows; the source
 // is killed. Restores to latest, to a time and to a GTID, then a deleted segment refused before any restore.
 func TestRestoreToPointsAfterTheSourceIsKilled(t *testing.T) {
+	t.Parallel() // mostly waits on the writer and the servers: overlaps the failover test
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	src := peers.StartMariaDB(t, "--log-bin=binlog", "--server-id=1", "--binlog-format=ROW")

@@ -3,7 +3,6 @@ package mysqladmin
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -11,28 +10,30 @@ import (
 // cannot leave a member writable.
 const cleanupTimeout = 10 * time.Second
 
-// ensureUser creates the account at '%' or, when it exists, sets its password (a changed Secret takes effect),
-// and returns its quoted name for the grants.
-func (m *sqlInstance) ensureUser(ctx context.Context, a Account) (string, error) {
-	user := Quote(a.User) + "@'%'"
-	if err := m.exec(ctx, "create user "+a.User, "CREATE USER IF NOT EXISTS "+user+" IDENTIFIED BY "+
-		Quote(a.Password), a.Password); err != nil {
-		return "", err
+// ensureUser creates the account at '%' or, when it exists, sets its password (a changed Secret takes effect).
+// The user name and the password are placeholders: account names and IDENTIFIED BY take string literals
+// (manual 8.2.4 "Specifying Account Names", 15.7.1.3 "CREATE USER Statement"), which the X Plugin substitutes.
+func (m *sqlInstance) ensureUser(ctx context.Context, a Account) error {
+	if err := m.execSecret(ctx, "create user "+a.User, a.Password,
+		"CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", a.User, a.Password); err != nil {
+		return err
 	}
-	if err := m.exec(ctx, "set password of "+a.User, "ALTER USER "+user+" IDENTIFIED BY "+Quote(a.Password),
-		a.Password); err != nil {
-		return "", err
-	}
-	return user, nil
+	return m.execSecret(ctx, "set password of "+a.User, a.Password, "ALTER USER ?@'%' IDENTIFIED BY ?",
+		a.User, a.Password)
+}
+
+// grant runs GRANT privileges ON level TO the account at '%'; privileges and level are identifiers, never
+// values: only the user is a placeholder.
+func (m *sqlInstance) grant(ctx context.Context, user, privileges, level, option string) error {
+	return m.exec(ctx, "grant "+user, "GRANT "+privileges+" ON "+level+" TO ?@'%'"+option, user)
 }
 
 func (m *sqlInstance) EnsureReplicationUser(ctx context.Context, a Account) error {
-	user, err := m.ensureUser(ctx, a)
-	if err != nil {
+	if err := m.ensureUser(ctx, a); err != nil {
 		return err
 	}
-	return m.exec(ctx, "grant "+a.User, "GRANT REPLICATION SLAVE, CONNECTION_ADMIN, BACKUP_ADMIN, "+
-		"GROUP_REPLICATION_STREAM ON *.* TO "+user)
+	return m.grant(ctx, a.User, "REPLICATION SLAVE, CONNECTION_ADMIN, BACKUP_ADMIN, GROUP_REPLICATION_STREAM",
+		"*.*", "")
 }
 
 func (m *sqlInstance) EnsureLocalReplicationUser(ctx context.Context, a Account) (err error) {
@@ -57,19 +58,20 @@ func (m *sqlInstance) EnsureLocalReplicationUser(ctx context.Context, a Account)
 	return m.EnsureReplicationUser(ctx, a)
 }
 
+// adminGrants are the operator's privileges (privileges, level, option): see EnsureAdminUser.
+var adminGrants = [][3]string{
+	{"GROUP_REPLICATION_ADMIN, SYSTEM_VARIABLES_ADMIN, CLONE_ADMIN, CONNECTION_ADMIN, CREATE USER, " +
+		"REPLICATION SLAVE, BACKUP_ADMIN, GROUP_REPLICATION_STREAM, SYSTEM_USER", "*.*", " WITH GRANT OPTION"},
+	{"SELECT", "performance_schema.*", ""},
+	{"SELECT, RELOAD, REPLICATION CLIENT, SHOW VIEW, EVENT, TRIGGER", "*.*", ""},
+}
+
 func (m *sqlInstance) EnsureAdminUser(ctx context.Context, a Account) error {
-	user, err := m.ensureUser(ctx, a)
-	if err != nil {
+	if err := m.ensureUser(ctx, a); err != nil {
 		return err
 	}
-	for _, grant := range []string{
-		"GRANT GROUP_REPLICATION_ADMIN, SYSTEM_VARIABLES_ADMIN, CLONE_ADMIN, CONNECTION_ADMIN, CREATE USER, " +
-			"REPLICATION SLAVE, BACKUP_ADMIN, GROUP_REPLICATION_STREAM, SYSTEM_USER ON *.* TO " + user +
-			" WITH GRANT OPTION",
-		"GRANT SELECT ON performance_schema.* TO " + user,
-		"GRANT SELECT, RELOAD, REPLICATION CLIENT, SHOW VIEW, EVENT, TRIGGER ON *.* TO " + user,
-	} {
-		if err := m.exec(ctx, "grant "+a.User, grant); err != nil {
+	for _, g := range adminGrants {
+		if err := m.grant(ctx, a.User, g[0], g[1], g[2]); err != nil {
 			return err
 		}
 	}
@@ -77,12 +79,11 @@ func (m *sqlInstance) EnsureAdminUser(ctx context.Context, a Account) error {
 }
 
 func (m *sqlInstance) EnsureRouterUser(ctx context.Context, a Account) error {
-	user, err := m.ensureUser(ctx, a)
-	if err != nil {
+	if err := m.ensureUser(ctx, a); err != nil {
 		return err
 	}
 	for _, table := range []string{"replication_group_members", "replication_group_member_stats"} {
-		if err := m.exec(ctx, "grant "+a.User, "GRANT SELECT ON performance_schema."+table+" TO "+user); err != nil {
+		if err := m.grant(ctx, a.User, "SELECT", "performance_schema."+table, ""); err != nil {
 			return err
 		}
 	}
@@ -91,8 +92,8 @@ func (m *sqlInstance) EnsureRouterUser(ctx context.Context, a Account) error {
 
 func (m *sqlInstance) SetPassword(ctx context.Context, user string, hosts []string, password string) error {
 	for _, h := range hosts {
-		stmt := fmt.Sprintf("ALTER USER IF EXISTS %s@%s IDENTIFIED BY %s", Quote(user), Quote(h), Quote(password))
-		if err := m.exec(ctx, "set password of "+user+"@"+h, stmt, password); err != nil {
+		if err := m.execSecret(ctx, "set password of "+user+"@"+h, password,
+			"ALTER USER IF EXISTS ?@? IDENTIFIED BY ?", user, h, password); err != nil {
 			return err
 		}
 	}

@@ -22,7 +22,7 @@ type Factory struct {
 // and its ServerName or else host, the member's stable name (the dialer may reach it through another
 // address, the name checked is still the one dialled). nil verifies with the system's roots. A failure returns
 // an Unreachable instance and an error: ErrAccessDenied when the server refused the login, ErrUntrusted when
-// its certificate did not verify, ErrUnreachable otherwise.
+// its certificate did not verify, ErrUnreachable otherwise. The session is readied for placeholders (Open).
 func (f Factory) Connect(ctx context.Context, host string, port int, a Account, t *tls.Config) (Instance, error) {
 	cfg := xprotocol.Config{User: a.User, Password: a.Password, Dial: f.Dialer.DialContext,
 		TLSMode: xprotocol.TLSVerifyIdentity, TLSConfig: t,
@@ -43,7 +43,16 @@ func (f Factory) Connect(ctx context.Context, host string, port int, a Account, 
 		u := Unreachable{Err: err}
 		return u, u.err()
 	}
-	return New(XRunner{S: s}), nil
+	in, err := Open(ctx, XRunner{S: s})
+	if err != nil {
+		_ = s.Close()
+		err = fmt.Errorf("prepare the session on %s: %w", addr, err)
+		if !errors.Is(err, ErrUnreachable) {
+			err = fmt.Errorf("%w: %w", ErrUnreachable, err)
+		}
+		return Unreachable{Err: err}, err
+	}
+	return in, nil
 }
 
 // untrusted reports a TLS handshake refused because the server's certificate did not verify.

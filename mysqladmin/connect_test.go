@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -87,15 +88,28 @@ func startFakeMember(t *testing.T) *fakeMember {
 	return fm
 }
 
-func (fm *fakeMember) execute(_ context.Context, _ *xserver.ServerSession, stmt string, _ []wire.Any,
+func (fm *fakeMember) execute(_ context.Context, _ *xserver.ServerSession, stmt string, xargs []wire.Any,
 	w xserver.ResultWriter) error {
+	args := make([]any, len(xargs))
+	for i, a := range xargs {
+		args[i] = string(a.Scalar.Bytes)
+	}
 	fm.mu.Lock()
-	fm.stmts = append(fm.stmts, stmt)
+	if len(args) > 0 {
+		fm.stmts = append(fm.stmts, fmt.Sprintf("%s %q", stmt, args))
+	} else {
+		fm.stmts = append(fm.stmts, stmt)
+	}
 	fm.mu.Unlock()
 	bytes := func(name string) wire.ColumnMetaData {
 		return wire.ColumnMetaData{Type: wire.ColumnBytes, Name: name}
 	}
 	switch stmt {
+	case qSQLMode:
+		if err := w.WriteColumns(bytes("@@SESSION.sql_mode")); err != nil {
+			return err
+		}
+		return w.WriteRow("ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES")
 	case qVariables:
 		sint := func(name string) wire.ColumnMetaData {
 			return wire.ColumnMetaData{Type: wire.ColumnSint, Name: name}
@@ -135,7 +149,7 @@ func (fm *fakeMember) execute(_ context.Context, _ *xserver.ServerSession, stmt 
 		return nil
 	}
 	return wire.NewError(3092, "HY000", "The server is not configured properly to be an active member of "+
-		"the group. Statement: %s", stmt)
+		"the group. Statement: %s", substitute(stmt, args)) // as the server ran it
 }
 
 func (fm *fakeMember) received() []string {
@@ -179,9 +193,9 @@ func TestFactoryOverXProtocol(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(fm.received(), "\n")
-	want := strings.Join([]string{qVariables, qGroupMembers, qMemberStats, qChannels, qClone, qAutoRejoin,
+	want := strings.Join([]string{qSQLMode, qVariables, qGroupMembers, qMemberStats, qChannels, qClone, qAutoRejoin,
 		"STOP GROUP_REPLICATION",
-		`START GROUP_REPLICATION USER = 'orca_repl', PASSWORD = 'pa\'ss'`}, "\n")
+		`START GROUP_REPLICATION USER = ?, PASSWORD = ? ["orca_repl" "pa'ss"]`}, "\n")
 	if got != want {
 		t.Fatalf("server received:\n%s\nwant:\n%s", got, want)
 	}

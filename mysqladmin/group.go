@@ -10,19 +10,22 @@ import (
 )
 
 func (m *sqlInstance) SetGroupSeeds(ctx context.Context, seeds []string) error {
-	stmt := "SET PERSIST group_replication_group_seeds = " + Quote(strings.Join(seeds, ","))
-	return m.exec(ctx, "set group seeds", stmt)
+	return m.exec(ctx, "set group seeds", "SET PERSIST group_replication_group_seeds = ?", strings.Join(seeds, ","))
 }
 
-func startStmt(a Account) string {
-	return "START GROUP_REPLICATION USER = " + Quote(a.User) + ", PASSWORD = " + Quote(a.Password)
+// qStart starts Group Replication with the recovery account's credentials (manual 15.4.3.1: USER and PASSWORD
+// take string literals).
+const qStart = "START GROUP_REPLICATION USER = ?, PASSWORD = ?"
+
+func (m *sqlInstance) start(ctx context.Context, what string, a Account) error {
+	return m.execSecret(ctx, what, a.Password, qStart, a.User, a.Password)
 }
 
 func (m *sqlInstance) BootstrapGroup(ctx context.Context, recovery Account) error {
 	if err := m.exec(ctx, "enable bootstrap", "SET GLOBAL group_replication_bootstrap_group = ON"); err != nil {
 		return err
 	}
-	startErr := m.exec(ctx, "start group replication (bootstrap)", startStmt(recovery), recovery.Password)
+	startErr := m.start(ctx, "start group replication (bootstrap)", recovery)
 	// Always switch bootstrapping off again, even when the pass's context ended: left on, a later START would
 	// bootstrap a second group.
 	offCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
@@ -35,7 +38,7 @@ func (m *sqlInstance) BootstrapGroup(ctx context.Context, recovery Account) erro
 }
 
 func (m *sqlInstance) StartGroupReplication(ctx context.Context, recovery Account) error {
-	return m.exec(ctx, "start group replication", startStmt(recovery), recovery.Password)
+	return m.start(ctx, "start group replication", recovery)
 }
 
 func (m *sqlInstance) StopGroupReplication(ctx context.Context) error {
@@ -43,8 +46,8 @@ func (m *sqlInstance) StopGroupReplication(ctx context.Context) error {
 }
 
 func (m *sqlInstance) ForceMembers(ctx context.Context, addrs []string) error {
-	setErr := m.exec(ctx, "force members", "SET GLOBAL group_replication_force_members = "+
-		Quote(strings.Join(addrs, ",")))
+	setErr := m.exec(ctx, "force members", "SET GLOBAL group_replication_force_members = ?",
+		strings.Join(addrs, ","))
 	// Cleared whatever happened: a value left set makes every later START fail.
 	clearCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
@@ -57,12 +60,11 @@ func (m *sqlInstance) ForceMembers(ctx context.Context, addrs []string) error {
 
 func (m *sqlInstance) CloneFrom(ctx context.Context, host string, port int, a Account) error {
 	donor := host + ":" + strconv.Itoa(port)
-	if err := m.exec(ctx, "set clone donor list", "SET GLOBAL clone_valid_donor_list = "+Quote(donor)); err != nil {
+	if err := m.exec(ctx, "set clone donor list", "SET GLOBAL clone_valid_donor_list = ?", donor); err != nil {
 		return err
 	}
-	stmt := fmt.Sprintf("CLONE INSTANCE FROM %s@%s:%d IDENTIFIED BY %s REQUIRE SSL", Quote(a.User), Quote(host), port,
-		Quote(a.Password))
-	err := m.r.Exec(ctx, stmt)
+	// The donor's user and host are string literals and its port a number (manual 15.7.5 "CLONE Statement").
+	err := m.r.Exec(ctx, "CLONE INSTANCE FROM ?@?:? IDENTIFIED BY ? REQUIRE SSL", a.User, host, port, a.Password)
 	switch {
 	case err == nil:
 		return nil
@@ -76,8 +78,8 @@ func (m *sqlInstance) CloneFrom(ctx context.Context, host string, port int, a Ac
 }
 
 func (m *sqlInstance) SetPrimary(ctx context.Context, uuid string, timeout time.Duration) error {
-	stmt := fmt.Sprintf("SELECT group_replication_set_as_primary(%s, %d)", Quote(uuid), int(timeout.Seconds()))
-	if _, err := m.r.Query(ctx, stmt); err != nil {
+	if _, err := m.r.Query(ctx, "SELECT group_replication_set_as_primary(?, ?)", uuid,
+		int(timeout.Seconds())); err != nil {
 		return fmt.Errorf("set primary %s: %w", uuid, err)
 	}
 	return nil

@@ -32,7 +32,8 @@ func (a Account) Format(f fmt.State, verb rune) {
 	_, _ = fmt.Fprint(f, a.String())
 }
 
-// Instance is the administration surface of one member. Each method's comment names the SQL it runs;
+// Instance is the administration surface of one member. Each method's comment names the SQL it runs, with
+// the values the server substitutes for its placeholders shown as literals ('u', 'p', 'h1:3306'...);
 // docs/topology.md lists which action runs which method.
 type Instance interface {
 	// Status reads the member's own view (status.go):
@@ -143,10 +144,16 @@ func New(r Runner) Instance { return &sqlInstance{r: r} }
 
 func (m *sqlInstance) Close() error { return m.r.Close() }
 
-// exec runs one statement and wraps its error with what it was for.
-func (m *sqlInstance) exec(ctx context.Context, what, stmt string, secrets ...string) error {
-	if err := m.r.Exec(ctx, stmt); err != nil {
-		return fmt.Errorf("%s: %w", what, redact(err, secrets...))
+// exec runs one statement with its placeholder arguments and wraps its error with what it was for.
+func (m *sqlInstance) exec(ctx context.Context, what, stmt string, args ...any) error {
+	return m.execSecret(ctx, what, "", stmt, args...)
+}
+
+// execSecret is exec for a statement one of whose arguments is a password: a server echoing the substituted
+// statement into its error cannot put it into a log.
+func (m *sqlInstance) execSecret(ctx context.Context, what, secret, stmt string, args ...any) error {
+	if err := m.r.Exec(ctx, stmt, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, redact(err, secret))
 	}
 	return nil
 }

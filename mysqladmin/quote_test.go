@@ -11,7 +11,7 @@ import (
 	"github.com/orca-operator/orca/xprotocol/wire"
 )
 
-func TestQuoteEscapes(t *testing.T) {
+func TestQuoteEscapesAsTheXPlugin(t *testing.T) {
 	cases := map[string]string{
 		"":              `''`,
 		"plain":         `'plain'`,
@@ -20,13 +20,13 @@ func TestQuoteEscapes(t *testing.T) {
 		"nul\x00byte":   `'nul\0byte'`,
 		"new\nline\r":   `'new\nline\r'`,
 		"ctrl-z\x1a":    `'ctrl-z\Z'`,
-		`double"quote`:  `'double"quote'`,
+		`double"quote`:  `'double\"quote'`,
 		"ünïcødé ✓":     `'ünïcødé ✓'`,
 		`'; DROP x; --`: `'\'; DROP x; --'`,
 	}
 	for in, want := range cases {
-		if got := Quote(in); got != want {
-			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
@@ -74,10 +74,10 @@ func FuzzQuote(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		lit := Quote(s)
+		lit := quote(s)
 		got, ok := unquoteMySQL(lit)
 		if !ok || got != s {
-			t.Fatalf("Quote(%q) = %s reads back as %q (ok=%v)", s, lit, got, ok)
+			t.Fatalf("quote(%q) = %s reads back as %q (ok=%v)", s, lit, got, ok)
 		}
 		if utf8.ValidString(s) && !utf8.ValidString(lit) {
 			t.Fatalf("Quote broke UTF-8: %q", lit)
@@ -120,7 +120,7 @@ func TestErrorsNeverCarryPasswords(t *testing.T) {
 				t.Fatalf("%s: no error", name)
 			}
 			msg := err.Error()
-			if strings.Contains(msg, pw) || strings.Contains(msg, unquoted(Quote(pw))) {
+			if strings.Contains(msg, pw) || strings.Contains(msg, unquoted(quote(pw))) {
 				t.Errorf("%s with %q leaks the password: %s", name, pw, msg)
 			}
 			if !strings.Contains(msg, "<redacted>") {
@@ -129,7 +129,7 @@ func TestErrorsNeverCarryPasswords(t *testing.T) {
 			var xe *wire.Error
 			if !errors.As(err, &xe) || xe.Code != 1045 {
 				t.Errorf("%s: server error code lost: %v", name, err)
-			} else if strings.Contains(xe.Msg, pw) || strings.Contains(xe.Msg, unquoted(Quote(pw))) {
+			} else if strings.Contains(xe.Msg, pw) || strings.Contains(xe.Msg, unquoted(quote(pw))) {
 				t.Errorf("%s: the unwrapped server error still carries the password: %s", name, xe.Msg)
 			}
 		}
@@ -137,18 +137,18 @@ func TestErrorsNeverCarryPasswords(t *testing.T) {
 }
 
 // failingEcho fails every statement that carries a password with a server error whose message repeats
-// the statement; the others succeed.
+// the statement as the server ran it (placeholders substituted); the others succeed.
 type failingEcho struct{}
 
-func (failingEcho) Query(_ context.Context, stmt string) ([]Row, error) {
+func (failingEcho) Query(_ context.Context, stmt string, args ...any) ([]Row, error) {
 	if !strings.Contains(stmt, "PASSWORD") && !strings.Contains(stmt, "IDENTIFIED BY") {
 		return nil, nil
 	}
-	return nil, &wire.Error{Code: 1045, SQLState: "28000", Msg: "denied running " + stmt}
+	return nil, &wire.Error{Code: 1045, SQLState: "28000", Msg: "denied running " + substitute(stmt, args)}
 }
 
-func (f failingEcho) Exec(ctx context.Context, stmt string) error {
-	_, err := f.Query(ctx, stmt)
+func (f failingEcho) Exec(ctx context.Context, stmt string, args ...any) error {
+	_, err := f.Query(ctx, stmt, args...)
 	return err
 }
 

@@ -13,11 +13,13 @@ type reply struct {
 	err  error
 }
 
-// recorder is a Runner that records every statement and answers from a script keyed by the
-// statement's text. Unscripted statements succeed with no rows. When echo is set, errors carry the
-// statement text, as a careless runner or server might, to prove secrets are scrubbed.
+// recorder is a Runner that records every statement, as the server runs it once the X Plugin substituted its
+// placeholders (stmts) and as sent (raw), and answers from a script keyed by the substituted text.
+// Unscripted statements succeed with no rows. When echo is set, errors carry the statement text, as a
+// careless runner or server might, to prove secrets are scrubbed.
 type recorder struct {
 	stmts  []string
+	raw    []string
 	script map[string]reply
 	echo   bool
 	closed bool
@@ -35,7 +37,9 @@ func (r *recorder) fail(stmt string, err error) *recorder {
 	return r
 }
 
-func (r *recorder) answer(stmt string) ([]Row, error) {
+func (r *recorder) answer(raw string, args []any) ([]Row, error) {
+	stmt := substitute(raw, args)
+	r.raw = append(r.raw, raw)
 	r.stmts = append(r.stmts, stmt)
 	rep := r.script[stmt]
 	if rep.err != nil && r.echo {
@@ -44,11 +48,41 @@ func (r *recorder) answer(stmt string) ([]Row, error) {
 	return rep.rows, rep.err
 }
 
-func (r *recorder) Query(_ context.Context, stmt string) ([]Row, error) { return r.answer(stmt) }
+func (r *recorder) Query(_ context.Context, stmt string, args ...any) ([]Row, error) {
+	return r.answer(stmt, args)
+}
 
-func (r *recorder) Exec(_ context.Context, stmt string) error {
-	_, err := r.answer(stmt)
+func (r *recorder) Exec(_ context.Context, stmt string, args ...any) error {
+	_, err := r.answer(stmt, args)
 	return err
+}
+
+// substitute replaces each ? outside single quotes by its argument as the X Plugin writes it: strings
+// quoted with backslash escapes (quote), integers as digits.
+func substitute(stmt string, args []any) string {
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(stmt); i++ {
+		c := stmt[i]
+		switch {
+		case quoted && c == '\\' && i+1 < len(stmt):
+			b.WriteByte(c)
+			i++
+			c = stmt[i]
+		case c == '\'':
+			quoted = !quoted
+		case c == '?' && !quoted && len(args) > 0:
+			if s, ok := args[0].(string); ok {
+				b.WriteString(quote(s))
+			} else {
+				fmt.Fprint(&b, args[0])
+			}
+			args = args[1:]
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 func (r *recorder) Close() error { r.closed = true; return nil }

@@ -13,14 +13,16 @@ import (
 // Row is one result row; a nil field is SQL NULL.
 type Row []*string
 
-// Runner runs statements on one connection to one member. Errors the server sent are returned as (or
-// wrap) *wire.Error so their codes can be tested; an error that is not the server's answer means the
-// connection is gone and wraps ErrUnreachable.
+// Runner runs statements on one connection to one member. Each "?" of a statement outside quotes, identifiers
+// and comments takes the next argument as an X Protocol placeholder: the server substitutes it as a literal
+// (xprotocol.Session.Query), so no value is ever spliced into the text here. Errors the server sent are
+// returned as (or wrap) *wire.Error so their codes can be tested; an error that is not the server's answer
+// means the connection is gone and wraps ErrUnreachable.
 type Runner interface {
 	// Query runs a statement that returns one result set.
-	Query(ctx context.Context, stmt string) ([]Row, error)
+	Query(ctx context.Context, stmt string, args ...any) ([]Row, error)
 	// Exec runs a statement whose result is ignored.
-	Exec(ctx context.Context, stmt string) error
+	Exec(ctx context.Context, stmt string, args ...any) error
 	// Close ends the connection.
 	Close() error
 }
@@ -29,8 +31,8 @@ type Runner interface {
 type XRunner struct{ S *xprotocol.Session }
 
 // Query implements Runner.
-func (r XRunner) Query(ctx context.Context, stmt string) ([]Row, error) {
-	res, err := r.S.Execute(ctx, stmt)
+func (r XRunner) Query(ctx context.Context, stmt string, args ...any) ([]Row, error) {
+	res, err := r.S.Execute(ctx, stmt, args...)
 	if err != nil {
 		return nil, connErr(err)
 	}
@@ -52,8 +54,8 @@ func (r XRunner) Query(ctx context.Context, stmt string) ([]Row, error) {
 }
 
 // Exec implements Runner.
-func (r XRunner) Exec(ctx context.Context, stmt string) error {
-	_, err := r.S.Execute(ctx, stmt)
+func (r XRunner) Exec(ctx context.Context, stmt string, args ...any) error {
+	_, err := r.S.Execute(ctx, stmt, args...)
 	return connErr(err)
 }
 
@@ -71,8 +73,10 @@ func connErr(err error) error {
 // Close implements Runner.
 func (r XRunner) Close() error { return r.S.Close() }
 
-// Quote returns s as a single-quoted SQL string literal, escaping as MySQL's default sql_mode requires.
-func Quote(s string) string {
+// quote returns s as the single-quoted literal the X Plugin substitutes for a placeholder (Query_formatter,
+// with escape_string_for_mysql): what a server may echo back in an error, so redact scrubs this form too.
+// Statements never carry it: values travel as placeholders.
+func quote(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('\'')
@@ -82,6 +86,8 @@ func Quote(s string) string {
 			b.WriteString("\\'")
 		case '\\':
 			b.WriteString("\\\\")
+		case '"':
+			b.WriteString("\\\"")
 		case 0:
 			b.WriteString("\\0")
 		case '\n':
@@ -108,7 +114,7 @@ func redact(err error, secrets ...string) error {
 	}
 	scrub := func(text string) string {
 		for _, s := range secrets {
-			for _, form := range []string{s, unquoted(Quote(s))} {
+			for _, form := range []string{s, unquoted(quote(s))} {
 				if form != "" {
 					text = strings.ReplaceAll(text, form, "<redacted>")
 				}
@@ -142,7 +148,7 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string   { return e.msg }
 func (e *scrubbedError) Unwrap() []error { return e.wrapped }
 
-// unquoted strips the quotes Quote added.
+// unquoted strips the quotes quote added.
 func unquoted(lit string) string { return lit[1 : len(lit)-1] }
 
 func str(p *string) string {

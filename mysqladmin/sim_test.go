@@ -205,16 +205,6 @@ func TestForceMembersAndErrorsOnSimulator(t *testing.T) {
 	}
 }
 
-func TestQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain": "'plain'", "it's": `'it\'s'`, `back\slash`: `'back\\slash'`, "nl\n": `'nl\n'`, "\x00": `'\0'`,
-	} {
-		if got := mysqladmin.Quote(in); got != want {
-			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 // The operator's account is created on the bootstrap member, reaches every joiner through distributed
 // recovery, and its privileges are enough for everything the operator does; it cannot do what it was not
 // granted (the simulator enforces MySQL's privilege checks).

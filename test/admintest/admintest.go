@@ -26,12 +26,17 @@ type Runner struct {
 }
 
 // Query implements mysqladmin.Runner: the first result set, values rendered as MySQL's text protocol would.
-// A member that went down reads as a lost connection, as the X Protocol runner reports it.
-func (r Runner) Query(ctx context.Context, stmt string) ([]mysqladmin.Row, error) {
+// The arguments are substituted as the X Plugin does (mysqlsim.Member.ExecX). A member that went down reads
+// as a lost connection, as the X Protocol runner reports it.
+func (r Runner) Query(ctx context.Context, stmt string, args ...any) ([]mysqladmin.Row, error) {
 	if r.Hold != nil {
 		r.Hold(ctx, stmt)
 	}
-	res, err := r.M.Exec(ctx, r.S, stmt)
+	xargs, err := wire.AnysOf(args)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.M.ExecX(ctx, r.S, stmt, xargs)
 	if err != nil {
 		if errors.Is(err, mysqlsim.ErrMemberDown) || errors.Is(err, mysqlsim.ErrSessionClosed) || !r.M.Up() {
 			return nil, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
@@ -74,8 +79,8 @@ func TextRows(in [][]any) []mysqladmin.Row {
 }
 
 // Exec implements mysqladmin.Runner.
-func (r Runner) Exec(ctx context.Context, stmt string) error {
-	_, err := r.Query(ctx, stmt)
+func (r Runner) Exec(ctx context.Context, stmt string, args ...any) error {
+	_, err := r.Query(ctx, stmt, args...)
 	return err
 }
 
@@ -158,7 +163,7 @@ func (c *Connector) Add(m *mysqlsim.Member) {
 // Connect implements the operator's member connector.
 // The TLS configuration is not used: the members are reached in-process (the e2e harness and the simulator's
 // Frontends verify certificates on real sockets).
-func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladmin.Account, _ *tls.Config) (
+func (c *Connector) Connect(ctx context.Context, host string, port int, a mysqladmin.Account, _ *tls.Config) (
 	mysqladmin.Instance, error) {
 	c.mu.Lock()
 	m := c.members[host]
@@ -182,7 +187,12 @@ func (c *Connector) Connect(_ context.Context, host string, port int, a mysqladm
 	}
 	c.logins[a.User]++
 	c.mu.Unlock()
-	return mysqladmin.New(Runner{M: m, S: s, Hold: c.holdFor(host)}), nil
+	in, err := mysqladmin.Open(ctx, Runner{M: m, S: s, Hold: c.holdFor(host)})
+	if err != nil {
+		s.Close()
+		return mysqladmin.Unreachable{Err: err}, fmt.Errorf("%w: %w", mysqladmin.ErrUnreachable, err)
+	}
+	return in, nil
 }
 
 // OptionsFromMyCnf turns my.cnf text into the simulator's option map: [section] headers and comments are

@@ -178,7 +178,7 @@ func hostMatches(pattern, host string) bool {
 	return likeMatch(strings.ToLower(pattern), strings.ToLower(host))
 }
 
-// likeMatch implements SQL LIKE with % and _.
+// likeMatch implements SQL LIKE with % and _ and the escape character \\ (manual 14.8.1).
 func likeMatch(p, s string) bool {
 	if p == "" {
 		return s == ""
@@ -193,6 +193,10 @@ func likeMatch(p, s string) bool {
 		return false
 	case '_':
 		return s != "" && likeMatch(p[1:], s[1:])
+	case '\\': // the default escape character: the next byte is matched as itself
+		if len(p) > 1 {
+			return s != "" && p[1] == s[0] && likeMatch(p[2:], s[1:])
+		}
 	}
 	return s != "" && p[0] == s[0] && likeMatch(p[1:], s[1:])
 }

@@ -12,7 +12,7 @@ import (
 // statements go to the data store. The first failing statement ends the batch with its *Error.
 // ErrMemberDown / ErrSessionClosed mean the connection is gone.
 func (m *Member) Exec(ctx context.Context, s *Session, query string) ([]Result, error) {
-	stmts := splitStatements(query)
+	stmts := splitStatements(query, s.noBackslashEscapes())
 	var out []Result
 	for _, stmt := range stmts {
 		if strings.TrimSpace(stmt) == "" {
@@ -49,7 +49,7 @@ func (m *Member) execOne(ctx context.Context, s *Session, stmt string, run dataR
 			return Result{}, ctx.Err()
 		}
 	}
-	p, perr := newParser(stmt)
+	p, perr := newParser(stmt, s.noBackslashEscapes())
 	if perr != nil {
 		return Result{}, perr
 	}

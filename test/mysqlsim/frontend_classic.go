@@ -65,7 +65,8 @@ func classicQuery(ctx context.Context, m *Member, c *classic.Conn, query string)
 		return nil, toClassicErr(err)
 	}
 	if !c.MultiStatements() {
-		if parts := splitStatements(query); len(parts) > 1 && strings.TrimSpace(strings.Join(parts[1:], "")) != "" {
+		parts := splitStatements(query, s.noBackslashEscapes())
+		if len(parts) > 1 && strings.TrimSpace(strings.Join(parts[1:], "")) != "" {
 			rest := strings.TrimSpace(strings.Join(parts[1:], ";"))
 			return nil, toClassicErr(errParse(rest, 1))
 		}

@@ -64,11 +64,7 @@ func xExecute(ctx context.Context, m *Member, xs *xserver.ServerSession, stmt st
 	if err != nil {
 		return toXErr(err)
 	}
-	query, err := bindArgs(stmt, args)
-	if err != nil {
-		return err
-	}
-	rs, err := m.Exec(ctx, s, query)
+	rs, err := m.ExecX(ctx, s, stmt, args)
 	if connLost(err) {
 		xs.Close()
 		return err
@@ -131,6 +127,16 @@ func xColumnType(c Column) wire.ColumnType {
 		return wire.ColumnDecimal
 	}
 	return wire.ColumnBytes
+}
+
+// ExecX runs an X Protocol StmtExecute's statement with its arguments, substituted as the X Plugin does
+// (bindArgs), in the session: what the X Protocol front-end runs, for callers in the same process.
+func (m *Member) ExecX(ctx context.Context, s *Session, stmt string, args []wire.Any) ([]Result, error) {
+	query, err := bindArgs(stmt, args)
+	if err != nil {
+		return nil, err
+	}
+	return m.Exec(ctx, s, query)
 }
 
 // bindArgs substitutes the arguments of an X Protocol StmtExecute as the X Plugin does (Query_formatter):
@@ -220,13 +226,32 @@ func sqlLiteral(a wire.Any) string {
 			return "TRUE"
 		}
 		return "FALSE"
-	case wire.ScalarString:
-		return quoteString(string(sc.Bytes))
-	case wire.ScalarOctets:
-		return quoteString(string(sc.Bytes))
+	case wire.ScalarString, wire.ScalarOctets:
+		return xPluginQuote(sc.Bytes)
 	}
 	return "NULL"
 }
+
+// xPluginQuote quotes an argument as the X Plugin's Query_formatter does, with escape_string_for_mysql: a
+// backslash before NUL, newline, carriage return, backslash, both quotes and Ctrl-Z, whatever the session's
+// sql_mode. Under NO_BACKSLASH_ESCAPES the lexer then reads those backslashes as ordinary bytes, so a quote in
+// the value ends the literal early (a client must clear that mode before it uses placeholders).
+func xPluginQuote(v []byte) string {
+	var b strings.Builder
+	b.Grow(len(v) + 2)
+	b.WriteByte('\'')
+	for _, c := range v {
+		if esc, ok := xPluginEscapes[c]; ok {
+			b.WriteByte('\\')
+			c = esc
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+var xPluginEscapes = map[byte]byte{0: '0', '\n': 'n', '\r': 'r', '\\': '\\', '\'': '\'', '"': '"', 0x1a: 'Z'}
 
 func quoteString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"

@@ -77,6 +77,18 @@ func (s *Session) Var(name string) (string, bool) {
 	return v, ok
 }
 
+// noBackslashEscapes reports whether the session's sql_mode has NO_BACKSLASH_ESCAPES: its statements read a
+// backslash in a string as an ordinary byte (manual 7.1.11 "Server SQL Modes").
+func (s *Session) noBackslashEscapes() bool {
+	mode, _ := s.Var("sql_mode")
+	for _, m := range strings.Split(mode, ",") {
+		if strings.EqualFold(strings.TrimSpace(m), "NO_BACKSLASH_ESCAPES") {
+			return true
+		}
+	}
+	return false
+}
+
 // InTransaction reports whether an explicit transaction is open (SERVER_STATUS_IN_TRANS).
 func (s *Session) InTransaction() bool {
 	s.m.g.mu.Lock()

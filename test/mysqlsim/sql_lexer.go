@@ -40,10 +40,13 @@ type lexer struct {
 	i    int
 	line int
 	toks []token
+	// noBackslash is the session's NO_BACKSLASH_ESCAPES: a backslash in a string is an ordinary byte.
+	noBackslash bool
 }
 
-func tokenize(src string) ([]token, *Error) {
-	lx := &lexer{src: src, line: 1}
+// tokenize splits src as the session's SQL mode says (noBackslash: NO_BACKSLASH_ESCAPES, manual 7.1.11).
+func tokenize(src string, noBackslash bool) ([]token, *Error) {
+	lx := &lexer{src: src, line: 1, noBackslash: noBackslash}
 	for {
 		if err := lx.skipSpace(); err != nil {
 			return nil, err
@@ -196,7 +199,8 @@ func (lx *lexer) word() string {
 	return lx.src[start:lx.i]
 }
 
-// quoted reads a quoted string or identifier, handling doubled quotes and backslash escapes.
+// quoted reads a quoted string or identifier, handling doubled quotes and (unless NO_BACKSLASH_ESCAPES)
+// backslash escapes.
 func (lx *lexer) quoted(q byte) (string, *Error) {
 	start := lx.i
 	lx.i++
@@ -210,8 +214,8 @@ func (lx *lexer) quoted(q byte) (string, *Error) {
 		case c == q:
 			lx.i++
 			return b.String(), nil
-		case c == '\\' && q != '`' && lx.i+1 < len(lx.src):
-			b.WriteByte(unescape(lx.src[lx.i+1]))
+		case c == '\\' && q != '`' && !lx.noBackslash && lx.i+1 < len(lx.src):
+			b.WriteString(unescape(lx.src[lx.i+1]))
 			lx.i += 2
 		default:
 			if c == '\n' {
@@ -224,18 +228,26 @@ func (lx *lexer) quoted(q byte) (string, *Error) {
 	return "", errParse(lx.src[start:], lx.line)
 }
 
-func unescape(c byte) byte {
+// unescape is what a backslash followed by c stands for in a string (manual 11.1.1 "String Literals", table
+// "Special Character Escape Sequences"): \% and \_ keep their backslash, any other byte stands for itself.
+func unescape(c byte) string {
 	switch c {
 	case 'n':
-		return '\n'
+		return "\n"
 	case 't':
-		return '\t'
+		return "\t"
 	case 'r':
-		return '\r'
+		return "\r"
 	case '0':
-		return 0
+		return "\x00"
+	case 'b':
+		return "\b"
+	case 'Z':
+		return "\x1a"
+	case '%', '_':
+		return "\\" + string(c)
 	}
-	return c
+	return string(c)
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -244,8 +256,9 @@ func isWordChar(c byte) bool {
 	return c == '_' || c == '$' || isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }
 
-// splitStatements splits a multi-statement text on ';' outside quotes and comments.
-func splitStatements(src string) []string {
+// splitStatements splits a multi-statement text on ';' outside quotes and comments; noBackslash is the
+// session's NO_BACKSLASH_ESCAPES.
+func splitStatements(src string, noBackslash bool) []string {
 	var out []string
 	start := 0
 	var quote byte
@@ -253,7 +266,7 @@ func splitStatements(src string) []string {
 		c := src[i]
 		switch {
 		case quote != 0:
-			i, quote = inQuote(src, i, quote)
+			i, quote = inQuote(src, i, quote, noBackslash)
 		case c == '\'' || c == '"' || c == '`':
 			quote = c
 		case c == ';':
@@ -271,9 +284,9 @@ func splitStatements(src string) []string {
 
 // inQuote consumes src[i] inside a string quoted with quote. It returns the index of the last byte consumed (a
 // backslash escape takes two) and the quote still open, 0 once this byte closed it.
-func inQuote(src string, i int, quote byte) (int, byte) {
+func inQuote(src string, i int, quote byte, noBackslash bool) (int, byte) {
 	switch {
-	case src[i] == '\\' && quote != '`':
+	case src[i] == '\\' && quote != '`' && !noBackslash:
 		return i + 1, quote
 	case src[i] == quote:
 		return i, 0

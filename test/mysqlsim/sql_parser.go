@@ -11,8 +11,9 @@ type parser struct {
 	i    int
 }
 
-func newParser(src string) (*parser, *Error) {
-	toks, err := tokenize(src)
+// newParser lexes one statement; noBackslash is the session's NO_BACKSLASH_ESCAPES.
+func newParser(src string, noBackslash bool) (*parser, *Error) {
+	toks, err := tokenize(src, noBackslash)
 	if err != nil {
 		return nil, err
 	}

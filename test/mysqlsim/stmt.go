@@ -32,11 +32,11 @@ type PreparedStmt struct {
 // tokens that lex, and for a data statement the data store's own prepare (syntax, unknown tables and
 // columns come back with their codes, as from mysqld).
 func (m *Member) Prepare(ctx context.Context, s *Session, query string) (*PreparedStmt, error) {
-	stmt, err := preparedText(query)
+	stmt, err := preparedText(query, s.noBackslashEscapes())
 	if err != nil {
 		return nil, err
 	}
-	p, perr := newParser(stmt)
+	p, perr := newParser(stmt, s.noBackslashEscapes())
 	if perr != nil {
 		return nil, perr
 	}
@@ -58,8 +58,8 @@ func (m *Member) Prepare(ctx context.Context, s *Session, query string) (*Prepar
 
 // preparedText is the one statement of a prepared text; a trailing ';' is allowed, a second statement
 // is not (mysqld: ER_PARSE_ERROR near it).
-func preparedText(query string) (string, error) {
-	parts := splitStatements(query)
+func preparedText(query string, noBackslash bool) (string, error) {
+	parts := splitStatements(query, noBackslash)
 	if strings.TrimSpace(parts[0]) == "" {
 		return "", sqlErr(1065, "42000", "Query was empty")
 	}

@@ -72,10 +72,8 @@ func StartMariaDBIn(dir string, extra ...string) (*MariaDB, error) {
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return nil, fmt.Errorf("make mariadb tmpdir: %w", err)
 	}
-	install := exec.Command(installDB, "--no-defaults", "--datadir="+data, "--tmpdir="+tmp, "--user=root",
-		"--auth-root-authentication-method=normal", "--skip-test-db")
-	if out, err := install.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("mariadb-install-db: %w: %s", err, lastLines(out))
+	if err := installData(mariadbd, installDB, data, tmp); err != nil {
+		return nil, err
 	}
 	port, err := freePort()
 	if err != nil {

@@ -102,7 +102,7 @@ test-migrate-kills: ## The built-in migration runner killed at random statements
 		./migrate -run TestRunnerKilledAtRandomStatements -v
 
 .PHONY: bench
-bench: bench-xprotocol bench-failover ## Every benchmark (each prints its figures beside its target).
+bench: bench-xprotocol bench-failover bench-hooks ## Every benchmark (each prints its figures beside its target).
 
 .PHONY: bench-xprotocol
 bench-xprotocol: ## X Protocol ping/decode/prober figures beside go-sql-driver on MariaDB.
@@ -124,6 +124,10 @@ bench-backup: ## orca backup to S3 (versitygw) and orca restore beside mydumper/
 	hack/peers.sh
 	hack/versitygw.sh >/dev/null
 	go run ./backup/internal/benchbackup
+
+.PHONY: bench-hooks
+bench-hooks: ## Webhook receiver's answer (sequential, bursts of 50) and push-to-migration-Pod latency on a real kube-apiserver, beside a bare HMAC+create floor (docs/benchmarks.md).
+	KUBEBUILDER_ASSETS=$$(hack/controlplane.sh envtest) go run ./hooks/internal/benchhooks
 
 .PHONY: bench-failover
 bench-failover: ## Failover at Group Replication's real timing: crash, isolate, delete the primary 10 times each; the write outage a client sees beside GR's election; then 10 crashes written through the router's RW port (docs/e2e.md).

@@ -81,3 +81,15 @@ func sequenced(b []byte) []byte {
 	}
 	return out
 }
+
+// FuzzGreeting: the server's greeting is read before its certificate is verified.
+func FuzzGreeting(f *testing.F) {
+	f.Add(testGreeting())
+	f.Add(testGreeting()[:30])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		g, err := parseGreeting(b)
+		if err == nil && len(g.nonce) > len(b) {
+			t.Fatalf("a nonce of %d bytes from %d", len(g.nonce), len(b))
+		}
+	})
+}

@@ -21,6 +21,11 @@ type packetConn struct {
 // writeCommand sends a command packet, starting a new sequence.
 func (p *packetConn) writeCommand(payload []byte) error {
 	p.seq = 0
+	return p.writePacket(payload)
+}
+
+// writePacket sends a payload with the sequence's next number (a reply within the handshake).
+func (p *packetConn) writePacket(payload []byte) error {
 	for {
 		n := min(len(payload), maxPacketPayload)
 		hdr := []byte{byte(n), byte(n >> 8), byte(n >> 16), p.seq}

@@ -2,6 +2,7 @@ package binlog
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"encoding/binary"
 	"errors"
@@ -40,6 +41,9 @@ type Config struct {
 	ReadTimeout time.Duration
 	// NonBlocking ends the stream with io.EOF at the end of the binary log instead of waiting for more.
 	NonBlocking bool
+	// TLS, when set, encrypts every connection and verifies the source's certificate with it (its ServerName,
+	// else the host of Addr, never the address Dialer reaches). Nil connects without TLS.
+	TLS *tls.Config
 }
 
 func (c Config) withDefaults() Config {
@@ -117,10 +121,18 @@ func (s *Stream) connect(ctx context.Context) error {
 	var mu sync.Mutex
 	mc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := s.cfg.Dialer.DialContext(ctx, network, addr)
-		mu.Lock()
-		s.nc = c
-		mu.Unlock()
+		if s.cfg.TLS == nil { // the dump takes this socket over; with TLS it has its own (dialTLS)
+			mu.Lock()
+			s.nc = c
+			mu.Unlock()
+		}
 		return c, err
+	}
+	if s.cfg.TLS != nil {
+		mc.TLS = s.cfg.TLS.Clone()
+		if mc.TLS.ServerName == "" {
+			mc.TLS.ServerName, _, _ = net.SplitHostPort(s.cfg.Addr)
+		}
 	}
 	conn, err := mysql.NewConnector(mc)
 	if err != nil {
@@ -150,7 +162,6 @@ func (s *Stream) start(ctx context.Context, from Set) error {
 	if err := s.prepareSession(ctx, from); err != nil {
 		return err
 	}
-	s.pc = &packetConn{rw: s.nc, limit: MaxEventSize + 1}
 	s.stop = context.AfterFunc(ctx, func() { _ = s.nc.Close() })
 	if err := s.register(); err != nil {
 		return err
@@ -196,14 +207,17 @@ func (s *Stream) readSource(ctx context.Context) error {
 // prepareSession sets the user variables a dump thread reads: checksums, heartbeats and, on MariaDB, the GTID
 // capability and connect state (MariaDB ignores the file and position of COM_BINLOG_DUMP then).
 func (s *Stream) prepareSession(ctx context.Context, from Set) error {
-	period := s.cfg.Heartbeat.Nanoseconds()
-	stmts := []string{"SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = " +
-		"@@global.binlog_checksum",
-		fmt.Sprintf("SET @master_heartbeat_period = %d, @source_heartbeat_period = %d", period, period)}
-	if s.Source.MariaDB {
-		stmts = append(stmts, "SET @mariadb_slave_capability = 4", // MARIA_SLAVE_CAPABILITY_GTID
-			"SET @slave_connect_state = '"+from.String()+"'", "SET @slave_gtid_strict_mode = 1",
-			"SET @slave_gtid_ignore_duplicates = 0")
+	stmts := s.sessionStatements(from)
+	if s.cfg.TLS != nil {
+		if err := s.dialTLS(ctx); err != nil {
+			return err
+		}
+		for _, q := range stmts {
+			if err := s.exec(q); err != nil {
+				return fmt.Errorf("prepare the replication session on %s: %s: %w", s.cfg.Addr, firstWord(q), err)
+			}
+		}
+		return nil
 	}
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -215,7 +229,22 @@ func (s *Stream) prepareSession(ctx context.Context, from Set) error {
 			return fmt.Errorf("prepare the replication session on %s: %s: %w", s.cfg.Addr, firstWord(q), err)
 		}
 	}
+	s.pc = &packetConn{rw: s.nc, limit: MaxEventSize + 1}
 	return nil
+}
+
+// sessionStatements are the user variables a dump thread reads.
+func (s *Stream) sessionStatements(from Set) []string {
+	period := s.cfg.Heartbeat.Nanoseconds()
+	stmts := []string{"SET @master_binlog_checksum = @@global.binlog_checksum, @source_binlog_checksum = " +
+		"@@global.binlog_checksum",
+		fmt.Sprintf("SET @master_heartbeat_period = %d, @source_heartbeat_period = %d", period, period)}
+	if s.Source.MariaDB {
+		stmts = append(stmts, "SET @mariadb_slave_capability = 4", // MARIA_SLAVE_CAPABILITY_GTID
+			"SET @slave_connect_state = '"+from.String()+"'", "SET @slave_gtid_strict_mode = 1",
+			"SET @slave_gtid_ignore_duplicates = 0")
+	}
+	return stmts
 }
 
 func firstWord(q string) string {

@@ -46,9 +46,18 @@ func mustExec(t *testing.T, db *sql.DB, stmts ...string) {
 // readAll streams the source's whole binary log after from and assembles it into transactions.
 func readAll(t *testing.T, ctx context.Context, m *peers.MariaDB, from binlog.Set) []*binlog.Transaction {
 	t.Helper()
-	s, err := binlog.Dial(ctx, binlog.Config{Addr: m.Addr, User: "root", NonBlocking: true}, from)
+	out, err := dialAll(ctx, binlog.Config{Addr: m.Addr, User: "root", NonBlocking: true}, from)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// dialAll dials with cfg and assembles every transaction after from, to the end of the binary log.
+func dialAll(ctx context.Context, cfg binlog.Config, from binlog.Set) ([]*binlog.Transaction, error) {
+	s, err := binlog.Dial(ctx, cfg, from)
+	if err != nil {
+		return nil, err
 	}
 	defer func() { _ = s.Close() }()
 	a := binlog.NewAssembler(s.Source.Checksummed)
@@ -56,14 +65,14 @@ func readAll(t *testing.T, ctx context.Context, m *peers.MariaDB, from binlog.Se
 	for {
 		ev, err := s.Next()
 		if errors.Is(err, binlog.ErrEnd) {
-			return out
+			return out, nil
 		}
 		if err != nil {
-			t.Fatal(err)
+			return out, err
 		}
 		txn, err := a.Feed(ev)
 		if err != nil {
-			t.Fatal(err)
+			return out, err
 		}
 		if txn != nil {
 			out = append(out, txn)

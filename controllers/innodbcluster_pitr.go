@@ -15,6 +15,14 @@ func (r *InnoDBClusterReconciler) applyArchiver(ctx context.Context, c *v1.InnoD
 	if !c.PITREnabled() {
 		return r.deleteOwned(ctx, c, specs.ArchiverName(c), &appsv1.Deployment{})
 	}
+	hosts := make([]string, 0, c.Spec.Instances)
+	for i := range int(c.Spec.Instances) {
+		hosts = append(hosts, specs.MemberHost(c, i, r.ClusterZone))
+	}
+	trust, err := clientTrust(ctx, r.APIReader, c, hosts...)
+	if err != nil {
+		return err
+	}
 	return r.apply(ctx, c, specs.ArchiverDeployment(c, specs.ArchiverOptions{OrcaImage: r.OrcaImage,
-		ClusterZone: r.ClusterZone}))
+		ClusterZone: r.ClusterZone, TLSServerName: trust.ServerName}))
 }

@@ -2,6 +2,7 @@ package pitr
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -30,6 +31,9 @@ type Config struct {
 	User, Password string
 	// Dialer opens connections; nil is memberdial.Direct.
 	Dialer memberdial.Dialer
+	// TLS, when set, encrypts the connections and verifies each source's certificate for its host name
+	// (binlog.Config.TLS). Nil connects without TLS.
+	TLS *tls.Config
 	// ServerID is the replica id the archiver registers with. Default binlog.DefaultServerID.
 	ServerID uint32
 	// Store is the cluster's backup store; the archive lives under Prefix in it.

@@ -9,7 +9,7 @@ import (
 )
 
 func (a *Archiver) binlogConfig(addr string) binlog.Config {
-	return binlog.Config{Addr: addr, User: a.cfg.User, Password: a.cfg.Password, Dialer: a.cfg.Dialer,
+	return binlog.Config{Addr: addr, User: a.cfg.User, Password: a.cfg.Password, Dialer: a.cfg.Dialer, TLS: a.cfg.TLS,
 		ServerID: a.cfg.ServerID, Heartbeat: a.cfg.Heartbeat}
 }
 

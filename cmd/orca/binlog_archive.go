@@ -21,6 +21,7 @@ func newBinlogArchiveCommand() *cobra.Command {
 		c            pitr.Config
 		opts         zap.Options
 		devMemberMap string
+		tf           tlsFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "binlog-archive",
@@ -40,6 +41,9 @@ func newBinlogArchiveCommand() *cobra.Command {
 			c.Log = zap.New(zap.UseFlagOptions(&opts)).WithName("binlog-archive")
 			if c.Dialer = memberdial.Direct(); devMemberMap != "" {
 				c.Dialer = memberdial.NewLoopbackFile(devMemberMap)
+			}
+			if c.TLS, err = tf.config(); err != nil {
+				return err
 			}
 			a, err := pitr.New(c)
 			if err != nil {
@@ -62,6 +66,7 @@ func newBinlogArchiveCommand() *cobra.Command {
 		"GTID set an empty archive starts after (default: the oldest binary log)")
 	f.StringVar(&devMemberMap, "dev-member-map", os.Getenv(envDevMemberMap),
 		"development only: JSON file mapping member host names to loopback addresses")
+	tf.bind(f)
 	bindZap(f, &opts)
 	return cmd
 }

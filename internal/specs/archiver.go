@@ -26,6 +26,9 @@ type ArchiverOptions struct {
 	OrcaImage string
 	// ClusterZone is the cluster's DNS zone; cluster.local when empty.
 	ClusterZone string
+	// TLSServerName is checked instead of each member's name when their certificate does not name them
+	// (BackupJobOptions.TLSServerName).
+	TLSServerName string
 }
 
 // ArchiverCommand is `orca binlog-archive` following every member (the writable one first), into the PITR
@@ -46,9 +49,11 @@ func ArchiverDeployment(c *v1.InnoDBCluster, o ArchiverOptions) *appsv1.Deployme
 	sc := restrictedSecurityContext()
 	sc.ReadOnlyRootFilesystem, sc.RunAsNonRoot = ptr.To(true), ptr.To(true)
 	internal, creds := InternalSecretName(c), c.Spec.Backup.PITR.Storage.S3.CredentialsSecret
+	trust := ClientTrustOf(c, o.TLSServerName)
 	ctr := corev1.Container{
 		Name: ContainerBinlogArchive, Image: o.OrcaImage, ImagePullPolicy: c.Spec.ImagePullPolicy,
-		Command: ArchiverCommand(c, o.ClusterZone),
+		Command:      append(ArchiverCommand(c, o.ClusterZone), trust.Args()...),
+		VolumeMounts: []corev1.VolumeMount{trust.Mount()},
 		Env: []corev1.EnvVar{
 			{Name: EnvBackupUser, ValueFrom: secretKey(internal, KeyAdminUser)},
 			{Name: EnvBackupPassword, ValueFrom: secretKey(internal, KeyAdminPassword)},
@@ -73,6 +78,7 @@ func ArchiverDeployment(c *v1.InnoDBCluster, o ArchiverOptions) *appsv1.Deployme
 					ImagePullSecrets:              c.Spec.ImagePullSecrets,
 					SecurityContext:               orcaPodSecurityContext(),
 					Containers:                    []corev1.Container{ctr},
+					Volumes:                       []corev1.Volume{trust.Volume()},
 				},
 			},
 		},

@@ -43,6 +43,14 @@ func TestRunnerJobsVerifyTheMembers(t *testing.T) {
 	}
 	checkClientTrust(t, managed.Spec.Template.Spec, "db-tls")
 	checkClientTrust(t, initdb.Spec.Template.Spec, "db-tls")
+	c.Spec.Instances = 3
+	c.Spec.Backup = &v1.ClusterBackupSpec{PITR: &v1.PITRSpec{Enabled: true, Storage: b.Spec.Storage}}
+	archiver := ArchiverDeployment(c, ArchiverOptions{TLSServerName: "db.example.com"})
+	if cmd := archiver.Spec.Template.Spec.Containers[0].Command; !slices.Contains(cmd,
+		"--tls-ca-file=/etc/orca/tls-ca/ca.crt") || !slices.Contains(cmd, "--tls-server-name=db.example.com") {
+		t.Fatalf("archiver command %v", cmd)
+	}
+	checkClientTrust(t, archiver.Spec.Template.Spec, "db-tls")
 
 	c.Spec.TLSSecretName, c.Spec.TLSCASecretName = "mine", "my-ca"
 	user := BackupJob(b, c, BackupSource{Pod: "db-1", Ordinal: 1},

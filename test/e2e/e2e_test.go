@@ -30,6 +30,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("SwitchoverByAnnotation", func(t *testing.T) { switchoverByAnnotation(t, h) })
 	t.Run("RollingUpgrade", func(t *testing.T) { rollingUpgrade(t, h) })
 	t.Run("ConfigChangeRollsOneAtATime", func(t *testing.T) { configChangeRolls(t, h) })
+	t.Run("CertificateRotationUnderWrites", func(t *testing.T) { certificateRotationUnderWrites(t, h) })
 	t.Run("RecoveringMemberLeftAlone", func(t *testing.T) { recoveringMemberLeftAlone(t, h) })
 	t.Run("DoubleCrashRecoversWithoutRequest", func(t *testing.T) { doubleCrashRecovers(t, h) })
 	t.Run("IsolatedPrimaryReplaced", func(t *testing.T) { isolatedPrimaryReplaced(t, h) })

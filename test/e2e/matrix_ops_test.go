@@ -225,18 +225,25 @@ func configChangeRolls(t *testing.T, h *harness) {
 	oldRev := c.statefulSet().Status.UpdateRevision
 	c.patch(func(ic *v1.InnoDBCluster) { ic.Spec.Mycnf = "max_connections=300" })
 	newRev := c.waitNewRevision(oldRev)
-	w := c.watchUpgrade(uids, newRev)
-	t.Logf("replaced in order %v; primary when each pod went: %v", w.order, w.primary)
-	if len(w.order) != 3 || w.order[2] != primary {
-		t.Fatalf("replacement order %v: the primary %s must go last", w.order, primary)
-	}
-	if p := w.primary[primary]; p == primary || p == "" {
-		t.Fatalf("the old primary's pod went while it was still primary (primary %q)", p)
-	}
+	c.watchRollPrimaryLast(uids, newRev, primary)
 	for pod := range c.pods() {
 		if v, _ := c.member(pod).Var("max_connections"); v != "300" {
 			t.Fatalf("%s runs max_connections=%s after the roll, want 300", pod, v)
 		}
+	}
+}
+
+// watchRollPrimaryLast follows a roll to newRev and checks that all three pods were replaced, the primary last
+// and only once another member was primary.
+func (c *cluster) watchRollPrimaryLast(uids map[string]types.UID, newRev, primary string) {
+	c.t.Helper()
+	w := c.watchUpgrade(uids, newRev)
+	c.t.Logf("replaced in order %v; primary when each pod went: %v", w.order, w.primary)
+	if len(w.order) != 3 || w.order[2] != primary {
+		c.t.Fatalf("replacement order %v: the primary %s must go last", w.order, primary)
+	}
+	if p := w.primary[primary]; p == primary || p == "" {
+		c.t.Fatalf("the old primary's pod went while it was still primary (primary %q)", p)
 	}
 }
 

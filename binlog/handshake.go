@@ -93,7 +93,7 @@ func scramble(plugin string, password string, nonce []byte) ([]byte, error) {
 }
 
 // xorScramble is H(pw) XOR H(nonce, H(H(pw))) for mysql_native_password (nonce first) and H(pw) XOR
-// H(H(H(pw)), nonce) for caching_sha2_password.
+// H(H(H(pw)), nonce) for caching_sha2_password, where H(H(pw)) is what the server keeps.
 func xorScramble(newHash func() hash.Hash, pw, nonce []byte, nonceFirst bool) []byte {
 	sum := func(parts ...[]byte) []byte {
 		h := newHash()
@@ -103,15 +103,13 @@ func xorScramble(newHash func() hash.Hash, pw, nonce []byte, nonceFirst bool) []
 		return h.Sum(nil)
 	}
 	h1 := sum(pw)
-	h2 := sum(sum(h1))
+	stored := sum(h1)
 	if len(nonce) > 20 {
 		nonce = nonce[:20]
 	}
-	var mix []byte
+	mix := sum(stored, nonce)
 	if nonceFirst {
-		mix = sum(nonce, sum(h1))
-	} else {
-		mix = sum(h2, nonce)
+		mix = sum(nonce, stored)
 	}
 	for i := range h1 {
 		h1[i] ^= mix[i]

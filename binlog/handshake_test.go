@@ -3,6 +3,7 @@ package binlog
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/orca-operator/orca/internal/tlsca/tlscatest"
 	"github.com/orca-operator/orca/memberdial"
+	"github.com/orca-operator/orca/test/mysqlsim/classic"
 )
 
 // The replication connection's own handshake verifies the certificate before it authenticates: a server of
@@ -100,5 +102,47 @@ func TestScrambles(t *testing.T) {
 	}
 	if _, err := scramble("sha256_password", "pw", nonce); err == nil {
 		t.Fatal("an unsupported plugin was answered")
+	}
+}
+
+// The handshake against the simulator's classic server (caching_sha2_password as in MySQL 8.4): the first login
+// takes the full authentication (the password over the verified TLS connection), the second the fast path from
+// the server's cache; a wrong password is refused with the server's error.
+func TestDialTLSCachingSHA2(t *testing.T) {
+	ca := tlscatest.New(t)
+	srv := &classic.Server{TLSConfig: ca.Server("db-0"),
+		Credentials: classic.StaticCredentials{"repl": {Password: "repl-pw"}},
+		Handler: classic.HandlerFunc(func(context.Context, *classic.Conn, string) ([]*classic.Result, error) {
+			return []*classic.Result{{}}, nil
+		})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	members := memberdial.NewLoopback()
+	if err := members.Set("db-0", l.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	dial := func(password string) error {
+		s := &Stream{cfg: Config{Addr: "db-0:3306", User: "repl", Password: password, Dialer: members,
+			TLS: ca.Trust()}.withDefaults()}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.dialTLS(ctx); err != nil {
+			return err
+		}
+		defer func() { _ = s.nc.Close() }()
+		return s.exec("SET @source_heartbeat_period = 1")
+	}
+	for i := range 2 {
+		if err := dial("repl-pw"); err != nil {
+			t.Fatalf("login %d: %v", i+1, err)
+		}
+	}
+	var se *ServerError
+	if err := dial("wrong"); !errors.As(err, &se) || se.Code != 1045 {
+		t.Fatalf("a wrong password: %v, want ERROR 1045", err)
 	}
 }

@@ -62,6 +62,8 @@ func newBinlogArchiveCommand() *cobra.Command {
 	f.DurationVar(&c.SegmentInterval, "segment-interval", pitr.DefaultSegmentInterval,
 		"the longest a received transaction waits before its segment is uploaded")
 	f.IntVar(&c.SegmentBytes, "segment-bytes", pitr.DefaultSegmentBytes, "cut a segment at this many bytes")
+	f.DurationVar(&c.HeartbeatInterval, "heartbeat-interval", pitr.DefaultHeartbeatInterval,
+		"how often the archiver writes <prefix>/"+pitr.HeartbeatKey+" (the operator judges it down from its age)")
 	f.StringVar(&c.StartFrom, "start-from", "",
 		"GTID set an empty archive starts after (default: the oldest binary log)")
 	f.StringVar(&devMemberMap, "dev-member-map", os.Getenv(envDevMemberMap),

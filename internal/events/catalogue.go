@@ -70,6 +70,16 @@ var (
 	RestoreFailed = warning(Reason(v1.ReasonRestoreFailed), "Restore")
 )
 
+// Events of a cluster's binary log archive (point-in-time recovery), from the PITR watcher.
+var (
+	// PITRChainBroken: PITRChainHealthy turned False (a gap in the chain, or the archiver down).
+	PITRChainBroken = warning("PITRChainBroken", "Observe")
+	// PITRChainHealthy: PITRChainHealthy turned True again.
+	PITRChainHealthy = normal("PITRChainHealthy", "Observe")
+	// PITRSegmentsExpired: segments no retained base backup needs were deleted.
+	PITRSegmentsExpired = normal("PITRSegmentsExpired", "Delete")
+)
+
 // Events of a cluster's backup schedules.
 var (
 	// BackupScheduled: a schedule created a MySQLBackup.

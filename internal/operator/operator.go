@@ -212,7 +212,7 @@ func setup(mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("add the CRD drift checker: %w", err)
 	}
 	chains := &pitrwatch.Watcher{Client: mgr.GetClient(), Secrets: mgr.GetAPIReader(),
-		Log: ctrl.Log.WithName("pitr-chain")}
+		Log: ctrl.Log.WithName("pitr-chain"), Recorder: mgr.GetEventRecorder("orca-pitr")}
 	if err := mgr.Add(chains); err != nil {
 		return fmt.Errorf("add the PITR chain watcher: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/backup/pitr"
+	"github.com/orca-operator/orca/internal/events"
 )
 
 // retain deletes the segments no retained base backup of the cluster needs (pitr.Expire): index entries
@@ -30,6 +31,9 @@ func (w *Watcher) retain(ctx context.Context, c *v1.InnoDBCluster, a archive) er
 	}
 	w.Log.Info("expired binary log segments no retained backup needs", "cluster", client.ObjectKeyFromObject(c),
 		"through", e.Through, "segments", len(e.SegmentKeys), "backups", len(sets))
+	events.Emit(w.Recorder, c, nil, events.PITRSegmentsExpired,
+		"deleted %d segment objects through segment %d: the oldest of %d retained backups holds them",
+		len(e.SegmentKeys), e.Through, len(sets))
 	return nil
 }
 

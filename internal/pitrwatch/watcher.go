@@ -8,13 +8,16 @@ import (
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/backup"
 	"github.com/orca-operator/orca/backup/pitr"
 	"github.com/orca-operator/orca/internal/clusterstatus"
+	"github.com/orca-operator/orca/internal/events"
 )
 
 // Defaults of Watcher.
@@ -43,6 +46,9 @@ type Watcher struct {
 	Now func() time.Time
 	// Log receives read errors. Default: discard.
 	Log logr.Logger
+	// Recorder emits an event on the cluster when the chain breaks or heals and when segments expire; nil
+	// emits none.
+	Recorder recorder.EventRecorder
 
 	caches map[types.NamespacedName]*archiveCache
 }
@@ -109,16 +115,29 @@ func (w *Watcher) observe(ctx context.Context, c *v1.InnoDBCluster) error {
 	p := c.Spec.Backup.PITR
 	a, err := w.read(rctx, k, c.Namespace, p.Storage.S3)
 	mutate := func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) { applyUnreadable(cl, s, err.Error()) }
+	var h pitr.Health
 	if err == nil {
-		h := pitr.Judge(pitr.Analyze(a.segs, a.present), a.hb, w.now(), p.MaxArchiverDowntimeOrDefault())
+		h = pitr.Judge(pitr.Analyze(a.segs, a.present), a.hb, w.now(), p.MaxArchiverDowntimeOrDefault())
 		mutate = func(cl *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) { applyHealth(cl, s, h) }
 	} else {
 		w.Log.Error(err, "read the PITR archive", "cluster", k)
 	}
+	before := clusterstatus.ConditionStatus(&c.Status, v1.ConditionPITRChainHealthy)
 	if _, uerr := clusterstatus.Update(ctx, w.Client, k, mutate); uerr != nil || err != nil {
 		return uerr
 	}
+	w.emitTransition(c, before, h)
 	return w.retain(rctx, c, a)
+}
+
+// emitTransition records the chain breaking or healing (not every pass that finds it so).
+func (w *Watcher) emitTransition(c *v1.InnoDBCluster, before metav1.ConditionStatus, h pitr.Health) {
+	switch {
+	case !h.Healthy && h.Reason != pitr.HealthArchiveEmpty && before != metav1.ConditionFalse:
+		events.Emit(w.Recorder, c, nil, events.PITRChainBroken, "%s: %s", reason(h.Reason), h.Message)
+	case h.Healthy && before == metav1.ConditionFalse:
+		events.Emit(w.Recorder, c, nil, events.PITRChainHealthy, "%s", h.Message)
+	}
 }
 
 // archive is what one read of a cluster's archive found.

@@ -77,6 +77,18 @@ func segment(t *testing.T, st backup.Store, seq uint64, at time.Time) pitr.Segme
 	return s
 }
 
+// reasons records the reasons of the events emitted, in order.
+type reasons struct{ got []string }
+
+func (r *reasons) Eventf(_, _ runtime.Object, _, reason, _, _ string, _ ...any) {
+	r.got = append(r.got, reason)
+}
+
+func (r *reasons) AnnotatedEventf(regarding, related runtime.Object, _ map[string]string, typ, reason,
+	action, note string, args ...any) {
+	r.Eventf(regarding, related, typ, reason, action, note, args...)
+}
+
 func condition(t *testing.T, k client.ObjectKey) (*v1.PITRStatus, *metav1.Condition) {
 	t.Helper()
 	var c v1.InnoDBCluster
@@ -113,7 +125,8 @@ func TestWatcherReportsTheChainsHealth(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	w := &Watcher{Client: k8s, Now: func() time.Time { return now }}
+	ev := &reasons{}
+	w := &Watcher{Client: k8s, Now: func() time.Time { return now }, Recorder: ev}
 	k := client.ObjectKeyFromObject(c)
 
 	w.Pass(ctx)
@@ -165,6 +178,10 @@ func TestWatcherReportsTheChainsHealth(t *testing.T) {
 	w.Pass(ctx)
 	if p, cond = condition(t, k); p != nil || cond != nil {
 		t.Fatalf("PITR disabled: status.pitr %+v, condition %+v", p, cond)
+	}
+	// Once per change: healthy, broken by the deleted segment (still broken while the archiver is down).
+	if got := fmt.Sprint(ev.got); got != "[PITRChainHealthy PITRChainBroken]" {
+		t.Errorf("events %s", got)
 	}
 }
 
@@ -242,9 +259,13 @@ func TestWatcherExpiresSegmentsNoRetainedBackupNeeds(t *testing.T) {
 		segment(t, st, seq, now.Add(time.Duration(seq)*time.Second-time.Minute))
 	}
 	put(t, st, pitr.HeartbeatKey, pitr.Heartbeat{At: now, Following: true, Since: now})
-	w := &Watcher{Client: k8s}
+	ev := &reasons{}
+	w := &Watcher{Client: k8s, Recorder: ev}
 	w.Pass(ctx)
 	w.Pass(ctx)
+	if got := fmt.Sprint(ev.got); got != "[PITRSegmentsExpired]" {
+		t.Errorf("events %s", got)
+	}
 	segs, present, err := pitr.LoadIndex(ctx, st)
 	if err != nil {
 		t.Fatal(err)

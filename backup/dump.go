@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -178,15 +179,12 @@ func planTasks(ctx context.Context, c *sql.Conn, tables []tableInfo, target int6
 	for i, t := range tables {
 		ranges := []keyRange{{}}
 		if t.pkNumeric && t.estRows*max(t.avgRow, 1) > target {
-			var lo, hi sql.NullInt64
-			q := fmt.Sprintf("SELECT MIN(%[1]s), MAX(%[1]s) FROM %s.%s", quoteIdent(t.pk[0]),
-				quoteIdent(t.Database), quoteIdent(t.Name))
-			if err := c.QueryRowContext(ctx, q).Scan(&lo, &hi); err != nil {
-				// An unsigned key beyond int64 lands here: dump the table in one scan.
-				lo.Valid = false
+			lo, hi, ok, err := keyBounds(ctx, c, &t)
+			if err != nil {
+				return nil, err
 			}
-			if lo.Valid && hi.Valid {
-				ranges = splitRange(lo.Int64, hi.Int64, t.estRows, t.avgRow, target)
+			if ok {
+				ranges = splitRange(lo, hi, t.pkUnsigned, t.estRows, t.avgRow, target)
 			}
 		}
 		for p, r := range ranges {
@@ -200,6 +198,34 @@ func planTasks(ctx context.Context, c *sql.Conn, tables []tableInfo, target int6
 	}
 	sort.SliceStable(tasks, func(a, b int) bool { return tasks[a].weight > tasks[b].weight })
 	return tasks, nil
+}
+
+// keyBounds reads the first key column's MIN and MAX in the snapshot as ordinals (see keyRange); ok is false
+// for an empty table.
+func keyBounds(ctx context.Context, c *sql.Conn, t *tableInfo) (lo, hi uint64, ok bool, err error) {
+	var minV, maxV sql.NullString
+	q := fmt.Sprintf("SELECT MIN(%[1]s), MAX(%[1]s) FROM %s.%s", quoteIdent(t.pk[0]), quoteIdent(t.Database),
+		quoteIdent(t.Name))
+	if err := c.QueryRowContext(ctx, q).Scan(&minV, &maxV); err != nil {
+		return 0, 0, false, fmt.Errorf("key range of %s.%s: %w", t.Database, t.Name, err)
+	}
+	if !minV.Valid || !maxV.Valid {
+		return 0, 0, false, nil
+	}
+	parse := func(s string) (uint64, error) {
+		if t.pkUnsigned {
+			return strconv.ParseUint(s, 10, 64)
+		}
+		v, err := strconv.ParseInt(s, 10, 64)
+		return signedOrdinal(v), err
+	}
+	if lo, err = parse(minV.String); err == nil {
+		hi, err = parse(maxV.String)
+	}
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("key range of %s.%s: %w", t.Database, t.Name, err)
+	}
+	return lo, hi, true, nil
 }
 
 // runScans runs the tasks on one worker per snapshot connection and returns each table's chunks.

@@ -52,6 +52,8 @@ type Database struct {
 	Routines  []Object `json:"routines,omitempty"`
 	Triggers  []Object `json:"triggers,omitempty"`
 	Events    []Object `json:"events,omitempty"`
+	// Sequences are MariaDB SEQUENCE objects, created before the tables.
+	Sequences []Sequence `json:"sequences,omitempty"`
 }
 
 // Object is one schema object's DDL and the sql_mode it was created under.
@@ -155,6 +157,11 @@ func (m *Manifest) Validate() error {
 	for _, d := range m.Databases {
 		if err := checkName("database", d.Name); err != nil {
 			return err
+		}
+		for _, sq := range d.Sequences {
+			if err := checkName("sequence", sq.Name); err != nil {
+				return err
+			}
 		}
 		dbs[d.Name] = true
 	}

@@ -54,16 +54,27 @@ func openProgress(ctx context.Context, c *sql.Conn, m *Manifest) (*progress, err
 
 const itemBegin = "begin"
 
+// checkEmpty refuses a target holding any table or sequence of the backup.
 func checkEmpty(ctx context.Context, c *sql.Conn, m *Manifest) error {
+	type name struct{ db, table string }
+	var names []name
 	for _, t := range m.Tables {
+		names = append(names, name{t.Database, t.Name})
+	}
+	for _, d := range m.Databases {
+		for _, s := range d.Sequences {
+			names = append(names, name{d.Name, s.Name})
+		}
+	}
+	for _, t := range names {
 		var n int
 		err := c.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? "+
-			"AND TABLE_NAME = ?", t.Database, t.Name).Scan(&n)
+			"AND TABLE_NAME = ?", t.db, t.table).Scan(&n)
 		if err != nil {
 			return fmt.Errorf("check the target: %w", err)
 		}
 		if n > 0 {
-			return fmt.Errorf("%w: %s.%s", ErrTargetNotEmpty, t.Database, t.Name)
+			return fmt.Errorf("%w: %s.%s", ErrTargetNotEmpty, t.db, t.table)
 		}
 	}
 	return nil

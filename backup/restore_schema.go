@@ -23,6 +23,18 @@ func restoreTables(ctx context.Context, c *sql.Conn, p *progress, m *Manifest) e
 			return fmt.Errorf("create database %s: %w", d.Name, err)
 		}
 	}
+	for i, d := range m.Databases {
+		item := fmt.Sprintf("sequences:%05d", i)
+		if len(d.Sequences) == 0 || p.done(item) {
+			continue
+		}
+		if err := restoreSequences(ctx, c, d); err != nil {
+			return err
+		}
+		if err := p.record(ctx, c, item); err != nil {
+			return err
+		}
+	}
 	for i, t := range m.Tables {
 		item := fmt.Sprintf("table:%05d", i)
 		if p.done(item) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,6 +28,8 @@ var roundTripSchema = []string{
 	"CREATE TABLE shop.empty (id INT PRIMARY KEY)",
 	"CREATE TABLE shop.zero (id INT PRIMARY KEY AUTO_INCREMENT, v INT)",
 	"CREATE TABLE shop.audit (n INT)",
+	"CREATE SEQUENCE shop.seq START WITH 100 INCREMENT BY 5 CACHE 10",
+	"CREATE TABLE shop.ubig (id BIGINT UNSIGNED PRIMARY KEY, n BIGINT DEFAULT NEXTVAL(shop.seq), v VARCHAR(100))",
 	"CREATE TABLE `we``ird-db`.`sp ace` (`co``l` INT PRIMARY KEY, `é` VARCHAR(10))",
 	"CREATE VIEW shop.v_types AS SELECT id, vc FROM shop.types WHERE id < 10",
 	"CREATE VIEW shop.a_over_view AS SELECT COUNT(*) AS n FROM shop.v_types",
@@ -77,8 +80,15 @@ func fillRoundTrip(t *testing.T, db *sql.DB) {
 		"SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
 		"INSERT INTO shop.zero VALUES (0, 0), (1, 1)",
 		"SET SESSION sql_mode = DEFAULT",
-		"INSERT INTO `we``ird-db`.`sp ace` VALUES (1, 'é'), (2, NULL)",
-		"ANALYZE TABLE shop.types, shop.intcomposite")
+		"INSERT INTO `we``ird-db`.`sp ace` VALUES (1, 'é'), (2, NULL)")
+	// Unsigned keys over the whole uint64 range, most above 2^63: split by range like any other.
+	vals := make([]string, 0, 2000)
+	for i := range uint64(2000) {
+		vals = append(vals, fmt.Sprintf("(%d, REPEAT('u', 80))", uint64(math.MaxUint64)-i*(math.MaxUint64/2000)))
+	}
+	mustExec(t, db, "INSERT INTO shop.ubig (id, v) VALUES "+strings.Join(vals, ","),
+		"INSERT INTO shop.ubig (id, v) VALUES (0, 'zero')",
+		"ANALYZE TABLE shop.types, shop.intcomposite, shop.ubig")
 }
 
 func TestRoundTripEveryTypeAndShape(t *testing.T) {
@@ -100,6 +110,14 @@ func TestRoundTripEveryTypeAndShape(t *testing.T) {
 	if len(types.Chunks) < 4 || types.Rows != 3004 {
 		t.Fatalf("shop.types: %d chunks, %d rows; want several chunks of 3004 rows", len(types.Chunks), types.Rows)
 	}
+	if ubig := findTable(t, m, "shop", "ubig"); len(ubig.Chunks) < 3 || ubig.Rows != 2001 {
+		t.Fatalf("shop.ubig: %d chunks, %d rows; want several chunks of 2001 rows", len(ubig.Chunks), ubig.Rows)
+	}
+	seq := m.Databases[slices.IndexFunc(m.Databases, func(d backup.Database) bool { return d.Name == "shop" })].
+		Sequences
+	if len(seq) != 1 || seq[0].Name != "seq" || seq[0].Next < 100+5*2001 {
+		t.Fatalf("shop's sequences in the manifest: %+v", seq)
+	}
 	if nopk := findTable(t, m, "shop", "nopk"); nopk.Rows != 3 {
 		t.Fatalf("shop.nopk: %d rows, want 3", nopk.Rows)
 	}
@@ -116,6 +134,7 @@ func TestRoundTripEveryTypeAndShape(t *testing.T) {
 	if checks, err := backup.Verify(ctx, server(dst), m); err != nil || len(checks) != len(m.Tables) {
 		t.Fatalf("verify the restored copy: %d tables, %v", len(checks), err)
 	}
+	checkSequence(t, dstDB, seq[0].Next)
 	// One changed value, one extra row: both found, by table.
 	mustExec(t, dstDB, "UPDATE shop.types SET vc = 'changed' WHERE id = 7",
 		"INSERT INTO shop.composite VALUES ('z', 9, 9)")
@@ -139,6 +158,18 @@ func TestRoundTripEveryTypeAndShape(t *testing.T) {
 	_, err = backup.Restore(ctx, backup.RestoreOptions{Target: server(dst), Store: st})
 	if err == nil || !strings.Contains(err.Error(), "already holds") {
 		t.Fatalf("restore over restored data: %v, want ErrTargetNotEmpty", err)
+	}
+}
+
+// checkSequence: the restored sequence hands out next first, after every value of the rows that used it.
+func checkSequence(t *testing.T, db *sql.DB, next int64) {
+	t.Helper()
+	var got, used int64
+	if err := db.QueryRow("SELECT NEXTVAL(shop.seq)").Scan(&got); err != nil || got != next {
+		t.Fatalf("NEXTVAL of the restored sequence: %d, %v; want %d", got, err, next)
+	}
+	if err := db.QueryRow("SELECT MAX(n) FROM shop.ubig").Scan(&used); err != nil || used >= next {
+		t.Fatalf("rows used the sequence up to %d (%v), restored sequence starts at %d", used, err, next)
 	}
 }
 

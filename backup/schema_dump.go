@@ -14,12 +14,13 @@ var systemDatabases = []string{"mysql", "information_schema", "performance_schem
 // tableInfo is what the dump needs to know about a base table besides its DDL.
 type tableInfo struct {
 	Table
-	kinds     []valueKind
-	selects   []string // what the scan selects for each column
-	pk        []string // primary key columns, in order
-	pkNumeric bool     // the first primary key column is an integer: rows are split by its range
-	estRows   int64
-	avgRow    int64
+	kinds      []valueKind
+	selects    []string // what the scan selects for each column
+	pk         []string // primary key columns, in order
+	pkNumeric  bool     // the first primary key column is an integer: rows are split by its range
+	pkUnsigned bool     // and it is UNSIGNED (BIGINT UNSIGNED keys go past 2^63)
+	estRows    int64
+	avgRow     int64
 }
 
 // readSchema reads the databases (all but system ones, or only those named) with their objects and tables.
@@ -64,8 +65,11 @@ func readDatabase(ctx context.Context, c querier, name string) (Database, []tabl
 	if d.CreateSQL, _, err = showCreate(ctx, c, q, "Create Database"); err != nil {
 		return d, nil, err
 	}
-	tables, views, err := listTables(ctx, c, name)
+	tables, views, seqs, err := listTables(ctx, c, name)
 	if err != nil {
+		return d, nil, err
+	}
+	if d.Sequences, err = readSequences(ctx, c, name, seqs); err != nil {
 		return d, nil, err
 	}
 	var infos []tableInfo
@@ -156,15 +160,16 @@ func showCreate(ctx context.Context, c querier, q, col string) (string, string, 
 	return text, rec[0]["sql_mode"], nil
 }
 
-func listTables(ctx context.Context, c querier, db string) (tables, views []string, err error) {
+// listTables names a database's base tables, views and (MariaDB) sequences.
+func listTables(ctx context.Context, c querier, db string) (tables, views, seqs []string, err error) {
 	rows, err := c.QueryContext(ctx, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES "+
 		"WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME", db)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list tables: %w", err)
+		return nil, nil, nil, fmt.Errorf("list tables: %w", err)
 	}
 	rec, err := scanMaps(rows)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list tables: %w", err)
+		return nil, nil, nil, fmt.Errorf("list tables: %w", err)
 	}
 	for _, r := range rec {
 		switch r["TABLE_TYPE"] {
@@ -172,11 +177,14 @@ func listTables(ctx context.Context, c querier, db string) (tables, views []stri
 			views = append(views, r["TABLE_NAME"])
 		case "BASE TABLE", "SYSTEM VERSIONED":
 			tables = append(tables, r["TABLE_NAME"])
+		case "SEQUENCE":
+			seqs = append(seqs, r["TABLE_NAME"])
 		default:
-			return nil, nil, fmt.Errorf("table %s.%s: type %s is not supported", db, r["TABLE_NAME"], r["TABLE_TYPE"])
+			return nil, nil, nil, fmt.Errorf("table %s.%s: type %s is not supported", db, r["TABLE_NAME"],
+				r["TABLE_TYPE"])
 		}
 	}
-	return tables, views, nil
+	return tables, views, seqs, nil
 }
 
 func readTable(ctx context.Context, c querier, db, name string) (tableInfo, error) {
@@ -186,7 +194,7 @@ func readTable(ctx context.Context, c querier, db, name string) (tableInfo, erro
 	if t.CreateSQL, _, err = showCreate(ctx, c, q, "Create Table"); err != nil {
 		return t, err
 	}
-	rows, err := c.QueryContext(ctx, "SELECT COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS "+
+	rows, err := c.QueryContext(ctx, "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA FROM information_schema.COLUMNS "+
 		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION", db, name)
 	if err != nil {
 		return t, fmt.Errorf("columns of %s.%s: %w", db, name, err)
@@ -195,9 +203,10 @@ func readTable(ctx context.Context, c querier, db, name string) (tableInfo, erro
 	if err != nil {
 		return t, fmt.Errorf("columns of %s.%s: %w", db, name, err)
 	}
-	types := map[string]string{}
+	types, colTypes := map[string]string{}, map[string]string{}
 	for _, col := range cols {
 		types[col["COLUMN_NAME"]] = col["DATA_TYPE"]
+		colTypes[col["COLUMN_NAME"]] = col["COLUMN_TYPE"]
 		if isGenerated(col["EXTRA"]) {
 			continue // computed again by the server on insert
 		}
@@ -210,6 +219,7 @@ func readTable(ctx context.Context, c querier, db, name string) (tableInfo, erro
 		return t, fmt.Errorf("primary key of %s.%s: %w", db, name, err)
 	}
 	t.pkNumeric = len(t.pk) > 0 && isInteger(types[t.pk[0]])
+	t.pkUnsigned = t.pkNumeric && strings.Contains(strings.ToLower(colTypes[t.pk[0]]), "unsigned")
 	err = c.QueryRowContext(ctx, "SELECT COALESCE(TABLE_ROWS, 0), COALESCE(AVG_ROW_LENGTH, 0) FROM "+
 		"information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", db, name).Scan(&t.estRows, &t.avgRow)
 	if err != nil {

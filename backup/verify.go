@@ -58,6 +58,7 @@ func Verify(ctx context.Context, target Server, m *Manifest) ([]TableCheck, erro
 				chk.Name, chk.Rows, chk.WantRows, chk.Digest, chk.WantDig))
 		}
 	}
+	bad = append(bad, verifySequences(ctx, c, m)...)
 	if len(bad) > 0 {
 		return checks, fmt.Errorf("%w: %s", ErrVerifyFailed, strings.Join(bad, "; "))
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -105,7 +104,7 @@ func buildExec(img Image, pod *corev1.Pod, c *corev1.Container, env []envVar, sb
 	for _, s := range c.Args {
 		command = append(command, expand(s, value))
 	}
-	argv, err := imageCommand(img.entrypoint(), c.Image, command, rw)
+	argv, err := imageCommand(img, c.Image, command, rw)
 	if err != nil {
 		return execSpec{}, err
 	}
@@ -126,19 +125,21 @@ func buildExec(img Image, pod *corev1.Pod, c *corev1.Container, env []envVar, sb
 		}
 	}
 	return execSpec{Path: img.Binary, Argv: argv, Env: environ(vars, rw), Dir: dir, Log: log,
-		entrypoint: img.entrypoint(), image: c.Image, rw: rw, terminationLog: sb.terminationLog(c.Name),
+		img: img, image: c.Image, rw: rw, terminationLog: sb.terminationLog(c.Name),
 		fallbackToLogs: c.TerminationMessagePolicy == corev1.TerminationMessageFallbackToLogsOnError}, nil
 }
 
-// imageCommand checks that a command names the image's program and rewrites the mount paths in its arguments.
-func imageCommand(entry, image string, command []string, rw pathRewriter) ([]string, error) {
-	if len(command) == 0 || command[0] != entry && command[0] != path.Base(entry) {
+// imageCommand checks that a command names one of the image's programs and rewrites the mount paths in its
+// arguments.
+func imageCommand(img Image, image string, command []string, rw pathRewriter) ([]string, error) {
+	if len(command) == 0 || !img.runs(command[0]) {
 		name := ""
 		if len(command) > 0 {
 			name = command[0]
 		}
+		held := append([]string{img.entrypoint()}, img.Programs...)
 		return nil, fmt.Errorf("%w: exec: %q: no such file in image %s (it holds %s only)", errStart, name, image,
-			entry)
+			strings.Join(held, ", "))
 	}
 	return append([]string{command[0]}, rw.rewriteAll(command[1:])...), nil
 }
@@ -146,7 +147,7 @@ func imageCommand(entry, image string, command []string, rw pathRewriter) ([]str
 // inContainer is another command run in the same container (an exec probe): same binary, environment and
 // working folder, its own log.
 func (s execSpec) inContainer(command []string, log string) (execSpec, error) {
-	argv, err := imageCommand(s.entrypoint, s.image, command, s.rw)
+	argv, err := imageCommand(s.img, s.image, command, s.rw)
 	if err != nil {
 		return execSpec{}, err
 	}

@@ -47,6 +47,14 @@ func (t *termination) state() corev1.ContainerState {
 type containerRun struct {
 	Name, Image string
 	Init        bool
+	// Sidecar: a native sidecar, an init container with restartPolicy Always. It counts as initialised once it
+	// started (its startup probe passed), runs beside the main containers, is restarted whenever it exits, and is
+	// stopped once the main containers finished for good.
+	Sidecar bool
+	// Initialized: the sidecar started once (what lets the next init containers and the main ones start).
+	Initialized bool
+	// Stopping: the sidecar was sent SIGTERM because the main containers finished.
+	Stopping bool
 	// Played: the container runs as a process (its image is one of Options.Images). Otherwise nothing runs in it
 	// and it is shown as kwok would: running (an init container: completed) at once, ready unless it has probes.
 	Played bool
@@ -71,6 +79,7 @@ type containerRun struct {
 
 func newContainerRun(c *corev1.Container, init, played bool) containerRun {
 	return containerRun{Name: c.Name, Image: c.Image, Init: init, Played: played,
+		Sidecar:      init && c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways,
 		HasReadiness: c.ReadinessProbe != nil, HasStartup: c.StartupProbe != nil}
 }
 
@@ -89,6 +98,7 @@ func (c containerRun) start(pod types.UID, now time.Time) containerRun {
 	c.StartedAt, c.Running, c.Exit, c.Waiting = now, true, nil, nil
 	c.Started = !c.HasStartup
 	c.Ready = c.Started && !c.HasReadiness
+	c.Initialized = c.Initialized || c.Sidecar && c.Started
 	return c
 }
 
@@ -122,10 +132,19 @@ func (c containerRun) configError(message string) containerRun {
 func (c containerRun) startupPassed() containerRun {
 	c.Started = true
 	c.Ready = !c.HasReadiness
+	c.Initialized = c.Initialized || c.Sidecar
 	return c
 }
 
 func (c containerRun) succeeded() bool { return !c.Running && c.Exit != nil && c.Exit.ExitCode == 0 }
+
+// initDone: an init container that lets the next ones start: it succeeded, or it is a sidecar that started.
+func (c containerRun) initDone() bool {
+	if c.Sidecar {
+		return c.Initialized
+	}
+	return c.succeeded()
+}
 
 // restartable: down after a failure or an exit the restart policy restarts.
 func (c containerRun) restartable(policy corev1.RestartPolicy) bool {

@@ -29,6 +29,27 @@ type Image struct {
 	// command runs it. Default DefaultEntrypoint. Any other command fails to start as it would in the real image,
 	// which holds nothing else (StartError, exit code 128).
 	Entrypoint string
+	// Programs are the image's other programs (by path or base name), such as the mysqladmin of an exec probe:
+	// a command naming one runs Binary too, with the program's name as its first argument. Default none.
+	Programs []string
+	// InitOnly plays the image only in init containers (native sidecars included) of pods the runner runs for
+	// another image: no pod becomes the runner's because of it, and its main containers are left to kwok. For the
+	// MySQL image, whose member pods simworld plays while the restore-verify Job's scratch sidecar needs a real
+	// server.
+	InitOnly bool
+}
+
+// runs reports whether command[0] names the entrypoint or one of the image's programs.
+func (i Image) runs(program string) bool {
+	if program == i.entrypoint() || program == path.Base(i.entrypoint()) {
+		return true
+	}
+	for _, p := range i.Programs {
+		if program == p || program == path.Base(p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (i Image) entrypoint() string {

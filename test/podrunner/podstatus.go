@@ -29,16 +29,31 @@ type podRun struct {
 
 func (r *podRun) initsDone() bool {
 	for _, c := range r.Inits {
-		if !c.succeeded() {
+		if !c.initDone() {
 			return false
 		}
 	}
 	return true
 }
 
+// mainsFinished: every main container ran and ended for good (none runs, none will restart): the pod's
+// sidecars are stopped then. Never so under restartPolicy Always.
+func (r *podRun) mainsFinished(policy corev1.RestartPolicy) bool {
+	for _, c := range r.Mains {
+		if c.Starts == 0 || c.Running || c.Waiting != nil || c.restartable(policy) {
+			return false
+		}
+	}
+	return len(r.Mains) > 0
+}
+
 // willRestart reports whether a container that is down now will be started again: a main container as its
-// restart policy says, an init container only after a failure and unless the policy is Never.
+// restart policy says, a sidecar always until the main containers finished, another init container only after
+// a failure and unless the policy is Never.
 func (r *podRun) willRestart(c containerRun, policy corev1.RestartPolicy) bool {
+	if c.Sidecar {
+		return !r.Terminal && !c.Running && c.Exit != nil && !r.mainsFinished(policy)
+	}
 	if c.Init && policy == corev1.RestartPolicyAlways {
 		policy = corev1.RestartPolicyOnFailure
 	}
@@ -72,10 +87,10 @@ func renderStatus(pod *corev1.Pod, r *podRun, now time.Time, restartDelay time.D
 		t := kubeTime(r.StartTime)
 		s.StartTime = &t
 	}
-	s.Phase = podPhase(policy, s.InitContainerStatuses, s.ContainerStatuses, r.Terminal)
+	s.Phase = podPhase(policy, initStatusesForPhase(r, s.InitContainerStatuses), s.ContainerStatuses, r.Terminal)
 	podcond.Set(&s, corev1.PodCondition{Type: corev1.PodReadyToStartContainers,
 		Status: conditionStatus(r.SandboxReady)}, now)
-	podcond.Set(&s, initializedCondition(pod, s.InitContainerStatuses), now)
+	podcond.Set(&s, initializedCondition(pod, r.Inits), now)
 	containersReady, ready := readyConditions(pod, s.ContainerStatuses, s.Conditions, s.Phase)
 	podcond.Set(&s, containersReady, now)
 	podcond.Set(&s, ready, now)
@@ -153,6 +168,23 @@ func initPhase(policy corev1.RestartPolicy, inits []corev1.ContainerStatus, term
 	return corev1.PodPending, false
 }
 
+// initStatusesForPhase leaves out the sidecars that started: whatever they do next (run, restart, stop with
+// the pod), the init phase is over for them. One that never started counts as pending.
+func initStatusesForPhase(r *podRun, inits []corev1.ContainerStatus) []corev1.ContainerStatus {
+	out := make([]corev1.ContainerStatus, 0, len(inits))
+	for i, s := range inits {
+		switch c := r.Inits[i]; {
+		case c.Sidecar && c.Initialized:
+			continue
+		case c.Sidecar:
+			s.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reasonPodInitializing}}
+			s.LastTerminationState = corev1.ContainerState{}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 func terminatedOrLast(s corev1.ContainerStatus) *corev1.ContainerStateTerminated {
 	if s.State.Terminated != nil {
 		return s.State.Terminated
@@ -163,10 +195,10 @@ func terminatedOrLast(s corev1.ContainerStatus) *corev1.ContainerStateTerminated
 	return nil
 }
 
-func initializedCondition(pod *corev1.Pod, inits []corev1.ContainerStatus) corev1.PodCondition {
+func initializedCondition(pod *corev1.Pod, inits []containerRun) corev1.PodCondition {
 	var incomplete []string
-	for i, s := range inits {
-		if t := s.State.Terminated; t == nil || t.ExitCode != 0 {
+	for i, c := range inits {
+		if !c.initDone() {
 			incomplete = append(incomplete, pod.Spec.InitContainers[i].Name)
 		}
 	}

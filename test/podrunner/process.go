@@ -23,8 +23,9 @@ type execSpec struct {
 	// Log receives stdout and stderr (appended).
 	Log string
 
-	entrypoint, image string       // what the image holds, for commands run in the container (exec probes)
-	rw                pathRewriter // the container's mounts
+	img   Image        // what the image holds, for commands run in the container (exec probes)
+	image string       // the image's name
+	rw    pathRewriter // the container's mounts
 	// terminationLog is the file of the container's terminationMessagePath; fallbackToLogs is its policy
 	// FallbackToLogsOnError.
 	terminationLog string

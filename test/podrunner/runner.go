@@ -121,10 +121,11 @@ func (r *Runner) newManager() (manager.Manager, error) {
 	return mgr, nil
 }
 
-// runs reports whether the pod is the runner's: a container (not an init container) runs one of its images.
+// runs reports whether the pod is the runner's: a container (not an init container) runs one of its images
+// (not an InitOnly one).
 func (r *Runner) runs(p *corev1.Pod) bool {
 	for _, c := range p.Spec.Containers {
-		if _, ok := r.opts.Images[c.Image]; ok {
+		if img, ok := r.opts.Images[c.Image]; ok && !img.InitOnly {
 			return true
 		}
 	}

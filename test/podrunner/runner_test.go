@@ -15,6 +15,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -206,6 +207,7 @@ func TestRunsPodsAsProcesses(t *testing.T) {
 	s := startSuite(t)
 	t.Run("JobCompletesWithEnvAndVolumes", s.jobCompletes)
 	t.Run("JobFailsWithExitCode", s.jobFails)
+	t.Run("JobWithSidecar", s.jobWithSidecar)
 	t.Run("MissingSecretWaitsThenStarts", s.configErrorWaits)
 	t.Run("CommandNotInImageFails", s.startErrorFails)
 	t.Run("ReadinessRestartsAndDeletion", s.deploymentLifecycle)
@@ -337,5 +339,54 @@ func (s *suite) startErrorFails(t *testing.T) {
 	if cs == nil || cs.State.Terminated == nil || cs.State.Terminated.ExitCode != 128 ||
 		cs.State.Terminated.Reason != "StartError" {
 		t.Fatalf("container %+v", cs)
+	}
+}
+
+// A native sidecar (an init container with restartPolicy Always, as the restore-verify Job's scratch server):
+// the main container starts only once the sidecar's startup probe passed, the sidecar runs beside it, and once
+// the main container exited the sidecar gets SIGTERM; the pod succeeds and the Job completes.
+func (s *suite) jobWithSidecar(t *testing.T) {
+	ns := s.namespace("job-sidecar")
+	side := helperContainer(corev1.EnvVar{Name: "ECHO_PORT", Value: "7001"})
+	side.Name, side.RestartPolicy = "side", ptr.To(corev1.ContainerRestartPolicyAlways)
+	side.ReadinessProbe = nil
+	side.StartupProbe = &corev1.Probe{PeriodSeconds: 1, FailureThreshold: 30,
+		ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(7001)}}}
+	job := jobOf(ns, "with-sidecar", corev1.Container{Name: "main", Image: orcaImage, Args: []string{"init", "--help"}})
+	job.Spec.Template.Spec.InitContainers = []corev1.Container{side}
+	s.create(job)
+	s.waitJob(job, batchv1.JobComplete)
+	pod := s.getPod(s.jobPod(job))
+	var sideStatus *corev1.ContainerStatus
+	if len(pod.Status.InitContainerStatuses) == 1 {
+		sideStatus = &pod.Status.InitContainerStatuses[0]
+	}
+	main := containerStatus(pod, "main")
+	if pod.Status.Phase != corev1.PodSucceeded || main == nil || main.State.Terminated == nil || sideStatus == nil {
+		t.Fatalf("pod %s, main %+v, sidecar %+v", pod.Status.Phase, main, sideStatus)
+	}
+	var sideProc, mainProc podrunner.ProcessInfo
+	for _, p := range s.r.Processes() {
+		if p.Namespace == ns && p.Pod == pod.Name {
+			switch p.Container {
+			case "side":
+				sideProc = p
+			case "main":
+				mainProc = p
+			}
+		}
+	}
+	if sideProc.PID == 0 || mainProc.PID == 0 {
+		t.Fatalf("processes: sidecar %+v, main %+v", sideProc, mainProc)
+	}
+	if got := s.waitExited(sideProc.PID); got.ExitCode != 0 || !strings.Contains(tail(got.Log), "SIGTERM") {
+		t.Fatalf("sidecar after the main container: exit %d, log %s", got.ExitCode, tail(got.Log))
+	}
+	if !strings.Contains(tail(sideProc.Log), "serving on") {
+		t.Fatalf("sidecar log: %s", tail(sideProc.Log))
+	}
+	started := main.State.Terminated.StartedAt.Time
+	if sideStatus.State.Terminated == nil || started.Before(sideStatus.State.Terminated.StartedAt.Time) {
+		t.Fatalf("main started %s, sidecar %+v", started, sideStatus.State)
 	}
 }

@@ -75,19 +75,21 @@ func newPodWorker(r *Runner, pod *corev1.Pod) *podWorker {
 		retryAt: map[string]time.Time{}}
 	for i := range pod.Spec.InitContainers {
 		c := &pod.Spec.InitContainers[i]
-		w.run.Inits = append(w.run.Inits, newContainerRun(c, true, r.played(c)))
+		w.run.Inits = append(w.run.Inits, newContainerRun(c, true, r.played(c, true)))
 	}
 	for i := range pod.Spec.Containers {
 		c := &pod.Spec.Containers[i]
-		w.run.Mains = append(w.run.Mains, newContainerRun(c, false, r.played(c)))
+		w.run.Mains = append(w.run.Mains, newContainerRun(c, false, r.played(c, false)))
 	}
 	w.adopt(pod, time.Now())
 	return w
 }
 
-func (r *Runner) played(c *corev1.Container) bool {
-	_, ok := r.opts.Images[c.Image]
-	return ok
+// played reports whether the container runs as a process: its image is one of the runner's (an InitOnly one
+// in an init container only).
+func (r *Runner) played(c *corev1.Container, init bool) bool {
+	img, ok := r.opts.Images[c.Image]
+	return ok && (init || !img.InitOnly)
 }
 
 // adopt takes over a pod another runner ran (the playground's runner restarted): a finished pod stays as it is;

@@ -12,32 +12,41 @@ import (
 )
 
 // syncContainers starts what should run now, as the kubelet's computePodActions: the init containers one at a
-// time in order (a failed one again after the restart delay unless the policy is Never), then every container
-// that never started, and those the restart policy restarts once their delay passed. It returns when the next
-// start (or change of the shown back-off) is due, 0 for none.
+// time in order (a failed one again after the restart delay unless the policy is Never; a sidecar always, and
+// the next one once it started), then every container that never started, and those the restart policy
+// restarts once their delay passed. Once the main containers finished for good, the sidecars are stopped. It
+// returns when the next start (or change of the shown back-off) is due, 0 for none.
 func (w *podWorker) syncContainers(ctx context.Context, now time.Time) time.Duration {
 	policy := w.pod.Spec.RestartPolicy
 	delay := w.r.opts.RestartDelay
+	if w.run.mainsFinished(policy) {
+		w.stopSidecars(now)
+		return 0
+	}
+	next := time.Duration(0)
 	for i := range w.run.Inits {
 		c := &w.run.Inits[i]
-		if c.succeeded() {
+		if c.Sidecar && c.Initialized {
+			next = minDelay(next, w.restartSidecar(ctx, c, &w.pod.Spec.InitContainers[i], now, delay))
+			continue
+		}
+		if c.initDone() {
 			continue
 		}
 		if c.Running {
 			return 0
 		}
-		if c.Exit != nil && (policy == corev1.RestartPolicyNever) {
+		if c.Exit != nil && policy == corev1.RestartPolicyNever && !c.Sidecar {
 			return 0 // the pod failed
 		}
 		if wait := w.due(c, now, delay); wait > 0 {
 			return wait
 		}
 		w.startContainer(ctx, c, &w.pod.Spec.InitContainers[i], now)
-		if !c.succeeded() {
+		if !c.initDone() {
 			return w.due(c, now, delay)
 		}
 	}
-	next := time.Duration(0)
 	for i := range w.run.Mains {
 		c := &w.run.Mains[i]
 		if c.Running || (c.Starts > 0 && !c.restartable(policy)) {
@@ -51,6 +60,45 @@ func (w *podWorker) syncContainers(ctx context.Context, now time.Time) time.Dura
 		next = minDelay(next, w.due(c, now, delay))
 	}
 	return next
+}
+
+// restartSidecar starts a sidecar that exited after it had started, once its restart delay passed, whatever the
+// pod's restart policy; the main containers go on meanwhile. It returns when it is due (0: it runs).
+func (w *podWorker) restartSidecar(ctx context.Context, c *containerRun, spec *corev1.Container, now time.Time,
+	delay time.Duration) time.Duration {
+	if c.Running {
+		return 0
+	}
+	if wait := w.due(c, now, delay); wait > 0 {
+		return wait
+	}
+	w.startContainer(ctx, c, spec, now)
+	return w.due(c, now, delay)
+}
+
+// stopSidecars stops the running sidecars once the main containers finished (SIGTERM, SIGKILL after the pod's
+// grace period), as the kubelet does; a sidecar in which nothing runs stops at once.
+func (w *podWorker) stopSidecars(now time.Time) {
+	grace := deletionGrace(w.pod)
+	for i := range w.run.Inits {
+		c := &w.run.Inits[i]
+		if !c.Sidecar || !c.Running || c.Stopping {
+			continue
+		}
+		p := w.procs[c.Name]
+		if p == nil {
+			*c = c.exited(0, "", "", now)
+			continue
+		}
+		c.Stopping = true
+		w.stopProbers(c.Name)
+		w.event(corev1.EventTypeNormal, "Killing", "Kill", "Stopping container %s", c.Name)
+		w.bg.Add(1)
+		go func() {
+			defer w.bg.Done()
+			p.terminate(grace, w.quit)
+		}()
+	}
 }
 
 // due is how long until a container that is down may start: after a config error, errorRetry; after an exit,
@@ -77,7 +125,7 @@ func (w *podWorker) due(c *containerRun, now time.Time, delay time.Duration) tim
 func (w *podWorker) startContainer(ctx context.Context, c *containerRun, spec *corev1.Container, now time.Time) {
 	if !c.Played {
 		*c = c.start(w.uid, now)
-		if c.Init {
+		if c.Init && !c.Sidecar {
 			*c = c.exited(0, "", "", now)
 		}
 		return

@@ -94,6 +94,10 @@ func (s *serverFlags) server() (backup.Server, error) {
 	}
 	srv := backup.Server{Addr: net.JoinHostPort(s.host, strconv.Itoa(s.port)), User: envOr(envBackupUser, "root"),
 		Password: os.Getenv(envBackupPassword), Dialer: memberdial.Direct()}
+	if own, ok := devPodLoopback(s.host); ok {
+		srv.Addr = net.JoinHostPort(own, strconv.Itoa(s.port)) // the verify Job's scratch sidecar
+		return srv, nil
+	}
 	if s.devMemberMap != "" {
 		srv.Dialer = memberdial.NewLoopbackFile(s.devMemberMap)
 	}
@@ -102,6 +106,21 @@ func (s *serverFlags) server() (backup.Server, error) {
 		return backup.Server{}, err
 	}
 	return srv, nil
+}
+
+// devPodLoopback: under the development pod runner, a pod's 127.0.0.1 (or localhost) is the pod's own loopback
+// address, ORCA_DEV_BIND_ADDRESS, where its other containers listen. ok is false outside the runner, for any
+// other host, and for a bind address that is not loopback.
+func devPodLoopback(host string) (string, bool) {
+	own := os.Getenv(envDevBindAddress)
+	ip := net.ParseIP(own)
+	if own == "" || ip == nil || !ip.IsLoopback() {
+		return "", false
+	}
+	if host != "localhost" && !net.ParseIP(host).IsLoopback() {
+		return "", false
+	}
+	return own, true
 }
 
 func newBackupCommand() *cobra.Command {

@@ -75,6 +75,15 @@ func podrunnerArgs(orca, stateDir, podsDir string, samples []*v1.InnoDBCluster) 
 	args := []string{"--image", orcaImage + "=" + orca, "--member-map", filepath.Join(stateDir, "members.json"),
 		"--dir", podsDir, "--address-map", filepath.Join(stateDir, "pods.json"),
 		"--service-map", filepath.Join(stateDir, "services.json")}
+	// The samples' backups are verified: their restore-verify Job's scratch sidecar (the cluster's MySQL image)
+	// runs a real MariaDB of its own.
+	seen := map[string]bool{}
+	for _, c := range samples {
+		if img := c.MySQLImage(); !seen[img] {
+			seen[img] = true
+			args = append(args, "--scratch-mysql-image", img)
+		}
+	}
 	if c := firstRouted(samples); c != nil {
 		ports := make([]string, 0, len(routerPorts))
 		for _, p := range routerPorts {

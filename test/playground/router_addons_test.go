@@ -22,7 +22,8 @@ func TestSamplesGetARouterAndThePodRunnerForwardsItsPorts(t *testing.T) {
 	args := strings.Join(podrunnerArgs("/repo/bin/orca", "/state", "/state/pods", samples), " ")
 	for _, want := range []string{"--image orca:dev=/repo/bin/orca", "--member-map /state/members.json",
 		"--proxy default/" + c.Name + ":6446,6447,6448,6449", "--address-map /state/pods.json",
-		"--proxy-any-port default/" + c.Name + ":3306", "--service-map /state/services.json"} {
+		"--proxy-any-port default/" + c.Name + ":3306", "--service-map /state/services.json",
+		"--scratch-mysql-image " + c.MySQLImage()} {
 		if !strings.Contains(args, want) {
 			t.Errorf("podrunner args %q lack %q", args, want)
 		}

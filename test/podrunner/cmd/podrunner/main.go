@@ -3,7 +3,8 @@
 // Services are forwarded from loopback to their ready pods (test/serviceproxy), as kube-proxy would. It runs until
 // SIGINT or SIGTERM, then stops every process it started.
 //
-//	podrunner --image orca:dev=bin/orca --proxy default/mycluster:6446,6447,6448,6449
+//	podrunner --image orca:dev=bin/orca --proxy default/mycluster:6446,6447,6448,6449 \
+//	          --scratch-mysql-image mysql/mysql-server:8.4   (restore-verify Jobs' scratch sidecars on MariaDB)
 //
 // Defaults come from the playground's environment: KUBECONFIG, and ORCA_PLAYGROUND_DIR for the member map
 // (members.json, written by simworld), the pods' folder (pods/), the pod address map (pods.json) and the Service
@@ -29,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/orca-operator/orca/test/controlplane"
+	"github.com/orca-operator/orca/test/peers"
 	"github.com/orca-operator/orca/test/podrunner"
 	"github.com/orca-operator/orca/test/serviceproxy"
 )
@@ -36,7 +38,7 @@ import (
 type settings struct {
 	kubeconfig, memberMap, base, dir, addressMap, proxyHost string
 	serviceMap                                              string
-	images                                                  listFlag
+	images, scratchImages                                   listFlag
 	proxies, anyPortProxies                                 listFlag
 	restartDelay, probePeriod                               time.Duration
 	verbose                                                 bool
@@ -59,6 +61,8 @@ func main() {
 	}
 	flag.StringVar(&s.kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the simulated cluster")
 	flag.Var(&s.images, "image", "IMAGE=BINARY: run the containers of IMAGE with BINARY (repeatable, at least one)")
+	flag.Var(&s.scratchImages, "scratch-mysql-image", "IMAGE: play the MySQL image IMAGE in init containers "+
+		"(the restore-verify Job's scratch sidecar) with a real MariaDB of the pod's own (repeatable)")
 	flag.StringVar(&s.memberMap, "member-map", inPlay("members.json"),
 		"JSON member map the processes dial members through (ORCA_DEV_MEMBER_MAP); empty: none")
 	flag.StringVar(&s.base, "base-address", podrunner.DefaultBaseAddress,
@@ -93,6 +97,9 @@ func run(ctx context.Context, s settings, out io.Writer) error {
 	}
 	images, err := parseImages(s.images)
 	if err != nil {
+		return err
+	}
+	if err := addScratchImages(images, s.scratchImages, s.dir); err != nil {
 		return err
 	}
 	rules, err := parseProxies(s.proxies, s.proxyHost)
@@ -161,6 +168,26 @@ func parseImages(specs []string) (map[string]podrunner.Image, error) {
 		out[name] = podrunner.Image{Binary: abs}
 	}
 	return out, nil
+}
+
+// addScratchImages plays each MySQL image in init containers only, with peers' MariaDB player written into dir
+// (the pods' folder, or a temporary one).
+func addScratchImages(images map[string]podrunner.Image, names []string, dir string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	script, err := peers.WriteScratchMySQL(dir)
+	if err != nil {
+		return fmt.Errorf("--scratch-mysql-image: %w", err)
+	}
+	for _, name := range names {
+		images[name] = podrunner.Image{Binary: script, Entrypoint: peers.ScratchMySQLEntrypoint,
+			Programs: peers.ScratchMySQLPrograms, InitOnly: true}
+	}
+	return nil
 }
 
 func parseProxies(specs []string, host string) ([]serviceproxy.Rule, error) {

@@ -131,6 +131,7 @@ func dump(ctx context.Context, o DumpOptions) (*Manifest, error) {
 		return nil, err
 	}
 	m.CompletedAt = time.Now().UTC()
+	m.FormatVersion = m.formatVersion()
 	return m, writeManifest(ctx, o.Store, m)
 }
 

@@ -10,8 +10,13 @@ import (
 	"time"
 )
 
-// FormatVersion is the manifest format this package writes and the only one it reads.
-const FormatVersion = 1
+// FormatVersion is the newest manifest format: this package reads it and every older one. Version 2 added
+// Database.Sequences; a backup without sequences is written as version 1, which an older Orca still restores
+// whole, while one with sequences is refused by an Orca that would silently leave them out.
+const FormatVersion = 2
+
+// formatVersionNoSequences is the version of a manifest without sequences.
+const formatVersionNoSequences = 1
 
 // ManifestKey is the manifest's key inside a backup's location. It is written last.
 const ManifestKey = "manifest.json"
@@ -100,6 +105,16 @@ func (t *Table) Digest() uint64 {
 
 func formatDigest(d uint64) string { return fmt.Sprintf("%016x", d) }
 
+// formatVersion is the version to write the manifest as: the oldest that holds everything in it.
+func (m *Manifest) formatVersion() int {
+	for _, d := range m.Databases {
+		if len(d.Sequences) > 0 {
+			return FormatVersion
+		}
+	}
+	return formatVersionNoSequences
+}
+
 // Size is the sum of the chunks' object sizes.
 func (m *Manifest) Size() int64 {
 	var n int64
@@ -147,8 +162,9 @@ var (
 
 // Validate checks what restore relies on: the version, names, and every chunk's key, size and checksum.
 func (m *Manifest) Validate() error {
-	if m.FormatVersion != FormatVersion {
-		return fmt.Errorf("format version %d, this Orca reads %d", m.FormatVersion, FormatVersion)
+	if m.FormatVersion < formatVersionNoSequences || m.FormatVersion > FormatVersion {
+		return fmt.Errorf("format version %d, this Orca reads %d to %d", m.FormatVersion, formatVersionNoSequences,
+			FormatVersion)
 	}
 	if m.Compression != "zstd" {
 		return fmt.Errorf("compression %q, want zstd", m.Compression)
@@ -157,6 +173,9 @@ func (m *Manifest) Validate() error {
 	for _, d := range m.Databases {
 		if err := checkName("database", d.Name); err != nil {
 			return err
+		}
+		if len(d.Sequences) > 0 && m.FormatVersion < FormatVersion {
+			return fmt.Errorf("database %s has sequences in a version %d manifest", d.Name, m.FormatVersion)
 		}
 		for _, sq := range d.Sequences {
 			if err := checkName("sequence", sq.Name); err != nil {

@@ -24,7 +24,11 @@ func TestManifestRoundTripAndValidation(t *testing.T) {
 		t.Fatalf("parse: %+v, %v", m, err)
 	}
 	bad := map[string]func(*Manifest){
-		"future version":   func(m *Manifest) { m.FormatVersion = 2 },
+		"future version": func(m *Manifest) { m.FormatVersion = FormatVersion + 1 },
+		"sequences in v1": func(m *Manifest) {
+			m.FormatVersion = formatVersionNoSequences
+			m.Databases[0].Sequences = []Sequence{{Name: "s", SQL: "CREATE SEQUENCE `s`", Next: 1}}
+		},
 		"other codec":      func(m *Manifest) { m.Compression = "gzip" },
 		"escaping key":     func(m *Manifest) { m.Tables[0].Chunks[0].Key = "../../etc/passwd" },
 		"short checksum":   func(m *Manifest) { m.Tables[0].Chunks[0].SHA256 = "ab" },
@@ -44,6 +48,13 @@ func TestManifestRoundTripAndValidation(t *testing.T) {
 		if _, err := ParseManifest(b); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %v, want ErrCorrupt", name, err)
 		}
+	}
+	old := validManifest()
+	old.FormatVersion = formatVersionNoSequences
+	if ob, _ := old.Encode(); old.formatVersion() != formatVersionNoSequences {
+		t.Errorf("a manifest without sequences is written as version %d", old.formatVersion())
+	} else if _, err := ParseManifest(ob); err != nil {
+		t.Errorf("version 1 manifest refused: %v", err)
 	}
 	if _, err := ParseManifest(append(b, []byte(" {}")...)); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("trailing data accepted: %v", err)

@@ -115,7 +115,7 @@ func TestRoundTripEveryTypeAndShape(t *testing.T) {
 	}
 	seq := m.Databases[slices.IndexFunc(m.Databases, func(d backup.Database) bool { return d.Name == "shop" })].
 		Sequences
-	if len(seq) != 1 || seq[0].Name != "seq" || seq[0].Next < 100+5*2001 {
+	if len(seq) != 1 || seq[0].Name != "seq" || seq[0].Next < 100+5*2001 || m.FormatVersion != backup.FormatVersion {
 		t.Fatalf("shop's sequences in the manifest: %+v", seq)
 	}
 	if nopk := findTable(t, m, "shop", "nopk"); nopk.Rows != 3 {

@@ -194,8 +194,8 @@ func readTable(ctx context.Context, c querier, db, name string) (tableInfo, erro
 	if t.CreateSQL, _, err = showCreate(ctx, c, q, "Create Table"); err != nil {
 		return t, err
 	}
-	rows, err := c.QueryContext(ctx, "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA FROM information_schema.COLUMNS "+
-		"WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION", db, name)
+	rows, err := c.QueryContext(ctx, "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, EXTRA FROM "+
+		"information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION", db, name)
 	if err != nil {
 		return t, fmt.Errorf("columns of %s.%s: %w", db, name, err)
 	}

@@ -30,8 +30,16 @@ if [ ! -d "$dir/data/mysql" ]; then
 fi
 pw=$(printf '%s' "${MYSQL_ROOT_PASSWORD:?}" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")
 umask 077
-printf "CREATE USER IF NOT EXISTS 'root'@'%%' IDENTIFIED BY '%s';\nGRANT ALL PRIVILEGES ON *.* TO 'root'@'%%' WITH GRANT OPTION;\n" "$pw" >"$dir/init.sql"
-exec @MARIADBD@ --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/sock" \
+# mariadb-install-db also makes root@127.0.0.1 and root@::1 without a password, which a TCP client from the
+# loopback would match before root@'%'; the MySQL image has only root@localhost and root@'%'.
+{
+	printf "DROP USER IF EXISTS 'root'@'127.0.0.1', 'root'@'::1';\n"
+	printf "CREATE USER IF NOT EXISTS 'root'@'%%' IDENTIFIED BY '%s';\n" "$pw"
+	printf "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%%' WITH GRANT OPTION;\n"
+} >"$dir/init.sql"
+# A relative socket: the pod's folder is deeper than a socket path may be (107 bytes).
+cd "$dir/data"
+exec @MARIADBD@ --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket=mysqld.sock \
 	--pid-file="$dir/mariadbd.pid" --port="$port" --bind-address="$host" --user=root --skip-name-resolve \
 	--init-file="$dir/init.sql" --innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
 	--innodb-flush-log-at-trx-commit=2 --max-allowed-packet=64M

@@ -3,24 +3,29 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/backup"
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/test/peers"
+	"github.com/orca-operator/orca/test/testutil"
 )
 
 // TestBackupJobRunsAgainstTheSample: a MySQLBackup of the sample cluster runs its Job for real (the pod runner
 // runs `orca backup` against a simulated secondary, through the member map), the Job completes, the backup's
-// status has the member's GTID set from the termination message, and its manifest is in versitygw.
+// status has the member's GTID set from the termination message, and its manifest is in versitygw. Then, verify
+// being on by default, its restore-verify Job runs for real too: `orca restore --verify` loads the backup into
+// the scratch sidecar (a MariaDB of the pod's own, on its loopback address) and the backup turns Verified with
+// its restoreSeconds.
 func TestBackupJobRunsAgainstTheSample(t *testing.T) {
 	h := startHarness(t)
 	s3 := peers.StartS3(t, "backups")
@@ -47,7 +52,7 @@ func TestBackupJobRunsAgainstTheSample(t *testing.T) {
 		return nil
 	})
 	b := &v1.MySQLBackup{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "first"},
-		Spec: v1.MySQLBackupSpec{ClusterName: ic.Name, Verify: ptr.To(false), Storage: v1.BackupStorage{
+		Spec: v1.MySQLBackupSpec{ClusterName: ic.Name, Storage: v1.BackupStorage{
 			S3: v1.S3Storage{Bucket: "backups", Prefix: "e2e", Endpoint: s3.Endpoint, PathStyle: true,
 				CredentialsSecret: "s3"}}}}
 	if err := h.Client.Create(ctx, b); err != nil {
@@ -85,6 +90,52 @@ func TestBackupJobRunsAgainstTheSample(t *testing.T) {
 	if m.Position.GTIDSet != b.Status.GTIDSet {
 		t.Errorf("manifest GTID set %q, status %q", m.Position.GTIDSet, b.Status.GTIDSet)
 	}
+	waitVerified(t, h, b)
+}
+
+// waitVerified waits for the backup's restore-verify Job to pass: verified, verifiedAt, restoreSeconds and the
+// Verified condition True.
+func waitVerified(t *testing.T, h *harness, b *v1.MySQLBackup) {
+	t.Helper()
+	ctx := context.Background()
+	err := testutil.Poll(3*time.Minute, 200*time.Millisecond, func() error {
+		if err := h.Client.Get(ctx, client.ObjectKeyFromObject(b), b); err != nil {
+			return err
+		}
+		c := meta.FindStatusCondition(b.Status.Conditions, string(v1.BackupConditionVerified))
+		if b.Status.Verified != nil && !*b.Status.Verified {
+			t.Fatalf("verification failed: %+v\n%s", c, exitedLog(h.Pods, b.Namespace, verifyPod(t, h, b)))
+		}
+		if c == nil || c.Status != metav1.ConditionTrue || b.Status.Verified == nil || b.Status.VerifiedAt == nil ||
+			b.Status.RestoreSeconds == nil {
+			return fmt.Errorf("not verified yet: %+v", c)
+		}
+		return nil
+	})
+	if err != nil {
+		pod := verifyPod(t, h, b)
+		for _, p := range h.Pods.Processes() {
+			if p.Namespace == b.Namespace && p.Pod == pod {
+				log, _ := os.ReadFile(p.Log)
+				t.Logf("--- %s (exited %v, %d) ---\n%s", p.Container, p.Exited, p.ExitCode, log)
+			}
+		}
+		var po corev1.Pod
+		_ = h.Client.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: pod}, &po)
+		t.Fatalf("%v\npod status: %+v", err, po.Status)
+	}
+}
+
+// verifyPod names the restore-verify Job's pod, for its log.
+func verifyPod(t *testing.T, h *harness, b *v1.MySQLBackup) string {
+	var pods corev1.PodList
+	if err := h.Client.List(context.Background(), &pods, client.InNamespace(b.Namespace),
+		client.MatchingLabels{v1.LabelBackup: b.Name, v1.LabelComponent: v1.ComponentBackupVerify}); err != nil ||
+		len(pods.Items) == 0 {
+		t.Logf("no verify pod: %v", err)
+		return ""
+	}
+	return pods.Items[0].Name
 }
 
 // backupPod names the backup Job's pod, for its log.

@@ -125,8 +125,17 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 		tb.Fatalf("start simulated members: %v", err)
 	}
 	tb.Cleanup(world.Stop)
+	scratch, err := peers.WriteScratchMySQL(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// The restore-verify Job's scratch sidecar (the MySQL image, in an init container) runs a real MariaDB of its
+	// own on its pod's loopback address.
+	images := map[string]podrunner.Image{orcaImage: {Binary: orca},
+		(&v1.InnoDBCluster{}).MySQLImage(): {Binary: scratch, Entrypoint: peers.ScratchMySQLEntrypoint,
+			Programs: peers.ScratchMySQLPrograms, InitOnly: true}}
 	pods, err := podrunner.Start(context.Background(), podrunner.Options{Config: cp.Config,
-		Images: map[string]podrunner.Image{orcaImage: {Binary: orca}}, MemberMap: memberMap, ServiceMap: serviceMap,
+		Images: images, MemberMap: memberMap, ServiceMap: serviceMap,
 		BaseAddress: fmt.Sprintf("127.%d.%d.2", 150+n%50, os.Getpid()%250), RestartDelay: max(time.Second, 2*o.second),
 		// Probes check every 200 ms: a router is Ready within 200 ms of holding the topology, while a failure
 		// still counts only after as long as with the probes' own periods (readiness 4 s, liveness 30 s).

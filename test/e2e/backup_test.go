@@ -63,7 +63,8 @@ func TestBackupJobRunsAgainstTheSample(t *testing.T) {
 			return err
 		}
 		if b.Status.Phase == v1.BackupFailed {
-			t.Fatalf("backup failed: %s\n%s", b.Status.Message, exitedLog(h.Pods, ns.Name, backupPod(t, h, b)))
+			t.Fatalf("backup failed: %s\n%s", b.Status.Message,
+				exitedLog(h.Pods, ns.Name, backupPod(t, h, b, v1.ComponentBackup)))
 		}
 		if b.Status.Phase != v1.BackupSucceeded {
 			return fmt.Errorf("backup %s: %s", b.Status.Phase, b.Status.Message)
@@ -104,7 +105,8 @@ func waitVerified(t *testing.T, h *harness, b *v1.MySQLBackup) {
 		}
 		c := meta.FindStatusCondition(b.Status.Conditions, string(v1.BackupConditionVerified))
 		if b.Status.Verified != nil && !*b.Status.Verified {
-			t.Fatalf("verification failed: %+v\n%s", c, exitedLog(h.Pods, b.Namespace, verifyPod(t, h, b)))
+			t.Fatalf("verification failed: %+v\n%s", c,
+				exitedLog(h.Pods, b.Namespace, backupPod(t, h, b, v1.ComponentBackupVerify)))
 		}
 		if c == nil || c.Status != metav1.ConditionTrue || b.Status.Verified == nil || b.Status.VerifiedAt == nil ||
 			b.Status.RestoreSeconds == nil {
@@ -113,7 +115,7 @@ func waitVerified(t *testing.T, h *harness, b *v1.MySQLBackup) {
 		return nil
 	})
 	if err != nil {
-		pod := verifyPod(t, h, b)
+		pod := backupPod(t, h, b, v1.ComponentBackupVerify)
 		for _, p := range h.Pods.Processes() {
 			if p.Namespace == b.Namespace && p.Pod == pod {
 				log, _ := os.ReadFile(p.Log)
@@ -126,25 +128,13 @@ func waitVerified(t *testing.T, h *harness, b *v1.MySQLBackup) {
 	}
 }
 
-// verifyPod names the restore-verify Job's pod, for its log.
-func verifyPod(t *testing.T, h *harness, b *v1.MySQLBackup) string {
+// backupPod names the pod of the backup's Job of a component (its backup or restore-verify Job), for its log.
+func backupPod(t *testing.T, h *harness, b *v1.MySQLBackup, component string) string {
 	var pods corev1.PodList
 	if err := h.Client.List(context.Background(), &pods, client.InNamespace(b.Namespace),
-		client.MatchingLabels{v1.LabelBackup: b.Name, v1.LabelComponent: v1.ComponentBackupVerify}); err != nil ||
+		client.MatchingLabels{v1.LabelBackup: b.Name, v1.LabelComponent: component}); err != nil ||
 		len(pods.Items) == 0 {
-		t.Logf("no verify pod: %v", err)
-		return ""
-	}
-	return pods.Items[0].Name
-}
-
-// backupPod names the backup Job's pod, for its log.
-func backupPod(t *testing.T, h *harness, b *v1.MySQLBackup) string {
-	var pods corev1.PodList
-	if err := h.Client.List(context.Background(), &pods, client.InNamespace(b.Namespace),
-		client.MatchingLabels{v1.LabelBackup: b.Name, v1.LabelComponent: v1.ComponentBackup}); err != nil ||
-		len(pods.Items) == 0 {
-		t.Logf("no backup pod: %v", err)
+		t.Logf("no %s pod: %v", component, err)
 		return ""
 	}
 	return pods.Items[0].Name

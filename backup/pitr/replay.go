@@ -27,6 +27,12 @@ type ReplayOptions struct {
 	// BinlogTool and Client turn a binary log file into statements and run them. Defaults: mariadb-binlog and
 	// mariadb for MariaDB archives, mysqlbinlog and mysql for MySQL ones.
 	BinlogTool, Client string
+	// TLSCAFile and TLSServerName, when either is set, make the client encrypt and verify the target as the
+	// runners' --tls-ca-file and --tls-server-name do: the chain with that bundle (the client's default roots
+	// when empty) and the host's name (VERIFY_IDENTITY). The mysql client cannot check a name other than the
+	// host's, so with another TLSServerName it verifies the chain only (VERIFY_CA); the mariadb client cannot
+	// verify the chain without the name, so there that is an error.
+	TLSCAFile, TLSServerName string
 	// Log receives progress; the zero Logger discards.
 	Log logr.Logger
 }
@@ -166,9 +172,12 @@ func (r *replayer) run(ctx context.Context, file io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("target address %q: %w", r.o.Target.Addr, err)
 	}
+	args, err := clientArgs(r.o, host, port)
+	if err != nil {
+		return err
+	}
 	tool := exec.CommandContext(ctx, r.o.BinlogTool, "-")
-	client := exec.CommandContext(ctx, r.o.Client, "--host="+host, "--port="+port, "--user="+r.o.Target.User,
-		"--binary-mode")
+	client := exec.CommandContext(ctx, r.o.Client, args...)
 	client.Env = append(os.Environ(), "MYSQL_PWD="+r.o.Target.Password) // never on the command line
 	pr, pw, err := os.Pipe()
 	if err != nil {

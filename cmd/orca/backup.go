@@ -181,6 +181,8 @@ type restoreFlags struct {
 	terminationLog string
 	// restorePoint replays the binary log archive after the backup: latest, an RFC 3339 time or a GTID set.
 	restorePoint string
+	// tls is the server's: the replay's client verifies the target as the restore does.
+	tls tlsFlags
 }
 
 func newRestoreCommand() *cobra.Command {
@@ -216,6 +218,7 @@ func newRestoreCommand() *cobra.Command {
 				if cerr != nil {
 					return cerr
 				}
+				rf.tls = srv.tls
 				r, e := runPointRestore(cmd.Context(), o, rf, cluster, rf.restorePoint)
 				r.Location, rep, err = st.Location(), r, e
 			}

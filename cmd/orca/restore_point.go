@@ -39,7 +39,8 @@ func runPointRestore(ctx context.Context, o backup.RestoreOptions, rf restoreFla
 	if rep.RestoreReport, err = runRestore(ctx, o, rf); err != nil {
 		return rep, err
 	}
-	reached, err := pitr.Replay(ctx, pitr.ReplayOptions{Store: cluster, Plan: plan, Target: o.Target, Log: o.Log})
+	reached, err := pitr.Replay(ctx, pitr.ReplayOptions{Store: cluster, Plan: plan, Target: o.Target, Log: o.Log,
+		TLSCAFile: rf.tls.caFile, TLSServerName: rf.tls.serverName})
 	rep.Reached = &reached
 	if err != nil {
 		rep.Fail(err)

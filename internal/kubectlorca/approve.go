@@ -59,9 +59,12 @@ func checkApprovable(run *v1.MigrationRun) error {
 	if by := run.Status.ApprovedBy; by != "" {
 		return fmt.Errorf("MigrationRun %s is already approved by %s", run.Name, by)
 	}
-	switch run.Status.Phase {
-	case v1.MigrationSucceeded, v1.MigrationFailed:
+	switch {
+	case run.Status.Phase == v1.MigrationSucceeded, run.Status.Phase == v1.MigrationFailed:
 		return fmt.Errorf("MigrationRun %s has ended (%s): there is nothing to approve", run.Name, run.Status.Phase)
+	case run.Status.Phase == v1.MigrationBlocked && run.Status.CompletionTime != nil:
+		return fmt.Errorf("MigrationRun %s has ended (Blocked for good, %s): push a fix for a new run", run.Name,
+			run.Status.Reason)
 	}
 	return nil
 }

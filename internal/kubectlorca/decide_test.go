@@ -127,6 +127,9 @@ func TestCheckApprovable(t *testing.T) {
 		}
 		return r
 	}
+	blockedForGood := run(v1.MigrationBlocked, "", "")
+	now := metav1.Now()
+	blockedForGood.Status.Reason, blockedForGood.Status.CompletionTime = v1.ReasonMissingPrimaryKey, &now
 	for _, tc := range []struct {
 		name string
 		run  *v1.MigrationRun
@@ -137,6 +140,8 @@ func TestCheckApprovable(t *testing.T) {
 		{"annotated", run(v1.MigrationAwaitingApproval, "alice", ""), "already approved by alice"},
 		{"recorded", run(v1.MigrationRunning, "", "bob"), "already approved by bob"},
 		{"ended", run(v1.MigrationFailed, "", ""), "has ended (Failed)"},
+		{"blocked, checked again", run(v1.MigrationBlocked, "", ""), ""},
+		{"blocked for good", blockedForGood, "has ended (Blocked for good, MissingPrimaryKey)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := checkApprovable(tc.run)

@@ -22,17 +22,24 @@ import (
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/test/envtestutil"
 	"github.com/orca-operator/orca/test/gitsample"
+	"github.com/orca-operator/orca/test/peers"
 )
 
 // migrationFromSignedPush wires the tree's migration sample to a cluster as a user would: a git repository
 // served on loopback, an account for the migrations, a webhook Secret and a MigrationHook; then sends the push
 // GitHub would send (the playground's curl, signed with the Secret). The receiver answers 202 with the run, a
 // redelivery 200; the run's Pod runs the real `orca migrate` (podrunner) against the primary through the
-// cluster's Service, and the sample's tables and row are on the primary.
+// cluster's Service, and the sample's tables and row are on the primary. The hook asks for preMigrationBackup:
+// the run's MySQLBackup (the cluster's backup profile, versitygw) runs its real Job first, and its GTID set is
+// in the run.
 func migrationFromSignedPush(t *testing.T, h *harness) {
 	ctx := context.Background()
 	repo, url := serveSample(t)
-	c := h.createSample(t)
+	s3 := peers.StartS3(t, "backups")
+	c := h.createSampleWith(t, func(ic *v1.InnoDBCluster) {
+		ic.Spec.BackupProfiles = []v1.BackupProfile{{Name: "s3", Storage: v1.BackupStorage{S3: v1.S3Storage{
+			Bucket: "backups", Prefix: "e2e", Endpoint: s3.Endpoint, PathStyle: true, CredentialsSecret: "s3"}}}}
+	})
 	c.waitOnline(90 * time.Second)
 	ns := c.obj.Namespace
 	primary := h.serviceAddr(t, ns, specs.ClientServiceName(c.obj), specs.PortMySQL)
@@ -44,6 +51,8 @@ func migrationFromSignedPush(t *testing.T, h *harness) {
 		{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-webhook"}, StringData: map[string]string{"secret": secret}},
 		{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-migrator"},
 			StringData: map[string]string{"user": "migrator", "password": "migrator-pw"}},
+		{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s3"},
+			StringData: map[string]string{v1.KeyS3AccessKeyID: s3.AccessKey, v1.KeyS3SecretAccessKey: s3.SecretKey}},
 	} {
 		if err := h.Client.Create(ctx, s); err != nil {
 			t.Fatal(err)
@@ -54,7 +63,7 @@ func migrationFromSignedPush(t *testing.T, h *harness) {
 			SecretRef: v1.HookSecretRef{Name: "shop-webhook"},
 			Filters:   v1.HookFilters{Refs: []string{"refs/heads/main"}, Paths: []string{"migrations/**"}},
 			Source:    v1.MigrationSource{URL: url, Path: gitsample.Folder},
-			Database:  v1.MigrationDatabase{SecretName: "shop-migrator", Name: "shop"}}}
+			Database:  v1.MigrationDatabase{SecretName: "shop-migrator", Name: "shop"}, PreMigrationBackup: true}}
 	if err := h.Client.Create(ctx, hook); err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +94,7 @@ func migrationFromSignedPush(t *testing.T, h *harness) {
 			exitedLog(h.Pods, ns, run.Status.PodName))
 	}
 	t.Logf("run %s %s: %s; applied %+v", run.Name, run.Status.Phase, run.Status.Message, run.Status.Applied)
+	checkPreMigrationBackup(t, h, &run)
 	tables := queryStrings(t, primary, root, "SELECT table_name FROM information_schema.tables "+
 		"WHERE table_schema = 'shop' ORDER BY table_name")
 	if want := []string{"customers", "orca_schema_history", "orca_schema_lock", "orders"}; !slices.Equal(tables, want) {
@@ -194,4 +204,22 @@ func queryStrings(t *testing.T, addr, password, q string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// checkPreMigrationBackup: the run's backup succeeded before its Pod started, and the run holds its GTID set.
+func checkPreMigrationBackup(t *testing.T, h *harness, run *v1.MigrationRun) {
+	t.Helper()
+	var b v1.MySQLBackup
+	if err := h.Client.Get(context.Background(), client.ObjectKey{Namespace: run.Namespace,
+		Name: run.Status.BackupName}, &b); err != nil {
+		t.Fatalf("pre-migration backup %q: %v", run.Status.BackupName, err)
+	}
+	if b.Status.Phase != v1.BackupSucceeded || b.Status.GTIDSet == "" || run.Status.BackupGTID != b.Status.GTIDSet ||
+		!metav1.IsControlledBy(&b, run) || b.Status.CompletionTime == nil || run.Status.StartTime == nil ||
+		run.Status.StartTime.Before(b.Status.CompletionTime) {
+		t.Fatalf("pre-migration backup %s: %+v; run backupGtid %q, started %v", b.Name, b.Status,
+			run.Status.BackupGTID, run.Status.StartTime)
+	}
+	t.Logf("pre-migration backup %s from %s (%s): %s, GTID set %s", b.Name, b.Status.Source, b.Status.SourceRole,
+		b.Status.Location, b.Status.GTIDSet)
 }

@@ -168,7 +168,7 @@ func TestLoopForcesQuorumOnlyWhenAsked(t *testing.T) {
 	if state != v1.ClusterStateNoQuorum && state != v1.ClusterStateNoQuorumUncertain {
 		t.Fatalf("state %s, want NO_QUORUM", state)
 	}
-	time.Sleep(time.Second) // several passes: nothing may happen without the annotation
+	w.waitPasses(3) // nothing may happen without the annotation
 	if !strings.HasPrefix(string(w.get().Status.ClusterState), "NO_QUORUM") {
 		t.Fatalf("Orca acted on lost quorum without being asked: %s", w.get().Status.ClusterState)
 	}

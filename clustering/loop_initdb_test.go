@@ -30,7 +30,7 @@ func TestLoopBootstrapsOnlyAfterTheInitDBRestore(t *testing.T) {
 		}
 		return nil
 	})
-	time.Sleep(2 * time.Second) // several loop passes while the restore runs
+	w.waitPasses(5) // while the restore runs
 	c := w.get()
 	if c.Status.Bootstrapped {
 		t.Fatal("the group was bootstrapped while the initDB restore ran")

@@ -80,7 +80,7 @@ func TestLoopRebalancesOnRequestPrimaryLast(t *testing.T) {
 		w.bind(i, nodes[n])
 	}
 	w.waitOnline(0)
-	time.Sleep(time.Second) // passes see the colocation; nothing moves without a request
+	w.waitPasses(3) // the passes see the colocation; nothing moves without a request
 	if inc := incarnations(w.members); fmt.Sprint(inc) != "[1 1 1]" {
 		t.Fatalf("members restarted without a request: %v", inc)
 	}

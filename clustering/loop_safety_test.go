@@ -68,11 +68,11 @@ func TestLoopRestartedPrimaryIsDemotedAndComesBackReadOnly(t *testing.T) {
 		t.Fatalf("the restarted primary is writable: super_read_only %s (nothing persisted it)", v)
 	}
 	w.setContainer(0, true, 1)
-	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+	passes.during(t, w.key(), 2, func() {
 		if p := w.pod(0); p.Labels[v1.LabelRole] != "" && w.members[0].State() != mysqlsim.StateOnline {
 			t.Fatalf("restarted db-0 labelled %q while %s", p.Labels[v1.LabelRole], w.members[0].State())
 		}
-	}
+	})
 	c := w.get()
 	ord, _ := specs.Ordinal(c.Status.Primary)
 	w.waitOnline(ord)
@@ -86,7 +86,7 @@ func TestLoopRestartedPrimaryIsDemotedAndComesBackReadOnly(t *testing.T) {
 func TestLoopPublishesWhileAnActionBlocks(t *testing.T) {
 	w := newWorld(t, 5)
 	w.waitOnline(0)
-	release := connector.Hold(w.members[4].Host(), "STOP GROUP_REPLICATION")
+	release := w.members[4].HoldStatements("STOP GROUP_REPLICATION")
 	t.Cleanup(release)
 	if err := w.members[4].InjectError("disk full"); err != nil {
 		t.Fatal(err)

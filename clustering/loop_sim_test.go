@@ -2,13 +2,17 @@ package clustering_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"os"
+	"sync"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -18,7 +22,9 @@ import (
 	"github.com/orca-operator/orca/test/mysqlsim"
 )
 
-// world is one cluster: its Kubernetes objects on the apiserver and one simulated member per pod.
+// world is one cluster: its Kubernetes objects on the apiserver and one simulated member per pod, each
+// served (X Protocol and classic, TLS with the certificate Orca issued for it) on a loopback address of its
+// own, which members maps its stable name to.
 type world struct {
 	t       *testing.T
 	ns      string
@@ -27,6 +33,46 @@ type world struct {
 	members []*mysqlsim.Member
 
 	mycnf, rootPassword string
+}
+
+// memberIPs hands out the members' loopback addresses: 127.50-99.x.y, a range no other suite of the
+// repository uses, derived from the process id so that concurrent runs of this package do not meet.
+var memberIPs = struct {
+	sync.Mutex
+	next int
+}{}
+
+func nextMemberIP() string {
+	memberIPs.Lock()
+	defer memberIPs.Unlock()
+	memberIPs.next++
+	n, pid := memberIPs.next, os.Getpid()
+	return fmt.Sprintf("127.%d.%d.%d", 50+pid%50, (pid/50+n/250)%250, 2+n%250)
+}
+
+// key names the world's cluster.
+func (w *world) key() types.NamespacedName { return client.ObjectKeyFromObject(w.cluster) }
+
+// waitPasses waits until the cluster's loop completed n more passes.
+func (w *world) waitPasses(n int) { w.t.Helper(); passes.during(w.t, w.key(), n, func() {}) }
+
+// memberTLS waits for the certificate the reconciler issues for pod i (Orca's <name>-tls Secret) and loads it,
+// as mysqld does from ssl_cert and ssl_key at boot.
+func (w *world) memberTLS(i int) *tls.Config {
+	w.t.Helper()
+	pod := specs.PodName(w.cluster, i)
+	var pair tls.Certificate
+	eventually(w.t, 30*time.Second, func() error {
+		var s corev1.Secret
+		key := client.ObjectKey{Namespace: w.ns, Name: specs.ServerTLSSecretName(w.cluster)}
+		if err := k8s.Get(context.Background(), key, &s); err != nil {
+			return err
+		}
+		var err error
+		pair, err = tls.X509KeyPair(s.Data[specs.MemberCertKey(pod)], s.Data[specs.MemberKeyKey(pod)])
+		return err
+	})
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 }
 
 func newWorld(t *testing.T, instances int32) *world {
@@ -64,6 +110,11 @@ func newWorldWith(t *testing.T, instances int32, simCfg mysqlsim.Config, spec ..
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = g.Close() })
+	fe := &mysqlsim.Frontends{Group: g}
+	if err := fe.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fe.Shutdown) // before the group closes
 	w.group, w.mycnf, w.rootPassword = g, cm.Data[specs.MyCnfKey], string(secret.Data[specs.KeyRootPassword])
 	for i := 0; i < int(instances); i++ {
 		w.addMember(i)
@@ -74,14 +125,17 @@ func newWorldWith(t *testing.T, instances int32, simCfg mysqlsim.Config, spec ..
 // addMember boots the simulated server of ordinal i from the cluster's my.cnf and runs its pod.
 func (w *world) addMember(i int) {
 	w.t.Helper()
-	host := specs.MemberHost(w.cluster, i, "")
-	m, err := w.group.AddMember(mysqlsim.MemberConfig{Name: specs.PodName(w.cluster, i), Host: host,
-		Version: "8.4.3", RootPassword: w.rootPassword,
+	host, ip := specs.MemberHost(w.cluster, i, ""), nextMemberIP()
+	m, err := w.group.AddMember(mysqlsim.MemberConfig{Name: specs.PodName(w.cluster, i), Host: ip,
+		Port: specs.PortMySQL, XPort: specs.PortMySQLX, Version: "8.4.3", RootPassword: w.rootPassword,
+		TLS:     w.memberTLS(i),
 		Options: admintest.OptionsFromMyCnf(w.mycnf, specs.RenderMemberCnf(1000, i, host))})
 	if err != nil {
 		w.t.Fatalf("boot member %d from the cluster's ConfigMap: %v", i, err)
 	}
-	connector.Add(m)
+	if err := members.Set(host, ip); err != nil {
+		w.t.Fatal(err)
+	}
 	w.members = append(w.members, m)
 	w.runPod(i)
 }
@@ -210,9 +264,9 @@ func TestLoopBootstrapsThenSurvivesPrimaryCrash(t *testing.T) {
 			t.Fatalf("%s lacks the operator's account %s", m.Name(), admin)
 		}
 	}
-	connector.Logins()
-	time.Sleep(time.Second) // a few resync passes
-	if logins := connector.Logins(); logins[admin] == 0 || logins["root"] != 0 {
+	w.group.Logins()
+	w.waitPasses(3)
+	if logins := w.group.Logins(); logins[admin] == 0 || logins["root"] != 0 {
 		t.Fatalf("logins after bootstrap %v: want only %s", logins, admin)
 	}
 	gtids := w.members[0].GTIDExecuted()

@@ -14,16 +14,22 @@ import (
 	"github.com/orca-operator/orca/clustering"
 	"github.com/orca-operator/orca/controllers"
 	"github.com/orca-operator/orca/internal/operator"
-	"github.com/orca-operator/orca/test/admintest"
+	"github.com/orca-operator/orca/memberdial"
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/test/envtestutil"
 	"github.com/orca-operator/orca/test/testutil"
 )
 
 // The suite runs the real reconciler and the cluster loops against a real kube-apiserver; members are
-// simulated MySQL 8.4 servers reached in-process through admintest.Connector.
+// simulated MySQL 8.4 servers, each serving the X Protocol over TLS on its own loopback address, reached by
+// the production mysqladmin.Factory through a loopback dialer that maps their stable names (the fast tier:
+// no in-process double between the loop and the server). The monitor follows their GR notices, as in
+// production, so a loop runs at once when its group changes. Waits for "nothing happens" count loop passes.
 var (
-	k8s       client.Client
-	connector = &admintest.Connector{}
+	k8s client.Client
+	// members maps every simulated member's stable name to its loopback address.
+	members = memberdial.NewLoopback()
+	passes  = newPassCounter()
 )
 
 func TestMain(m *testing.M) { os.Exit(runSuite(m)) }
@@ -46,8 +52,10 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	loops := &clustering.Manager{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Executor: clustering.SQLExecutor{Connector: connector}, Interval: 300 * time.Millisecond,
-		StatusTimeout: time.Second, Log: ctrl.Log.WithName("clustering"), Sink: sink}
+		Executor: clustering.SQLExecutor{Connector: mysqladmin.Factory{Dialer: members}},
+		Interval: 300 * time.Millisecond, StatusTimeout: time.Second, Log: ctrl.Log.WithName("clustering"),
+		Sink: sink, OnPass: passes.done}
+	loops.Monitor = &clustering.Monitor{Dialer: members, Wake: loops.Poke}
 	if err := mgr.Add(loops); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

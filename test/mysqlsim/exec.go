@@ -38,8 +38,11 @@ func (m *Member) execOne(ctx context.Context, s *Session, stmt string, run dataR
 		m.g.mu.Unlock()
 		return Result{}, err
 	}
-	slow := m.slow
+	slow, hold := m.slow, m.hold
 	m.g.mu.Unlock()
+	if err := hold.held(ctx, stmt); err != nil {
+		return Result{}, err
+	}
 	if slow > 0 {
 		t := time.NewTimer(slow)
 		select {

@@ -1,7 +1,10 @@
 package mysqlsim
 
 import (
+	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -118,6 +121,46 @@ func (m *Member) SetSlow(d time.Duration) {
 	m.g.mu.Lock()
 	defer m.g.mu.Unlock()
 	m.slow = d
+}
+
+// statementHold blocks the statements starting with prefix until release is closed.
+type statementHold struct {
+	prefix  string
+	release chan struct{}
+}
+
+// HoldStatements makes every statement of the member whose text starts with prefix (case-insensitive) hang,
+// as a server stuck in it would, until the returned function is called or the statement's client goes away.
+// The member's other statements run as usual.
+func (m *Member) HoldStatements(prefix string) (release func()) {
+	h := &statementHold{prefix: strings.ToUpper(prefix), release: make(chan struct{})}
+	m.g.mu.Lock()
+	m.hold = h
+	m.g.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			m.g.mu.Lock()
+			if m.hold == h {
+				m.hold = nil
+			}
+			m.g.mu.Unlock()
+			close(h.release)
+		})
+	}
+}
+
+// held blocks a statement the member's hold covers until it is released or ctx ends.
+func (h *statementHold) held(ctx context.Context, stmt string) error {
+	if h == nil || !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(stmt)), h.prefix) {
+		return nil
+	}
+	select {
+	case <-h.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // SetLag stops (true) or resumes (false) the member's applier: transactions from the group queue

@@ -81,6 +81,7 @@ type Group struct {
 	evaluateAgain bool   // a nested connectivityChanged asked for one more pass
 	wake          chan struct{}
 	connID        uint64
+	logins        map[string]int // sessions opened per user since Logins
 	closed        bool
 	txlog         []loggedTx
 }
@@ -244,6 +245,19 @@ func (g *Group) WaitFor(ctx context.Context, cond func() bool) error {
 			return fmt.Errorf("wait for group state: %w", ctx.Err())
 		}
 	}
+}
+
+// Logins returns how many sessions each user opened on the group's members since the last call, and resets
+// the count.
+func (g *Group) Logins() map[string]int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := g.logins
+	g.logins = nil
+	if out == nil {
+		out = map[string]int{}
+	}
+	return out
 }
 
 func (g *Group) nextConnID() uint64 {

@@ -119,6 +119,7 @@ type Member struct {
 	startCreds   *recoveryCreds         // START GROUP_REPLICATION USER=..., PASSWORD=...
 	lagging      bool
 	slow         time.Duration
+	hold         *statementHold // HoldStatements
 	rejoin       *rejoinState
 	recoveryTry  int
 	timers       []func() bool

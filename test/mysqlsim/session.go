@@ -50,6 +50,10 @@ func (m *Member) NewSession(user, clientHost string) (*Session, error) {
 		}
 	}
 	m.sessions[s] = true
+	if m.g.logins == nil {
+		m.g.logins = map[string]int{}
+	}
+	m.g.logins[user]++
 	return s, nil
 }
 

@@ -135,6 +135,7 @@ func (l *loop) deletePod(ctx context.Context, o *observation, pod string) error 
 	if err := l.m.Client.Delete(ctx, p, client.Preconditions{UID: &p.UID}); err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("delete pod %s: %w", pod, err)
 	}
+	l.rememberDeleted(pod, p.UID)
 	return nil
 }
 

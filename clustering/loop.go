@@ -30,6 +30,9 @@ type loop struct {
 	running *inflight         // the action in flight, nil when none
 	failed  *failure          // the last action that failed, until one succeeds
 	causes  map[string]string // member -> why it could not be queried on the last pass (unreachableCause)
+	// deleted are the pods this loop deleted (pod -> UID) until the cache shows it: the next pass, woken at
+	// once by the member's GR notice, may read the pod from an informer that has not seen the delete yet.
+	deleted map[string]types.UID
 
 	primaries primaryWatch // passes only
 }

@@ -161,9 +161,12 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 	for i, name := range o.info.Pods {
 		ord, _ := specs.Ordinal(name)
 		m := topology.Member{Pod: name, Ordinal: ord, Host: o.info.Hosts[name]}
-		if pod, ok := o.pods[name]; ok {
+		pod, ok := o.pods[name]
+		if !ok {
+			l.podDeleting(name, nil) // gone: forget a delete of ours
+		} else {
 			m.PodExists = true
-			m.PodDeleting = pod.DeletionTimestamp != nil
+			m.PodDeleting = l.podDeleting(name, pod)
 			m.PodRunning = mysqldRunning(pod)
 			m.Restarted = restartedSinceOnline(pod)
 			m.AtTarget = revision == "" || pod.Labels[appsv1.StatefulSetRevisionLabel] == revision

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
@@ -46,4 +47,32 @@ func restartCount(p *corev1.Pod) string {
 		return strconv.Itoa(int(cs.RestartCount))
 	}
 	return ""
+}
+
+// rememberDeleted notes a pod this loop deleted (podDeleting).
+func (l *loop) rememberDeleted(pod string, uid types.UID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.deleted == nil {
+		l.deleted = map[string]types.UID{}
+	}
+	l.deleted[pod] = uid
+}
+
+// podDeleting reports whether the pod (as the cache has it; nil when absent) is going away: it has a deletion
+// timestamp, or it is the very pod this loop deleted and the cache has not caught up yet. A member whose pod
+// is deleting is never acted on (topology), so a stale cache cannot make the loop rejoin a member it just
+// stopped to move or upgrade.
+func (l *loop) podDeleting(name string, pod *corev1.Pod) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	uid, ok := l.deleted[name]
+	if !ok {
+		return pod != nil && pod.DeletionTimestamp != nil
+	}
+	if pod == nil || pod.UID != uid || pod.DeletionTimestamp != nil {
+		delete(l.deleted, name) // the cache saw the delete (or a successor)
+		return pod != nil && pod.DeletionTimestamp != nil
+	}
+	return true
 }

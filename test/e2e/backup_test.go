@@ -92,6 +92,40 @@ func TestBackupJobRunsAgainstTheSample(t *testing.T) {
 		t.Errorf("manifest GTID set %q, status %q", m.Position.GTIDSet, b.Status.GTIDSet)
 	}
 	waitVerified(t, h, b)
+	restoreIntoNewCluster(t, h, ic, b)
+}
+
+// restoreIntoNewCluster: a second cluster from the sample with spec.initDB.dump naming the backup runs its
+// restore Job for real (`orca restore` into its first simulated member, through the member map), records the
+// restore as Completed, then bootstraps its group and comes ONLINE.
+func restoreIntoNewCluster(t *testing.T, h *harness, sample *v1.InnoDBCluster, b *v1.MySQLBackup) {
+	t.Helper()
+	ctx := context.Background()
+	cp := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
+	cp.Namespace, cp.Name = sample.Namespace, "copy"
+	cp.Spec.InitDB = &v1.InitDBSpec{Dump: &v1.InitDBDump{BackupName: b.Name}}
+	if err := h.Client.Create(ctx, cp); err != nil {
+		t.Fatalf("create the copy: %v", err)
+	}
+	c := &cluster{h: h, t: t, obj: cp}
+	eventually(t, 3*time.Minute, func() error {
+		s := c.get().Status
+		if s.InitDB != nil && s.InitDB.Phase == v1.InitDBFailed {
+			t.Fatalf("initDB restore failed: %+v", s.InitDB)
+		}
+		if s.InitDB == nil || s.InitDB.Phase != v1.InitDBCompleted {
+			return fmt.Errorf("initDB %+v", s.InitDB)
+		}
+		if s.ClusterState != v1.ClusterStateOnline || s.OnlineInstances != 3 {
+			return fmt.Errorf("state %s, online %d", s.ClusterState, s.OnlineInstances)
+		}
+		return nil
+	})
+	s := c.get().Status.InitDB
+	if s.Location != b.Status.Location || s.JobName == "" || s.RestoreSeconds == nil || s.CompletionTime == nil {
+		t.Fatalf("initDB status %+v, want the backup's location and the Job's report", s)
+	}
+	t.Logf("initDB restore by Job %s of %s in %d s", s.JobName, s.Location, *s.RestoreSeconds)
 }
 
 // waitVerified waits for the backup's restore-verify Job to pass: verified, verifiedAt, restoreSeconds and the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,8 +27,9 @@ rules:
 - level: Metadata
 `
 
-// operatorAgent starts the User-Agent client-go gives the `orca` binary's requests.
-const operatorAgent = "orca/"
+// operatorAgent is how the User-Agent client-go gives the `orca` binary's requests starts: the binary's name,
+// "orca" or the pod runner's cached "orca-<hash>", then "/" and the version.
+var operatorAgent = regexp.MustCompile(`^orca(-[0-9a-f]+)?/`)
 
 // auditLog is the API server's audit log of the benchmark's control plane.
 type auditLog struct{ policy, path string }
@@ -76,7 +78,7 @@ func (a *auditLog) operatorRequests(from, to time.Time) (map[string]int, error) 
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return nil, fmt.Errorf("parse the audit log: %w", err)
 		}
-		if !strings.HasPrefix(e.UserAgent, operatorAgent) {
+		if !operatorAgent.MatchString(e.UserAgent) {
 			continue
 		}
 		seen++
@@ -88,7 +90,7 @@ func (a *auditLog) operatorRequests(from, to time.Time) (map[string]int, error) 
 		return nil, fmt.Errorf("read the audit log: %w", err)
 	}
 	if seen == 0 {
-		return nil, fmt.Errorf("the audit log %s holds no request with User-Agent %s*", a.path, operatorAgent)
+		return nil, fmt.Errorf("the audit log %s holds no request with a User-Agent matching %s", a.path, operatorAgent)
 	}
 	return counts, nil
 }

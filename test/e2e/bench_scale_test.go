@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -48,18 +50,21 @@ func BenchmarkScale(b *testing.B) {
 	h := startHarnessWith(b, harnessOptions{second: second, external: true, volumes: 3*n + 12,
 		apiserverArgs: audit.args()})
 	op := startOperatorProcess(b, h)
+	op.waitStarted(b)
 	for b.Loop() {
 		fmt.Printf("scale: %d clusters x 3 members, simulated second %s, steady window %s, load %s\n",
 			n, second, steady, benchtool.LoadAverage())
 		clusters := createClusters(b, h, n)
-		fmt.Printf("all %d ONLINE and Ready %s after their creation\n", n,
-			waitAllOnline(b, h, n, 30*time.Minute).Round(100*time.Millisecond))
+		took, online := waitAllOnline(b, h, n, 20*time.Minute)
+		fmt.Printf("%d of %d clusters ONLINE and Ready %s after their creation\n", online, n,
+			took.Round(100*time.Millisecond))
 		time.Sleep(time.Minute) // the last clusters' first passes settle
 		w := measureSteady(b, op, audit, steady)
 		w.print(n)
-		loaded := crashPrimaries(b, clusters[:min(scaleFailovers, n)])
-		deleteClusters(b, h, clusters[1:])
-		alone := crashPrimaries(b, repeat(clusters[0], scaleFailovers))
+		up := onlineClusters(clusters)
+		loaded := crashPrimaries(b, up[:min(scaleFailovers, len(up))])
+		deleteClusters(b, h, slices.DeleteFunc(slices.Clone(clusters), func(c *cluster) bool { return c == up[0] }))
+		alone := crashPrimaries(b, repeat(up[0], scaleFailovers))
 		printShares(n, loaded, alone)
 		fmt.Printf("load at the end: %s\n", benchtool.LoadAverage())
 	}
@@ -97,6 +102,7 @@ func startOperatorProcess(b *testing.B, h *harness) *operatorProcess {
 		"--hooks-bind-address=0", "--dns-bind-address=0", "--orca-image="+orcaImage, "--dev-member-map="+h.memberMap)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+h.CP.Kubeconfig)
 	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // an interrupted benchmark leaves none
 	if err := cmd.Start(); err != nil {
 		b.Fatalf("start orca operator: %v", err)
 	}
@@ -106,6 +112,25 @@ func startOperatorProcess(b *testing.B, h *harness) *operatorProcess {
 		_ = out.Close()
 	})
 	return &operatorProcess{cmd: cmd, log: logPath}
+}
+
+// waitStarted waits until the operator's InnoDBCluster controller runs its workers: the clusters are created
+// for an operator already running, as they are in a Kubernetes cluster it manages.
+func (p *operatorProcess) waitStarted(b *testing.B) {
+	b.Helper()
+	eventually(b, 120*time.Second, func() error {
+		raw, err := os.ReadFile(p.log)
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.Contains(line, `"Starting workers"`) && strings.Contains(line, `"controller":"innodbcluster"`) {
+				return nil
+			}
+		}
+		return fmt.Errorf("the operator has not started its InnoDBCluster workers (%s)", p.log)
+	})
+	time.Sleep(5 * time.Second) // its other controllers and the loops' manager
 }
 
 // createClusters creates n samples at once, each in a namespace of its own (scale-000, ...).
@@ -124,17 +149,19 @@ func createClusters(b *testing.B, h *harness, n int) []*cluster {
 	return out
 }
 
-// waitAllOnline returns how long until every cluster was ONLINE with all members and Ready, from one list of
-// them a second (a get per cluster would load the API server the benchmark measures).
-func waitAllOnline(b *testing.B, h *harness, n int, timeout time.Duration) time.Duration {
+// waitAllOnline returns how long until every cluster was ONLINE with all members and Ready, or until the
+// timeout with fewer (the benchmark goes on with those and says so), from one list of them a second (a get
+// per cluster would load the API server the benchmark measures).
+func waitAllOnline(b *testing.B, h *harness, n int, timeout time.Duration) (time.Duration, int) {
 	b.Helper()
 	start := time.Now()
-	eventually(b, timeout, func() error {
+	online := 0
+	for time.Since(start) < timeout && online < n {
 		var list v1.InnoDBClusterList
 		if err := h.Client.List(context.Background(), &list); err != nil {
-			return err
+			b.Fatal(err)
 		}
-		online := 0
+		online = 0
 		for i := range list.Items {
 			if clusterOnline(&list.Items[i]) {
 				online++
@@ -142,11 +169,9 @@ func waitAllOnline(b *testing.B, h *harness, n int, timeout time.Duration) time.
 		}
 		if online < n {
 			time.Sleep(time.Second)
-			return fmt.Errorf("%d of %d clusters ONLINE after %s", online, n, time.Since(start))
 		}
-		return nil
-	})
-	return time.Since(start)
+	}
+	return time.Since(start), online
 }
 
 func clusterOnline(c *v1.InnoDBCluster) bool {
@@ -181,6 +206,17 @@ func deleteClusters(b *testing.B, h *harness, cs []*cluster) {
 		}
 		return nil
 	})
+}
+
+// onlineClusters are the clusters ONLINE now, in order.
+func onlineClusters(cs []*cluster) []*cluster {
+	var out []*cluster
+	for _, c := range cs {
+		if clusterOnline(c.get()) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func repeat(c *cluster, n int) []*cluster {

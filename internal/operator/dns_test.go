@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -24,20 +25,7 @@ import (
 // lease): its DNS server still answers the cluster's SRV records, from the status the leader writes, and
 // follows a switchover written there; the zone transfers to the key of --dns-transfer-tsig-secret only.
 func TestNonLeaderReplicaAnswersFromStatus(t *testing.T) {
-	envtestutil.SetLogger()
-	cfg, stop, err := envtestutil.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	scheme, err := NewScheme()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, k8s := startControlPlane(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	holdLease(ctx, t, k8s)
@@ -57,7 +45,7 @@ func TestNonLeaderReplicaAnswersFromStatus(t *testing.T) {
 		}
 	}()
 
-	c := createCluster(ctx, t, k8s)
+	c := createCluster(ctx, t, k8s, "db")
 	for i, ip := range []string{"10.9.0.1", "10.9.0.2", "10.9.0.3"} {
 		createPod(ctx, t, k8s, c, i, ip)
 	}
@@ -94,15 +82,35 @@ func freeAddr(t *testing.T) string {
 	return fmt.Sprintf("127.0.0.1:%d", port)
 }
 
-func createCluster(ctx context.Context, t *testing.T, k8s client.Client) *v1.InnoDBCluster {
+func createCluster(ctx context.Context, t *testing.T, k8s client.Client, name string) *v1.InnoDBCluster {
 	t.Helper()
-	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "default"},
+	c := &v1.InnoDBCluster{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
 		Spec: v1.InnoDBClusterSpec{Instances: 3, Version: "8.4.3"}}
 	c.SetDefaults()
 	if err := k8s.Create(ctx, c); err != nil {
-		t.Fatal(err)
+		t.Fatalf("create cluster %s: %v", name, err)
 	}
 	return c
+}
+
+// startControlPlane starts an envtest control plane for the test and returns its config and a client.
+func startControlPlane(t *testing.T) (*rest.Config, client.Client) {
+	t.Helper()
+	envtestutil.SetLogger()
+	cfg, stop, err := envtestutil.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	scheme, err := NewScheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, k8s
 }
 
 func createPod(ctx context.Context, t *testing.T, k8s client.Client, c *v1.InnoDBCluster, i int, ip string) {

@@ -144,7 +144,10 @@ func managerOptions(scheme *runtime.Scheme, o Options) ctrl.Options {
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &shutdown,
 		Cache:                         cacheOptions(),
-		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SecondInstance)},
+		// A FIFO queue, not controller-runtime's priority queue: that one ranks every object of the cache's
+		// initial list below any later event, so clusters that existed at start waited as long as other
+		// clusters kept a controller busy (a hundred bootstrapping: over 20 minutes, with no finalizer).
+		Controller: config.Controller{SkipNameValidation: ptr.To(o.SecondInstance), UsePriorityQueue: ptr.To(false)},
 	}
 }
 

@@ -93,12 +93,12 @@ func startOrca(b *testing.B, z *dnssrv.Zone, noBatching bool) *orcaServer {
 	if err := o.srv.SetZone(z); err != nil {
 		b.Fatal(err)
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	pcs, err := o.srv.ListenUDP("127.0.0.1:0") // as ListenAndServe in the operator: a socket per reader
 	if err != nil {
 		b.Fatal(err)
 	}
-	o.addr = pc.LocalAddr().String()
-	go func() { _ = o.srv.ServeUDP(pc) }()
+	o.addr = pcs[0].LocalAddr().String()
+	go func() { _ = o.srv.ServeUDPSockets(pcs) }()
 	b.Cleanup(func() { _ = o.srv.Shutdown(context.Background()) })
 	return o
 }

@@ -30,6 +30,9 @@ type loop struct {
 	running *inflight         // the action in flight, nil when none
 	failed  *failure          // the last action that failed, until one succeeds
 	causes  map[string]string // member -> why it could not be queried on the last pass (unreachableCause)
+	// ended counts the actions that ended: a pass acts only if none ended while it observed, since its view of
+	// the members may predate what that action did (a member it stopped, a pod it deleted).
+	ended uint64
 	// deleted are the pods this loop deleted (pod -> UID) until the cache shows it: the next pass, woken at
 	// once by the member's GR notice, may read the pod from an informer that has not seen the delete yet.
 	deleted map[string]types.UID
@@ -86,6 +89,7 @@ func (l *loop) run(ctx context.Context) {
 func (l *loop) pass(ctx context.Context) (err error) {
 	start := time.Now()
 	defer func() { l.m.metricsPass(l.key, start, err) }()
+	endedBefore := l.actionsEnded()
 	opID := l.m.nextOperationID()
 	logger := l.m.Log.WithValues("cluster", l.key.String(), "operationId", opID)
 	ctx = log.IntoContext(ctx, logger)
@@ -108,7 +112,7 @@ func (l *loop) pass(ctx context.Context) (err error) {
 		return err
 	}
 	running := l.current()
-	if a, ok := decision.Next(); ok && running == nil {
+	if a, ok := decision.Next(); ok && running == nil && l.actionsEnded() == endedBefore {
 		running = l.start(ctx, obs, a)
 	}
 	l.primarySeen(decision.Primary, running)
@@ -155,16 +159,27 @@ func (l *loop) start(ctx context.Context, o *observation, a topology.Action) *in
 		defer cancel()
 		err := l.act(actx, o, a)
 		l.m.metricsAction(l.key, in, err)
-		l.mu.Lock()
-		l.running = nil
-		switch {
-		case err != nil:
-			l.failed = &failure{action: a, err: err}
-		default:
-			l.failed = nil
-		}
-		l.mu.Unlock()
-		l.poke() // observe again at once: one action, then look at what it did
+		l.actionEnded(a, err)
 	}()
 	return in
+}
+
+// actionEnded records the end of the action in flight and wakes the loop: one action, then a pass that
+// observes what it did.
+func (l *loop) actionEnded(a topology.Action, err error) {
+	l.mu.Lock()
+	l.running = nil
+	l.ended++
+	l.failed = nil
+	if err != nil {
+		l.failed = &failure{action: a, err: err}
+	}
+	l.mu.Unlock()
+	l.poke()
+}
+
+func (l *loop) actionsEnded() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ended
 }

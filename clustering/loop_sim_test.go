@@ -150,11 +150,13 @@ func (w *world) runPod(i int) {
 	if err := k8s.Create(ctx, pod); err != nil {
 		w.t.Fatal(err)
 	}
-	pod.Status.Phase = corev1.PodRunning
-	pod.Status.ContainerStatuses = []corev1.ContainerStatus{runningContainer(0)}
-	if err := k8s.Status().Update(ctx, pod); err != nil {
-		w.t.Fatal(err)
-	}
+	// As the kubelet does, on the pod as it is now: the loop may have patched it since it was created.
+	eventually(w.t, 10*time.Second, func() error {
+		p := w.pod(i)
+		p.Status.Phase = corev1.PodRunning
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{runningContainer(0)}
+		return k8s.Status().Update(ctx, p)
+	})
 }
 
 // runningContainer is the mysql container as the kubelet reports it after restarts restarts.

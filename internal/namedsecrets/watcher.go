@@ -5,6 +5,7 @@ package namedsecrets
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -20,6 +21,9 @@ import (
 	"k8s.io/client-go/tools/cache"
 )
 
+// ErrStopped is Get after Start returned: the operator is shutting down and starts no new watch.
+var ErrStopped = errors.New("namedsecrets: watcher stopped")
+
 // syncTimeout bounds the wait for a new watch's first list.
 const syncTimeout = 10 * time.Second
 
@@ -34,6 +38,7 @@ type Watcher struct {
 	mu      sync.Mutex
 	watches map[types.NamespacedName]*watched
 	users   map[types.NamespacedName]types.NamespacedName // user -> the Secret it reads
+	stopped bool
 }
 
 type watched struct {
@@ -47,6 +52,9 @@ type watched struct {
 // not exist is a NotFound error; the user is notified when it appears.
 func (w *Watcher) Get(ctx context.Context, user, secret types.NamespacedName) (*corev1.Secret, error) {
 	wt := w.register(user, secret)
+	if wt == nil {
+		return nil, fmt.Errorf("read secret %s: %w", secret, ErrStopped)
+	}
 	if !wt.informer.HasSynced() {
 		sctx, cancel := context.WithTimeout(ctx, syncTimeout)
 		defer cancel()
@@ -84,20 +92,24 @@ func (w *Watcher) Start(ctx context.Context) error {
 	<-ctx.Done()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for key, wt := range w.watches {
+	for _, wt := range w.watches {
 		wt.stop()
-		delete(w.watches, key)
 	}
-	w.users = nil
+	// A cluster loop still finishing its pass during the shutdown grace must not start a watch nobody stops.
+	w.watches, w.users, w.stopped = nil, nil, true
 	return nil
 }
 
 // NeedLeaderElection is false: the reconciler of every replica may read the Secrets.
 func (w *Watcher) NeedLeaderElection() bool { return false }
 
+// register adds the user to the Secret's watch, starting the watch if needed; nil once the watcher stopped.
 func (w *Watcher) register(user, secret types.NamespacedName) *watched {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.stopped {
+		return nil
+	}
 	if w.watches == nil {
 		w.watches, w.users = map[types.NamespacedName]*watched{}, map[types.NamespacedName]types.NamespacedName{}
 	}

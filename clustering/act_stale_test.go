@@ -35,13 +35,7 @@ func (e *offlineExecutor) Status(ctx context.Context, _ *ClusterInfo, pod string
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	group := make([]topology.GroupMember, 2)
-	for i := range group {
-		group[i] = topology.GroupMember{UUID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i),
-			Host: specs.MemberHost(e.c, i, ""), Port: 3306, State: topology.StateOnline, Role: topology.RoleSecondary,
-			Version: "8.4.3"}
-	}
-	group[0].Role = topology.RolePrimary
+	group := onlineGroup(e.c, 2)
 	ord, _ := specs.Ordinal(pod)
 	st := &topology.MemberStatus{ServerUUID: fmt.Sprintf("00000000-0000-0000-0000-%012d", ord),
 		GTIDExecuted: "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-10", Version: "8.4.3", SuperReadOnly: ord != 0}

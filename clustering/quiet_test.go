@@ -41,17 +41,23 @@ func (e *flappingExecutor) Status(_ context.Context, _ *ClusterInfo, pod string)
 		return nil, fmt.Errorf("%w: dial tcp 127.0.0.1:%d->10.0.0.3:33060: connect: connection refused",
 			mysqladmin.ErrUnreachable, 40000+n)
 	}
-	group := make([]topology.GroupMember, 3)
-	for i := range group {
-		group[i] = topology.GroupMember{UUID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i),
-			Host: specs.MemberHost(e.c, i, ""), Port: 3306, State: topology.StateOnline, Role: topology.RoleSecondary,
-			Version: "8.4.3"}
-	}
-	group[0].Role = topology.RolePrimary
+	group := onlineGroup(e.c, 3)
 	ord, _ := specs.Ordinal(pod)
 	return &topology.MemberStatus{ServerUUID: group[ord].UUID, State: topology.StateOnline, Role: group[ord].Role,
 		ViewID: "1:3", GTIDExecuted: "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa:1-10", Version: "8.4.3",
 		SuperReadOnly: ord != 0, Group: group}, nil
+}
+
+// onlineGroup is the group of the first n members, all ONLINE, db-0 the primary.
+func onlineGroup(c *v1.InnoDBCluster, n int) []topology.GroupMember {
+	group := make([]topology.GroupMember, n)
+	for i := range group {
+		group[i] = topology.GroupMember{UUID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i),
+			Host: specs.MemberHost(c, i, ""), Port: 3306, State: topology.StateOnline, Role: topology.RoleSecondary,
+			Version: "8.4.3"}
+	}
+	group[0].Role = topology.RolePrimary
+	return group
 }
 
 func (*flappingExecutor) Run(context.Context, *ClusterInfo, topology.Action) error { return nil }

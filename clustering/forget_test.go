@@ -22,10 +22,12 @@ import (
 
 // blockingExecutor holds every member query until released, counting the actions it is asked to run.
 type blockingExecutor struct {
-	flapping *flappingExecutor
-	held     chan struct{}
-	release  chan struct{}
-	runs     atomic.Int64
+	inner interface {
+		Status(context.Context, *ClusterInfo, string) (*topology.MemberStatus, error)
+	}
+	held    chan struct{}
+	release chan struct{}
+	runs    atomic.Int64
 }
 
 func (e *blockingExecutor) Status(ctx context.Context, c *ClusterInfo, pod string) (*topology.MemberStatus, error) {
@@ -38,7 +40,7 @@ func (e *blockingExecutor) Status(ctx context.Context, c *ClusterInfo, pod strin
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return e.flapping.Status(ctx, c, pod)
+	return e.inner.Status(ctx, c, pod)
 }
 
 func (e *blockingExecutor) Run(context.Context, *ClusterInfo, topology.Action) error {
@@ -81,7 +83,7 @@ func forgetMidPass(t *testing.T, blockOnGet bool) {
 				return cl.SubResource(sub).Update(ctx, obj, o...)
 			},
 		}).Build()
-	exec := &blockingExecutor{flapping: &flappingExecutor{c: c}, held: make(chan struct{}, 1),
+	exec := &blockingExecutor{inner: &flappingExecutor{c: c}, held: make(chan struct{}, 1),
 		release: make(chan struct{})}
 	refused := memberdial.DialFunc(func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("refused")

@@ -62,6 +62,9 @@ type registry struct {
 
 // kept says whether a connection of the route to backend may stay under the table.
 func kept(t Table, route Route, backend string) bool {
+	if name, ok := t.Aliases[backend]; ok {
+		backend = name
+	}
 	if route.writable() {
 		return backend != "" && backend == t.Writable
 	}

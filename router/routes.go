@@ -92,6 +92,9 @@ type Table struct {
 	Readable []string
 	// Roles is every observed member's role.
 	Roles map[string]Role
+	// Aliases maps another name of a member (the bootstrap name it was first dialled by) to the name the group
+	// reports for it: connections made through either name are to the same server.
+	Aliases map[string]string
 }
 
 // Options tune Compute.
@@ -111,13 +114,14 @@ type Options struct {
 // rules over the last answers within MaxAge, so a single failed probe of a healthy member closes nothing
 // while another member's newer answer that demotes or expels it does.
 func Compute(obs []Observation, opt Options) Table {
-	fresh := dedupe(filter(obs, func(o Observation) bool {
+	fresh, aliases := dedupe(filter(obs, func(o Observation) bool {
 		return !o.At.IsZero() && opt.Now.Sub(o.At) <= opt.MaxAge
 	}))
 	live := filter(fresh, func(o Observation) bool { return o.Reachable })
 	now, kept := decide(live), decide(fresh)
 	t := Table{Verdict: now.verdict, ViewID: now.viewID, Primary: now.primary, Secondaries: now.secondaries,
-		ReadOnly: now.readOnly(opt), Writable: kept.primary, Readable: kept.readable(opt), Roles: map[string]Role{}}
+		ReadOnly: now.readOnly(opt), Writable: kept.primary, Readable: kept.readable(opt), Roles: map[string]Role{},
+		Aliases: aliases}
 	if now.verdict == VerdictQuorumLost && !opt.StopROOnQuorumLoss {
 		// Answers of members that just went silent may still claim quorum; the live ones say it is lost.
 		t.Readable = union(t.Readable, now.online)
@@ -161,8 +165,8 @@ func filter(obs []Observation, keep func(Observation) bool) []Observation {
 }
 
 // dedupe keeps one observation per server_uuid: a member named twice (a bootstrap name and the name the group
-// reports) counts once, under the name the group reports for it, else the newest.
-func dedupe(obs []Observation) []Observation {
+// reports) counts once, under the name the group reports for it, else the newest; the other names are aliases.
+func dedupe(obs []Observation) ([]Observation, map[string]string) {
 	byUUID := map[string]int{}
 	var out []Observation
 	for _, o := range obs {
@@ -175,7 +179,17 @@ func dedupe(obs []Observation) []Observation {
 			out[i] = o
 		}
 	}
-	return out
+	var aliases map[string]string
+	for _, o := range obs {
+		if o.UUID == "" || o.Member == out[byUUID[o.UUID]].Member {
+			continue
+		}
+		if aliases == nil {
+			aliases = map[string]string{}
+		}
+		aliases[o.Member] = out[byUUID[o.UUID]].Member
+	}
+	return out, aliases
 }
 
 func preferred(a, b Observation) bool {
@@ -257,8 +271,9 @@ func (d *decision) quorumLost(obs []Observation) {
 }
 
 // authority is the answer whose rows say which members are in the group and with which role: among the
-// members in the newest view with quorum, the one the most others list ONLINE (a member cut off from some
-// peers may still count a majority while the others already see it UNREACHABLE), then the latest read.
+// members in the newest view with quorum, the one whose rows agree most with the others' (members notice a
+// partition one peer at a time: while an isolated member already lists the primary UNREACHABLE, the primary and
+// the third member still list everyone ONLINE, and the isolated member's rows must not win), then the latest read.
 func authority(obs []Observation) (Observation, bool) {
 	var candidates []Observation
 	newest := ""
@@ -275,26 +290,48 @@ func authority(obs []Observation) (Observation, bool) {
 	if len(candidates) == 0 {
 		return Observation{}, false
 	}
-	votes := map[string]int{}
-	for _, o := range candidates {
+	score := make([]int, len(candidates))
+	for i, o := range candidates {
+		score[i] = agreement(o, candidates)
+	}
+	best := 0
+	for i := range candidates[1:] {
+		if trusted(candidates[i+1], candidates[best], score[i+1], score[best]) {
+			best = i + 1
+		}
+	}
+	return candidates[best], true
+}
+
+// agreement counts the rows of the other answers that say of a member what o's rows say (ONLINE or not):
+// others listing o itself ONLINE included.
+func agreement(o Observation, all []Observation) int {
+	n := 0
+	for _, other := range all {
+		if other.UUID == o.UUID {
+			continue
+		}
 		for _, g := range o.Group {
-			if g.UUID != o.UUID && g.State == stateOnline {
-				votes[g.UUID]++
+			if h, ok := listedState(other, g.UUID); ok && (h == stateOnline) == (g.State == stateOnline) {
+				n++
 			}
 		}
 	}
-	best := candidates[0]
-	for _, o := range candidates[1:] {
-		if trusted(o, best, votes) {
-			best = o
-		}
-	}
-	return best, true
+	return n
 }
 
-func trusted(a, b Observation, votes map[string]int) bool {
-	if votes[a.UUID] != votes[b.UUID] {
-		return votes[a.UUID] > votes[b.UUID]
+func listedState(o Observation, uuid string) (string, bool) {
+	for _, g := range o.Group {
+		if g.UUID == uuid {
+			return g.State, true
+		}
+	}
+	return "", false
+}
+
+func trusted(a, b Observation, scoreA, scoreB int) bool {
+	if scoreA != scoreB {
+		return scoreA > scoreB
 	}
 	if !a.At.Equal(b.At) {
 		return a.At.After(b.At)
@@ -374,5 +411,5 @@ func (d decision) role(member string, answered bool, readOnly []string) Role {
 func (t Table) Same(u Table) bool {
 	return t.Verdict == u.Verdict && t.ViewID == u.ViewID && t.Primary == u.Primary && t.Writable == u.Writable &&
 		slices.Equal(t.Secondaries, u.Secondaries) && slices.Equal(t.ReadOnly, u.ReadOnly) &&
-		slices.Equal(t.Readable, u.Readable) && maps.Equal(t.Roles, u.Roles)
+		slices.Equal(t.Readable, u.Readable) && maps.Equal(t.Roles, u.Roles) && maps.Equal(t.Aliases, u.Aliases)
 }

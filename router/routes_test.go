@@ -128,6 +128,18 @@ func TestCompute(t *testing.T) {
 		want: want{verdict: VerdictPrimary, primary: name(0), ro: []string{name(1)}, writable: name(0),
 			readable: []string{name(0), name(1)}, roles: map[int]Role{2: RoleUnroutable}},
 	}, {
+		name: "a member being isolated suspects the primary before anyone suspects it: not believed",
+		obs: append(everyone(view5, healthy3(), 0, 1), sees(2, view5, row(0, "UNREACHABLE", rolePrimary),
+			online(1, roleSecondary), online(2, roleSecondary)).at(time.Millisecond)),
+		want: want{verdict: VerdictPrimary, primary: name(0), ro: []string{name(1), name(2)}, writable: name(0),
+			readable: []string{name(0), name(1), name(2)}},
+	}, {
+		name: "a member being isolated suspects a secondary before anyone suspects it: not believed",
+		obs: append(everyone(view5, healthy3(), 0, 1), sees(2, view5, online(0, rolePrimary),
+			row(1, "UNREACHABLE", roleSecondary), online(2, roleSecondary)).at(time.Millisecond)),
+		want: want{verdict: VerdictPrimary, primary: name(0), ro: []string{name(1), name(2)}, writable: name(0),
+			readable: []string{name(0), name(1), name(2)}},
+	}, {
 		name: "an isolated primary is never RW, even before the majority elects",
 		obs: []Observation{sees(0, view5, cutOff(0, rolePrimary)...), sees(1, view5, suspectA...),
 			sees(2, view5, suspectA...)},
@@ -221,6 +233,27 @@ func TestComputeCountsAMemberOnce(t *testing.T) {
 	got := Compute([]Observation{sees(0, view5, rows...), boot, sees(1, view5, rows...)}, opts)
 	if !slices.Equal(got.ReadOnly, []string{name(1)}) {
 		t.Fatalf("RO %v", got.ReadOnly)
+	}
+}
+
+// Connections made through a member's bootstrap name stay when the router learns the name the group reports:
+// a lone primary first routed as the name it was dialled by keeps the RW clients of that moment.
+func TestConnectionsThroughABootstrapNameStay(t *testing.T) {
+	rows := []GroupMember{online(0, rolePrimary), online(1, roleSecondary)}
+	boot0, boot1 := sees(0, view5, rows...), sees(1, view5, rows...)
+	boot0.Member, boot1.Member = "db-0.db-instances:3306", "db-1.db-instances:3306"
+	before := Compute([]Observation{boot0, boot1}, opts)
+	if before.Primary != boot0.Member {
+		t.Fatalf("before the group's names were probed RW went to %q", before.Primary)
+	}
+	after := Compute([]Observation{boot0, boot1, sees(0, view5, rows...), sees(1, view5, rows...)}, opts)
+	if after.Primary != name(0) || !kept(after, ClassicRW, boot0.Member) || !kept(after, ClassicRO, boot1.Member) {
+		t.Fatalf("primary %q, aliases %v: RW through %s kept %v, RO through %s kept %v", after.Primary,
+			after.Aliases, boot0.Member, kept(after, ClassicRW, boot0.Member), boot1.Member,
+			kept(after, ClassicRO, boot1.Member))
+	}
+	if kept(after, ClassicRW, boot1.Member) {
+		t.Fatal("an RW connection through the secondary's bootstrap name is kept")
 	}
 }
 

@@ -251,7 +251,7 @@ func TestRouterCommandFollowsASimulatedGroupThroughTheMemberMap(t *testing.T) {
 	defer func() { _ = db.Close() }()
 	var uuid string
 	if err := db.QueryRow("SELECT @@server_uuid").Scan(&uuid); err != nil || uuid != m.UUID() {
-		t.Fatalf("RW reached %q (%v), want the primary %s", uuid, err, m.UUID())
+		t.Fatalf("RW reached %q (%v), want the primary %s; router logs:\n%s", uuid, err, m.UUID(), p.logs)
 	}
 	resp, err := http.Get("http://" + p.http + "/metrics")
 	if err != nil {

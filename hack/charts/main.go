@@ -113,9 +113,39 @@ func writeClusterSchema(crdPath, to string) error {
 			"labels":      map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
 			"annotations": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
 			"spec":        spec,
+			"certManager": certManagerSchema(),
 		},
 	}
 	return writeJSON(to, schema)
+}
+
+// certManagerSchema is the schema of the chart's certManager values (templates/certificate.yaml): an issuer
+// name is required once enabled, durations are Go durations as cert-manager reads them.
+func certManagerSchema() map[string]any {
+	str := func(pattern string) map[string]any { return map[string]any{"type": "string", "pattern": pattern} }
+	duration := str(`^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$`)
+	return map[string]any{
+		"type": "object", "additionalProperties": false,
+		"description": "A cert-manager Certificate for the members instead of Orca's CA (docs/tls.md).",
+		"properties": map[string]any{
+			"enabled": map[string]any{"type": "boolean"},
+			"issuerRef": map[string]any{"type": "object", "additionalProperties": false,
+				"properties": map[string]any{
+					"name":  map[string]any{"type": "string"},
+					"kind":  map[string]any{"type": "string", "enum": []string{"Issuer", "ClusterIssuer"}},
+					"group": str(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)}},
+			"clusterDomain": str(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.?$`),
+			"dnsZone":       str(`^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\.?)?$`),
+			"duration":      duration, "renewBefore": duration,
+			"privateKey": map[string]any{"type": "object", "additionalProperties": false,
+				"properties": map[string]any{
+					"algorithm": map[string]any{"type": "string", "enum": []string{"RSA", "ECDSA", "Ed25519"}},
+					"size":      map[string]any{"type": "integer", "minimum": 0}}},
+		},
+		"if":   map[string]any{"properties": map[string]any{"enabled": map[string]any{"const": true}}},
+		"then": map[string]any{"properties": map[string]any{"issuerRef": map[string]any{"required": []string{"name"},
+			"properties": map[string]any{"name": map[string]any{"minLength": 1}}}}},
+	}
 }
 
 // strict sets additionalProperties: false on every object schema that lists its properties and says nothing

@@ -47,21 +47,22 @@ func TestRenderedManifestsPassTheAPIServer(t *testing.T) {
 	}
 }
 
-// installCRDs creates the chart's CRDs (and the Prometheus Operator's ServiceMonitor, schema-less, for the
-// values that enable it) and waits until they are served.
+// installCRDs creates the chart's CRDs (and the Prometheus Operator's ServiceMonitor, schema-less, and
+// cert-manager's real Certificate CRD, for the values that enable them) and waits until they are served.
 func installCRDs(ctx context.Context, t *testing.T, c client.Client, stream string) {
 	t.Helper()
 	crds := objects(t, stream)
-	crds = append(crds, serviceMonitorCRD(t))
 	for _, u := range crds {
 		if u.GetKind() != "CustomResourceDefinition" {
 			t.Fatalf("orca-crds rendered a %s", u.GetKind())
 		}
-		keep := u.GetAnnotations()["helm.sh/resource-policy"] == "keep"
-		if !keep && u.GetName() != "servicemonitors.monitoring.coreos.com" {
+		if u.GetAnnotations()["helm.sh/resource-policy"] != "keep" {
 			t.Errorf("CRD %s lacks helm.sh/resource-policy: keep (helm uninstall would delete every cluster)",
 				u.GetName())
 		}
+	}
+	crds = append(crds, serviceMonitorCRD(t), certManagerCRD(t))
+	for _, u := range crds {
 		if err := c.Create(ctx, u); err != nil {
 			t.Fatalf("create CRD %s: %v", u.GetName(), err)
 		}

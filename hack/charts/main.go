@@ -142,7 +142,7 @@ func certManagerSchema() map[string]any {
 					"algorithm": map[string]any{"type": "string", "enum": []string{"RSA", "ECDSA", "Ed25519"}},
 					"size":      map[string]any{"type": "integer", "minimum": 0}}},
 		},
-		"if":   map[string]any{"properties": map[string]any{"enabled": map[string]any{"const": true}}},
+		"if": map[string]any{"properties": map[string]any{"enabled": map[string]any{"const": true}}},
 		"then": map[string]any{"properties": map[string]any{"issuerRef": map[string]any{"required": []string{"name"},
 			"properties": map[string]any{"name": map[string]any{"minLength": 1}}}}},
 	}

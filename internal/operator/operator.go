@@ -186,6 +186,32 @@ func setup(mgr ctrl.Manager, o Options) error {
 	if err != nil {
 		return err
 	}
+	loops, err := addLoops(mgr, o, secrets)
+	if err != nil {
+		return err
+	}
+	schema, err := addWatchers(mgr)
+	if err != nil {
+		return err
+	}
+	r := &controllers.InnoDBClusterReconciler{Schema: schema, Loops: loops, Client: mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(), UserSecrets: secrets, UserSecretEvents: secretEvents, Scheme: mgr.GetScheme(),
+		Recorder: mgr.GetEventRecorder("orca"), OrcaImage: o.OrcaImage, ClusterZone: o.ClusterZone}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up innodbcluster controller: %w", err)
+	}
+	if err := setupControllers(mgr, o); err != nil {
+		return err
+	}
+	if err := addHooks(mgr, o.HooksAddr, o.HooksListening); err != nil {
+		return err
+	}
+	return addProbes(mgr, o.ProbeAddr)
+}
+
+// addLoops adds the cluster loops (the leader's Group Replication actions), their monitor and the DNS server
+// they feed.
+func addLoops(mgr ctrl.Manager, o Options, secrets *namedsecrets.Watcher) (*clustering.Manager, error) {
 	loops := &clustering.Manager{
 		Client:      mgr.GetClient(),
 		UserSecrets: secrets,
@@ -198,72 +224,67 @@ func setup(mgr ctrl.Manager, o Options) error {
 	}
 	loops.Monitor = &clustering.Monitor{Dialer: o.Dialer, Wake: loops.Poke}
 	if err := opmetrics.Register(ctrlmetrics.Registry, mgr.GetCache()); err != nil {
-		return err
+		return nil, err
 	}
 	loops.Metrics = opmetrics.Loops{}
 	if err := setupDNS(mgr, o, loops); err != nil {
-		return err
+		return nil, err
 	}
 	if err := mgr.Add(loops); err != nil {
-		return fmt.Errorf("add cluster loops: %w", err)
+		return nil, fmt.Errorf("add cluster loops: %w", err)
 	}
+	return loops, nil
+}
+
+// addWatchers adds the CRD drift checker (returned: the cluster reconciler consults it) and the PITR chain
+// watcher.
+func addWatchers(mgr ctrl.Manager) (*crddrift.Checker, error) {
 	schema := &crddrift.Checker{Reader: mgr.GetAPIReader(), Log: ctrl.Log.WithName("crd-drift")}
 	if err := crddrift.RegisterMetrics(ctrlmetrics.Registry); err != nil {
-		return err
+		return nil, err
 	}
 	if err := mgr.Add(schema); err != nil {
-		return fmt.Errorf("add the CRD drift checker: %w", err)
+		return nil, fmt.Errorf("add the CRD drift checker: %w", err)
 	}
 	chains := &pitrwatch.Watcher{Client: mgr.GetClient(), Secrets: mgr.GetAPIReader(),
 		Log: ctrl.Log.WithName("pitr-chain"), Recorder: mgr.GetEventRecorder("orca-pitr")}
 	if err := mgr.Add(chains); err != nil {
-		return fmt.Errorf("add the PITR chain watcher: %w", err)
+		return nil, fmt.Errorf("add the PITR chain watcher: %w", err)
 	}
-	r := &controllers.InnoDBClusterReconciler{
-		Schema:           schema,
-		Loops:            loops,
-		Client:           mgr.GetClient(),
-		APIReader:        mgr.GetAPIReader(),
-		UserSecrets:      secrets,
-		UserSecretEvents: secretEvents,
-		Scheme:           mgr.GetScheme(),
-		Recorder:         mgr.GetEventRecorder("orca"),
-		OrcaImage:        o.OrcaImage,
-		ClusterZone:      o.ClusterZone,
-	}
-	if err := r.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("set up innodbcluster controller: %w", err)
-	}
-	br := &controllers.MySQLBackupReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Scheme: mgr.GetScheme(), Recorder: mgr.GetEventRecorder("orca"), OrcaImage: o.OrcaImage,
-		ClusterZone: o.ClusterZone}
-	if err := br.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("set up mysqlbackup controller: %w", err)
-	}
-	sr := &controllers.BackupScheduleReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorder("orca")}
-	if err := sr.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("set up backupschedule controller: %w", err)
-	}
-	mr := &controllers.MigrationRunReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Scheme: mgr.GetScheme(), OrcaImage: o.OrcaImage, Recorder: mgr.GetEventRecorder("orca"),
-		SRVZone: srvZone(o)}
-	if err := mr.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("set up migrationrun controller: %w", err)
-	}
-	if err := (&controllers.MigrationHookReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("set up migrationhook controller: %w", err)
-	}
-	if err := addHooks(mgr, o.HooksAddr, o.HooksListening); err != nil {
-		return err
-	}
-	if o.ProbeAddr != "" && o.ProbeAddr != "0" {
-		if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-			return fmt.Errorf("add health check: %w", err)
+	return schema, nil
+}
+
+// setupControllers sets up the controllers of the other kinds (backups, schedules, migrations).
+func setupControllers(mgr ctrl.Manager, o Options) error {
+	c, api, scheme, rec := mgr.GetClient(), mgr.GetAPIReader(), mgr.GetScheme(), mgr.GetEventRecorder("orca")
+	for _, x := range []struct {
+		kind string
+		r    interface{ SetupWithManager(ctrl.Manager) error }
+	}{
+		{"mysqlbackup", &controllers.MySQLBackupReconciler{Client: c, APIReader: api, Scheme: scheme, Recorder: rec,
+			OrcaImage: o.OrcaImage, ClusterZone: o.ClusterZone}},
+		{"backupschedule", &controllers.BackupScheduleReconciler{Client: c, Scheme: scheme, Recorder: rec}},
+		{"migrationrun", &controllers.MigrationRunReconciler{Client: c, APIReader: api, Scheme: scheme,
+			OrcaImage: o.OrcaImage, Recorder: rec, SRVZone: srvZone(o)}},
+		{"migrationhook", &controllers.MigrationHookReconciler{Client: c}},
+	} {
+		if err := x.r.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("set up %s controller: %w", x.kind, err)
 		}
-		if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-			return fmt.Errorf("add ready check: %w", err)
-		}
+	}
+	return nil
+}
+
+// addProbes serves /healthz and /readyz unless the probe address is off.
+func addProbes(mgr ctrl.Manager, addr string) error {
+	if addr == "" || addr == "0" {
+		return nil
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("add ready check: %w", err)
 	}
 	return nil
 }

@@ -36,18 +36,11 @@ type observation struct {
 }
 
 func (l *loop) observe(ctx context.Context) (_ *observation, err error) {
-	var cluster v1.InnoDBCluster
-	if err := l.m.Client.Get(ctx, l.key, &cluster); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, errPassDone
-		}
-		return nil, fmt.Errorf("get cluster: %w", err)
+	cluster, err := l.readCluster(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if !cluster.DeletionTimestamp.IsZero() {
-		return nil, errPassDone
-	}
-	cluster.SetDefaults()
-	o := &observation{cluster: &cluster, pods: map[string]*corev1.Pod{}}
+	o := &observation{cluster: cluster, pods: map[string]*corev1.Pod{}}
 	if err := l.readPods(ctx, o); err != nil {
 		return nil, err
 	}
@@ -67,17 +60,43 @@ func (l *loop) observe(ctx context.Context) (_ *observation, err error) {
 	if !l.m.syncMonitor(l, info) {
 		return nil, errPassDone // forgotten while this pass read the cluster
 	}
-	sts, err := l.statefulSet(ctx, &cluster)
-	if err != nil {
+	if err := l.observeTopology(ctx, o); err != nil {
 		return nil, err
+	}
+	return o, nil
+}
+
+// readCluster reads the cluster with its defaults; errPassDone when it is gone or being deleted.
+func (l *loop) readCluster(ctx context.Context) (*v1.InnoDBCluster, error) {
+	var cluster v1.InnoDBCluster
+	if err := l.m.Client.Get(ctx, l.key, &cluster); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, errPassDone
+		}
+		return nil, fmt.Errorf("get cluster: %w", err)
+	}
+	if !cluster.DeletionTimestamp.IsZero() {
+		return nil, errPassDone
+	}
+	cluster.SetDefaults()
+	return &cluster, nil
+}
+
+// observeTopology fills the topology observation: the StatefulSet's revision and progress, the nodes' zones,
+// the requests and every member.
+func (l *loop) observeTopology(ctx context.Context, o *observation) error {
+	cluster := o.cluster
+	sts, err := l.statefulSet(ctx, cluster)
+	if err != nil {
+		return err
 	}
 	revision := ""
 	if sts != nil {
 		revision = sts.Status.UpdateRevision
 	}
-	nodes, err := placement.ListNodes(ctx, l.m.Client, &cluster)
+	nodes, err := placement.ListNodes(ctx, l.m.Client, cluster)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	o.nodes = nodes
 	o.topo = topology.Observation{
@@ -86,19 +105,19 @@ func (l *loop) observe(ctx context.Context) (_ *observation, err error) {
 		RestorePending:     cluster.RestorePending(),
 		SwitchoverMaxQueue: l.m.switchoverMaxQueue(),
 		Zones:              nodes.Zones,
-		Requests:           requests(&cluster),
+		Requests:           requests(cluster),
 	}
-	o.fingerprint = info.fingerprint()
+	o.fingerprint = o.info.fingerprint()
 	o.topo.Requests.RotateCredentials = cluster.Status.CredentialsFingerprint != "" &&
 		cluster.Status.CredentialsFingerprint != o.fingerprint
 	o.topo.Members = l.observeMembers(ctx, o, revision)
-	o.progress = progressOf(&cluster, statefulSetCurrent(&cluster, sts), o.topo.Members)
+	o.progress = progressOf(cluster, statefulSetCurrent(cluster, sts), o.topo.Members)
 	for _, m := range o.topo.Members {
 		if m.PodRunning && !m.AtTarget {
 			o.topo.Requests.RollingUpgrade = true
 		}
 	}
-	return o, nil
+	return nil
 }
 
 func (l *loop) readPods(ctx context.Context, o *observation) error {

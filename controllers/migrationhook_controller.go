@@ -26,7 +26,7 @@ type MigrationHookReconciler struct {
 // nothing and retrying on conflicts.
 func (r *MigrationHookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var runs v1.MigrationRunList
-	if err := r.Client.List(ctx, &runs, client.InNamespace(req.Namespace),
+	if err := r.Client.List(ctx, &runs, client.InNamespace(req.Namespace), client.UnsafeDisableDeepCopy,
 		client.MatchingLabels{v1.LabelMigrationHook: req.Name}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("list runs of hook %s: %w", req.Name, err)
 	}

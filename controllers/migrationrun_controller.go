@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -43,6 +44,10 @@ type MigrationRunReconciler struct {
 	SRVZone string
 	// Recorder receives the runs' events (nil: none).
 	Recorder recorder.EventRecorder
+
+	// accounts are the namespaces whose runner ServiceAccount, Role and RoleBinding this process made or found:
+	// not created again for every Pod (three requests), until a Pod's creation fails.
+	accounts sync.Map
 }
 
 // The receiver (hooks/) creates runs and reads hooks from the cache; this controller reads both from the cache.
@@ -100,7 +105,9 @@ func (r *MigrationRunReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	return ctrl.Result{}, nil
 }
 
-// observe reads the run's hook, cluster, Pod and the other runs of its cluster.
+// observe reads the run's hook, cluster, Pod and the other runs of its cluster. The runs are the cache's own
+// objects, not copies (a list per event of every run of the cluster was most of the operator's CPU under a burst
+// of deliveries): the planner only reads them.
 func (r *MigrationRunReconciler) observe(ctx context.Context, run *v1.MigrationRun) (runObservation, error) {
 	obs := runObservation{Run: run}
 	ns := run.Namespace
@@ -129,7 +136,7 @@ func (r *MigrationRunReconciler) observe(ctx context.Context, run *v1.MigrationR
 		}
 	}
 	var runs v1.MigrationRunList
-	if err := r.Client.List(ctx, &runs, client.InNamespace(ns),
+	if err := r.Client.List(ctx, &runs, client.InNamespace(ns), client.UnsafeDisableDeepCopy,
 		client.MatchingLabels{v1.LabelCluster: run.Spec.ClusterName}); err != nil {
 		return obs, fmt.Errorf("list runs of cluster %s: %w", run.Spec.ClusterName, err)
 	}
@@ -254,6 +261,7 @@ func (r *MigrationRunReconciler) createPod(ctx context.Context, run *v1.Migratio
 		return fmt.Errorf("own migration pod: %w", err)
 	}
 	if err := r.Client.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
+		r.accounts.Delete(run.Namespace) // the ServiceAccount may be what is missing
 		return fmt.Errorf("create migration pod %s: %w", pod.Name, err)
 	}
 	return nil
@@ -262,6 +270,9 @@ func (r *MigrationRunReconciler) createPod(ctx context.Context, run *v1.Migratio
 // ensureRunnerAccount creates the orca-migrate ServiceAccount of the namespace and its Role on Leases (the
 // built-in runner's lock), once.
 func (r *MigrationRunReconciler) ensureRunnerAccount(ctx context.Context, ns string) error {
+	if _, ok := r.accounts.Load(ns); ok {
+		return nil
+	}
 	name := specs.MigrationServiceAccount
 	meta := metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{v1.LabelManagedBy: v1.ManagedByOrca}}
 	objs := []client.Object{
@@ -277,13 +288,14 @@ func (r *MigrationRunReconciler) ensureRunnerAccount(ctx context.Context, ns str
 			return fmt.Errorf("create %T %s/%s for migration pods: %w", o, ns, name, err)
 		}
 	}
+	r.accounts.Store(ns, true)
 	return nil
 }
 
 // prune deletes the hook's oldest ended runs beyond its history limits (their Pods go with them).
 func (r *MigrationRunReconciler) prune(ctx context.Context, hook *v1.MigrationHook) error {
 	var runs v1.MigrationRunList
-	if err := r.Client.List(ctx, &runs, client.InNamespace(hook.Namespace),
+	if err := r.Client.List(ctx, &runs, client.InNamespace(hook.Namespace), client.UnsafeDisableDeepCopy,
 		client.MatchingLabels{v1.LabelMigrationHook: hook.Name}); err != nil {
 		return fmt.Errorf("list runs of hook %s: %w", hook.Name, err)
 	}
@@ -353,7 +365,7 @@ func (r *MigrationRunReconciler) clusterRuns(cluster func(client.Object) string)
 			return nil
 		}
 		var runs v1.MigrationRunList
-		if err := r.Client.List(ctx, &runs, client.InNamespace(o.GetNamespace()),
+		if err := r.Client.List(ctx, &runs, client.InNamespace(o.GetNamespace()), client.UnsafeDisableDeepCopy,
 			client.MatchingLabels{v1.LabelCluster: name}); err != nil {
 			return nil
 		}

@@ -85,24 +85,37 @@ func planRun(o runObservation) runStep {
 }
 
 // concurrencyStep holds a run while another run of the cluster is in progress (Forbid blocks it for good) or
-// an older run has not finished: runs of a cluster start one at a time, oldest first.
+// an older run has not finished: runs of a cluster start one at a time, oldest first. The run waited for is the
+// one in progress, else the oldest waiting, whatever order the cache lists them in: a message that changed with
+// that order would be written again at every pass of every queued run.
 func concurrencyStep(run *v1.MigrationRun, policy v1.ConcurrencyPolicy, others []v1.MigrationRun) (runStep, bool) {
+	var active, oldest *v1.MigrationRun
 	for i := range others {
 		o := &others[i]
-		if ended(&o.Status) {
-			continue
-		}
-		active := o.Status.PodName != "" || o.Status.BackupName != ""
-		if policy == v1.ConcurrencyForbid && active {
-			return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress, Final: true,
-				Message: "run " + o.Name + " was in progress when this one arrived (concurrencyPolicy Forbid)"}, true
-		}
-		if active || olderThan(o, run) {
-			return runStep{Phase: v1.MigrationPending, Reason: v1.ReasonRunInProgress,
-				Message: "waits for run " + o.Name}, true
+		switch {
+		case ended(&o.Status):
+		case o.Status.PodName != "" || o.Status.BackupName != "":
+			if active == nil || olderThan(o, active) {
+				active = o
+			}
+		case olderThan(o, run) && (oldest == nil || olderThan(o, oldest)):
+			oldest = o
 		}
 	}
+	switch {
+	case active != nil && policy == v1.ConcurrencyForbid:
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonRunInProgress, Final: true,
+			Message: "run " + active.Name + " was in progress when this one arrived (concurrencyPolicy Forbid)"}, true
+	case active != nil:
+		return waitsFor(active), true
+	case oldest != nil:
+		return waitsFor(oldest), true
+	}
 	return runStep{}, false
+}
+
+func waitsFor(o *v1.MigrationRun) runStep {
+	return runStep{Phase: v1.MigrationPending, Reason: v1.ReasonRunInProgress, Message: "waits for run " + o.Name}
 }
 
 // clusterStep checks the cluster: ONLINE with every member ONLINE, applier queues short.

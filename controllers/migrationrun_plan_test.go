@@ -183,3 +183,26 @@ func TestRunsToPrune(t *testing.T) {
 		t.Fatalf("pruned %v, want s2 s1 s0", got)
 	}
 }
+
+// TestPlanRunWaitsForTheSameRunInAnyOrder: a queued run names the run in progress, else the oldest waiting one,
+// whatever order the others are listed in (a message following the cache's order was rewritten at every pass).
+func TestPlanRunWaitsForTheSameRunInAnyOrder(t *testing.T) {
+	h := &v1.MigrationHook{Spec: v1.MigrationHookSpec{ConcurrencyPolicy: v1.ConcurrencyQueue}}
+	run := planRunAt("r9", 9, "", "")
+	waiting := []v1.MigrationRun{planRunAt("r3", 3, v1.MigrationPending, ""), planRunAt("r1", 1, v1.MigrationPending, ""),
+		planRunAt("r2", 2, v1.MigrationPending, ""), planRunAt("r0", 0, v1.MigrationSucceeded, "r0")}
+	active := append([]v1.MigrationRun{planRunAt("r5", 5, v1.MigrationRunning, "r5")}, waiting...)
+	for _, c := range []struct {
+		others []v1.MigrationRun
+		want   string
+	}{{waiting, "waits for run r1"}, {active, "waits for run r5"}} {
+		for i := range len(c.others) {
+			rotated := append(append([]v1.MigrationRun(nil), c.others[i:]...), c.others[:i]...)
+			step := planRun(runObservation{Run: &run, Hook: h, Cluster: planCluster(v1.ClusterStateOnline, 3, 0),
+				Others: rotated})
+			if step.Message != c.want {
+				t.Errorf("others from %s: %q, want %q", rotated[0].Name, step.Message, c.want)
+			}
+		}
+	}
+}

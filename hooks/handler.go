@@ -74,7 +74,7 @@ func (s *Server) receive(r *http.Request) (ns, name string, rep reply, id string
 	case err != nil:
 		return ns, name, reply{Status: http.StatusBadRequest, Message: "body unreadable"}, ""
 	}
-	d, rep := s.authenticate(hook, r.Header, body)
+	d, rep := s.authenticate(ctx, hook, r.Header, body)
 	if rep.Status != 0 {
 		return ns, name, rep, d.id
 	}
@@ -94,9 +94,29 @@ func hookPath(p string) (ns, name string, ok bool) {
 	return ns, name, true
 }
 
-// authenticate checks the signature the hook's provider sends and finds the delivery id and event type.
+// authenticate checks the signature the hook's provider sends and finds the delivery id and event type. A
+// signature that does not match is checked once more against the Secret read again, in case it was just rotated.
 // A zero reply means the delivery is authentic.
-func (s *Server) authenticate(h Hook, hdr http.Header, body []byte) (delivery, reply) {
+func (s *Server) authenticate(ctx context.Context, h Hook, hdr http.Header, body []byte) (delivery, reply) {
+	d, err := s.verify(h, hdr, body)
+	if errors.Is(err, errSignature) {
+		if fresh, changed, rerr := s.Store.Reread(ctx, h); rerr != nil {
+			s.Logger.Error(rerr, "signing secret not read again", "namespace", h.Namespace, "hook", h.Name)
+		} else if changed {
+			d, err = s.verify(fresh, hdr, body)
+		}
+	}
+	if err != nil {
+		return d, reply{Status: http.StatusUnauthorized, Message: unauthorizedMessage(err)}
+	}
+	if d.id == "" || len(d.id) > 255 {
+		return d, reply{Status: http.StatusBadRequest, Message: "no delivery id (or one over 255 bytes)"}
+	}
+	return d, reply{}
+}
+
+// verify checks the delivery's signature with the hook's secret and reads its id and event type.
+func (s *Server) verify(h Hook, hdr http.Header, body []byte) (delivery, error) {
 	d := delivery{body: body, header: hdr}
 	var err error
 	switch h.Spec.Provider {
@@ -116,13 +136,7 @@ func (s *Server) authenticate(h Hook, hdr http.Header, body []byte) (delivery, r
 		d.id, d.event = hdr.Get("X-GitHub-Delivery"), hdr.Get("X-GitHub-Event")
 		err = verifyGitHub(h.Secret, body, hdr.Get("X-Hub-Signature-256"))
 	}
-	if err != nil {
-		return d, reply{Status: http.StatusUnauthorized, Message: unauthorizedMessage(err)}
-	}
-	if d.id == "" || len(d.id) > 255 {
-		return d, reply{Status: http.StatusBadRequest, Message: "no delivery id (or one over 255 bytes)"}
-	}
-	return d, reply{}
+	return d, err
 }
 
 func standardFrom(h http.Header) standardHeaders {

@@ -27,6 +27,8 @@ type fakeStore struct {
 	hooks map[string]Hook
 	runs  map[string]*v1.MigrationRun
 	fail  func(run *v1.MigrationRun) error
+	// rereads counts the calls to Reread.
+	rereads int
 }
 
 func newFakeStore(hooks ...Hook) *fakeStore {
@@ -61,6 +63,15 @@ func (f *fakeStore) CreateRun(_ context.Context, run *v1.MigrationRun) (bool, er
 	}
 	f.runs[key] = run.DeepCopy()
 	return true, nil
+}
+
+// Reread returns the hook as the store holds it now: changed when its secret's version moved on.
+func (f *fakeStore) Reread(_ context.Context, h Hook) (Hook, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rereads++
+	cur := f.hooks[h.Namespace+"/"+h.Name]
+	return cur, cur.SecretVersion != h.SecretVersion, nil
 }
 
 func (f *fakeStore) run(ns, name string) *v1.MigrationRun {

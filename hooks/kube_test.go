@@ -14,8 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -29,6 +27,7 @@ import (
 var (
 	kubeOnce sync.Once
 	kube     client.WithWatch
+	kubeCfg  *rest.Config
 	kubeErr  error
 	kubeStop = func() {}
 )
@@ -43,16 +42,12 @@ func TestMain(m *testing.M) {
 func apiServer(t *testing.T) client.WithWatch {
 	t.Helper()
 	kubeOnce.Do(func() {
-		var cfg *rest.Config
-		if cfg, kubeStop, kubeErr = envtestutil.Start(); kubeErr != nil {
+		if kubeCfg, kubeStop, kubeErr = envtestutil.Start(); kubeErr != nil {
 			kubeStop = func() {}
 			return
 		}
-		cfg.QPS, cfg.Burst = 2000, 4000 // the test's deliveries, not client-go's defaults, are the load
-		scheme := runtime.NewScheme()
-		_ = clientgoscheme.AddToScheme(scheme)
-		_ = v1.AddToScheme(scheme)
-		kube, kubeErr = client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+		kubeCfg.QPS, kubeCfg.Burst = 2000, 4000 // the test's deliveries, not client-go's defaults, are the load
+		kube, kubeErr = client.NewWithWatch(kubeCfg, client.Options{Scheme: testScheme()})
 	})
 	if kubeErr != nil {
 		t.Fatalf("control plane: %v", kubeErr)
@@ -127,8 +122,7 @@ func httpClient() *http.Client {
 // once: exactly one run per unique delivery id, none lost, one 202 per id and 200 for every repeat.
 func TestConcurrentDeliveriesMakeOneRunEach(t *testing.T) {
 	ns := newKubeHook(t)
-	store := KubeStore{Hooks: kube, Secrets: kube, Writer: kube}
-	url := startServer(t, &Server{Store: store}) + "/hooks/" + ns + "/app"
+	url := startServer(t, &Server{Store: operatorStore(t, kubeCfg, nil)}) + "/hooks/" + ns + "/app"
 	rng := rand.New(rand.NewPCG(13, 1))
 	var ids []string
 	for i := range 800 {
@@ -195,7 +189,7 @@ func TestAPIErrorsAre503NeverSuccess(t *testing.T) {
 			return c.Create(ctx, obj, opts...)
 		},
 	})
-	url := startServer(t, &Server{Store: KubeStore{Hooks: kube, Secrets: kube, Writer: flaky}}) +
+	url := startServer(t, &Server{Store: operatorStore(t, kubeCfg, flaky)}) +
 		"/hooks/" + ns + "/app"
 	var pending []string
 	for i := range 200 {
@@ -243,18 +237,27 @@ func checkAnswer(t *testing.T, ns, id string, status int) int {
 	}
 }
 
-// TestKubeStoreUnknownHookAndMissingSecret: 404 for a hook that does not exist, 503 while its Secret is missing.
+// TestKubeStoreUnknownHookAndMissingSecret: 404 for a hook that does not exist, 503 once its Secret's watch has
+// seen it deleted.
 func TestKubeStoreUnknownHookAndMissingSecret(t *testing.T) {
 	ns := newKubeHook(t)
-	url := startServer(t, &Server{Store: KubeStore{Hooks: kube, Secrets: kube, Writer: kube}})
+	store := operatorStore(t, kubeCfg, nil)
+	url := startServer(t, &Server{Store: store})
 	c := httpClient()
 	if got := sendDelivery(t, c, url+"/hooks/"+ns+"/nope", "x"); got != http.StatusNotFound {
 		t.Errorf("unknown hook: %d", got)
+	}
+	if got := sendDelivery(t, c, url+"/hooks/"+ns+"/app", "w"); got != http.StatusAccepted {
+		t.Fatalf("first delivery: %d", got)
 	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "app-webhook"}}
 	if err := kube.Delete(context.Background(), secret); err != nil {
 		t.Fatalf("delete secret: %v", err)
 	}
+	waitFor(t, "the watch to see the Secret deleted", func() bool {
+		_, err := store.Hook(context.Background(), ns, "app")
+		return err != nil
+	})
 	if got := sendDelivery(t, c, url+"/hooks/"+ns+"/app", "y"); got != http.StatusServiceUnavailable {
 		t.Errorf("missing secret: %d", got)
 	}

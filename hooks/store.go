@@ -22,6 +22,8 @@ type Hook struct {
 	Spec v1.MigrationHookSpec
 	// Secret is the signing secret or token from spec.secretRef. Never logged.
 	Secret []byte
+	// SecretVersion is the resourceVersion of the Secret that Secret was read from.
+	SecretVersion string
 }
 
 // Store finds hooks and stores runs. KubeStore is the one on the API server; tests use fakes.
@@ -31,4 +33,8 @@ type Store interface {
 	// CreateRun stores the run and returns only once the API server has it. created is false, with a nil
 	// error, when a run of that name exists already: nothing is stored then.
 	CreateRun(ctx context.Context, run *v1.MigrationRun) (created bool, err error)
+	// Reread returns the hook with its Secret read again from the API server, asked after a delivery failed the
+	// signature check with h (the Secret may have been rotated a moment ago). changed is false when the Secret
+	// read is the version h holds, or when the store declines to read it again so soon.
+	Reread(ctx context.Context, h Hook) (fresh Hook, changed bool, err error)
 }

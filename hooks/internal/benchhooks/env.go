@@ -25,6 +25,7 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/controllers"
 	"github.com/orca-operator/orca/hooks"
+	"github.com/orca-operator/orca/internal/operator"
 )
 
 const secret = "It's a Secret to Everybody"
@@ -42,6 +43,8 @@ type env struct {
 	orca, floor  target
 	live, floorP target // the receivers whose runs the Pod rows time (their own namespaces)
 	pods         *podWatch
+	// orcaReqs and floorReqs count each side's API requests (receiver and controllers).
+	orcaReqs, floorReqs *requests
 }
 
 func start(ctx context.Context, cfg *rest.Config) (*env, error) {
@@ -52,17 +55,21 @@ func start(ctx context.Context, cfg *rest.Config) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{kube: kube}
+	e := &env{kube: kube, orcaReqs: &requests{}, floorReqs: &requests{}}
 	for _, ns := range []string{"orca-bench", "orca-live", "floor-bench", "floor-live"} {
 		if err := e.namespace(ctx, ns); err != nil {
 			return nil, err
 		}
 	}
-	orcaURL, err := startOrca(ctx, cfg, scheme)
+	orcaURL, err := startOrca(ctx, e.orcaReqs.config(cfg), scheme)
 	if err != nil {
 		return nil, err
 	}
-	floorURL, err := startFloor(ctx, kube)
+	floorKube, err := client.NewWithWatch(e.floorReqs.config(cfg), client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, err
+	}
+	floorURL, err := startFloor(ctx, floorKube)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +113,8 @@ func (e *env) hook(ctx context.Context, ns string) error {
 	return e.kube.Status().Update(ctx, c)
 }
 
-// startOrca runs what `orca operator` runs for migrations: the run and hook controllers and the receiver, its
-// store reading hooks from the manager's cache and Secrets from the API server.
+// startOrca runs what `orca operator` runs for migrations: the run and hook controllers and the receiver with
+// the operator's store (operator.HookStore: hooks from the manager's cache, Secrets watched by name).
 func startOrca(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) (string, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
 	if err != nil {
@@ -121,12 +128,15 @@ func startOrca(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) (s
 	if err := (&controllers.MigrationHookReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return "", err
 	}
+	store, err := operator.HookStore(mgr)
+	if err != nil {
+		return "", err
+	}
 	go func() { _ = mgr.Start(ctx) }()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		return "", fmt.Errorf("cache did not sync")
 	}
-	srv := &hooks.Server{Store: hooks.KubeStore{Hooks: mgr.GetClient(), Secrets: mgr.GetAPIReader(),
-		Writer: mgr.GetClient()}}
+	srv := &hooks.Server{Store: store}
 	return serve(ctx, srv.Handler())
 }
 

@@ -6,7 +6,9 @@
 // receiver that stores before it answers; Orca's extra is its hook lookup, filters, payload parsing, rate limit
 // and prechecks. Sequential deliveries, then bursts of 50 sent at once, Orca and the floor alternating.
 //
-//	go run ./hooks/internal/benchhooks [-n 300] [-bursts 10] [-pods 50]   (make bench-hooks)
+// It also prints the API requests each side sent per delivery in the sequential row, by verb and resource.
+//
+//	go run ./hooks/internal/benchhooks [-n 300] [-bursts 10] [-pods 50] [-cpuprofile f]   (make bench-hooks)
 package main
 
 import (
@@ -14,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/orca-operator/orca/internal/benchtool"
@@ -22,6 +25,7 @@ import (
 
 type options struct {
 	n, bursts, burst, pods int
+	cpuProfile             string
 }
 
 func main() {
@@ -30,6 +34,8 @@ func main() {
 	flag.IntVar(&o.bursts, "bursts", 10, "bursts sent to each receiver")
 	flag.IntVar(&o.burst, "burst", 50, "deliveries per burst, sent at once")
 	flag.IntVar(&o.pods, "pods", 50, "deliveries timed until their Pod exists, one at a time")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the process's CPU profile (receivers, controllers, "+
+		"clients) to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchhooks:", err)
@@ -44,6 +50,17 @@ func run(o options) error {
 		return fmt.Errorf("control plane: %w", err)
 	}
 	defer stop()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	cfg.QPS, cfg.Burst = 2000, 4000
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -55,11 +72,17 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	env.orcaReqs.take()
+	env.floorReqs.take()
 	seq := compare("answer, sequential", o.n, env, func(t target, i int) (time.Duration, error) {
 		return t.send(ctx, fmt.Sprintf("seq-%d", i))
 	})
+	orcaReqs, floorReqs := env.orcaReqs.take(), env.floorReqs.take()
 	bursts := burstRows(ctx, env, o)
 	report(o, seq, bursts, pods)
+	fmt.Printf("\nduring the sequential row (%d deliveries each; Orca's include its controllers' work):\n", o.n)
+	perDelivery("Orca", orcaReqs, o.n)
+	perDelivery("floor", floorReqs, o.n)
 	fmt.Printf("load average at end: %s\n", benchtool.LoadAverage())
 	return nil
 }

@@ -100,8 +100,9 @@ func (l *loop) afterAction(ctx context.Context, o *observation, a topology.Actio
 		if a.Errant != "" {
 			drop = v1.AnnotationAllowErrantWipe
 		}
-	case topology.ActionUpgradeMember:
-		// The member left the group; deleting its pod makes the StatefulSet recreate it at the new revision.
+	case topology.ActionUpgradeMember, topology.ActionAdoptMember:
+		// The member left the group (an adopted one leaves as mysqld shuts down); deleting its pod makes the
+		// StatefulSet recreate it at the new revision.
 		return l.deletePod(ctx, o, a.Member)
 	case topology.ActionMoveMember:
 		// Recorded before the pod goes: the member is never moved twice in one request.

@@ -93,6 +93,9 @@ func (c *ClusterInfo) recovery() mysqladmin.Account {
 // Run implements Executor: each action kind is one short mysqladmin sequence (docs/topology.md). Actions that
 // set a one-shot variable reset it afterwards on a fresh session, whatever happened to this one.
 func (e SQLExecutor) Run(ctx context.Context, c *ClusterInfo, a topology.Action) error {
+	if a.Kind == topology.ActionAdoptMember {
+		return nil // no SQL: the member cannot be verified; afterAction deletes its pod
+	}
 	in, err := e.connect(ctx, c, a.Member)
 	if err != nil {
 		return err

@@ -141,10 +141,13 @@ func (w *world) addMember(i int) {
 }
 
 // runPod creates the member's pod as Running, as the StatefulSet controller and kubelet would.
-func (w *world) runPod(i int) {
+func (w *world) runPod(i int) { w.runPodAnnotated(i, nil) }
+
+// runPodAnnotated is runPod with the pod template's annotations (a StatefulSet's pod carries them).
+func (w *world) runPodAnnotated(i int, annotations map[string]string) {
 	ctx := context.Background()
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: specs.PodName(w.cluster, i),
-		Labels: specs.SelectorLabels(w.cluster)},
+		Labels: specs.SelectorLabels(w.cluster), Annotations: annotations},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "mysql", Image: "mysql:8.4.3"}},
 			ReadinessGates: []corev1.PodReadinessGate{{ConditionType: specs.ReadinessGateOnline}}}}
 	if err := k8s.Create(ctx, pod); err != nil {

@@ -2,6 +2,7 @@ package clustering
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/placement"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/topology"
 )
 
@@ -189,6 +191,8 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 			m.PodRunning = mysqldRunning(pod)
 			m.Restarted = restartedSinceOnline(pod)
 			m.AtTarget = revision == "" || pod.Labels[appsv1.StatefulSetRevisionLabel] == revision
+			_, hasTLS := pod.Annotations[v1.AnnotationTLSHash]
+			m.PreTLS, m.LabelledPrimary = !hasTLS, pod.Labels[v1.LabelRole] == v1.RolePrimary
 			m.Node, m.Zone = pod.Spec.NodeName, o.nodes.ZoneOf[pod.Spec.NodeName]
 		}
 		m.MovedFrom = moved[name]
@@ -205,6 +209,7 @@ func (l *loop) observeMembers(ctx context.Context, o *observation, revision stri
 			st, err := l.m.Executor.Status(qctx, o.info, members[i].Pod)
 			if err != nil {
 				unqueried(&members[i], err)
+				members[i].Untrusted = errors.Is(err, mysqladmin.ErrUntrusted)
 				errMu.Lock()
 				errs[members[i].Pod] = err
 				errMu.Unlock()

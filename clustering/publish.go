@@ -55,6 +55,9 @@ func (l *loop) labelPods(ctx context.Context, o *observation, d *topology.Decisi
 			continue
 		}
 		m := members[a.Pod]
+		if awaitingAdoption(m) {
+			continue // what the Orca that started it published stands until it serves Orca's certificate
+		}
 		serving := servingNow(a, m, pod.Labels[v1.LabelRole] != "")
 		role := ""
 		if serving {
@@ -82,6 +85,11 @@ func servingNow(a topology.Assessment, m *topology.Member, labelled bool) bool {
 	}
 	return labelled && !m.Restarted
 }
+
+// awaitingAdoption: a member started before Orca managed TLS that answers with a certificate Orca cannot
+// verify. Its labels and readiness are left as they are: unlabelling it would take the primary Service's only
+// endpoint away for the whole adoption, which restarts the members one at a time (docs/tls.md).
+func awaitingAdoption(m *topology.Member) bool { return m.PreTLS && m.Untrusted && m.Status == nil }
 
 func gateReason(a topology.Assessment, m *topology.Member) string {
 	if a.Health == topology.HealthOnline && m.Status != nil && m.Status.OfflineMode {

@@ -21,6 +21,7 @@ var actionTimeouts = map[topology.ActionKind]time.Duration{
 	// STOP GROUP_REPLICATION may wait group_replication_components_stop_timeout (300 s).
 	topology.ActionRemoveMember:      6 * time.Minute,
 	topology.ActionUpgradeMember:     6 * time.Minute,
+	topology.ActionAdoptMember:       time.Minute, // a pod delete, nothing else
 	topology.ActionMoveMember:        6 * time.Minute,
 	topology.ActionResetVariables:    time.Minute,
 	topology.ActionRotateCredentials: time.Minute,

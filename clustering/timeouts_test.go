@@ -16,7 +16,7 @@ func TestEveryActionKindHasABound(t *testing.T) {
 	for _, k := range []topology.ActionKind{topology.ActionBootstrapGroup, topology.ActionRebootGroup,
 		topology.ActionForceQuorum, topology.ActionJoinMember, topology.ActionRejoinMember, topology.ActionCloneMember,
 		topology.ActionRemoveMember, topology.ActionSwitchover, topology.ActionUpgradeMember,
-		topology.ActionResetVariables, topology.ActionRotateCredentials} {
+		topology.ActionResetVariables, topology.ActionRotateCredentials, topology.ActionAdoptMember} {
 		if _, ok := actionTimeouts[k]; !ok && k != topology.ActionCloneMember {
 			t.Errorf("%s has no bound of its own", k)
 		}

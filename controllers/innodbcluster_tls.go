@@ -51,10 +51,22 @@ const userTLSRecheck = 10 * time.Minute
 
 // ensureTLS makes sure every member has a certificate: issued by Orca's CA (renewed when due) or the user's.
 func (r *InnoDBClusterReconciler) ensureTLS(ctx context.Context, c *v1.InnoDBCluster) (tlsOutcome, error) {
+	var out tlsOutcome
+	var err error
 	if specs.ManagedTLS(c) {
-		return r.ensureManagedTLS(ctx, c)
+		out, err = r.ensureManagedTLS(ctx, c)
+	} else {
+		out, err = r.checkUserTLS(ctx, c)
 	}
-	return r.checkUserTLS(ctx, c)
+	if err != nil {
+		return out, err
+	}
+	var pods corev1.PodList
+	if err := r.List(ctx, &pods, inCluster(c)...); err != nil {
+		return out, fmt.Errorf("list pods: %w", err)
+	}
+	out.groupSSLMode = specs.GroupSSLModeFor(out.groupSSLMode, pods.Items)
+	return out, nil
 }
 
 func (r *InnoDBClusterReconciler) now() time.Time {

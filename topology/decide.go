@@ -49,6 +49,10 @@ func Decide(obs Observation) Decision {
 
 // planFor dispatches on the cluster state.
 func (a *analysis) planFor(state ClusterState, p *plan) {
+	if (state == ClusterUnknown || state == ClusterOfflineUncertain) && a.adopting() {
+		a.planAdoptionUnseen(p)
+		return
+	}
 	switch state {
 	case ClusterFinalizing:
 		p.note(ReasonDeleting, "", "the cluster is being deleted")
@@ -94,6 +98,10 @@ func (a *analysis) planOnline(p *plan) {
 	a.planScaleDown(p)
 	a.planRotation(p)
 	a.planSwitchover(p)
+	if a.adopting() {
+		a.planAdoption(p) // before any other restart: nothing else can be verified on these members
+		return
+	}
 	a.planUpgrade(p)
 	a.planRebalance(p)
 }

@@ -112,6 +112,11 @@ const (
 	// the group and deletes its pod, so the StatefulSet recreates it and the scheduler places it apart; it
 	// rejoins on a later pass. Only on request (Requests.Rebalance).
 	ActionMoveMember ActionKind = "MoveMember"
+	// ActionAdoptMember restarts Member, a member started before Orca managed TLS whose certificate Orca cannot
+	// verify, by deleting its pod without any SQL (none can be sent to it unverified): mysqld shuts down, which
+	// makes it leave the group, and the StatefulSet recreates the pod with Orca's certificate; it rejoins on a
+	// later pass.
+	ActionAdoptMember ActionKind = "AdoptMember"
 	// ActionRotateCredentials sets the passwords of the credentials Secrets on Member, the primary; the
 	// statements replicate to every member.
 	ActionRotateCredentials ActionKind = "RotateCredentials"
@@ -256,7 +261,7 @@ func ClusterStates() []ClusterState {
 func ActionKinds() []ActionKind {
 	return []ActionKind{ActionBootstrapGroup, ActionRebootGroup, ActionForceQuorum, ActionJoinMember,
 		ActionRejoinMember, ActionCloneMember, ActionRemoveMember, ActionSwitchover, ActionUpgradeMember,
-		ActionResetVariables, ActionMoveMember, ActionRotateCredentials}
+		ActionResetVariables, ActionMoveMember, ActionRotateCredentials, ActionAdoptMember}
 }
 
 // Reasons lists every Reason, for callers that map them exhaustively.

@@ -101,6 +101,15 @@ type Member struct {
 	PodDeleting bool
 	// AtTarget is true when the pod runs the spec's target version and configuration.
 	AtTarget bool
+	// PreTLS is true when the pod was created by an Orca without TLS (it lacks mysql.orca.dev/tls-hash): its
+	// mysqld serves the certificate it generated itself, which no client of Orca's trusts, until it restarts
+	// with the certificate Orca issued for it (docs/tls.md, "Adopting a cluster created before TLS").
+	PreTLS bool
+	// Untrusted is true when the member answered but its certificate did not verify: its mysqld runs.
+	Untrusted bool
+	// LabelledPrimary is true when the pod carries the primary role label an earlier pass (or an earlier Orca)
+	// published: the only hint of the primary while no member can be queried.
+	LabelledPrimary bool
 	// Node is the node the pod is scheduled on (spec.nodeName), empty while it is not scheduled.
 	Node string
 	// Zone is that node's topology.kubernetes.io/zone label, empty when it has none.

@@ -26,6 +26,9 @@ var (
 	ResetVariables = normal(Reason(topology.ActionResetVariables), "Act")
 	// MoveMember: the member leaves the group and its pod is recreated elsewhere (a requested rebalance).
 	MoveMember = normal(Reason(topology.ActionMoveMember), "Act")
+	// AdoptMember: a member started before Orca managed TLS restarts (its pod is deleted) to serve Orca's
+	// certificate.
+	AdoptMember = normal(Reason(topology.ActionAdoptMember), "Act")
 	// RotateCredentials: the loop sets the passwords of the credentials Secrets on the primary.
 	RotateCredentials = normal(Reason(topology.ActionRotateCredentials), "Act")
 )
@@ -58,6 +61,8 @@ func ForAction(k topology.ActionKind) Event {
 		return MoveMember
 	case topology.ActionRotateCredentials:
 		return RotateCredentials
+	case topology.ActionAdoptMember:
+		return AdoptMember
 	}
 	return Event{}
 }

@@ -3,6 +3,11 @@ package specs
 import (
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
 
 const testGroup = "8a94f357-aab4-11df-86ab-c80aa9429562"
@@ -122,5 +127,26 @@ func TestMemberCnfUsesTheMySQLCommunicationStack(t *testing.T) {
 	}
 	if PortGroup != PortMySQL {
 		t.Fatal("with the MYSQL stack the group address is the classic port")
+	}
+}
+
+// A pod started before Orca managed TLS keeps the group's connections encrypted but unverified, on the adopted
+// members too: they could not verify it. Once every pod carries Orca's TLS material the mode is verified.
+func TestGroupSSLModeWhileAdopting(t *testing.T) {
+	withTLS := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{v1.AnnotationTLSHash: "h"}}}
+	preTLS := corev1.Pod{}
+	if got := GroupSSLModeFor(GroupSSLVerifyIdentity, []corev1.Pod{withTLS, withTLS}); got != GroupSSLVerifyIdentity {
+		t.Fatalf("every pod adopted: %s", got)
+	}
+	got := GroupSSLModeFor(GroupSSLVerifyIdentity, []corev1.Pod{withTLS, preTLS})
+	if got != GroupSSLRequired {
+		t.Fatalf("a pod started before TLS: %s", got)
+	}
+	cnf := RenderMyCnfWith(&v1.InnoDBCluster{}, "g", MyCnfOptions{GroupSSLMode: got})
+	for _, line := range []string{"loose_group_replication_ssl_mode=REQUIRED\n",
+		"loose_group_replication_recovery_ssl_verify_server_cert=OFF\n", "ssl_ca=" + TLSCADir + "/ca.crt\n"} {
+		if !strings.Contains(cnf, line) {
+			t.Errorf("my.cnf lacks %q:\n%s", line, cnf)
+		}
 	}
 }

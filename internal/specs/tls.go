@@ -27,6 +27,9 @@ const (
 	// GroupSSLVerifyIdentity and GroupSSLVerifyCA are the group_replication_ssl_mode values Orca writes.
 	GroupSSLVerifyIdentity = "VERIFY_IDENTITY"
 	GroupSSLVerifyCA       = "VERIFY_CA"
+	// GroupSSLRequired encrypts group connections without verifying the peer: what members started by an Orca
+	// without TLS run, and what adopted members run until none of those is left (GroupSSLModeFor).
+	GroupSSLRequired = "REQUIRED"
 	// tlsFileMode lets mysqld (group 999 through fsGroup) read the files and nobody else.
 	tlsFileMode = 0o440
 )
@@ -120,6 +123,21 @@ func tlsOptions(c *v1.InnoDBCluster, groupSSLMode string) []option {
 		option{"group_replication_recovery_ssl_verify_server_cert", verify},
 		option{"clone_ssl_ca", ca},
 	)
+}
+
+// GroupSSLModeFor is group_replication_ssl_mode while the pods run: verified (mode) once every pod was started
+// with Orca's TLS material (AnnotationTLSHash), REQUIRED while a pod started before Orca managed TLS is left.
+// Such a member serves a certificate mysqld generated, signed by no CA the others trust, and with the MYSQL
+// communication stack every member connects to every other: an adopted member that verified its peers could
+// not join the group the others still form. The switch to mode afterwards changes the my.cnf, so the members
+// roll once more, one at a time (docs/tls.md).
+func GroupSSLModeFor(mode string, pods []corev1.Pod) string {
+	for i := range pods {
+		if _, ok := pods[i].Annotations[v1.AnnotationTLSHash]; !ok {
+			return GroupSSLRequired
+		}
+	}
+	return mode
 }
 
 // certOptions name a member's certificate and key for clients, recovery and clone.

@@ -160,13 +160,19 @@ func (l *loop) statefulSet(ctx context.Context, c *v1.InnoDBCluster) (*appsv1.St
 
 func requests(c *v1.InnoDBCluster) topology.Requests {
 	a := c.Annotations
-	return topology.Requests{
+	r := topology.Requests{
 		ForceRebootFrom: a[v1.AnnotationForceRebootFrom],
 		ForceQuorum:     a[v1.AnnotationForceQuorum] == "true",
 		SwitchoverTo:    a[v1.AnnotationSwitchoverTo],
 		AllowErrantWipe: a[v1.AnnotationAllowErrantWipe] == "true",
 		Rebalance:       a[v1.AnnotationRebalance] == "true",
 	}
+	fence, reform := c.RestoreFenced()
+	r.RestoreHold = fence != "" && !reform
+	if reform { // the restored first member is the group's data now: the others' old transactions are errant
+		r.ForceRebootFrom, r.AllowErrantWipe = specs.PodName(c, 0), true
+	}
+	return r
 }
 
 // observeMembers queries every running member concurrently, each bounded by StatusTimeout.

@@ -38,13 +38,13 @@ func get[T client.Object](t *testing.T, k types.NamespacedName, obj T) T {
 	return obj
 }
 
-func ownedBy(obj client.Object, c *v1.InnoDBCluster) error {
+func ownedBy(obj client.Object, owner client.Object) error {
 	for _, ref := range obj.GetOwnerReferences() {
-		if ref.UID == c.UID && ref.Controller != nil && *ref.Controller {
+		if ref.UID == owner.GetUID() && ref.Controller != nil && *ref.Controller {
 			return nil
 		}
 	}
-	return fmt.Errorf("%s is not controlled by cluster %s", obj.GetName(), c.Name)
+	return fmt.Errorf("%s is not controlled by %s", obj.GetName(), owner.GetName())
 }
 
 func createCluster(t *testing.T, c *v1.InnoDBCluster) *v1.InnoDBCluster {

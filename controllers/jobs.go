@@ -48,6 +48,8 @@ func readJobState(ctx context.Context, c client.Reader, j *batchv1.Job) (jobStat
 	sel := client.MatchingLabels{v1.LabelComponent: j.Labels[v1.LabelComponent]}
 	if b := j.Labels[v1.LabelBackup]; b != "" {
 		sel[v1.LabelBackup] = b
+	} else if r := j.Labels[v1.LabelRestore]; r != "" {
+		sel[v1.LabelRestore] = r
 	} else {
 		sel[v1.LabelCluster] = j.Labels[v1.LabelCluster]
 	}

@@ -128,6 +128,9 @@ func clusterStep(hook *v1.MigrationHook, c *v1.InnoDBCluster) runStep {
 	case c == nil:
 		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonClusterNotOnline,
 			Message: "InnoDBCluster " + hook.Spec.ClusterName + " does not exist"}
+	case c.Annotations[v1.AnnotationRestoreFence] != "":
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonClusterNotOnline,
+			Message: "MySQLRestore " + c.Annotations[v1.AnnotationRestoreFence] + " replaces the cluster's data"}
 	case c.Status.ClusterState != v1.ClusterStateOnline || c.Status.OnlineInstances < want:
 		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonClusterNotOnline,
 			Message: "the cluster is " + string(c.Status.ClusterState) + " and not every member is ONLINE"}

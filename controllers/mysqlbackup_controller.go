@@ -99,6 +99,7 @@ func (r *MySQLBackupReconciler) observe(ctx context.Context, b *v1.MySQLBackup) 
 		return obs, nil, err
 	}
 	obs.ClusterFound, obs.Members = found, cluster.Status.Members
+	obs.Fence = cluster.Annotations[v1.AnnotationRestoreFence]
 	obs.Job, obs.OtherJobs, err = r.clusterJobs(ctx, b, v1.ComponentBackup, specs.BackupJobName(b))
 	return obs, cluster, err
 }

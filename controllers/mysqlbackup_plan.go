@@ -20,6 +20,8 @@ type backupObservation struct {
 	Job *jobState
 	// OtherJobs names the other backups of the cluster whose Job is still active.
 	OtherJobs []string
+	// Fence is the MySQLRestore that stopped the cluster's writes (AnnotationRestoreFence), "" when none.
+	Fence string
 }
 
 // backupStep is what the reconciler does next: the status to write and whether to create the Job.
@@ -50,6 +52,9 @@ func planBackup(o backupObservation) backupStep {
 	case !o.ClusterFound:
 		return backupStep{Phase: v1.BackupPending, Reason: v1.BackupReasonClusterNotFound,
 			Message: "the cluster does not exist"}
+	case o.Fence != "":
+		return backupStep{Phase: v1.BackupPending, Reason: v1.BackupReasonWaitingForRestore,
+			Message: "MySQLRestore " + o.Fence + " replaces the cluster's data; the backup waits for it to end"}
 	case len(o.OtherJobs) > 0:
 		return backupStep{Phase: v1.BackupPending, Reason: v1.BackupReasonWaitingForBackup,
 			Message: "waiting for backup " + strings.Join(o.OtherJobs, ", ") + " of the same cluster to end"}

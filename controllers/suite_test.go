@@ -62,6 +62,12 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "setup backups:", err)
 		return 1
 	}
+	restores := &MySQLRestoreReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
+		Recorder: mgr.GetEventRecorder("orca"), OrcaImage: "orca:test"}
+	if err := restores.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, "setup restores:", err)
+		return 1
+	}
 	runs := &MigrationRunReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
 		OrcaImage: "orca:test", SRVZone: "mysql.orca.internal", Recorder: mgr.GetEventRecorder("orca")}
 	if err := runs.SetupWithManager(mgr); err != nil {

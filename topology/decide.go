@@ -49,6 +49,11 @@ func Decide(obs Observation) Decision {
 
 // planFor dispatches on the cluster state.
 func (a *analysis) planFor(state ClusterState, p *plan) {
+	if a.obs.Requests.RestoreHold && state != ClusterFinalizing {
+		p.note(ReasonWaitingForRestore, "", "an in-place restore fenced the cluster: its Job takes the members out "+
+			"of the group and replaces the first member's data; Orca acts again once it hands the member back")
+		return
+	}
 	if (state == ClusterUnknown || state == ClusterOfflineUncertain) && a.adopting() {
 		a.planAdoptionUnseen(p)
 		return

@@ -77,6 +77,10 @@ type Requests struct {
 	RotateCredentials bool
 	// Rebalance moves colocated members apart, one secondary at a time (annotation mysql.orca.dev/rebalance).
 	Rebalance bool
+	// RestoreHold is true while a MySQLRestore fences the cluster and has not handed the restored member back
+	// (annotation mysql.orca.dev/restore-fence without restore-reform): its Job owns the members, Orca plans
+	// nothing.
+	RestoreHold bool
 }
 
 // Member is one pod of the cluster as the caller observed it.

@@ -103,3 +103,20 @@ const (
 	KeyS3AccessKeyID     = "accessKeyId"
 	KeyS3SecretAccessKey = "secretAccessKey"
 )
+
+// Keys of MySQLRestores (in-place restores).
+const (
+	// RestoreFinalizer lets Orca lift a restore's fence and stop its Job before the restore disappears.
+	RestoreFinalizer = "mysql.orca.dev/restore"
+	// LabelRestore names the MySQLRestore a Job or a safety MySQLBackup belongs to.
+	LabelRestore = "mysql.orca.dev/restore"
+	// ComponentRestore is the LabelComponent value of in-place restore Jobs and their pods.
+	ComponentRestore = "restore"
+	// AnnotationRestoreFence on a cluster names the MySQLRestore that stopped its writes: the cluster loop
+	// leaves the members alone (the restore Job fenced them) and no backup or migration of the cluster starts.
+	// Only the restore controller sets and removes it.
+	AnnotationRestoreFence = "mysql.orca.dev/restore-fence"
+	// AnnotationRestoreReform, "true" beside AnnotationRestoreFence, hands the restored first member to the
+	// cluster loop: it reboots the group from it and clones the other members over (their data is the old one).
+	AnnotationRestoreReform = "mysql.orca.dev/restore-reform"
+)

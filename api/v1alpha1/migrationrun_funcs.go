@@ -30,10 +30,16 @@ const maxBackupName = 56
 // MigrationRunBackupName is the name of a run's pre-migration MySQLBackup: <run>-pre when it fits, else the
 // run's name cut to leave room for 10 hex digits of its SHA-256, so two long run names do not collide.
 func MigrationRunBackupName(run string) string {
-	if len(run)+len("-pre") <= maxBackupName {
-		return run + "-pre"
+	return suffixedName(run, "-pre", maxBackupName)
+}
+
+// suffixedName is name+suffix when it fits in limit characters, else the name cut to leave room for 10 hex
+// digits of its SHA-256, so two long names do not collide.
+func suffixedName(name, suffix string, limit int) string {
+	if len(name)+len(suffix) <= limit {
+		return name + suffix
 	}
-	sum := sha256.Sum256([]byte(run))
-	head := strings.TrimRight(run[:maxBackupName-len("-0123456789-pre")], "-")
-	return head + "-" + hex.EncodeToString(sum[:5]) + "-pre"
+	sum := sha256.Sum256([]byte(name))
+	head := strings.TrimRight(name[:limit-len("-0123456789")-len(suffix)], "-")
+	return head + "-" + hex.EncodeToString(sum[:5]) + suffix
 }

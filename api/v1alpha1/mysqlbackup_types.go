@@ -44,6 +44,9 @@ const (
 	// BackupReasonWaitingForBackup means another backup of the cluster runs; backups of a cluster run one at a
 	// time.
 	BackupReasonWaitingForBackup BackupReason = "WaitingForBackup"
+	// BackupReasonWaitingForRestore means a MySQLRestore replaces the cluster's data (the cluster carries its
+	// restore fence); the backup starts once it ended.
+	BackupReasonWaitingForRestore BackupReason = "WaitingForRestore"
 	// BackupReasonRunning means the backup Job runs against status.source.
 	BackupReasonRunning BackupReason = "Running"
 	// BackupReasonSucceeded means the backup completed; status.location holds it.

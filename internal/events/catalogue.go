@@ -70,6 +70,22 @@ var (
 	RestoreFailed = warning(Reason(v1.ReasonRestoreFailed), "Restore")
 )
 
+// Events of MySQLRestores (in-place restores of an existing cluster).
+var (
+	// InPlaceRestoreSafetyBackup: the pre-restore safety backup was created.
+	InPlaceRestoreSafetyBackup = normal("InPlaceRestoreSafetyBackup", "Backup")
+	// InPlaceRestoreFenced: writes were stopped and the restore Job started.
+	InPlaceRestoreFenced = warning("InPlaceRestoreFenced", "Restore")
+	// InPlaceRestoreReforming: the first member holds the restored data; the group is rebooted from it.
+	InPlaceRestoreReforming = normal("InPlaceRestoreReforming", "Restore")
+	// InPlaceRestoreCompleted: the group is ONLINE on the restored data; writes resumed.
+	InPlaceRestoreCompleted = normal("InPlaceRestoreCompleted", "Restore")
+	// InPlaceRestoreFailed: the restore failed (the note says whether writes stay stopped).
+	InPlaceRestoreFailed = warning("InPlaceRestoreFailed", "Restore")
+	// InPlaceRestoreFenceLifted: a restore was deleted after it stopped writes; the cluster loop takes over.
+	InPlaceRestoreFenceLifted = warning("InPlaceRestoreFenceLifted", "Restore")
+)
+
 // Events of a cluster's binary log archive (point-in-time recovery), from the PITR watcher.
 var (
 	// PITRChainBroken: PITRChainHealthy turned False (a gap in the chain, or the archiver down).

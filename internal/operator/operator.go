@@ -263,6 +263,8 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}{
 		{"mysqlbackup", &controllers.MySQLBackupReconciler{Client: c, APIReader: api, Scheme: scheme, Recorder: rec,
 			OrcaImage: o.OrcaImage, ClusterZone: o.ClusterZone}},
+		{"mysqlrestore", &controllers.MySQLRestoreReconciler{Client: c, APIReader: api, Scheme: scheme, Recorder: rec,
+			OrcaImage: o.OrcaImage, ClusterZone: o.ClusterZone}},
 		{"backupschedule", &controllers.BackupScheduleReconciler{Client: c, Scheme: scheme, Recorder: rec}},
 		{"migrationrun", &controllers.MigrationRunReconciler{Client: c, APIReader: api, Scheme: scheme,
 			OrcaImage: o.OrcaImage, Recorder: rec, SRVZone: srvZone(o)}},

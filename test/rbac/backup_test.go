@@ -52,6 +52,7 @@ func (s *suite) backupStartedThenDeleted(t *testing.T) {
 		}
 		return nil
 	})
+	s.restoreWaitsThenDeleted(t, c)
 	s.scheduledBackupsExpire(t, c)
 	c.delete()
 	c.waitDeletedWithData()
@@ -88,5 +89,34 @@ func (s *suite) scheduledBackupsExpire(t *testing.T, c *cluster) {
 			}
 		}
 		return fmt.Errorf("%d scheduled backups, none expired yet", len(list.Items))
+	})
+}
+
+// restoreWaitsThenDeleted: an in-place restore naming a backup that does not exist waits (its finalizer and
+// status written under the role), then goes when deleted.
+func (s *suite) restoreWaitsThenDeleted(t *testing.T, c *cluster) {
+	ctx := context.Background()
+	rs := &v1.MySQLRestore{ObjectMeta: metav1.ObjectMeta{Namespace: c.ns, Name: "undo"},
+		Spec: v1.MySQLRestoreSpec{ClusterName: c.name, BackupName: "missing", Confirm: c.name}}
+	if err := s.admin.Create(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	c.eventually(60*time.Second, func() error {
+		if err := s.admin.Get(ctx, c.key(rs.Name), rs); err != nil {
+			return err
+		}
+		if rs.Status.Phase != v1.RestorePhasePending || len(rs.Finalizers) == 0 {
+			return fmt.Errorf("restore %s (%s), finalizers %v", rs.Status.Phase, rs.Status.Message, rs.Finalizers)
+		}
+		return nil
+	})
+	if err := s.admin.Delete(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	c.eventually(60*time.Second, func() error {
+		if err := s.admin.Get(ctx, c.key(rs.Name), &v1.MySQLRestore{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("restore still exists: %w", err)
+		}
+		return nil
 	})
 }

@@ -39,6 +39,9 @@ var notExercised = map[access]string{
 	{"mysql.orca.dev", "mysqlbackups/finalizers", "update"}: "never sent: OwnerReferencesPermissionEnforcement " +
 		"authorizes the backup Job's owner reference with blockOwnerDeletion as an update of the backup's " +
 		"finalizers",
+	{"mysql.orca.dev", "mysqlrestores/finalizers", "update"}: "never sent here: OwnerReferencesPermissionEnforcement " +
+		"authorizes the restore Job's and safety backup's owner references (blockOwnerDeletion) as an update of the " +
+		"restore's finalizers; this suite's restore waits for a backup and owns nothing",
 	{"mysql.orca.dev", "migrationruns/finalizers", "update"}: "never sent: OwnerReferencesPermissionEnforcement " +
 		"authorizes the migration Pod's owner reference to its run (blockOwnerDeletion) as an update of the run's " +
 		"finalizers",

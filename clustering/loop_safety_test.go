@@ -233,3 +233,24 @@ func TestLoopHoldsSwitchoverToLaggingMember(t *testing.T) {
 	w.members[2].SetLag(false)
 	w.waitOnline(2)
 }
+
+// A member's certifier backlog (COUNT_TRANSACTIONS_IN_QUEUE) is published in its status and as the cluster's
+// maxCertifierQueue, which a migration's precheck reads, and clears once the backlog is gone.
+func TestLoopPublishesCertifierQueue(t *testing.T) {
+	w := newWorld(t, 3)
+	w.waitOnline(0)
+	w.members[1].SetCertifierBacklog(30000)
+	certifier := func(want int64) func() error {
+		return func() error {
+			s := w.get().Status
+			if s.MaxCertifierQueue != want || len(s.Members) < 2 || s.Members[1].CertifierQueue == nil ||
+				*s.Members[1].CertifierQueue != want {
+				return fmt.Errorf("maxCertifierQueue %d, members %+v; want %d", s.MaxCertifierQueue, s.Members, want)
+			}
+			return nil
+		}
+	}
+	eventually(t, 30*time.Second, certifier(30000))
+	w.members[1].SetCertifierBacklog(0)
+	eventually(t, 30*time.Second, certifier(0))
+}

@@ -71,7 +71,7 @@ func writeMembers(o *observation, d *topology.Decision, s *v1.InnoDBClusterStatu
 	for i := range o.topo.Members {
 		byPod[o.topo.Members[i].Pod] = &o.topo.Members[i]
 	}
-	s.OnlineInstances, s.MaxApplierQueue = 0, 0
+	s.OnlineInstances, s.MaxApplierQueue, s.MaxCertifierQueue = 0, 0, 0
 	s.Members = s.Members[:0]
 	for _, a := range d.Members {
 		if a.Health == topology.HealthOnline {
@@ -87,8 +87,9 @@ func writeMembers(o *observation, d *topology.Decision, s *v1.InnoDBClusterStatu
 			ms.Version, ms.ServerUUID, ms.OfflineMode, ms.LastError = st.Version, st.ServerUUID, st.OfflineMode,
 				st.RecoveryError
 			if a.Health == topology.HealthOnline {
-				queue := st.ApplierQueue
-				ms.ApplierQueue = &queue
+				queue, certifying := st.ApplierQueue, st.CertifierQueue
+				ms.ApplierQueue, ms.CertifierQueue = &queue, &certifying
+				s.MaxCertifierQueue = max(s.MaxCertifierQueue, certifying)
 				if a.Role == topology.RoleSecondary {
 					s.MaxApplierQueue = max(s.MaxApplierQueue, queue)
 				}

@@ -1,13 +1,22 @@
 package controllers
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
 
-// maxApplierQueueForMigration is the applier queue above which a run waits: a migration would add to the lag.
-const maxApplierQueueForMigration = 100
+// defaultMaxApplierQueue is the applier queue above which a run waits when the hook sets no maxApplierQueue (the
+// API's default): a migration would add to the lag.
+const defaultMaxApplierQueue = 100
+
+// flowControlThreshold is the default of group_replication_flow_control_certifier_threshold and
+// group_replication_flow_control_applier_threshold (MySQL 8.4 manual 20.9.1), which Orca leaves unchanged: a
+// member's queue at it makes flow control (QUOTA, the default mode) throttle the group's writers.
+const flowControlThreshold = 25000
 
 // runObservation is what the planner knows of a run: plain objects, read before planning.
 type runObservation struct {
@@ -134,9 +143,22 @@ func clusterStep(hook *v1.MigrationHook, c *v1.InnoDBCluster) runStep {
 	case c.Status.ClusterState != v1.ClusterStateOnline || c.Status.OnlineInstances < want:
 		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonClusterNotOnline,
 			Message: "the cluster is " + string(c.Status.ClusterState) + " and not every member is ONLINE"}
-	case c.Status.MaxApplierQueue > maxApplierQueueForMigration:
-		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonFlowControl,
-			Message: "a secondary's applier queue is over 100 transactions"}
+	}
+	return queueStep(hook, &c.Status)
+}
+
+// queueStep checks the queues the cluster loop last observed: flow control throttling, then the applier lag.
+func queueStep(hook *v1.MigrationHook, s *v1.InnoDBClusterStatus) runStep {
+	limit := ptr.Deref(hook.Spec.MaxApplierQueue, defaultMaxApplierQueue)
+	switch {
+	case s.MaxCertifierQueue >= flowControlThreshold || s.MaxApplierQueue >= flowControlThreshold:
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonFlowControlActive, Message: fmt.Sprintf(
+			"flow control throttles the group: a member's certifier queue is %d and applier queue %d transactions "+
+				"(threshold %d)", s.MaxCertifierQueue, s.MaxApplierQueue, flowControlThreshold)}
+	case s.MaxApplierQueue > limit:
+		return runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonApplierQueueHigh, Message: fmt.Sprintf(
+			"a secondary's applier queue is %d transactions, over the hook's maxApplierQueue %d", s.MaxApplierQueue,
+			limit)}
 	}
 	return runStep{Phase: v1.MigrationRunning, CreatePod: true}
 }

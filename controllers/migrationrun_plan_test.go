@@ -49,7 +49,7 @@ func TestPlanRun(t *testing.T) {
 		{"a member down", runObservation{Run: &run, Hook: hook(nil), Cluster: planCluster(v1.ClusterStateOnlinePartial, 2, 0)},
 			runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonClusterNotOnline}},
 		{"applier queue", runObservation{Run: &run, Hook: hook(nil), Cluster: planCluster(v1.ClusterStateOnline, 3, 101)},
-			runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonFlowControl}},
+			runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonApplierQueueHigh}},
 		{"backup asked", runObservation{Run: &run, Hook: hook(func(s *v1.MigrationHookSpec) { s.PreMigrationBackup = true }),
 			Cluster: online}, runStep{Phase: v1.MigrationBlocked, Reason: v1.ReasonBackupUnavailable}},
 		{"approval", runObservation{Run: &run, Hook: hook(func(s *v1.MigrationHookSpec) { s.RequireApproval = true }),
@@ -203,6 +203,39 @@ func TestPlanRunWaitsForTheSameRunInAnyOrder(t *testing.T) {
 			if step.Message != c.want {
 				t.Errorf("others from %s: %q, want %q", rotated[0].Name, step.Message, c.want)
 			}
+		}
+	}
+}
+
+// TestPlanRunQueues: the queues the cluster loop observed block a run: flow control throttling (a certifier or
+// applier queue at Group Replication's threshold) first, then an applier queue over the hook's maxApplierQueue.
+func TestPlanRunQueues(t *testing.T) {
+	withLimit := func(n int64) *v1.MigrationHook {
+		return &v1.MigrationHook{Spec: v1.MigrationHookSpec{ConcurrencyPolicy: v1.ConcurrencyQueue, MaxApplierQueue: &n}}
+	}
+	queues := func(applier, certifier int64) *v1.InnoDBCluster {
+		c := planCluster(v1.ClusterStateOnline, 3, applier)
+		c.Status.MaxCertifierQueue = certifier
+		return c
+	}
+	run := planRunAt("r1", 1, "", "")
+	for _, c := range []struct {
+		name    string
+		hook    *v1.MigrationHook
+		cluster *v1.InnoDBCluster
+		want    v1.MigrationReason
+	}{
+		{"quiet", withLimit(100), queues(0, 0), ""},
+		{"default limit", &v1.MigrationHook{}, queues(101, 0), v1.ReasonApplierQueueHigh},
+		{"default limit reached", &v1.MigrationHook{}, queues(100, 0), ""},
+		{"hook's limit", withLimit(10), queues(11, 0), v1.ReasonApplierQueueHigh},
+		{"under the hook's limit", withLimit(5000), queues(4000, 24999), ""},
+		{"certifier at the threshold", withLimit(5000), queues(0, 25000), v1.ReasonFlowControlActive},
+		{"applier at the threshold", withLimit(100000), queues(25000, 0), v1.ReasonFlowControlActive},
+	} {
+		step := planRun(runObservation{Run: &run, Hook: c.hook, Cluster: c.cluster})
+		if step.Reason != c.want || (c.want == "") != step.CreatePod {
+			t.Errorf("%s: %s %s (%s), want %q", c.name, step.Phase, step.Reason, step.Message, c.want)
 		}
 	}
 }

@@ -133,10 +133,11 @@ func (fm *fakeMember) execute(_ context.Context, _ *xserver.ServerSession, stmt 
 	case qMemberStats:
 		if err := w.WriteColumns(bytes("VIEW_ID"),
 			wire.ColumnMetaData{Type: wire.ColumnUint,
-				Name: "COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE"}); err != nil {
+				Name: "COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE"},
+			wire.ColumnMetaData{Type: wire.ColumnUint, Name: "COUNT_TRANSACTIONS_IN_QUEUE"}); err != nil {
 			return err
 		}
-		return w.WriteRow("17000000000000000:7", uint64(3))
+		return w.WriteRow("17000000000000000:7", uint64(3), uint64(2))
 	case qChannels:
 		if err := w.WriteColumns(bytes("CHANNEL_NAME"), bytes("RECEIVED_TRANSACTION_SET"),
 			bytes("LAST_ERROR_MESSAGE")); err != nil {
@@ -174,7 +175,7 @@ func TestFactoryOverXProtocol(t *testing.T) {
 	if st.ServerUUID != u0 || st.GTIDExecuted != gn+":1-20,"+u0+":1" || !st.SuperReadOnly ||
 		st.State != topology.StateOnline || st.Role != topology.RoleSecondary || st.ViewID != "17000000000000000:7" ||
 		len(st.Group) != 2 || st.Group[0].Port != 3306 || st.Group[1].Port != 0 || st.Group[1].Version != "" ||
-		st.ApplierQueue != 3 || st.GTIDReceived != gn+":21" {
+		st.ApplierQueue != 3 || st.CertifierQueue != 2 || st.GTIDReceived != gn+":21" {
 		t.Fatalf("status %+v", *st)
 	}
 	if err := in.StopGroupReplication(ctx); err != nil {

@@ -42,7 +42,7 @@ type Instance interface {
 	//   SELECT MEMBER_ID, MEMBER_HOST, MEMBER_PORT, MEMBER_STATE, MEMBER_ROLE, MEMBER_VERSION
 	//     FROM performance_schema.replication_group_members
 	// then, unless the member is OFFLINE:
-	//   SELECT VIEW_ID, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE
+	//   SELECT VIEW_ID, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_IN_QUEUE
 	//     FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid
 	// and always:
 	//   SELECT CHANNEL_NAME, RECEIVED_TRANSACTION_SET, LAST_ERROR_MESSAGE

@@ -30,7 +30,7 @@ func TestStatusOnlineMember(t *testing.T) {
 		on(qVariables, vars(u0, gn+":1-20,\n"+u0+":1-2", "1", "8.4.6", gn+":1-5")).
 		on(qGroupMembers, row(u0, "db-0.db-instances", "3306", "ONLINE", "SECONDARY", "8.4.6"),
 			row(u1, "db-1.db-instances", "3306", "ONLINE", "PRIMARY", "8.4.6")).
-		on(qMemberStats, row("17000000000000000:3", "7")).
+		on(qMemberStats, row("17000000000000000:3", "7", "4")).
 		on(qChannels, row("group_replication_applier", gn+":21-23", ""),
 			row("group_replication_recovery", "", "")).
 		on(qClone, row("Completed", ""))
@@ -40,7 +40,8 @@ func TestStatusOnlineMember(t *testing.T) {
 	}
 	want := topology.MemberStatus{
 		ServerUUID: u0, GTIDExecuted: gn + ":1-20," + u0 + ":1-2", GTIDReceived: gn + ":21-23", GTIDPurged: gn + ":1-5",
-		Version: "8.4.6", SuperReadOnly: true, ApplierQueue: 7, Clone: topology.CloneStatus{State: topology.CloneCompleted},
+		Version: "8.4.6", SuperReadOnly: true, ApplierQueue: 7, CertifierQueue: 4,
+		Clone: topology.CloneStatus{State: topology.CloneCompleted},
 		State: topology.StateOnline, Role: topology.RoleSecondary, ViewID: "17000000000000000:3",
 		Group: []topology.GroupMember{
 			{UUID: u0, Host: "db-0.db-instances", Port: 3306, State: topology.StateOnline, Role: topology.RoleSecondary,
@@ -96,7 +97,7 @@ func TestStatusErrorMember(t *testing.T) {
 	r := newRecorder().
 		on(qVariables, vars(u0, gn+":1-9", "1", "8.4.6", "")).
 		on(qGroupMembers, row(u0, "db-0", "NULL", "ERROR", "", "8.4.6")).
-		on(qMemberStats, row("NULL", "NULL"))
+		on(qMemberStats, row("NULL", "NULL", "NULL"))
 	st, err := New(r).Status(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ const (
 	qVariables = "SELECT @@server_uuid, @@gtid_executed, @@super_read_only, @@version, @@gtid_purged, " +
 		"@@offline_mode, @@group_replication_bootstrap_group, @@group_replication_force_members"
 	qGroupMembers = MonitorQueryMembers // monitor.go: the prober's statement, shared
-	qMemberStats  = "SELECT VIEW_ID, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE " +
+	qMemberStats  = "SELECT VIEW_ID, COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE, COUNT_TRANSACTIONS_IN_QUEUE " +
 		"FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid"
 	qChannels = "SELECT CHANNEL_NAME, RECEIVED_TRANSACTION_SET, LAST_ERROR_MESSAGE " +
 		"FROM performance_schema.replication_connection_status"
@@ -97,12 +97,13 @@ func (m *sqlInstance) readMemberStats(ctx context.Context, st *topology.MemberSt
 	if err != nil {
 		return fmt.Errorf("read replication_group_member_stats: %w", err)
 	}
-	if err := need(rows, 2, "replication_group_member_stats"); err != nil {
+	if err := need(rows, 3, "replication_group_member_stats"); err != nil {
 		return err
 	}
 	if len(rows) == 1 {
 		st.ViewID = str(rows[0][0])
 		st.ApplierQueue, _ = strconv.ParseInt(str(rows[0][1]), 10, 64)
+		st.CertifierQueue, _ = strconv.ParseInt(str(rows[0][2]), 10, 64)
 	}
 	return nil
 }

@@ -161,6 +161,10 @@ type MemberStatus struct {
 	// ApplierQueue is COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE of the member itself: transactions it
 	// received from the group but has not applied yet. Only read while it is in a group.
 	ApplierQueue int64
+	// CertifierQueue is COUNT_TRANSACTIONS_IN_QUEUE of the member itself: transactions waiting for conflict
+	// detection. With ApplierQueue it is what Group Replication's flow control throttles writers on. Only read
+	// while it is in a group.
+	CertifierQueue int64
 	// RecoveryError is the last error of the group_replication_recovery channel (LAST_ERROR_MESSAGE of
 	// performance_schema.replication_connection_status), empty when none.
 	RecoveryError string

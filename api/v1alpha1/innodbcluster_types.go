@@ -398,6 +398,10 @@ type MemberStatus struct {
 	// (COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE): how far it lags behind the group.
 	// +optional
 	ApplierQueue *int64 `json:"applierQueue,omitempty"`
+	// CertifierQueue counts the transactions waiting for conflict detection on the member
+	// (COUNT_TRANSACTIONS_IN_QUEUE).
+	// +optional
+	CertifierQueue *int64 `json:"certifierQueue,omitempty"`
 	// OfflineMode is true while the member's offline_mode is ON: it refuses application connections. Orca
 	// clears it once the member is back ONLINE and labels the member only after that.
 	// +optional
@@ -471,6 +475,12 @@ type InnoDBClusterStatus struct {
 	// behind the primary, in transactions.
 	// +optional
 	MaxApplierQueue int64 `json:"maxApplierQueue"`
+
+	// MaxCertifierQueue is the largest certifier queue (transactions waiting for conflict detection) of an
+	// ONLINE member, the primary included. Group Replication's flow control throttles the writers while a
+	// member's certifier or applier queue is at its threshold (group_replication_flow_control_*_threshold).
+	// +optional
+	MaxCertifierQueue int64 `json:"maxCertifierQueue,omitempty"`
 
 	// CredentialsFingerprint identifies the passwords Orca last applied to the root and internal accounts
 	// (an HMAC keyed with an internal secret, never the passwords). A change of a credentials Secret changes

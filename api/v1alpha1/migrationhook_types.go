@@ -227,6 +227,14 @@ type MigrationHookSpec struct {
 	// +optional
 	RateLimit HookRateLimit `json:"rateLimit,omitempty"`
 
+	// MaxApplierQueue is the longest applier queue, in transactions received and not applied yet, an ONLINE
+	// secondary may have (the cluster's status.maxApplierQueue) for a run to start; longer, the run waits
+	// Blocked with ApplierQueueHigh.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=100
+	// +optional
+	MaxApplierQueue *int64 `json:"maxApplierQueue,omitempty"`
+
 	// SuccessfulRunsHistoryLimit is how many Succeeded runs (with their Pods and logs) are kept.
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=1000

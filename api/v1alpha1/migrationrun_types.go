@@ -34,9 +34,12 @@ type MigrationReason string
 const (
 	// ReasonClusterNotOnline blocks a run while the cluster is not ONLINE with every member ONLINE.
 	ReasonClusterNotOnline MigrationReason = "ClusterNotOnline"
-	// ReasonFlowControl blocks a run while Group Replication's flow control throttles or an applier queue is
-	// long: a migration would make the lag worse.
-	ReasonFlowControl MigrationReason = "FlowControl"
+	// ReasonFlowControlActive blocks a run while Group Replication's flow control throttles the group's writers:
+	// a member's certifier or applier queue is at its flow control threshold.
+	ReasonFlowControlActive MigrationReason = "FlowControlActive"
+	// ReasonApplierQueueHigh blocks a run while a secondary's applier queue is over the hook's maxApplierQueue:
+	// a migration would make the lag worse.
+	ReasonApplierQueueHigh MigrationReason = "ApplierQueueHigh"
 	// ReasonRunInProgress blocks a run while another run of the cluster is in progress.
 	ReasonRunInProgress MigrationReason = "RunInProgress"
 	// ReasonBackupInProgress blocks a run while a backup of the cluster is in progress.

@@ -175,6 +175,17 @@ func (m *Member) SetLag(on bool) {
 	m.g.changed()
 }
 
+// SetCertifierBacklog makes the member report n transactions waiting for conflict detection
+// (COUNT_TRANSACTIONS_IN_QUEUE of replication_group_member_stats, MySQL 8.4 manual 29.12.11.15, in every
+// member's copy of the table as the real group shares the statistics: 20.4.4). The simulator certifies at
+// once; this stands for a member whose certifier falls behind, which flow control throttles writers on (20.7.2).
+func (m *Member) SetCertifierBacklog(n int64) {
+	m.g.mu.Lock()
+	defer m.g.mu.Unlock()
+	m.certifying = n
+	m.g.changed()
+}
+
 // PurgeBinaryLogs marks everything executed so far as purged from the binary log (PURGE BINARY
 // LOGS), so a joiner that lacks those transactions must clone.
 func (m *Member) PurgeBinaryLogs() {

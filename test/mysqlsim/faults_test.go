@@ -27,6 +27,28 @@ func TestLaggingMemberQueuesTransactions(t *testing.T) {
 	}
 }
 
+// TestCertifierBacklogInEveryMembersStats: a member's certifier backlog is its COUNT_TRANSACTIONS_IN_QUEUE, read
+// from any member (the group shares the statistics).
+func TestCertifierBacklogInEveryMembersStats(t *testing.T) {
+	tc := newCluster(t, 3, "", nil)
+	tc.bootstrap()
+	m1, m2 := tc.members[0], tc.members[1]
+	m2.SetCertifierBacklog(30000)
+	q := "SELECT COUNT_TRANSACTIONS_IN_QUEUE FROM performance_schema.replication_group_member_stats WHERE MEMBER_ID = '"
+	for _, from := range tc.members {
+		if r := tc.row(from, q+m2.UUID()+"'"); r[0] != uint64(30000) {
+			t.Fatalf("m2's certifier queue read from %s: %v", from.UUID(), r)
+		}
+	}
+	if r := tc.row(m2, q+m1.UUID()+"'"); r[0] != uint64(0) {
+		t.Fatalf("m1's certifier queue: %v", r)
+	}
+	m2.SetCertifierBacklog(0)
+	if r := tc.row(m1, q+m2.UUID()+"'"); r[0] != uint64(0) {
+		t.Fatalf("after the backlog cleared: %v", r)
+	}
+}
+
 func TestUnreachableMajorityTimeoutAndAbortServer(t *testing.T) {
 	tc := newCluster(t, 3, "", nil)
 	tc.bootstrap()

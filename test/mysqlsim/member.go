@@ -103,21 +103,23 @@ type Member struct {
 	dataVer    string          // the server version that last booted on the data directory
 
 	// runtime state: reset by every boot.
-	up           bool
-	incarnation  int
-	loaded       map[string]bool // plugins active in this incarnation
-	globals      map[string]string
-	grRunning    bool
-	state        MemberState
-	role         Role
-	view         *view
-	suspects     map[*Member]bool
-	watch        map[*Member]*suspicion // failure detector state per member of the view
-	join         *joinState             // the START's join procedure while it runs
-	gcsUID       string                 // XCom's id of this member's group incarnation
-	readMode     [2]string              // read_only, super_read_only before START (restored if it fails)
-	startCreds   *recoveryCreds         // START GROUP_REPLICATION USER=..., PASSWORD=...
-	lagging      bool
+	up          bool
+	incarnation int
+	loaded      map[string]bool // plugins active in this incarnation
+	globals     map[string]string
+	grRunning   bool
+	state       MemberState
+	role        Role
+	view        *view
+	suspects    map[*Member]bool
+	watch       map[*Member]*suspicion // failure detector state per member of the view
+	join        *joinState             // the START's join procedure while it runs
+	gcsUID      string                 // XCom's id of this member's group incarnation
+	readMode    [2]string              // read_only, super_read_only before START (restored if it fails)
+	startCreds  *recoveryCreds         // START GROUP_REPLICATION USER=..., PASSWORD=...
+	lagging     bool
+	// certifying is the member's certifier backlog (SetCertifierBacklog): COUNT_TRANSACTIONS_IN_QUEUE.
+	certifying   int64
 	slow         time.Duration
 	hold         *statementHold // HoldStatements
 	rejoin       *rejoinState
@@ -337,7 +339,7 @@ func (m *Member) boot() error {
 	m.bootedAt = m.g.clock.Now()
 	m.grRunning, m.state, m.role, m.view = false, StateOffline, RoleNone, nil
 	m.resetWatches()
-	m.lagging, m.rejoin, m.startCreds, m.join = false, nil, nil, nil
+	m.lagging, m.certifying, m.rejoin, m.startCreds, m.join = false, 0, nil, nil, nil
 	m.logf("System", "MY-010931", "Server", "/usr/sbin/mysqld: ready for connections. Version: '%s'  "+
 		"socket: '/var/run/mysqld/mysqld.sock'  port: %d  MySQL Community Server - GPL.", m.cfg.Version, m.cfg.Port)
 	if m.loaded[pluginGR] && m.boolVar("group_replication_start_on_boot") {

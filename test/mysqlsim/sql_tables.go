@@ -119,7 +119,7 @@ func (m *Member) memberStatsTable() *tableData {
 		}
 	}
 	for _, x := range m.view.members {
-		t.rows = append(t.rows, []any{"group_replication_applier", m.view.id, x.uuid, uint64(0),
+		t.rows = append(t.rows, []any{"group_replication_applier", m.view.id, x.uuid, uint64(x.certifying),
 			uint64(x.transactions), uint64(0), uint64(0), committed.String(), "",
 			uint64(x.relay.queue.Count()), uint64(x.gtid.Count()), uint64(x.transactions), uint64(0)})
 	}

@@ -50,6 +50,10 @@ type harness struct {
 	Pods *podrunner.Runner
 
 	stopOperator func()
+	// operatorConfig is the operator's identity: the orca chart's ServiceAccount (chartIdentity); refused
+	// records what the API server refused it, and fails the harness at its end.
+	operatorConfig *rest.Config
+	refused        forbidden
 	// dnsAddr is where the operator serves its DNS zone (UDP and TCP, loopback).
 	dnsAddr string
 	// Requests counts every request the operator sends to the API server; passes counts each cluster's completed
@@ -153,6 +157,13 @@ func startHarnessWith(tb testing.TB, o harnessOptions) *harness {
 		tb.Fatalf("client: %v", err)
 	}
 	if !o.byHelm && !o.external {
+		h.operatorConfig = chartIdentity(tb, cp.Config, h.Client)
+		tb.Cleanup(func() {
+			if refused := h.refused.Refused(); refused != "" {
+				tb.Errorf("the API server refused the operator, running as the orca chart's service account:%s",
+					refused)
+			}
+		})
 		h.startOperator()
 		tb.Cleanup(func() { h.stopOperatorNow() })
 	}
@@ -172,8 +183,9 @@ func (h *harness) startOperator() {
 	if h.Requests == nil {
 		h.Requests = &apicount.Counter{}
 	}
-	cfg := rest.CopyConfig(h.CP.Config)
+	cfg := rest.CopyConfig(h.operatorConfig)
 	cfg.Wrap(h.Requests.Wrap)
+	cfg.Wrap(h.refused.Wrap)
 	mgr, err := operator.New(cfg, operator.Options{MetricsAddr: "0", OrcaImage: orcaImage,
 		Dialer: h.World.Dialer(), ResyncInterval: time.Second, SecondInstance: true, DNSAddr: h.dnsAddr,
 		OnPass:    func(key types.NamespacedName, _ error) { h.passCounter(key).Add(1) },

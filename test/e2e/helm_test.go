@@ -157,16 +157,7 @@ func newHelmRunner(t *testing.T, h *harness) *helmRunner {
 
 func (r *helmRunner) run(version string, args ...string) {
 	r.t.Helper()
-	cache := os.Getenv("ORCA_CACHE")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache", "orca")
-	}
-	bin := filepath.Join(cache, "tools", "helm-"+version, "helm")
-	if _, err := os.Stat(bin); err != nil {
-		r.t.Fatalf("helm %s is missing at %s: run hack/helm.sh (make test-deps)", version, bin)
-	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(helmBinary(r.t, version), args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+r.kubeconfig, "HELM_CACHE_HOME="+filepath.Join(r.home, "cache"),
 		"HELM_CONFIG_HOME="+filepath.Join(r.home, "config"), "HELM_DATA_HOME="+filepath.Join(r.home, "data"))
 	var out bytes.Buffer
@@ -174,6 +165,21 @@ func (r *helmRunner) run(version string, args ...string) {
 	if err := cmd.Run(); err != nil {
 		r.t.Fatalf("helm %s %s: %v\n%s", version, strings.Join(args, " "), err, out.String())
 	}
+}
+
+// helmBinary is the cached helm of one version; missing, the test fails with the command that installs it.
+func helmBinary(tb testing.TB, version string) string {
+	tb.Helper()
+	cache := os.Getenv("ORCA_CACHE")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache", "orca")
+	}
+	bin := filepath.Join(cache, "tools", "helm-"+version, "helm")
+	if _, err := os.Stat(bin); err != nil {
+		tb.Fatalf("helm %s is missing at %s: run hack/helm.sh (make test-deps)", version, bin)
+	}
+	return bin
 }
 
 func chartPath(name string) string { return filepath.Join(envtestutil.RepoRoot(), "charts", name) }

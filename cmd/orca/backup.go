@@ -183,6 +183,11 @@ type restoreFlags struct {
 	restorePoint string
 	// tls is the server's: the replay's client verifies the target as the restore does.
 	tls tlsFlags
+	// replace fences the fence hosts and wipes the target before the restore (an in-place restore); prepare
+	// runs it after the archive's chain was checked.
+	replace    bool
+	fenceHosts []string
+	prepare    func(context.Context) error
 }
 
 func newRestoreCommand() *cobra.Command {
@@ -209,6 +214,11 @@ func newRestoreCommand() *cobra.Command {
 				return err
 			}
 			o.Store, o.Log = st, zap.New(zap.UseFlagOptions(&opts)).WithName("restore")
+			if rf.replace {
+				if rf.prepare, err = replacer(srv, rf.fenceHosts, o.Target, o.Log); err != nil {
+					return err
+				}
+			}
 			var rep any
 			if rf.restorePoint == "" {
 				r, e := runRestore(cmd.Context(), o, rf)
@@ -242,6 +252,10 @@ func newRestoreCommand() *cobra.Command {
 		"log archive (<prefix>/_pitr/) to latest, an RFC 3339 time or a GTID set; checked before anything is restored")
 	cmd.Flags().StringVar(&rf.terminationLog, "termination-log", "",
 		"file that receives the JSON summary (the operator reads it as the termination message)")
+	cmd.Flags().BoolVar(&rf.replace, "replace", false, "in-place restore: fence every --fence-host (read-only, "+
+		"out of the group), then drop the target's schemas and reset its binary logs and GTIDs before loading")
+	cmd.Flags().StringSliceVar(&rf.fenceHosts, "fence-host", nil, "with --replace, another member to fence first "+
+		"(host or host:port; --port when none); repeatable")
 	bindZap(cmd.Flags(), &opts)
 	return cmd
 }
@@ -251,6 +265,12 @@ func runRestore(ctx context.Context, o backup.RestoreOptions, rf restoreFlags) (
 	var rep backup.RestoreReport
 	if rf.waitServer > 0 {
 		if err := o.Target.WaitReady(ctx, rf.waitServer); err != nil {
+			rep.Fail(err)
+			return rep, err
+		}
+	}
+	if rf.prepare != nil {
+		if err := rf.prepare(ctx); err != nil {
 			rep.Fail(err)
 			return rep, err
 		}

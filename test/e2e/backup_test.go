@@ -41,6 +41,9 @@ func TestBackupJobRunsAgainstTheSample(t *testing.T) {
 	}
 	ic := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
 	ic.Namespace = ns.Name
+	// The backup Job, the restore-verify Job and the copy's initdb restore Job verify TLS: they work with members
+	// that refuse connections without it (docs/tls.md).
+	ic.Spec.Mycnf += "require_secure_transport=ON\n"
 	if err := h.Client.Create(ctx, ic); err != nil {
 		t.Fatalf("create the sample: %v", err)
 	}
@@ -102,7 +105,7 @@ func restoreIntoNewCluster(t *testing.T, h *harness, sample *v1.InnoDBCluster, b
 	t.Helper()
 	ctx := context.Background()
 	cp := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
-	cp.Namespace, cp.Name = sample.Namespace, "copy"
+	cp.Namespace, cp.Name, cp.Spec.Mycnf = sample.Namespace, "copy", sample.Spec.Mycnf
 	cp.Spec.InitDB = &v1.InitDBSpec{Dump: &v1.InitDBDump{BackupName: b.Name}}
 	if err := h.Client.Create(ctx, cp); err != nil {
 		t.Fatalf("create the copy: %v", err)

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -25,6 +27,7 @@ import (
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/operator"
 	"github.com/orca-operator/orca/internal/specs"
+	"github.com/orca-operator/orca/internal/tlsca"
 	"github.com/orca-operator/orca/test/apicount"
 	"github.com/orca-operator/orca/test/controlplane"
 	"github.com/orca-operator/orca/test/envtestutil"
@@ -288,13 +291,16 @@ func eventually(tb testing.TB, timeout time.Duration, fn func() error) {
 // TestHarnessRunsTheRouter checks the harness's real pods: the sample with a router gets two `orca router`
 // processes (podrunner), each on its own loopback address and Ready only once it holds the group's topology;
 // through the Services, as a client in the cluster would reach them (serviceAddr), the read-write ports reach the
-// primary and the read-only ones a secondary.
+// primary and the read-only ones a secondary. The members run require_secure_transport=ON: the operator, its
+// monitor and the routers verify TLS, a client through the routers verifies the member it reaches for the
+// Service's name, and one without TLS is refused (3159).
 func TestHarnessRunsTheRouter(t *testing.T) {
 	h := startHarness(t)
 	ctx := context.Background()
 	ns := h.namespace(t, "e2e-router-")
 	ic := loadSample(t, "mysql_v1alpha1_innodbcluster.yaml")
 	ic.Namespace, ic.Spec.Router = ns, &v1.RouterSpec{}
+	ic.Spec.Mycnf += "require_secure_transport=ON\n"
 	if err := h.Client.Create(ctx, ic); err != nil {
 		t.Fatalf("create the sample with a router: %v", err)
 	}
@@ -356,8 +362,14 @@ func TestHarnessRunsTheRouter(t *testing.T) {
 		{specs.ReadOnlyServiceName(ic), specs.PortMySQL, false},
 	} {
 		addr := h.serviceAddr(t, ns, tc.service, tc.port)
+		trust := tlsca.Trust{Bundle: c.tlsSecret().Data[specs.KeyCACert]}.Config()
+		trust.ServerName = fmt.Sprintf("%s.%s.svc", tc.service, ns)
 		eventually(t, 30*time.Second, func() error {
-			host, err := reportHost(addr, password)
+			var me *mysql.MySQLError
+			if _, err := reportHost(addr, password, nil); !errors.As(err, &me) || me.Number != 3159 {
+				return fmt.Errorf("%s:%d without TLS: want error 3159, got %w", tc.service, tc.port, err)
+			}
+			host, err := reportHost(addr, password, trust)
 			if err != nil {
 				return fmt.Errorf("%s:%d: %w", tc.service, tc.port, err)
 			}
@@ -381,10 +393,11 @@ func exitedLog(r *podrunner.Runner, namespace, pod string) string {
 	return ""
 }
 
-// reportHost asks the member behind addr for its report_host, as root over the classic protocol.
-func reportHost(addr, password string) (string, error) {
+// reportHost asks the member behind addr for its report_host, as root over the classic protocol (over TLS
+// verified with trust unless it is nil).
+func reportHost(addr, password string, trust *tls.Config) (string, error) {
 	cfg := mysql.NewConfig()
-	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr = "root", password, "tcp", addr
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.TLS = "root", password, "tcp", addr, trust
 	cfg.Timeout, cfg.ReadTimeout = 5*time.Second, 5*time.Second
 	conn, err := mysql.NewConnector(cfg)
 	if err != nil {

@@ -13,9 +13,10 @@ import (
 
 func newClassicServer(m *Member, tlsConfig *tls.Config, log logr.Logger) *classic.Server {
 	srv := &classic.Server{
-		Version:   m.Version(),
-		TLSConfig: tlsConfig,
-		Logger:    log,
+		Version:                m.Version(),
+		TLSConfig:              tlsConfig,
+		Logger:                 log,
+		RequireSecureTransport: m.requireSecureTransport,
 		Credentials: classic.CredentialFunc(func(user, host string) (classic.Account, bool) {
 			a, ok := m.LookupAccount(user, host)
 			if !ok || a.Locked {
@@ -107,4 +108,10 @@ func toClassicErr(err error) error {
 		return &classic.SQLError{Code: se.Code, State: se.State, Message: se.Message}
 	}
 	return err
+}
+
+// requireSecureTransport reads require_secure_transport now (it is dynamic).
+func (m *Member) requireSecureTransport() bool {
+	v, _ := m.Var("require_secure_transport")
+	return strings.EqualFold(v, "ON") || v == "1"
 }

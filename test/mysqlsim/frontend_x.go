@@ -31,9 +31,10 @@ type xSessionKey struct{}
 
 func newXServer(m *Member, tlsConfig *tls.Config, log logr.Logger) *xserver.Server {
 	return &xserver.Server{
-		Credentials: xCredentials{m},
-		TLSConfig:   tlsConfig,
-		Logger:      log,
+		Credentials:            xCredentials{m},
+		TLSConfig:              tlsConfig,
+		RequireSecureTransport: m.requireSecureTransport,
+		Logger:                 log,
 		Handler: xserver.HandlerFunc(func(ctx context.Context, xs *xserver.ServerSession, stmt string,
 			args []wire.Any, w xserver.ResultWriter) error {
 			return xExecute(ctx, m, xs, stmt, args, w)

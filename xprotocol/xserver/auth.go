@@ -30,6 +30,10 @@ func (s *ServerSession) authStart(payload []byte) (bool, error) {
 	s.mu.Lock()
 	tlsActive := s.tlsActive
 	s.mu.Unlock()
+	if s.insecureRefused(tlsActive) {
+		return false, s.send(true, wire.NewError(errSecureTransportRequired, "HY000",
+			"Secure transport required. To log in you must use TCP+SSL or UNIX socket connection."))
+	}
 	switch m.MechName {
 	case wire.AuthPlain:
 		if !tlsActive {
@@ -50,6 +54,17 @@ func (s *ServerSession) authStart(payload []byte) (bool, error) {
 	default:
 		return false, s.send(true, invalidMechanism(m.MechName))
 	}
+}
+
+// errSecureTransportRequired is ER_SECURE_TRANSPORT_REQUIRED.
+const errSecureTransportRequired = 3159
+
+// insecureRefused reports a login require_secure_transport refuses: TCP without TLS.
+func (s *ServerSession) insecureRefused(tlsActive bool) bool {
+	if s.srv.RequireSecureTransport == nil || tlsActive || s.conn.LocalAddr().Network() == "unix" {
+		return false
+	}
+	return s.srv.RequireSecureTransport()
 }
 
 func invalidMechanism(name string) *wire.Error {

@@ -31,6 +31,11 @@ type Server struct {
 	// TLSConfig enables the "tls" capability. nil means TLS is not offered (CapabilitiesSet tls fails with
 	// "Capability prepare failed for 'tls'") and so PLAIN is unavailable.
 	TLSConfig *tls.Config
+	// RequireSecureTransport reports whether require_secure_transport is ON (asked at each login): a TCP session
+	// without TLS is then refused with ER_SECURE_TRANSPORT_REQUIRED (3159) when it starts to authenticate, a Unix
+	// socket session is not (MySQL 8.4 manual, 8.3.1 "Configuring Encrypted Connections as Mandatory"). Default
+	// nil: OFF.
+	RequireSecureTransport func() bool
 	// Addr is the listen address of ListenAndServe. Default "127.0.0.1:33060".
 	Addr string
 	// MaxFrameSize caps an incoming frame (mysqlx_max_allowed_packet). Default DefaultMaxFrameSize.

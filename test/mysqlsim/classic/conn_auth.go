@@ -35,6 +35,10 @@ func (c *Conn) handshake() error {
 	c.caps = resp.caps & caps
 	c.attrs = resp.attrs
 	c.mu.Unlock()
+	if c.insecureRefused() {
+		return c.fail(NewSQLError(ErSecureTransportRequired, "HY000", "Connections using insecure transport are "+
+			"prohibited while --require_secure_transport=ON."), "insecure transport")
+	}
 	if err := c.authenticate(resp, scramble); err != nil {
 		return err
 	}
@@ -229,4 +233,13 @@ func (c *Conn) checkSchema(schema string) error {
 		return nil
 	}
 	return c.srv.CheckSchema(c.ctx, c, schema)
+}
+
+// insecureRefused reports a connection require_secure_transport refuses: TCP without TLS (a Unix socket is
+// secure transport).
+func (c *Conn) insecureRefused() bool {
+	if c.srv.RequireSecureTransport == nil || c.TLS() || c.raw.LocalAddr().Network() == "unix" {
+		return false
+	}
+	return c.srv.RequireSecureTransport()
 }

@@ -51,6 +51,9 @@ const (
 	ErStmtNoOpenCursor   uint16 = 1421 // ER_STMT_HAS_NO_OPEN_CURSOR
 	ErMaxPreparedStmts   uint16 = 1461 // ER_MAX_PREPARED_STMT_COUNT_REACHED
 	ErMalformedPacket    uint16 = 1835 // ER_MALFORMED_PACKET "Malformed communication packet."
+	// ErSecureTransportRequired is ER_SECURE_TRANSPORT_REQUIRED: a connection without TLS while
+	// require_secure_transport=ON.
+	ErSecureTransportRequired uint16 = 3159
 )
 
 // accessDenied is the error mysqld sends for a wrong password and, so as not to reveal accounts,

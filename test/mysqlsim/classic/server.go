@@ -41,6 +41,12 @@ type Server struct {
 	// TLSConfig enables CLIENT_SSL and the SSLRequest upgrade. Default nil: no TLS, as mysqld without
 	// certificates. SelfSignedTLS builds one like mysqld's auto-generated certificates.
 	TLSConfig *tls.Config
+	// RequireSecureTransport reports whether require_secure_transport is ON (it is dynamic, so it is asked at
+	// each connection): a TCP connection without TLS is then refused with ER_SECURE_TRANSPORT_REQUIRED (3159)
+	// once the client sent its handshake response, a Unix socket connection is not (MySQL 8.4 manual, 8.3.1
+	// "Configuring MySQL to Use Encrypted Connections", "Configuring Encrypted Connections as Mandatory").
+	// Default nil: OFF.
+	RequireSecureTransport func() bool
 	// RSAKey is the key pair caching_sha2_password hands to clients that ask for the public key on a
 	// connection without TLS. Default nil: a 2048-bit key generated on first use.
 	RSAKey *rsa.PrivateKey

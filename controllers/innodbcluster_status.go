@@ -40,58 +40,74 @@ func countPods(pods []corev1.Pod) podCounts {
 // RouterReady), MembersSpread, and the placeholders the cluster loop fills in once it has observed the group.
 // An event names the colocated members when MembersSpread turns False.
 func (r *InnoDBClusterReconciler) writeStatus(ctx context.Context, c *v1.InnoDBCluster, applyErr error) error {
-	var pods corev1.PodList
-	if err := r.List(ctx, &pods, inCluster(c)...); err != nil {
-		return fmt.Errorf("list pods: %w", err)
-	}
-	counts := countPods(pods.Items)
-	spread, err := r.assessSpread(ctx, c, pods.Items)
+	rep, err := r.reportStatus(ctx, c)
 	if err != nil {
 		return err
 	}
-	dep, err := r.routerDeployment(ctx, c)
-	if err != nil {
-		return err
-	}
-	router := reportRouter(c, dep)
-	schema := r.schemaCondition()
-	// Conditions carry the generation this reconcile applied (c), not the one stored when it writes: a spec
-	// changed meanwhile has not been applied yet.
-	gen := c.Generation
-	mutate := func(_ *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) {
-		s.ReadyInstances = counts.ready
-		status, reason, msg := resourcesCondition(c.Spec.Instances, counts, applyErr)
-		clusterstatus.SetCondition(s, gen, v1.ConditionResourcesReady, status, reason, msg)
-		clusterstatus.SetCondition(s, gen, v1.ConditionMembersSpread, spread.status, spread.reason,
-			spread.message)
-		if schema.known {
-			clusterstatus.SetCondition(s, gen, v1.ConditionCRDSchemaCurrent, schema.status, schema.reason,
-				schema.message)
-		}
-		s.Router = router.status.DeepCopy()
-		clusterstatus.SetCondition(s, gen, v1.ConditionRouterReady, router.ready, router.reason,
-			router.message)
-		if s.ClusterState == "" {
-			s.ClusterState = v1.ClusterStatePending
-		}
-		for _, t := range []v1.ConditionType{v1.ConditionGroupOnline, v1.ConditionMembersOnline} {
-			if clusterstatus.ConditionStatus(s, t) == metav1.ConditionUnknown {
-				clusterstatus.SetCondition(s, gen, t, metav1.ConditionUnknown, v1.ReasonNotObserved,
-					"the group has not been observed yet")
-			}
-		}
-	}
+	mutate := func(_ *v1.InnoDBCluster, s *v1.InnoDBClusterStatus) { rep.apply(s, c, applyErr) }
 	if _, err := clusterstatus.Update(ctx, r.Client, client.ObjectKeyFromObject(c), mutate); err != nil {
 		return err
 	}
-	if schema.known && schema.status == metav1.ConditionFalse &&
+	if rep.schema.known && rep.schema.status == metav1.ConditionFalse &&
 		clusterstatus.ConditionStatus(&c.Status, v1.ConditionCRDSchemaCurrent) != metav1.ConditionFalse {
-		emit(r.Recorder, c, events.CRDSchemaOutdated, "%s", schema.message)
+		emit(r.Recorder, c, events.CRDSchemaOutdated, "%s", rep.schema.message)
 	}
-	if newlyColocated(c.Status.Conditions, spread) {
-		emit(r.Recorder, c, events.MembersColocated, "%s", spread.spread.Describe())
+	if newlyColocated(c.Status.Conditions, rep.spread) {
+		emit(r.Recorder, c, events.MembersColocated, "%s", rep.spread.spread.Describe())
 	}
 	return nil
+}
+
+// statusReport is what the reconciler reads for the status it writes.
+type statusReport struct {
+	counts podCounts
+	spread spreadReport
+	router routerReport
+	schema schemaReport
+}
+
+func (r *InnoDBClusterReconciler) reportStatus(ctx context.Context, c *v1.InnoDBCluster) (statusReport, error) {
+	var pods corev1.PodList
+	if err := r.List(ctx, &pods, inCluster(c)...); err != nil {
+		return statusReport{}, fmt.Errorf("list pods: %w", err)
+	}
+	spread, err := r.assessSpread(ctx, c, pods.Items)
+	if err != nil {
+		return statusReport{}, err
+	}
+	dep, err := r.routerDeployment(ctx, c)
+	if err != nil {
+		return statusReport{}, err
+	}
+	return statusReport{counts: countPods(pods.Items), spread: spread, router: reportRouter(c, dep),
+		schema: r.schemaCondition()}, nil
+}
+
+// apply writes the report into s. Conditions carry the generation this reconcile applied (c), not the one
+// stored when it writes: a spec changed meanwhile has not been applied yet.
+func (rep statusReport) apply(s *v1.InnoDBClusterStatus, c *v1.InnoDBCluster, applyErr error) {
+	gen := c.Generation
+	s.ReadyInstances = rep.counts.ready
+	status, reason, msg := resourcesCondition(c.Spec.Instances, rep.counts, applyErr)
+	clusterstatus.SetCondition(s, gen, v1.ConditionResourcesReady, status, reason, msg)
+	clusterstatus.SetCondition(s, gen, v1.ConditionMembersSpread, rep.spread.status, rep.spread.reason,
+		rep.spread.message)
+	if rep.schema.known {
+		clusterstatus.SetCondition(s, gen, v1.ConditionCRDSchemaCurrent, rep.schema.status, rep.schema.reason,
+			rep.schema.message)
+	}
+	s.Router = rep.router.status.DeepCopy()
+	clusterstatus.SetCondition(s, gen, v1.ConditionRouterReady, rep.router.ready, rep.router.reason,
+		rep.router.message)
+	if s.ClusterState == "" {
+		s.ClusterState = v1.ClusterStatePending
+	}
+	for _, t := range []v1.ConditionType{v1.ConditionGroupOnline, v1.ConditionMembersOnline} {
+		if clusterstatus.ConditionStatus(s, t) == metav1.ConditionUnknown {
+			clusterstatus.SetCondition(s, gen, t, metav1.ConditionUnknown, v1.ReasonNotObserved,
+				"the group has not been observed yet")
+		}
+	}
 }
 
 func resourcesCondition(want int32, n podCounts, applyErr error) (

@@ -18,12 +18,15 @@ import (
 // MigrationHookReconciler writes a hook's status: where its deliveries go and its newest run.
 type MigrationHookReconciler struct {
 	Client client.Client
+	// ExternalURL is the receiver's base URL as git hosts reach it (--hooks-external-url); empty when unknown:
+	// status.receiverURL is then the path alone.
+	ExternalURL string
 }
 
 // +kubebuilder:rbac:groups=mysql.orca.dev,resources=migrationhooks/status,verbs=update
 
-// Reconcile writes status.receiverPath, observedGeneration and the newest run, skipping a write that changes
-// nothing and retrying on conflicts.
+// Reconcile writes status.receiverPath and receiverURL, observedGeneration and the newest run, skipping a write
+// that changes nothing and retrying on conflicts.
 func (r *MigrationHookReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var runs v1.MigrationRunList
 	if err := r.Client.List(ctx, &runs, client.InNamespace(req.Namespace), client.UnsafeDisableDeepCopy,
@@ -37,6 +40,7 @@ func (r *MigrationHookReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		}
 		before := hook.Status.DeepCopy()
 		hook.Status.ReceiverPath, hook.Status.ObservedGeneration = hook.ReceiverPath(), hook.Generation
+		hook.Status.ReceiverURL = hook.ReceiverURL(r.ExternalURL)
 		if newest := newestRun(runs.Items); newest != nil {
 			hook.Status.LastRunName, hook.Status.LastDeliveryID = newest.Name, newest.Spec.DeliveryID
 		}

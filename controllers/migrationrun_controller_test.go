@@ -130,7 +130,8 @@ func TestMigrationRunLifecycle(t *testing.T) {
 		if err := k8s.Get(context.Background(), key(ns, "app"), &h); err != nil {
 			return err
 		}
-		if h.Status.ReceiverPath != "/hooks/"+ns+"/app" || h.Status.LastDeliveryID != "d-2" {
+		if h.Status.ReceiverPath != "/hooks/"+ns+"/app" || h.Status.LastDeliveryID != "d-2" ||
+			h.Status.ReceiverURL != "https://hooks.example.com/hooks/"+ns+"/app" {
 			return fmt.Errorf("hook status %+v", h.Status)
 		}
 		return nil

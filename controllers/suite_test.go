@@ -74,7 +74,7 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "setup migration runs:", err)
 		return 1
 	}
-	if err := (&MigrationHookReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+	if err := (&MigrationHookReconciler{Client: mgr.GetClient(), ExternalURL: "https://hooks.example.com/"}).SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, "setup migration hooks:", err)
 		return 1
 	}

@@ -260,6 +260,11 @@ type MigrationHookStatus struct {
 	// +optional
 	ReceiverPath string `json:"receiverPath,omitempty"`
 
+	// ReceiverURL is the URL to give the git host: the operator's --hooks-external-url (the chart's
+	// hooks.externalURL) followed by receiverPath; receiverPath alone when the operator was given no external URL.
+	// +optional
+	ReceiverURL string `json:"receiverURL,omitempty"`
+
 	// LastDeliveryID is the delivery id of the last run created.
 	// +optional
 	LastDeliveryID string `json:"lastDeliveryId,omitempty"`
@@ -285,7 +290,7 @@ type MigrationHookStatus struct {
 // +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=`.spec.provider`
 // +kubebuilder:printcolumn:name="Repository",type=string,JSONPath=`.spec.source.url`
 // +kubebuilder:printcolumn:name="Last Run",type=string,JSONPath=`.status.lastRunName`
-// +kubebuilder:printcolumn:name="Path",type=string,JSONPath=`.status.receiverPath`,priority=1
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.receiverURL`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type MigrationHook struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -49,6 +49,9 @@ func newOperatorCommand() *cobra.Command {
 	f.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
 	f.StringVar(&o.HooksAddr, "hooks-bind-address", ":8082",
 		"address of the MigrationHook receiver, POST /hooks/<namespace>/<hook>, served on every replica; 0 disables it")
+	f.Var(externalURL{&o.HooksExternalURL}, "hooks-external-url", "the receiver's base URL as git hosts reach it "+
+		"(https://hooks.example.com): MigrationHooks' status.receiverURL is it followed by /hooks/<namespace>/<hook>; "+
+		"default none: the path alone")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "elect a leader so only one replica reconciles")
 	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader lease")
 	f.StringVar(&o.OrcaImage, "orca-image", "ghcr.io/orca-operator/orca:latest",

@@ -48,6 +48,10 @@ type Options struct {
 	// HooksAddr serves the MigrationHook receiver (POST /hooks/<namespace>/<hook>) on every replica; "" or "0"
 	// disables it.
 	HooksAddr string
+	// HooksExternalURL is the receiver's base URL as git hosts reach it (https://hooks.example.com, through an
+	// Ingress or load balancer): MigrationHooks' status.receiverURL is it followed by /hooks/<namespace>/<hook>.
+	// Empty: the path alone.
+	HooksExternalURL string
 	// HooksListening, for tests, is told where the receiver listens (HooksAddr may name port 0).
 	HooksListening func(net.Addr)
 	// LeaderElect makes only the elected replica reconcile.
@@ -268,7 +272,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		{"backupschedule", &controllers.BackupScheduleReconciler{Client: c, Scheme: scheme, Recorder: rec}},
 		{"migrationrun", &controllers.MigrationRunReconciler{Client: c, APIReader: api, Scheme: scheme,
 			OrcaImage: o.OrcaImage, Recorder: rec, SRVZone: srvZone(o)}},
-		{"migrationhook", &controllers.MigrationHookReconciler{Client: c}},
+		{"migrationhook", &controllers.MigrationHookReconciler{Client: c, ExternalURL: o.HooksExternalURL}},
 	} {
 		if err := x.r.SetupWithManager(mgr); err != nil {
 			return fmt.Errorf("set up %s controller: %w", x.kind, err)

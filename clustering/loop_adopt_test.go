@@ -2,6 +2,7 @@ package clustering_test
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"sync"
 	"testing"
@@ -23,7 +24,9 @@ import (
 // restarts them one at a time, without SQL, highest ordinal first, the primary (db-0, by its role label) last
 // after a switchover to an adopted member; each comes back with Orca's certificate and rejoins. A writer on
 // the primary runs throughout: afterwards every acknowledged write is on every member, the members' GTID sets
-// agree (no errant transaction), and the loop verifies every member (ONLINE).
+// agree (no errant transaction), and the loop verifies every member (ONLINE). The adopted members verify their
+// peers' certificates with Orca's bundle when my.cnf asks for VERIFY_IDENTITY, so they can only join the members
+// not adopted yet because my.cnf says REQUIRED while such a pod is left.
 func TestLoopAdoptsAClusterCreatedBeforeTLS(t *testing.T) {
 	w := newWorld(t, 3)
 	w.waitOnline(0)
@@ -104,12 +107,27 @@ func (w *world) restartAdopted(i int) {
 		w.t.Fatal(err)
 	}
 	host := specs.MemberHost(w.cluster, i, "")
-	err := m.RestartWith(mysqlsim.MemberConfig{TLS: w.memberTLS(i),
+	err := m.RestartWith(mysqlsim.MemberConfig{TLS: w.memberTLS(i), PeerCAs: w.trustBundle(),
 		Options: admintest.OptionsFromMyCnf(cm.Data[specs.MyCnfKey], specs.RenderMemberCnf(1000, i, host))})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	w.runPodAnnotated(i, map[string]string{v1.AnnotationTLSHash: "adopted"})
+}
+
+// trustBundle is ca.crt of Orca's <name>-tls, as the members load it from group_replication_recovery_ssl_ca.
+func (w *world) trustBundle() *x509.CertPool {
+	w.t.Helper()
+	var s corev1.Secret
+	key := client.ObjectKey{Namespace: w.ns, Name: specs.ServerTLSSecretName(w.cluster)}
+	if err := k8s.Get(context.Background(), key, &s); err != nil {
+		w.t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(s.Data[specs.KeyCACert]) {
+		w.t.Fatalf("secret %s holds no CA certificate", key.Name)
+	}
+	return pool
 }
 
 // simWriter commits transactions on whichever member is the writable primary (an account each: the simulator

@@ -229,7 +229,10 @@ func login(from, to *Member, creds recoveryCreds, privs ...string) *loginFailure
 // GROUP_REPLICATION_STREAM (MySQL 8.4 manual, 20.6.1 "Communication Stack for Connection
 // Security Management"). A failure is logged on the connecting side.
 func groupLogin(from, to *Member) bool {
-	f := login(from, to, from.groupCreds(), "GROUP_REPLICATION_STREAM")
+	f := tlsFailure(from, to)
+	if f == nil {
+		f = login(from, to, from.groupCreds(), "GROUP_REPLICATION_STREAM")
+	}
 	if f == nil {
 		return true
 	}

@@ -36,7 +36,11 @@ func (g *Group) recover(m *Member) {
 			privs = append(privs, "BACKUP_ADMIN")
 		}
 		m.recChannel.exists, m.recChannel.source = true, donor.uuid
-		if f := login(m, donor, m.groupCreds(), privs...); f != nil {
+		f := recoveryTLSFailure(m, donor)
+		if f == nil {
+			f = login(m, donor, m.groupCreds(), privs...)
+		}
+		if f != nil {
 			last = f
 			m.recChannel.errNo, m.recChannel.errMsg, m.recChannel.errAt = f.code, f.msg, g.clock.Now()
 			continue

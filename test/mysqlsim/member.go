@@ -3,6 +3,7 @@ package mysqlsim
 import (
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"sort"
@@ -74,6 +75,13 @@ type MemberConfig struct {
 	// new one takes effect at the next boot, as for mysqld). Default: Frontends.TLSConfig, else a self-signed
 	// certificate, as mysqld 8 generates at its first start without ssl_cert.
 	TLS *tls.Config
+	// PeerCAs is the bundle mysqld loads from group_replication_recovery_ssl_ca: with it, a group connection
+	// of the MYSQL communication stack verifies the peer's certificate (TLS, else the self-signed one mysqld
+	// generates, which no bundle holds) when group_replication_ssl_mode is VERIFY_CA or VERIFY_IDENTITY (the name
+	// dialled, the peer's group_replication_local_address host, too), and distributed recovery verifies its
+	// donor's, name included, when group_replication_recovery_ssl_verify_server_cert is ON. Default nil: peers are
+	// not verified. A new one takes effect at the next boot.
+	PeerCAs *x509.CertPool
 }
 
 // persisted is one mysqld-auto.cnf entry.

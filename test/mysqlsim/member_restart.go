@@ -34,6 +34,9 @@ func (m *Member) reconfigure(cfg MemberConfig) {
 	if cfg.TLS != nil {
 		c.TLS = cfg.TLS // the new pod's certificate
 	}
+	if cfg.PeerCAs != nil {
+		c.PeerCAs = cfg.PeerCAs
+	}
 	if cfg.NetworkAddress != "" {
 		c.NetworkAddress = cfg.NetworkAddress
 	} else if derivedAddr {

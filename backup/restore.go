@@ -85,10 +85,14 @@ func Restore(ctx context.Context, o RestoreOptions) (*RestoreResult, error) {
 		return nil, err
 	}
 	res := &RestoreResult{Manifest: m}
-	if err := restoreTables(ctx, admin, prog, m); err != nil {
+	plans := keyPlans(m)
+	if err := restoreTables(ctx, admin, prog, m, plans); err != nil {
 		return nil, err
 	}
 	if err := restoreData(ctx, o, db, prog, m, res); err != nil {
+		return nil, err
+	}
+	if err := restoreKeys(ctx, db, o.Threads, prog, m, plans); err != nil {
 		return nil, err
 	}
 	if err := restoreObjects(ctx, admin, prog, m, o.Users); err != nil {
@@ -118,63 +122,65 @@ func restoreConn(ctx context.Context, db *sql.DB) (*sql.Conn, error) {
 	return c, nil
 }
 
-// restoreData loads the chunks not yet recorded, on Threads workers.
+// restoreData loads the chunks not yet recorded, on Threads workers, their objects read ahead by prefetch.
 func restoreData(ctx context.Context, o RestoreOptions, db *sql.DB, prog *progress, m *Manifest,
 	res *RestoreResult) error {
-	type job struct {
-		t *Table
-		c Chunk
+	jobs, skipped := loadOrder(m, prog.done)
+	res.Skipped = skipped
+	var mu sync.Mutex
+	load := func(ctx context.Context, c *sql.Conn, f fetchedChunk) error {
+		if err := loadChunk(ctx, c, prog, f); err != nil {
+			return err
+		}
+		mu.Lock()
+		res.Loaded, res.Rows = res.Loaded+1, res.Rows+f.c.Rows
+		mu.Unlock()
+		return nil
 	}
-	var jobs []job
-	for i := range m.Tables {
-		for _, c := range m.Tables[i].Chunks {
-			if prog.done(c.Key) {
-				res.Skipped++
+	return onWorkers(ctx, db, min(o.Threads, len(jobs)), prefetch(o.Store, jobs, prefetchers(o.Threads)), load)
+}
+
+// chunkJob is one chunk to load and its table.
+type chunkJob struct {
+	t *Table
+	c Chunk
+}
+
+// loadOrder lists the chunks not loaded yet, round-robin over the tables (every table's first chunk, then every
+// second one...), so that the workers load different tables at once rather than contend for one table's
+// index (and MariaDB's bulk insert into an empty table, which locks it, is taken by every table's first chunk at
+// once). It also counts the chunks done before.
+func loadOrder(m *Manifest, done func(key string) bool) (jobs []chunkJob, skipped int) {
+	for round := 0; ; round++ {
+		more := false
+		for i := range m.Tables {
+			t := &m.Tables[i]
+			if round >= len(t.Chunks) {
 				continue
 			}
-			jobs = append(jobs, job{&m.Tables[i], c})
-		}
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	queue := make(chan job)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range min(o.Threads, max(len(jobs), 1)) {
-		c, err := restoreConn(ctx, db)
-		if err != nil {
-			cancel(err)
-			break
-		}
-		wg.Go(func() {
-			defer func() { _ = c.Close() }()
-			for j := range queue {
-				if err := loadChunk(ctx, c, o.Store, prog, j.t, j.c); err != nil {
-					cancel(err)
-					return
-				}
-				mu.Lock()
-				res.Loaded, res.Rows = res.Loaded+1, res.Rows+j.c.Rows
-				mu.Unlock()
+			more = true
+			if c := t.Chunks[round]; done(c.Key) {
+				skipped++
+			} else {
+				jobs = append(jobs, chunkJob{t, c})
 			}
-		})
+		}
+		if !more {
+			return jobs, skipped
+		}
 	}
-	feed(ctx, queue, jobs)
-	wg.Wait()
-	return context.Cause(ctx)
 }
 
-// loadChunk verifies a chunk, then runs its statements and records it in one transaction. A corruption found
-// in it is a CorruptObjectError naming the chunk.
-func loadChunk(ctx context.Context, c *sql.Conn, st Store, prog *progress, t *Table, ch Chunk) error {
-	return nameCorrupt(ch.Key, loadVerifiedChunk(ctx, c, st, prog, t, ch))
+// loadChunk runs a verified chunk's statements and records it in one transaction. A corruption found in it
+// (by prefetch's checks or while loading) is a CorruptObjectError naming the chunk.
+func loadChunk(ctx context.Context, c *sql.Conn, prog *progress, f fetchedChunk) error {
+	if f.err != nil {
+		return nameCorrupt(f.c.Key, fmt.Errorf("chunk %s of %s.%s: %w", f.c.Key, f.t.Database, f.t.Name, f.err))
+	}
+	return nameCorrupt(f.c.Key, loadVerifiedChunk(ctx, c, prog, f.t, f.c, f.data))
 }
 
-func loadVerifiedChunk(ctx context.Context, c *sql.Conn, st Store, prog *progress, t *Table, ch Chunk) error {
-	data, err := readVerified(ctx, st, ch.Key, ch.Size, ch.SHA256)
-	if err != nil {
-		return fmt.Errorf("chunk %s of %s.%s: %w", ch.Key, t.Database, t.Name, err)
-	}
+func loadVerifiedChunk(ctx context.Context, c *sql.Conn, prog *progress, t *Table, ch Chunk, data []byte) error {
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin chunk %s: %w", ch.Key, err)

@@ -10,9 +10,10 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// restoreTables creates the databases and the tables not recorded yet (a table half-created by a killed run is
-// dropped and created again: no chunk of it can have been loaded before its record).
-func restoreTables(ctx context.Context, c *sql.Conn, p *progress, m *Manifest) error {
+// restoreTables creates the databases and the tables not recorded yet, each as its plan says (a table
+// half-created by a killed run is dropped and created again: no chunk of it can have been loaded before its
+// record).
+func restoreTables(ctx context.Context, c *sql.Conn, p *progress, m *Manifest, plans []tableKeys) error {
 	for _, d := range m.Databases {
 		stmt, ok := strings.CutPrefix(d.CreateSQL, "CREATE DATABASE ")
 		if !ok {
@@ -41,7 +42,7 @@ func restoreTables(ctx context.Context, c *sql.Conn, p *progress, m *Manifest) e
 			continue
 		}
 		err := execAll(ctx, c, "USE "+quoteIdent(t.Database),
-			"DROP TABLE IF EXISTS "+quoteIdent(t.Database)+"."+quoteIdent(t.Name), t.CreateSQL)
+			"DROP TABLE IF EXISTS "+quoteIdent(t.Database)+"."+quoteIdent(t.Name), plans[i].create)
 		if err != nil {
 			return fmt.Errorf("create table %s.%s: %w", t.Database, t.Name, err)
 		}

@@ -31,6 +31,13 @@ var roundTripSchema = []string{
 	"CREATE SEQUENCE shop.seq START WITH 100 INCREMENT BY 5 CACHE 10",
 	"CREATE TABLE shop.ubig (id BIGINT UNSIGNED PRIMARY KEY, n BIGINT DEFAULT NEXTVAL(shop.seq), v VARCHAR(100))",
 	"CREATE TABLE `we``ird-db`.`sp ace` (`co``l` INT PRIMARY KEY, `é` VARCHAR(10))",
+	// Secondary keys, deferred on restore or not (a foreign key's tables, an AUTO_INCREMENT column's key).
+	"CREATE TABLE shop.keyed (id INT PRIMARY KEY, a INT, b VARCHAR(50), c TEXT, UNIQUE KEY u_b (b), " +
+		"KEY k_a (a), KEY `k ab` (a, b) COMMENT 'x, y', KEY k_c (c(10))) AUTO_INCREMENT=7000",
+	"CREATE TABLE shop.parent (id INT PRIMARY KEY, code INT, KEY k_code (code))",
+	"CREATE TABLE shop.child (id INT PRIMARY KEY, pid INT, KEY k_pid (pid), " +
+		"CONSTRAINT fk_parent FOREIGN KEY (pid) REFERENCES shop.parent (id))",
+	"CREATE TABLE shop.ainc (pk INT PRIMARY KEY, n INT NOT NULL AUTO_INCREMENT, KEY k_n (n), KEY k_pk (pk))",
 	"CREATE VIEW shop.v_types AS SELECT id, vc FROM shop.types WHERE id < 10",
 	"CREATE VIEW shop.a_over_view AS SELECT COUNT(*) AS n FROM shop.v_types",
 	"CREATE PROCEDURE shop.p_count(OUT n INT) BEGIN SELECT COUNT(*) INTO n FROM shop.types; END",
@@ -80,7 +87,11 @@ func fillRoundTrip(t *testing.T, db *sql.DB) {
 		"SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
 		"INSERT INTO shop.zero VALUES (0, 0), (1, 1)",
 		"SET SESSION sql_mode = DEFAULT",
-		"INSERT INTO `we``ird-db`.`sp ace` VALUES (1, 'é'), (2, NULL)")
+		"INSERT INTO `we``ird-db`.`sp ace` VALUES (1, 'é'), (2, NULL)",
+		"INSERT INTO shop.keyed SELECT id, id % 7, CONCAT('b', id), vc FROM shop.types",
+		"INSERT INTO shop.parent SELECT id, id % 3 FROM shop.types WHERE id < 50",
+		"INSERT INTO shop.child SELECT id, id % 40 + 1 FROM shop.types WHERE id < 100",
+		"INSERT INTO shop.ainc (pk) SELECT id FROM shop.types WHERE id < 30")
 	// Unsigned keys over the whole uint64 range, most above 2^63: split by range like any other.
 	vals := make([]string, 0, 2000)
 	for i := range uint64(2000) {
@@ -131,6 +142,7 @@ func TestRoundTripEveryTypeAndShape(t *testing.T) {
 	}
 	compareChecksums(t, checksums(t, srcDB), checksums(t, dstDB))
 	compareObjects(t, srcDB, dstDB)
+	compareTables(t, srcDB, dstDB)
 	if checks, err := backup.Verify(ctx, server(dst), m); err != nil || len(checks) != len(m.Tables) {
 		t.Fatalf("verify the restored copy: %d tables, %v", len(checks), err)
 	}
@@ -208,6 +220,30 @@ func compareObjects(t *testing.T, a, b *sql.DB) {
 		}
 	}
 }
+
+// compareTables checks that every table's SHOW CREATE TABLE is the same (keys deferred on restore included).
+func compareTables(t *testing.T, a, b *sql.DB) {
+	t.Helper()
+	q := "SELECT TABLE_SCHEMA, TABLE_NAME, '' FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' " +
+		"AND TABLE_SCHEMA NOT IN ('mysql', 'sys', 'information_schema', 'performance_schema') ORDER BY 1, 2"
+	names := queryRows(t, a, q)
+	if got := queryRows(t, b, q); got != names {
+		t.Fatalf("tables: source\n%s\nrestored\n%s", names, got)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(names), "\n") {
+		db, table, _ := strings.Cut(strings.TrimSuffix(strings.TrimSpace(line), ":"), ".")
+		stmt := "SHOW CREATE TABLE " + quote(db) + "." + quote(table)
+		var n, want, got string
+		if err := a.QueryRow(stmt).Scan(&n, &want); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+		if err := b.QueryRow(stmt).Scan(&n, &got); err != nil || got != want {
+			t.Errorf("%s: restored (%v)\n%s\nsource\n%s", stmt, err, got, want)
+		}
+	}
+}
+
+func quote(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
 
 func queryRows(t *testing.T, db *sql.DB, q string) string {
 	t.Helper()

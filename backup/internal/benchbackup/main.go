@@ -34,8 +34,9 @@ type result struct {
 	sizeMB                       float64
 	mydumper, orcaDump           time.Duration
 	myloader, orcaRestore        time.Duration
-	dumpRSS, restoreRSS          int64 // KiB
-	dumpDiskWrite, restoreDiskWr int64 // bytes
+	dumpRSS, restoreRSS          int64         // KiB
+	dumpDiskWrite, restoreDiskWr int64         // bytes
+	dumpCPU, restoreCPU          time.Duration // orca's user+sys
 	orcaBytes, mydumperBytes     int64
 }
 
@@ -131,7 +132,7 @@ func measure(dir, orca string, s3 *peers.S3, o options, sizeMB int) (result, err
 		"--port=" + strconv.Itoa(src.Port), "--databases=sbtest"}, store...)...); err != nil {
 		return r, err
 	}
-	r.dumpRSS, r.dumpDiskWrite = us.Maxrss, us.Oublock*512
+	r.dumpRSS, r.dumpDiskWrite, r.dumpCPU = us.Maxrss, us.Oublock*512, cpuTime(us)
 	r.orcaBytes = dirSize(filepath.Join(s3.Dir, "bench", "b"+tag))
 	src.Stop()
 	if err := loadBoth(dir, orca, env, store, mdDir, o, tag, &r); err != nil {
@@ -165,7 +166,7 @@ func loadBoth(dir, orca string, env, store []string, mdDir string, o options, ta
 	if err != nil {
 		return err
 	}
-	r.restoreRSS, r.restoreDiskWr = us.Maxrss, us.Oublock*512
+	r.restoreRSS, r.restoreDiskWr, r.restoreCPU = us.Maxrss, us.Oublock*512, cpuTime(us)
 	return nil
 }
 
@@ -213,6 +214,11 @@ func orcaRun(bin string, env []string, args ...string) (time.Duration, *syscall.
 	return d, us, nil
 }
 
+// cpuTime is a process's user+sys time: how much of a run's two cores Orca itself took from the server.
+func cpuTime(us *syscall.Rusage) time.Duration {
+	return time.Duration(us.Utime.Nano() + us.Stime.Nano())
+}
+
 func dirSize(dir string) int64 {
 	var n int64
 	_ = filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
@@ -247,5 +253,9 @@ func report(o options, results []result) {
 			mbs(r.myloader), mbs(r.orcaRestore), r.myloader.Seconds()/r.orcaRestore.Seconds(),
 			float64(r.dumpRSS)/1024, float64(r.restoreRSS)/1024, r.dumpDiskWrite, r.restoreDiskWr,
 			float64(r.mydumperBytes)/1e6, float64(r.orcaBytes)/1e6)
+	}
+	for _, r := range results {
+		fmt.Printf("%.0f MB: orca CPU (user+sys) dump %.1f s of %.1f s, restore %.1f s of %.1f s\n", r.sizeMB,
+			r.dumpCPU.Seconds(), r.orcaDump.Seconds(), r.restoreCPU.Seconds(), r.orcaRestore.Seconds())
 	}
 }

@@ -54,8 +54,16 @@ func TestSnapshotIsConsistentUnderWrites(t *testing.T) {
 	if len(findTable(t, m, "sbtest", "sbtest1").Chunks) < 2 {
 		t.Fatal("sbtest1 was not split into chunks")
 	}
-	if _, err := backup.Restore(ctx, backup.RestoreOptions{Target: server(dst), Store: st, Threads: 4}); err != nil {
+	_, err = backup.Restore(ctx, backup.RestoreOptions{Target: server(dst), Store: st, Threads: 4,
+		SetGTIDPurged: true})
+	if err != nil {
 		t.Fatalf("restore: %v", err)
+	}
+	// Replication from the source with MASTER_USE_GTID=slave_pos would start right after the snapshot.
+	var slavePos string
+	if err := dstDB.QueryRow("SELECT @@GLOBAL.gtid_slave_pos").Scan(&slavePos); err != nil ||
+		slavePos != m.Position.GTIDSet {
+		t.Fatalf("gtid_slave_pos of the copy %q (%v), snapshot at %q", slavePos, err, m.Position.GTIDSet)
 	}
 	replayed := replayBinlog(ctx, t, src, dst, m.Position)
 	if replayed == 0 {

@@ -28,6 +28,11 @@ type RestoreOptions struct {
 	Threads int
 	// Users applies the backup's accounts and grants, when it has them.
 	Users bool
+	// SetGTIDPurged records the backup's GTID set on the target once the data is in, as a server that had
+	// executed those transactions (MySQL: appended to gtid_purged; MariaDB: gtid_slave_pos), so replication
+	// from the source and a binary log replay after the backup skip what the dump holds. A MySQL target that
+	// executed part of the set already is refused before anything is loaded (ErrGTIDConflict).
+	SetGTIDPurged bool
 	// Log receives progress; the zero Logger discards.
 	Log logr.Logger
 }
@@ -80,6 +85,11 @@ func Restore(ctx context.Context, o RestoreOptions) (*RestoreResult, error) {
 		return nil, err
 	}
 	defer func() { _ = admin.Close() }()
+	if o.SetGTIDPurged {
+		if _, _, err := gtidPlan(ctx, admin, m); err != nil {
+			return nil, err
+		}
+	}
 	prog, err := openProgress(ctx, admin, m)
 	if err != nil {
 		return nil, err
@@ -98,7 +108,21 @@ func Restore(ctx context.Context, o RestoreOptions) (*RestoreResult, error) {
 	if err := restoreObjects(ctx, admin, prog, m, o.Users); err != nil {
 		return nil, err
 	}
+	if o.SetGTIDPurged {
+		if err := setGTIDs(ctx, admin, m); err != nil {
+			return nil, err
+		}
+	}
 	return res, prog.finish(ctx, admin)
+}
+
+// setGTIDs plans again (a resumed run may have recorded the set already) and records the set.
+func setGTIDs(ctx context.Context, c *sql.Conn, m *Manifest) error {
+	step, lit, err := gtidPlan(ctx, c, m)
+	if err != nil {
+		return err
+	}
+	return recordGTIDs(ctx, c, step, lit)
 }
 
 // restoreSession is every restore connection's session: the dump's literals mean the same, keys and foreign

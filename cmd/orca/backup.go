@@ -244,6 +244,9 @@ func newRestoreCommand() *cobra.Command {
 	srv.bind(cmd.Flags())
 	cmd.Flags().IntVar(&o.Threads, "threads", 4, "loading workers")
 	cmd.Flags().BoolVar(&o.Users, "users", false, "restore the backup's accounts and grants")
+	cmd.Flags().BoolVar(&o.SetGTIDPurged, "set-gtid-purged", false, "record the backup's GTID set on the server "+
+		"after the load (MySQL: appended to gtid_purged, refused before loading if the server executed part of "+
+		"it; MariaDB: gtid_slave_pos), so replication from the source and a replay skip what the dump holds")
 	cmd.Flags().BoolVar(&rf.verify, "verify", false,
 		"after the restore, read every table back and compare its rows and digest with the manifest's")
 	cmd.Flags().DurationVar(&rf.waitServer, "wait-server", 0,

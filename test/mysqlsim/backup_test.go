@@ -3,6 +3,7 @@ package mysqlsim
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -85,4 +86,111 @@ func TestBackupOfASimulatedMember(t *testing.T) {
 	if _, err := db.ExecContext(ctx, "INSERT INTO "+cfg.DBName+".t VALUES (4, 'd')"); err != nil {
 		t.Fatalf("a write after the dumps: %v", err)
 	}
+}
+
+// simulatedTarget starts one simulated member, not in a group (the first member of a new cluster before its
+// bootstrap), and returns its server and a root connection.
+func simulatedTarget(t *testing.T) (backup.Server, *sql.DB) {
+	t.Helper()
+	tc := newCluster(t, 1, dataDSN(t), func(i int, c *MemberConfig) {
+		ports := freePorts(t, c.Host, 2)
+		c.Port, c.XPort, c.RootPassword = ports[0], ports[1], "rootpw"
+		c.ServerUUID = "aaaaaaaa-0000-4000-8000-000000000001"
+	})
+	fe := &Frontends{Group: tc.g}
+	if err := fe.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fe.Shutdown)
+	addr, _, _ := fe.Addrs(tc.members[0])
+	warmAuthCache(t, addr)
+	db, err := sql.Open("mysql", "root:rootpw@tcp("+addr+")/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return backup.Server{Addr: addr, User: "root", Password: "rootpw"}, db
+}
+
+// TestRestoreRecordsTheBackupsGTIDs restores a simulated member's backup into a new member with SetGTIDPurged:
+// the set ends in its gtid_executed and gtid_purged beside its own load transactions (MySQL 8.4's '+' form of
+// SET GLOBAL gtid_purged as the simulator models it). A target that executed part of the set is refused before
+// any table is created.
+func TestRestoreRecordsTheBackupsGTIDs(t *testing.T) {
+	src, srcDB := simulatedSource(t)
+	dbName := "gtidsrc"
+	for _, s := range []string{"CREATE DATABASE " + dbName, "CREATE TABLE " + dbName + ".t (id INT PRIMARY KEY, k INT, " +
+		"KEY k_1 (k))", "INSERT INTO " + dbName + ".t VALUES (1, 7), (2, 8)"} {
+		if _, err := srcDB.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	s3 := peers.StartS3(t, "backups")
+	st, err := backup.NewS3Store(backup.S3Config{Bucket: "backups", Prefix: "db/g1", Endpoint: s3.Endpoint,
+		PathStyle: true, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	m, err := backup.Dump(ctx, backup.DumpOptions{Source: src, Store: st, ID: "g1", Databases: []string{dbName}})
+	if err != nil || !strings.HasPrefix(m.Position.GTIDSet, testGroupName+":1-") {
+		t.Fatalf("dump: %v, position %+v", err, m.Position)
+	}
+	// The simulated groups share one MariaDB for their data: the source's copy goes before each restore.
+	drop := func() {
+		if _, err := srcDB.Exec("DROP DATABASE " + dbName); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drop()
+	tgt, tgtDB := simulatedTarget(t)
+	if _, err := backup.Restore(ctx, backup.RestoreOptions{Target: tgt, Store: st, SetGTIDPurged: true}); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	var inExecuted, inPurged int
+	var own string
+	if err := tgtDB.QueryRow("SELECT GTID_SUBSET(?, @@GLOBAL.gtid_executed), GTID_SUBSET(?, @@GLOBAL.gtid_purged), "+
+		"GTID_SUBTRACT(@@GLOBAL.gtid_executed, ?)", m.Position.GTIDSet, m.Position.GTIDSet, m.Position.GTIDSet).
+		Scan(&inExecuted, &inPurged, &own); err != nil || inExecuted != 1 || inPurged != 1 {
+		t.Fatalf("backup's set in the target: executed %d, purged %d (%v)", inExecuted, inPurged, err)
+	}
+	if !strings.HasPrefix(own, "aaaaaaaa-0000-4000-8000-000000000001:1-") {
+		t.Errorf("the target's own transactions besides the backup's: %q", own)
+	}
+
+	drop()
+	tgt2, tgt2DB := simulatedTarget(t)
+	if _, err := tgt2DB.Exec("SET GLOBAL gtid_purged = '" + testGroupName + ":1'"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = backup.Restore(ctx, backup.RestoreOptions{Target: tgt2, Store: st, SetGTIDPurged: true})
+	var n int
+	_ = tgt2DB.QueryRow("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", dbName).Scan(&n)
+	if !errors.Is(err, backup.ErrGTIDConflict) || n != 0 {
+		t.Fatalf("restore into a target holding part of the set: %v, %d tables created", err, n)
+	}
+}
+
+// simulatedSource starts a bootstrapped one-member group and returns its server and a root connection.
+func simulatedSource(t *testing.T) (backup.Server, *sql.DB) {
+	t.Helper()
+	tc := newCluster(t, 1, dataDSN(t), func(i int, c *MemberConfig) {
+		ports := freePorts(t, c.Host, 2)
+		c.Port, c.XPort, c.RootPassword = ports[0], ports[1], "rootpw"
+	})
+	fe := &Frontends{Group: tc.g}
+	if err := fe.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fe.Shutdown)
+	tc.bootstrap()
+	addr, _, _ := fe.Addrs(tc.members[0])
+	warmAuthCache(t, addr)
+	db, err := sql.Open("mysql", "root:rootpw@tcp("+addr+")/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return backup.Server{Addr: addr, User: "root", Password: "rootpw"}, db
 }

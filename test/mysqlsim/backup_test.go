@@ -19,30 +19,9 @@ import (
 // STATUS and the information_schema and SHOW CREATE reads; the manifest lands in versitygw with the member's
 // GTID set.
 func TestBackupOfASimulatedMember(t *testing.T) {
-	dsn := dataDSN(t)
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := newCluster(t, 1, dsn, func(i int, c *MemberConfig) {
-		ports := freePorts(t, c.Host, 2)
-		c.Port, c.XPort, c.RootPassword = ports[0], ports[1], "rootpw"
-	})
-	fe := &Frontends{Group: tc.g}
-	if err := fe.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer fe.Shutdown()
-	tc.bootstrap()
-	addr, _, _ := fe.Addrs(tc.members[0])
-	warmAuthCache(t, addr)
-	db, err := sql.Open("mysql", "root:rootpw@tcp("+addr+")/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
-	for _, s := range []string{"CREATE TABLE " + cfg.DBName + ".t (id INT PRIMARY KEY, v VARCHAR(20))",
-		"INSERT INTO " + cfg.DBName + ".t VALUES (1, 'a'), (2, 'b'), (3, NULL)"} {
+	src, db, dbName := simulatedMember(t, true, "")
+	for _, s := range []string{"CREATE TABLE " + dbName + ".t (id INT PRIMARY KEY, v VARCHAR(20))",
+		"INSERT INTO " + dbName + ".t VALUES (1, 'a'), (2, 'b'), (3, NULL)"} {
 		if _, err := db.Exec(s); err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
@@ -55,8 +34,8 @@ func TestBackupOfASimulatedMember(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	m, err := backup.Dump(ctx, backup.DumpOptions{Source: backup.Server{Addr: addr, User: "root", Password: "rootpw"},
-		Store: st, ID: "b1", Threads: 2, Databases: []string{cfg.DBName}})
+	m, err := backup.Dump(ctx, backup.DumpOptions{Source: src, Store: st, ID: "b1", Threads: 2,
+		Databases: []string{dbName}})
 	if err != nil {
 		t.Fatalf("dump the simulated member: %v", err)
 	}
@@ -78,30 +57,40 @@ func TestBackupOfASimulatedMember(t *testing.T) {
 			t.Fatalf("%s: %v", s, err)
 		}
 	}
-	_, err = backup.Dump(ctx, backup.DumpOptions{Source: backup.Server{Addr: addr, User: "dumper", Password: "pw"},
-		Store: st.Sub("unprivileged"), ID: "b2", Databases: []string{cfg.DBName}})
+	_, err = backup.Dump(ctx, backup.DumpOptions{Source: backup.Server{Addr: src.Addr, User: "dumper", Password: "pw"},
+		Store: st.Sub("unprivileged"), ID: "b2", Databases: []string{dbName}})
 	if err == nil || !strings.Contains(err.Error(), "BACKUP_ADMIN") {
 		t.Fatalf("dump without BACKUP_ADMIN: %v", err)
 	}
-	if _, err := db.ExecContext(ctx, "INSERT INTO "+cfg.DBName+".t VALUES (4, 'd')"); err != nil {
+	if _, err := db.ExecContext(ctx, "INSERT INTO "+dbName+".t VALUES (4, 'd')"); err != nil {
 		t.Fatalf("a write after the dumps: %v", err)
 	}
 }
 
-// simulatedTarget starts one simulated member, not in a group (the first member of a new cluster before its
-// bootstrap), and returns its server and a root connection.
-func simulatedTarget(t *testing.T) (backup.Server, *sql.DB) {
+// simulatedMember starts a one-member simulated group, bootstrapped (a source) or not (the first member of a
+// new cluster before its bootstrap), and returns its server, a root connection and its data database.
+func simulatedMember(t *testing.T, bootstrap bool, uuid string) (backup.Server, *sql.DB, string) {
 	t.Helper()
-	tc := newCluster(t, 1, dataDSN(t), func(i int, c *MemberConfig) {
+	dsn := dataDSN(t)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := newCluster(t, 1, dsn, func(i int, c *MemberConfig) {
 		ports := freePorts(t, c.Host, 2)
 		c.Port, c.XPort, c.RootPassword = ports[0], ports[1], "rootpw"
-		c.ServerUUID = "aaaaaaaa-0000-4000-8000-000000000001"
+		if uuid != "" {
+			c.ServerUUID = uuid
+		}
 	})
 	fe := &Frontends{Group: tc.g}
 	if err := fe.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(fe.Shutdown)
+	if bootstrap {
+		tc.bootstrap()
+	}
 	addr, _, _ := fe.Addrs(tc.members[0])
 	warmAuthCache(t, addr)
 	db, err := sql.Open("mysql", "root:rootpw@tcp("+addr+")/")
@@ -109,7 +98,7 @@ func simulatedTarget(t *testing.T) (backup.Server, *sql.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	return backup.Server{Addr: addr, User: "root", Password: "rootpw"}, db
+	return backup.Server{Addr: addr, User: "root", Password: "rootpw"}, db, cfg.DBName
 }
 
 // TestRestoreRecordsTheBackupsGTIDs restores a simulated member's backup into a new member with SetGTIDPurged:
@@ -117,7 +106,8 @@ func simulatedTarget(t *testing.T) (backup.Server, *sql.DB) {
 // SET GLOBAL gtid_purged as the simulator models it). A target that executed part of the set is refused before
 // any table is created.
 func TestRestoreRecordsTheBackupsGTIDs(t *testing.T) {
-	src, srcDB := simulatedSource(t)
+	const targetUUID = "bbbbbbbb-0000-4000-8000-000000000001"
+	src, srcDB, _ := simulatedMember(t, true, "")
 	dbName := "gtidsrc"
 	for _, s := range []string{"CREATE DATABASE " + dbName, "CREATE TABLE " + dbName + ".t (id INT PRIMARY KEY, k INT, " +
 		"KEY k_1 (k))", "INSERT INTO " + dbName + ".t VALUES (1, 7), (2, 8)"} {
@@ -144,7 +134,7 @@ func TestRestoreRecordsTheBackupsGTIDs(t *testing.T) {
 		}
 	}
 	drop()
-	tgt, tgtDB := simulatedTarget(t)
+	tgt, tgtDB, _ := simulatedMember(t, false, targetUUID)
 	if _, err := backup.Restore(ctx, backup.RestoreOptions{Target: tgt, Store: st, SetGTIDPurged: true}); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
@@ -155,12 +145,12 @@ func TestRestoreRecordsTheBackupsGTIDs(t *testing.T) {
 		Scan(&inExecuted, &inPurged, &own); err != nil || inExecuted != 1 || inPurged != 1 {
 		t.Fatalf("backup's set in the target: executed %d, purged %d (%v)", inExecuted, inPurged, err)
 	}
-	if !strings.HasPrefix(own, "aaaaaaaa-0000-4000-8000-000000000001:1-") {
+	if !strings.HasPrefix(own, targetUUID+":1-") {
 		t.Errorf("the target's own transactions besides the backup's: %q", own)
 	}
 
 	drop()
-	tgt2, tgt2DB := simulatedTarget(t)
+	tgt2, tgt2DB, _ := simulatedMember(t, false, targetUUID)
 	if _, err := tgt2DB.Exec("SET GLOBAL gtid_purged = '" + testGroupName + ":1'"); err != nil {
 		t.Fatal(err)
 	}
@@ -170,27 +160,4 @@ func TestRestoreRecordsTheBackupsGTIDs(t *testing.T) {
 	if !errors.Is(err, backup.ErrGTIDConflict) || n != 0 {
 		t.Fatalf("restore into a target holding part of the set: %v, %d tables created", err, n)
 	}
-}
-
-// simulatedSource starts a bootstrapped one-member group and returns its server and a root connection.
-func simulatedSource(t *testing.T) (backup.Server, *sql.DB) {
-	t.Helper()
-	tc := newCluster(t, 1, dataDSN(t), func(i int, c *MemberConfig) {
-		ports := freePorts(t, c.Host, 2)
-		c.Port, c.XPort, c.RootPassword = ports[0], ports[1], "rootpw"
-	})
-	fe := &Frontends{Group: tc.g}
-	if err := fe.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fe.Shutdown)
-	tc.bootstrap()
-	addr, _, _ := fe.Addrs(tc.members[0])
-	warmAuthCache(t, addr)
-	db, err := sql.Open("mysql", "root:rootpw@tcp("+addr+")/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return backup.Server{Addr: addr, User: "root", Password: "rootpw"}, db
 }

@@ -14,9 +14,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
@@ -349,12 +352,42 @@ func (r *MigrationRunReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}))).
 		Watches(&v1.MigrationRun{}, handler.EnqueueRequestsFromMapFunc(r.clusterRuns(func(o client.Object) string {
 			return o.GetLabels()[v1.LabelCluster]
-		}))).
+		})), builder.WithPredicates(r.queueChanges())).
 		Watches(&v1.MySQLBackup{}, handler.EnqueueRequestsFromMapFunc(r.clusterRuns(func(o client.Object) string {
 			return o.(*v1.MySQLBackup).Spec.ClusterName
 		}))).
 		Named("migrationrun").
 		Complete(opmetrics.Reconciler("migrationrun", r))
+}
+
+// queueChanges passes the changes of a run that can change the plan of the other runs of its cluster: it became
+// active (a Pod or a backup) or ended, or was deleted; a new run only under Replace (it supersedes the waiting
+// ones). Under a burst of deliveries every run created would otherwise plan every waiting run again.
+func (r *MigrationRunReconciler) queueChanges() predicate.Funcs {
+	return predicate.Funcs{
+		CreateFunc: func(e event.CreateEvent) bool { return r.replaces(e.Object) },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			before, okB := e.ObjectOld.(*v1.MigrationRun)
+			after, okA := e.ObjectNew.(*v1.MigrationRun)
+			return !okB || !okA || queueState(&before.Status) != queueState(&after.Status)
+		},
+	}
+}
+
+// queueState is what of a run's status the other runs' plans read: whether it holds the queue, and whether
+// it is over.
+func queueState(s *v1.MigrationRunStatus) [2]bool {
+	return [2]bool{s.PodName != "" || s.BackupName != "", ended(s)}
+}
+
+// replaces reports whether a new run's hook has concurrencyPolicy Replace (or cannot be read: plan them all).
+func (r *MigrationRunReconciler) replaces(o client.Object) bool {
+	var hook v1.MigrationHook
+	key := client.ObjectKey{Namespace: o.GetNamespace(), Name: o.GetLabels()[v1.LabelMigrationHook]}
+	if err := r.Client.Get(context.Background(), key, &hook); err != nil {
+		return true
+	}
+	return hook.Spec.ConcurrencyPolicy == v1.ConcurrencyReplace
 }
 
 // clusterRuns maps an object to the runs of the cluster cluster(object) names in its namespace.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
@@ -236,6 +237,36 @@ func TestPlanRunQueues(t *testing.T) {
 		step := planRun(runObservation{Run: &run, Hook: c.hook, Cluster: c.cluster})
 		if step.Reason != c.want || (c.want == "") != step.CreatePod {
 			t.Errorf("%s: %s %s (%s), want %q", c.name, step.Phase, step.Reason, step.Message, c.want)
+		}
+	}
+}
+
+// TestQueueChanges: only a change that holds or frees a cluster's queue plans the cluster's other runs again.
+func TestQueueChanges(t *testing.T) {
+	pending := planRunAt("r1", 1, v1.MigrationPending, "")
+	pending.Status.Message = "waits for run r0"
+	requeued := pending
+	requeued.Status.Message = "waits for run r5"
+	started := planRunAt("r1", 1, v1.MigrationRunning, "r1-pod")
+	done := started
+	done.Status.Phase = v1.MigrationSucceeded
+	blocked := planRunAt("r1", 1, v1.MigrationBlocked, "")
+	forGood := blocked
+	forGood.Status.CompletionTime = &metav1.Time{Time: time.Unix(2000, 0)}
+	changes := (&MigrationRunReconciler{}).queueChanges()
+	for _, c := range []struct {
+		name          string
+		before, after v1.MigrationRun
+		want          bool
+	}{
+		{"message only", pending, requeued, false},
+		{"blocked for now", pending, blocked, false},
+		{"pod started", pending, started, true},
+		{"ended", started, done, true},
+		{"blocked for good", blocked, forGood, true},
+	} {
+		if got := changes.Update(event.UpdateEvent{ObjectOld: &c.before, ObjectNew: &c.after}); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
 }

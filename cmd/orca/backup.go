@@ -204,63 +204,72 @@ func newRestoreCommand() *cobra.Command {
 		Long: "Loads a complete backup (one with a manifest) into an empty server in parallel, verifying each " +
 			"chunk's SHA-256 before using it. Run again after a failure, it resumes where it stopped. Prints a JSON " +
 			"summary on stdout, on failure too (its kind, the corrupt object it names).",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			limitMemory()
-			st, err := sf.store()
-			if err != nil {
-				return err
-			}
-			if o.Target, err = srv.server(); err != nil {
-				return err
-			}
-			o.Store, o.Log = st, zap.New(zap.UseFlagOptions(&opts)).WithName("restore")
-			if rf.replace {
-				if rf.prepare, err = replacer(srv, rf.fenceHosts, o.Target, o.Log); err != nil {
-					return err
-				}
-			}
-			var rep any
-			if rf.restorePoint == "" {
-				r, e := runRestore(cmd.Context(), o, rf)
-				r.Location, rep, err = st.Location(), r, e
-			} else {
-				cluster, cerr := sf.cluster()
-				if cerr != nil {
-					return cerr
-				}
-				rf.tls = srv.tls
-				r, e := runPointRestore(cmd.Context(), o, rf, cluster, rf.restorePoint)
-				r.Location, rep, err = st.Location(), r, e
-			}
-			var out bytes.Buffer
-			if encErr := json.NewEncoder(io.MultiWriter(cmd.OutOrStdout(), &out)).Encode(rep); encErr != nil {
-				return encErr
-			}
-			writeTerminationLog(rf.terminationLog, out.String())
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return restoreCommand(cmd, sf, srv, o, &opts, rf) },
 	}
 	sf.bind(cmd.Flags())
 	srv.bind(cmd.Flags())
-	cmd.Flags().IntVar(&o.Threads, "threads", 4, "loading workers")
-	cmd.Flags().BoolVar(&o.Users, "users", false, "restore the backup's accounts and grants")
-	cmd.Flags().BoolVar(&o.SetGTIDPurged, "set-gtid-purged", false, "record the backup's GTID set on the server "+
-		"after the load (MySQL: appended to gtid_purged, refused before loading if the server executed part of "+
-		"it; MariaDB: gtid_slave_pos), so replication from the source and a replay skip what the dump holds")
-	cmd.Flags().BoolVar(&rf.verify, "verify", false,
-		"after the restore, read every table back and compare its rows and digest with the manifest's")
-	cmd.Flags().DurationVar(&rf.waitServer, "wait-server", 0,
-		"wait up to this long for the server to accept connections first (a scratch server still starting)")
-	cmd.Flags().StringVar(&rf.restorePoint, "restore-point", "", "after the backup, replay the cluster's binary "+
-		"log archive (<prefix>/_pitr/) to latest, an RFC 3339 time or a GTID set; checked before anything is restored")
-	cmd.Flags().StringVar(&rf.terminationLog, "termination-log", "",
-		"file that receives the JSON summary (the operator reads it as the termination message)")
-	cmd.Flags().BoolVar(&rf.replace, "replace", false, "in-place restore: fence every --fence-host (read-only, "+
-		"out of the group), then drop the target's schemas and reset its binary logs and GTIDs before loading")
-	cmd.Flags().StringSliceVar(&rf.fenceHosts, "fence-host", nil, "with --replace, another member to fence first "+
-		"(host or host:port; --port when none); repeatable")
+	rf.bind(cmd.Flags(), &o)
 	bindZap(cmd.Flags(), &opts)
 	return cmd
+}
+
+func (rf *restoreFlags) bind(f *pflag.FlagSet, o *backup.RestoreOptions) {
+	f.IntVar(&o.Threads, "threads", 4, "loading workers")
+	f.BoolVar(&o.Users, "users", false, "restore the backup's accounts and grants")
+	f.BoolVar(&o.SetGTIDPurged, "set-gtid-purged", false, "record the backup's GTID set on the server "+
+		"after the load (MySQL: appended to gtid_purged, refused before loading if the server executed part of "+
+		"it; MariaDB: gtid_slave_pos), so replication from the source and a replay skip what the dump holds")
+	f.BoolVar(&rf.verify, "verify", false,
+		"after the restore, read every table back and compare its rows and digest with the manifest's")
+	f.DurationVar(&rf.waitServer, "wait-server", 0,
+		"wait up to this long for the server to accept connections first (a scratch server still starting)")
+	f.StringVar(&rf.restorePoint, "restore-point", "", "after the backup, replay the cluster's binary "+
+		"log archive (<prefix>/_pitr/) to latest, an RFC 3339 time or a GTID set; checked before anything is restored")
+	f.StringVar(&rf.terminationLog, "termination-log", "",
+		"file that receives the JSON summary (the operator reads it as the termination message)")
+	f.BoolVar(&rf.replace, "replace", false, "in-place restore: fence every --fence-host (read-only, "+
+		"out of the group), then drop the target's schemas and reset its binary logs and GTIDs before loading")
+	f.StringSliceVar(&rf.fenceHosts, "fence-host", nil, "with --replace, another member to fence first "+
+		"(host or host:port; --port when none); repeatable")
+}
+
+// restoreCommand runs `orca restore`: a plain or point-in-time restore, in place when asked, and its JSON
+// summary on stdout and in the termination log, on failure too.
+func restoreCommand(cmd *cobra.Command, sf storageFlags, srv serverFlags, o backup.RestoreOptions,
+	opts *zap.Options, rf restoreFlags) error {
+	limitMemory()
+	st, err := sf.store()
+	if err != nil {
+		return err
+	}
+	if o.Target, err = srv.server(); err != nil {
+		return err
+	}
+	o.Store, o.Log = st, zap.New(zap.UseFlagOptions(opts)).WithName("restore")
+	if rf.replace {
+		if rf.prepare, err = replacer(srv, rf.fenceHosts, o.Target, o.Log); err != nil {
+			return err
+		}
+	}
+	var rep any
+	if rf.restorePoint == "" {
+		r, e := runRestore(cmd.Context(), o, rf)
+		r.Location, rep, err = st.Location(), r, e
+	} else {
+		cluster, cerr := sf.cluster()
+		if cerr != nil {
+			return cerr
+		}
+		rf.tls = srv.tls
+		r, e := runPointRestore(cmd.Context(), o, rf, cluster, rf.restorePoint)
+		r.Location, rep, err = st.Location(), r, e
+	}
+	var out bytes.Buffer
+	if encErr := json.NewEncoder(io.MultiWriter(cmd.OutOrStdout(), &out)).Encode(rep); encErr != nil {
+		return encErr
+	}
+	writeTerminationLog(rf.terminationLog, out.String())
+	return err
 }
 
 // runRestore waits for the server when asked, restores, verifies when asked, and reports either way.

@@ -52,6 +52,8 @@ func newOperatorCommand() *cobra.Command {
 	f.Var(externalURL{&o.HooksExternalURL}, "hooks-external-url", "the receiver's base URL as git hosts reach it "+
 		"(https://hooks.example.com): MigrationHooks' status.receiverURL is it followed by /hooks/<namespace>/<hook>; "+
 		"default none: the path alone")
+	f.StringVar(&o.PprofAddr, "pprof-bind-address", "0",
+		"address of Go's profiles, /debug/pprof/ (debugging the operator's own cost); 0 disables it")
 	f.BoolVar(&o.LeaderElect, "leader-elect", false, "elect a leader so only one replica reconciles")
 	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader lease")
 	f.StringVar(&o.OrcaImage, "orca-image", "ghcr.io/orca-operator/orca:latest",
@@ -83,7 +85,7 @@ func newOperatorCommand() *cobra.Command {
 // devHosts puts every listener on ORCA_DEV_BIND_ADDRESS's host when the pod runner sets it: the runner's pods
 // share one machine, each on its own loopback address, while the chart's args say ":8080".
 func devHosts(o *operator.Options) {
-	for _, addr := range []*string{&o.MetricsAddr, &o.ProbeAddr, &o.HooksAddr, &o.DNSAddr} {
+	for _, addr := range []*string{&o.MetricsAddr, &o.ProbeAddr, &o.HooksAddr, &o.DNSAddr, &o.PprofAddr} {
 		if *addr != "" && *addr != "0" {
 			*addr = devHost(*addr)
 		}

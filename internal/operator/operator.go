@@ -52,6 +52,8 @@ type Options struct {
 	// Ingress or load balancer): MigrationHooks' status.receiverURL is it followed by /hooks/<namespace>/<hook>.
 	// Empty: the path alone.
 	HooksExternalURL string
+	// PprofAddr serves Go's profiles (/debug/pprof/); "" or "0" (the default) disables it.
+	PprofAddr string
 	// HooksListening, for tests, is told where the receiver listens (HooksAddr may name port 0).
 	HooksListening func(net.Addr)
 	// LeaderElect makes only the elected replica reconcile.
@@ -186,6 +188,11 @@ func userSecrets(mgr ctrl.Manager) (*namedsecrets.Watcher, <-chan event.GenericE
 }
 
 func setup(mgr ctrl.Manager, o Options) error {
+	events, err := eventBroadcaster(mgr)
+	if err != nil {
+		return err
+	}
+	mgr = recordingManager{Manager: mgr, events: events}
 	secrets, secretEvents, err := userSecrets(mgr)
 	if err != nil {
 		return err
@@ -208,6 +215,9 @@ func setup(mgr ctrl.Manager, o Options) error {
 		return err
 	}
 	if err := addHooks(mgr, o.HooksAddr, o.HooksListening); err != nil {
+		return err
+	}
+	if err := addPprof(mgr, o.PprofAddr); err != nil {
 		return err
 	}
 	return addProbes(mgr, o.ProbeAddr)

@@ -14,8 +14,9 @@ import (
 	"time"
 )
 
-// auditPolicy logs every request once, when its response completes, at Metadata level (who, verb, object):
-// node leases (kwok's heartbeats) are left out, the operator does not elect a leader here.
+// auditPolicy logs every request once, when its response completes, at Metadata level (who, verb, object),
+// and a write to a pod with its body (Request level: who sends what to pods); node leases (kwok's heartbeats)
+// are left out, the operator does not elect a leader here.
 const auditPolicy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: ["RequestReceived", "ResponseStarted"]
@@ -24,6 +25,11 @@ rules:
   resources:
   - group: coordination.k8s.io
     resources: ["leases"]
+- level: Request
+  verbs: ["patch", "update"]
+  resources:
+  - group: ""
+    resources: ["pods", "pods/status"]
 - level: Metadata
 `
 
@@ -57,26 +63,32 @@ type auditEvent struct {
 		Resource    string `json:"resource"`
 		Subresource string `json:"subresource"`
 		Namespace   string `json:"namespace"`
+		Name        string `json:"name"`
 	} `json:"objectRef"`
-	Received time.Time `json:"requestReceivedTimestamp"`
+	Received      time.Time       `json:"requestReceivedTimestamp"`
+	RequestObject json.RawMessage `json:"requestObject"`
 }
+
+// maxBodies is how many request bodies of the operator's writes to pods the benchmark prints.
+const maxBodies = 5
 
 // operatorRequests counts the operator's requests received in [from, to) by verb and resource, watches
 // left out (they stay open; a renewal is not a request a pass makes). A log without any request of the
 // operator's, at any time, is an error: the filter would find nothing to count.
-func (a *auditLog) operatorRequests(from, to time.Time) (map[string]int, error) {
+func (a *auditLog) operatorRequests(from, to time.Time) (map[string]int, []string, error) {
 	f, err := os.Open(a.path)
 	if err != nil {
-		return nil, fmt.Errorf("open the audit log: %w", err)
+		return nil, nil, fmt.Errorf("open the audit log: %w", err)
 	}
 	defer f.Close()
 	counts, seen := map[string]int{}, 0
+	var bodies []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
 		var e auditEvent
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("parse the audit log: %w", err)
+			return nil, nil, fmt.Errorf("parse the audit log: %w", err)
 		}
 		if !operatorAgent.MatchString(e.UserAgent) {
 			continue
@@ -84,15 +96,20 @@ func (a *auditLog) operatorRequests(from, to time.Time) (map[string]int, error) 
 		seen++
 		if e.Verb != "watch" && !e.Received.Before(from) && e.Received.Before(to) {
 			counts[accessOf(e)]++
+			if len(e.RequestObject) > 0 && len(bodies) < maxBodies {
+				bodies = append(bodies, fmt.Sprintf("%s %s/%s: %s", accessOf(e), e.ObjectRef.Namespace, e.ObjectRef.Name,
+					e.RequestObject))
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read the audit log: %w", err)
+		return nil, nil, fmt.Errorf("read the audit log: %w", err)
 	}
 	if seen == 0 {
-		return nil, fmt.Errorf("the audit log %s holds no request with a User-Agent matching %s", a.path, operatorAgent)
+		return nil, nil, fmt.Errorf("the audit log %s holds no request with a User-Agent matching %s", a.path,
+			operatorAgent)
 	}
-	return counts, nil
+	return counts, bodies, nil
 }
 
 // operatorWideMark follows a cluster-scoped resource: a request for the whole operator (the CRD drift check's
@@ -117,6 +134,7 @@ func accessOf(e auditEvent) string {
 type steadyWindow struct {
 	length   time.Duration
 	requests map[string]int
+	bodies   []string      // the first writes to pods, with their bodies
 	cpu      time.Duration // user + system time of the operator's process
 	rss, hwm int64         // kB: resident at the end, and its peak since the start
 }
@@ -126,15 +144,17 @@ type steadyWindow struct {
 func measureSteady(b *testing.B, op *operatorProcess, audit *auditLog, window time.Duration) steadyWindow {
 	b.Helper()
 	pid := op.cmd.Process.Pid
+	profiled := profileOperator(b, op, window)
 	cpu0 := processCPU(b, pid)
 	from := time.Now()
 	time.Sleep(window)
 	to := time.Now()
+	defer profiled()
 	w := steadyWindow{length: to.Sub(from), cpu: processCPU(b, pid) - cpu0}
 	w.rss, w.hwm = processMemory(b, pid, "VmRSS:"), processMemory(b, pid, "VmHWM:")
 	time.Sleep(2 * time.Second) // the last requests' audit lines
 	var err error
-	if w.requests, err = audit.operatorRequests(from, to); err != nil {
+	if w.requests, w.bodies, err = audit.operatorRequests(from, to); err != nil {
 		b.Fatal(err)
 	}
 	return w
@@ -161,6 +181,9 @@ func (w steadyWindow) print(clusters int) {
 	for _, k := range keys {
 		fmt.Printf("  %-40s %6d  %.3f per cluster per minute\n", k, w.requests[k],
 			float64(w.requests[k])/float64(clusters)/minutes)
+	}
+	for _, body := range w.bodies {
+		fmt.Printf("  body of %s\n", body)
 	}
 	fmt.Printf("the clusters' requests (watches and operator-wide aside): %d writes, %d reads; target 0 and 0: %s\n",
 		writes, reads,

@@ -24,7 +24,8 @@ import (
 // (ORCA_BENCH_CLUSTERS: fewer for a quick look).
 const scaleClusters = 100
 
-// scaleFailovers is how many primary crashes it times with every cluster running, and again with one.
+// scaleFailovers is how many primary crashes it times with every cluster running, and again with one
+// (ORCA_BENCH_FAILOVERS; 0 ends the benchmark after the steady window, for a profile).
 const scaleFailovers = 10
 
 // BenchmarkScale runs one operator for 100 clusters of 3 simulated members on the end-to-end harness
@@ -39,13 +40,8 @@ const scaleFailovers = 10
 func BenchmarkScale(b *testing.B) {
 	second := envDuration(b, "ORCA_BENCH_SECOND", 100*time.Millisecond)
 	steady := envDuration(b, "ORCA_BENCH_STEADY", 10*time.Minute)
-	n := scaleClusters
-	if v := os.Getenv("ORCA_BENCH_CLUSTERS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			b.Fatalf("ORCA_BENCH_CLUSTERS=%q", v)
-		}
-	}
+	n := envCount(b, "ORCA_BENCH_CLUSTERS", scaleClusters, 1)
+	failovers := envCount(b, "ORCA_BENCH_FAILOVERS", scaleFailovers, 0)
 	audit := newAuditLog(b)
 	h := startHarnessWith(b, harnessOptions{second: second, external: true, volumes: 3*n + 12,
 		apiserverArgs: audit.args()})
@@ -61,13 +57,38 @@ func BenchmarkScale(b *testing.B) {
 		time.Sleep(time.Minute) // the last clusters' first passes settle
 		w := measureSteady(b, op, audit, steady)
 		w.print(n)
-		up := onlineClusters(clusters)
-		loaded := crashPrimaries(b, up[:min(scaleFailovers, len(up))])
-		deleteClusters(b, h, slices.DeleteFunc(slices.Clone(clusters), func(c *cluster) bool { return c == up[0] }))
-		alone := crashPrimaries(b, repeat(up[0], scaleFailovers))
-		printShares(n, loaded, alone)
+		if failovers > 0 {
+			failoverShares(b, h, clusters, failovers)
+		}
 		fmt.Printf("load at the end: %s\n", benchtool.LoadAverage())
 	}
+}
+
+// failoverShares crashes primaries with every cluster running, then with one, and prints Orca's shares.
+func failoverShares(b *testing.B, h *harness, clusters []*cluster, failovers int) {
+	b.Helper()
+	up := onlineClusters(clusters)
+	if len(up) == 0 {
+		b.Fatal("no cluster ONLINE to crash a primary in")
+	}
+	loaded := crashPrimaries(b, up[:min(failovers, len(up))])
+	deleteClusters(b, h, slices.DeleteFunc(slices.Clone(clusters), func(c *cluster) bool { return c == up[0] }))
+	alone := crashPrimaries(b, repeat(up[0], failovers))
+	printShares(len(clusters), loaded, alone)
+}
+
+// envCount reads a count of at least lowest from the environment, def when unset.
+func envCount(b *testing.B, name string, def, lowest int) int {
+	b.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lowest {
+		b.Fatalf("%s=%q: want a number of at least %d", name, v, lowest)
+	}
+	return n
 }
 
 func envDuration(b *testing.B, name string, def time.Duration) time.Duration {
@@ -84,8 +105,9 @@ func envDuration(b *testing.B, name string, def time.Duration) time.Duration {
 
 // operatorProcess is `orca operator` running against the harness.
 type operatorProcess struct {
-	cmd *exec.Cmd
-	log string
+	cmd   *exec.Cmd
+	log   string
+	pprof string // host:port of its /debug/pprof/ when ORCA_BENCH_PPROF names a directory for the profiles
 }
 
 // startOperatorProcess runs the operator as `orca operator` does in a pod, dialling members through World's
@@ -98,8 +120,13 @@ func startOperatorProcess(b *testing.B, h *harness) *operatorProcess {
 	if err != nil {
 		b.Fatal(err)
 	}
+	pprofAddr := ""
+	if os.Getenv("ORCA_BENCH_PPROF") != "" {
+		pprofAddr = freeLoopbackAddr(b)
+	}
 	cmd := exec.Command(bin, "operator", "--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--hooks-bind-address=0", "--dns-bind-address=0", "--orca-image="+orcaImage, "--dev-member-map="+h.memberMap)
+		"--hooks-bind-address=0", "--dns-bind-address=0", "--orca-image="+orcaImage, "--dev-member-map="+h.memberMap,
+		"--pprof-bind-address="+orDefault(pprofAddr, "0"))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+h.CP.Kubeconfig)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // an interrupted benchmark leaves none
@@ -111,7 +138,14 @@ func startOperatorProcess(b *testing.B, h *harness) *operatorProcess {
 		_ = cmd.Wait()
 		_ = out.Close()
 	})
-	return &operatorProcess{cmd: cmd, log: logPath}
+	return &operatorProcess{cmd: cmd, log: logPath, pprof: pprofAddr}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // waitStarted waits until the operator's InnoDBCluster controller runs its workers: the clusters are created

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/orca-operator/orca/internal/specs"
 	"github.com/orca-operator/orca/mysqladmin"
 	"github.com/orca-operator/orca/topology"
@@ -22,6 +24,8 @@ type Connector interface {
 // SQLExecutor runs topology's actions as mysqladmin calls over the X Protocol.
 type SQLExecutor struct {
 	Connector Connector
+	// Sessions, when set, keeps each member's status session open between passes; nil opens one per read.
+	Sessions *Sessions
 }
 
 // switchoverWait is how long set_as_primary lets transactions running on the old primary finish before it
@@ -60,15 +64,34 @@ func (c *ClusterInfo) admin() mysqladmin.Account {
 	return mysqladmin.Account{User: c.Credentials.AdminUser, Password: c.Credentials.AdminPassword}
 }
 
-// Status implements Executor.
+// Status implements Executor: on the member's kept session when it still answers, else on a new one.
 func (e SQLExecutor) Status(ctx context.Context, c *ClusterInfo, pod string) (*topology.MemberStatus, error) {
+	k, id := memberKey{cluster: c.Key, pod: pod}, sessionID(c, pod)
+	if in := e.Sessions.take(k, id); in != nil {
+		if st, err := in.Status(ctx); err == nil {
+			e.Sessions.put(ctx, k, id, in)
+			return st, nil
+		}
+		_ = in.Close() // closed by the server, or the member restarted: ask a new session
+	}
 	in, err := e.connect(ctx, c, pod)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = in.Close() }()
-	return in.Status(ctx)
+	st, err := in.Status(ctx)
+	if err != nil {
+		_ = in.Close()
+		return nil, err
+	}
+	e.Sessions.put(ctx, k, id, in)
+	return st, nil
 }
+
+// Forget closes the cluster's kept sessions (Manager.Forget).
+func (e SQLExecutor) Forget(key types.NamespacedName) { e.Sessions.Forget(key) }
+
+// Close closes every kept session (the manager stopped).
+func (e SQLExecutor) Close() { e.Sessions.Close() }
 
 // seeds are every member's group_replication_local_address: with the MySQL communication stack, the classic
 // port (manual 20.6.1).

@@ -92,7 +92,16 @@ func (m *Manager) Start(ctx context.Context) error {
 	m.wg.Wait()
 	m.drainActions(cancelActions)
 	m.Monitor.Close()
+	if k, ok := m.Executor.(sessionKeeper); ok {
+		k.Close()
+	}
 	return nil
+}
+
+// sessionKeeper is an Executor that keeps members' sessions open between passes (SQLExecutor with Sessions).
+type sessionKeeper interface {
+	Forget(types.NamespacedName)
+	Close()
 }
 
 // drainActions waits for the actions in flight, cancelling them after the shutdown grace.
@@ -188,6 +197,9 @@ func (m *Manager) Forget(key types.NamespacedName) {
 		delete(m.loops, key)
 	}
 	m.Monitor.Forget(key)
+	if k, ok := m.Executor.(sessionKeeper); ok {
+		k.Forget(key)
+	}
 	if m.Metrics != nil {
 		m.Metrics.Forget(key)
 	}

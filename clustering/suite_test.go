@@ -52,7 +52,8 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	loops := &clustering.Manager{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
-		Executor: clustering.SQLExecutor{Connector: mysqladmin.Factory{Dialer: members}},
+		Executor: clustering.SQLExecutor{Connector: mysqladmin.Factory{Dialer: members},
+			Sessions: &clustering.Sessions{}}, // as orca operator does
 		Interval: 300 * time.Millisecond, StatusTimeout: time.Second, Log: ctrl.Log.WithName("clustering"),
 		Sink: sink, OnPass: passes.done}
 	loops.Monitor = &clustering.Monitor{Dialer: members, Wake: loops.Poke}

@@ -231,10 +231,11 @@ func addLoops(mgr ctrl.Manager, o Options, secrets *namedsecrets.Watcher) (*clus
 		UserSecrets: secrets,
 		OnPass:      o.OnPass,
 		ClusterZone: o.ClusterZone,
-		Executor:    clustering.SQLExecutor{Connector: mysqladmin.Factory{Dialer: o.Dialer}},
-		Recorder:    mgr.GetEventRecorder("orca-clustering"),
-		Interval:    o.ResyncInterval,
-		Log:         ctrl.Log.WithName("clustering"),
+		Executor: clustering.SQLExecutor{Connector: mysqladmin.Factory{Dialer: o.Dialer},
+			Sessions: &clustering.Sessions{}},
+		Recorder: mgr.GetEventRecorder("orca-clustering"),
+		Interval: o.ResyncInterval,
+		Log:      ctrl.Log.WithName("clustering"),
 	}
 	loops.Monitor = &clustering.Monitor{Dialer: o.Dialer, Wake: loops.Poke}
 	if err := opmetrics.Register(ctrlmetrics.Registry, mgr.GetCache()); err != nil {

@@ -36,25 +36,33 @@ const switchoverWait = 10 * time.Second
 // fresh server that never joined: accounts arrive with distributed recovery or a clone), or whose password
 // was just rotated in the Secret, is reached as root.
 func (e SQLExecutor) connect(ctx context.Context, c *ClusterInfo, pod string) (mysqladmin.Instance, error) {
+	in, _, err := e.connectAs(ctx, c, pod)
+	return in, err
+}
+
+// connectAs is connect, also saying whether the session fell back to root although the cluster has the
+// operator's account (such a session is not kept: the next pass tries the account again).
+func (e SQLExecutor) connectAs(ctx context.Context, c *ClusterInfo, pod string) (mysqladmin.Instance, bool, error) {
 	host, ok := c.Hosts[pod]
 	if !ok {
-		return nil, fmt.Errorf("no member %s in cluster %s", pod, c.Key)
+		return nil, false, fmt.Errorf("no member %s in cluster %s", pod, c.Key)
 	}
-	if admin := c.admin(); admin.User != "" {
+	admin := c.admin()
+	if admin.User != "" {
 		in, err := e.Connector.Connect(ctx, host, specs.PortMySQLX, admin, c.Trust.Config())
 		if err == nil {
-			return in, nil
+			return in, false, nil
 		}
 		if !accessDenied(err) {
-			return nil, fmt.Errorf("connect to %s: %w", pod, err)
+			return nil, false, fmt.Errorf("connect to %s: %w", pod, err)
 		}
 	}
 	in, err := e.Connector.Connect(ctx, host, specs.PortMySQLX,
 		mysqladmin.Account{User: c.Credentials.RootUser, Password: c.Credentials.RootPassword}, c.Trust.Config())
 	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", pod, err)
+		return nil, false, fmt.Errorf("connect to %s: %w", pod, err)
 	}
-	return in, nil
+	return in, admin.User != "", nil
 }
 
 // accessDenied reports a refused login (the member answered, but does not know the account yet).
@@ -74,14 +82,14 @@ func (e SQLExecutor) Status(ctx context.Context, c *ClusterInfo, pod string) (*t
 		}
 		_ = in.Close() // closed by the server, or the member restarted: ask a new session
 	}
-	in, err := e.connect(ctx, c, pod)
+	in, asRoot, err := e.connectAs(ctx, c, pod)
 	if err != nil {
 		return nil, err
 	}
 	st, err := in.Status(ctx)
-	if err != nil {
+	if err != nil || asRoot {
 		_ = in.Close()
-		return nil, err
+		return st, err
 	}
 	e.Sessions.put(ctx, k, id, in)
 	return st, nil

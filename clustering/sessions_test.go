@@ -15,11 +15,16 @@ import (
 
 // countingConnector opens fakeInstances and counts them; failing makes the next Status of every open one fail.
 type countingConnector struct {
-	opened []*fakeInstance
+	opened    []*fakeInstance
+	denyAdmin bool // the members do not know the operator's account yet
 }
 
-func (c *countingConnector) Connect(context.Context, string, int, mysqladmin.Account, *tls.Config) (
+func (c *countingConnector) Connect(_ context.Context, _ string, _ int, a mysqladmin.Account, _ *tls.Config) (
 	mysqladmin.Instance, error) {
+	if c.denyAdmin && a.User == "orca" {
+		err := fmt.Errorf("%w: orca", mysqladmin.ErrAccessDenied)
+		return mysqladmin.Unreachable{Err: err}, err
+	}
 	in := &fakeInstance{n: len(c.opened) + 1}
 	c.opened = append(c.opened, in)
 	return in, nil
@@ -132,5 +137,21 @@ func TestStatusWithoutSessionsClosesEach(t *testing.T) {
 	statusOf(t, e, c, "db-0")
 	if len(conn.opened) != 2 || !conn.opened[0].closed || !conn.opened[1].closed {
 		t.Fatalf("%d sessions opened; want 2, both closed", len(conn.opened))
+	}
+}
+
+// A session that fell back to root (the member lacks the operator's account) is closed after its read: the
+// next pass tries the account again.
+func TestRootFallbackSessionIsNotKept(t *testing.T) {
+	conn, e, c := sessionsFixture()
+	conn.denyAdmin = true
+	statusOf(t, e, c, "db-0")
+	if len(conn.opened) != 1 || !conn.opened[0].closed || e.Sessions.len() != 0 {
+		t.Fatalf("%d opened, kept %d: want the root session closed", len(conn.opened), e.Sessions.len())
+	}
+	conn.denyAdmin = false
+	statusOf(t, e, c, "db-0")
+	if e.Sessions.len() != 1 {
+		t.Fatal("the operator's account's session was not kept")
 	}
 }

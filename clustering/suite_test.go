@@ -30,6 +30,8 @@ var (
 	// members maps every simulated member's stable name to its loopback address.
 	members = memberdial.NewLoopback()
 	passes  = newPassCounter()
+	// statusSessions are the loops' kept status sessions.
+	statusSessions = &clustering.Sessions{}
 )
 
 func TestMain(m *testing.M) { os.Exit(runSuite(m)) }
@@ -53,7 +55,7 @@ func runSuite(m *testing.M) int {
 	}
 	loops := &clustering.Manager{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(),
 		Executor: clustering.SQLExecutor{Connector: mysqladmin.Factory{Dialer: members},
-			Sessions: &clustering.Sessions{}}, // as orca operator does
+			Sessions: statusSessions}, // as orca operator does
 		Interval: 300 * time.Millisecond, StatusTimeout: time.Second, Log: ctrl.Log.WithName("clustering"),
 		Sink: sink, OnPass: passes.done}
 	loops.Monitor = &clustering.Monitor{Dialer: members, Wake: loops.Poke}

@@ -15,9 +15,9 @@ import (
 // not pay a TCP connection, a TLS handshake and a login per member (at a 10 s resync, 100 clusters of three
 // members made 30 of each a second; bench-scale's profile gave them 40 % of the operator's CPU). A session is
 // reused only for the same host, credentials and trust bundle, and only one logged in with the operator's own
-// account (a root fallback is closed after its read, so root stays for members that never joined); one that fails is closed and the status read
-// again on a fresh session, so a member's answer is the one a new connection gets. The zero value is ready;
-// a nil *Sessions keeps nothing (every read opens and closes its own session).
+// account (a root fallback is closed after its read, so root stays for members that never joined). One that
+// fails is closed and the status read again on a fresh session, so a member's answer is the one a new
+// connection gets. The zero value is ready; a nil *Sessions keeps nothing (each read opens and closes one).
 type Sessions struct {
 	mu   sync.Mutex
 	idle map[memberKey]idleSession

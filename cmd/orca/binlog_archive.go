@@ -33,26 +33,7 @@ func newBinlogArchiveCommand() *cobra.Command {
 			envBackupUser + " and " + envBackupPassword + ", S3 credentials from " + envS3AccessKey + " and " +
 			envS3SecretKey + ".",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := sf.cluster()
-			if err != nil {
-				return err
-			}
-			c.Store, c.User, c.Password = st, envOr(envBackupUser, "root"), os.Getenv(envBackupPassword)
-			c.Log = zap.New(zap.UseFlagOptions(&opts)).WithName("binlog-archive")
-			if c.Dialer = memberdial.Direct(); devMemberMap != "" {
-				c.Dialer = memberdial.NewLoopbackFile(devMemberMap)
-			}
-			if c.TLS, err = tf.config(); err != nil {
-				return err
-			}
-			a, err := pitr.New(c)
-			if err != nil {
-				return err
-			}
-			// SIGTERM (the pod stopping) uploads what was received before the process exits.
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return ignoreCanceled(a.Run(ctx))
+			return archiveCommand(cmd.Context(), sf, c, &opts, devMemberMap, tf)
 		},
 	}
 	f := cmd.Flags()
@@ -71,6 +52,30 @@ func newBinlogArchiveCommand() *cobra.Command {
 	tf.bind(f)
 	bindZap(f, &opts)
 	return cmd
+}
+
+// archiveCommand runs `orca binlog-archive` until SIGTERM, which uploads what was received before it exits.
+func archiveCommand(ctx context.Context, sf storageFlags, c pitr.Config, opts *zap.Options, devMemberMap string,
+	tf tlsFlags) error {
+	st, err := sf.cluster()
+	if err != nil {
+		return err
+	}
+	c.Store, c.User, c.Password = st, envOr(envBackupUser, "root"), os.Getenv(envBackupPassword)
+	c.Log = zap.New(zap.UseFlagOptions(opts)).WithName("binlog-archive")
+	if c.Dialer = memberdial.Direct(); devMemberMap != "" {
+		c.Dialer = memberdial.NewLoopbackFile(devMemberMap)
+	}
+	if c.TLS, err = tf.config(); err != nil {
+		return err
+	}
+	a, err := pitr.New(c)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return ignoreCanceled(a.Run(ctx))
 }
 
 // ignoreCanceled makes a stop by signal (the pod asked to terminate) a clean exit.

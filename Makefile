@@ -95,6 +95,13 @@ playground: build ## Start a local control plane with simulated nodes and member
 playground-down: ## Stop everything the playground started.
 	go run ./test/playground down
 
+.PHONY: test-playground-backup
+test-playground-backup: build ## The whole playground up (its fixed ports) until config/samples' MySQLBackup is Succeeded and Verified (minutes; not in make test).
+	go build -trimpath -o bin/simworld ./test/simworld/cmd/simworld
+	hack/peers.sh
+	hack/controlplane.sh all >/dev/null
+	go test -count=1 -timeout=20m -tags playgroundbackup ./test/playground -run TestSampleBackupVerifiesInThePlayground
+
 .PHONY: test-migrate-kills
 test-migrate-kills: ## The built-in migration runner killed at random statements 100 times on MariaDB: each statement applied once.
 	hack/peers.sh

@@ -31,6 +31,7 @@ func TestEndToEnd(t *testing.T) {
 	t.Run("RollingUpgrade", func(t *testing.T) { rollingUpgrade(t, h) })
 	t.Run("ConfigChangeRollsOneAtATime", func(t *testing.T) { configChangeRolls(t, h) })
 	t.Run("CertificateRotationUnderWrites", func(t *testing.T) { certificateRotationUnderWrites(t, h) })
+	t.Run("AdoptsClusterCreatedBeforeTLS", func(t *testing.T) { adoptsClusterCreatedBeforeTLS(t, h) })
 	t.Run("RecoveringMemberLeftAlone", func(t *testing.T) { recoveringMemberLeftAlone(t, h) })
 	t.Run("DoubleCrashRecoversWithoutRequest", func(t *testing.T) { doubleCrashRecovers(t, h) })
 	t.Run("IsolatedPrimaryReplaced", func(t *testing.T) { isolatedPrimaryReplaced(t, h) })

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -280,9 +281,23 @@ func (c *cluster) switchedOverBeforeUpgrade(since time.Time, primary string) boo
 // if two members are ever out of the group at once.
 func (c *cluster) watchUpgrade(uids map[string]types.UID, newRev string) upgradeWatch {
 	c.t.Helper()
+	return c.watchRoll(uids, 120*time.Second, func(pods map[string]*corev1.Pod) bool {
+		for pod, uid := range uids {
+			if p, ok := pods[pod]; !ok || p.UID == uid || p.Labels[appsv1.StatefulSetRevisionLabel] != newRev {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// watchRoll is watchUpgrade until done holds for the pods (and the cluster is ONLINE), within timeout.
+func (c *cluster) watchRoll(uids map[string]types.UID, timeout time.Duration,
+	done func(map[string]*corev1.Pod) bool) upgradeWatch {
+	c.t.Helper()
 	w := upgradeWatch{primary: map[string]string{}}
 	seen := map[string]bool{}
-	deadline := time.Now().Add(120 * time.Second)
+	deadline := time.Now().Add(timeout)
 	for {
 		notOnline := 0
 		for pod := range uids {
@@ -295,7 +310,7 @@ func (c *cluster) watchUpgrade(uids map[string]types.UID, newRev string) upgrade
 			c.t.Fatalf("%d members out of the group at once during the upgrade (replaced so far: %v)", notOnline,
 				w.order)
 		}
-		atTarget, pods := 0, c.pods()
+		pods := c.pods()
 		for pod, uid := range uids {
 			p, ok := pods[pod]
 			if !seen[pod] && (!ok || p.DeletionTimestamp != nil || p.UID != uid) {
@@ -303,15 +318,12 @@ func (c *cluster) watchUpgrade(uids map[string]types.UID, newRev string) upgrade
 				w.order = append(w.order, pod)
 				w.primary[pod] = c.simPrimary(uids)
 			}
-			if ok && p.UID != uid && p.Labels[appsv1.StatefulSetRevisionLabel] == newRev {
-				atTarget++
-			}
 		}
-		if _, err := c.online(); err == nil && atTarget == len(uids) {
+		if _, err := c.online(); err == nil && done(pods) {
 			return w
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("upgrade not done in 120s: replaced %v, %d at target: %s", w.order, atTarget,
+			c.t.Fatalf("roll not done in %s: replaced %v: %s", timeout, w.order,
 				condString(c.condition(v1.ConditionGroupOnline)))
 		}
 		time.Sleep(10 * time.Millisecond)

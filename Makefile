@@ -78,7 +78,7 @@ fuzz: ## Run every fuzz target for FUZZTIME each.
 	FUZZTIME=$(FUZZTIME) hack/fuzz.sh
 
 .PHONY: test
-test: test-deps check-generated fmt-check vet lint unit fuzz ## Everything CI runs, from a fresh machine.
+test: test-deps check-generated fmt-check vet lint unit test-playground-backup fuzz ## Everything CI runs, from a fresh machine.
 
 .PHONY: e2e
 e2e: test-deps ## End-to-end suites on a kwok-simulated cluster with simulated MySQL members.
@@ -96,7 +96,7 @@ playground-down: ## Stop everything the playground started.
 	go run ./test/playground down
 
 .PHONY: test-playground-backup
-test-playground-backup: build ## The whole playground up (its fixed ports) until config/samples' MySQLBackup is Succeeded and Verified (minutes; not in make test).
+test-playground-backup: build ## The whole playground up (its fixed ports) until config/samples' MySQLBackup is Succeeded and Verified (about 90 s; part of make test, after unit, which has the ports free).
 	go build -trimpath -o bin/simworld ./test/simworld/cmd/simworld
 	hack/peers.sh
 	hack/controlplane.sh all >/dev/null

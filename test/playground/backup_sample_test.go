@@ -21,7 +21,8 @@ import (
 // TestSampleBackupVerifiesInThePlayground runs `up` with every addon, as a user would, and waits for
 // config/samples' MySQLBackup to succeed and be verified: its backup Job ran `orca backup` into the playground's
 // S3 server and its restore-verify Job loaded it into a scratch MariaDB and compared every table. It binds the
-// playground's fixed ports and takes minutes: `make test-playground-backup`, not the default run.
+// playground's fixed ports, so it runs on its own (`make test-playground-backup`, a step of `make test` after the
+// other packages' tests).
 func TestSampleBackupVerifiesInThePlayground(t *testing.T) {
 	pg := newPlayground(t)
 	pg.mustRun("up")

@@ -50,6 +50,11 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	h := startHarnessWith(t, harnessOptions{byHelm: true})
 	t.Logf("harness up in %s", time.Since(begin).Round(time.Second))
 	hr := newHelmRunner(t, h)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("operator pods' logs:\n%s", h.Pods.LogTails(operatorNamespace, 60))
+		}
+	})
 	old := previousCharts(t)
 	h.namespace(t, operatorNamespace)
 	db := h.namespace(t, "helm-")

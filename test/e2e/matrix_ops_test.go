@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -296,7 +298,7 @@ func (c *cluster) watchRoll(uids map[string]types.UID, timeout time.Duration,
 	done func(map[string]*corev1.Pod) bool) upgradeWatch {
 	c.t.Helper()
 	w := upgradeWatch{primary: map[string]string{}}
-	seen := map[string]bool{}
+	seen, since := map[string]bool{}, time.Now()
 	deadline := time.Now().Add(timeout)
 	for {
 		notOnline := 0
@@ -307,8 +309,8 @@ func (c *cluster) watchRoll(uids map[string]types.UID, timeout time.Duration,
 		}
 		w.worst = max(w.worst, notOnline)
 		if notOnline > 1 {
-			c.t.Fatalf("%d members out of the group at once during the upgrade (replaced so far: %v)", notOnline,
-				w.order)
+			c.t.Fatalf("%d members out of the group at once during the upgrade (replaced so far: %v)\n%s\nactions: %v",
+				notOnline, w.order, c.membersAndPods(uids), c.actionNotes(since))
 		}
 		pods := c.pods()
 		for pod, uid := range uids {
@@ -338,4 +340,27 @@ func (c *cluster) simPrimary(uids map[string]types.UID) string {
 		}
 	}
 	return ""
+}
+
+// membersAndPods describes each member (up, state, role, incarnation, the end of its error log) and its pod (UID,
+// deleting, restarts), for a failure message.
+func (c *cluster) membersAndPods(uids map[string]types.UID) string {
+	var b strings.Builder
+	pods := c.pods()
+	for _, pod := range slices.Sorted(maps.Keys(uids)) {
+		m := c.member(pod)
+		fmt.Fprintf(&b, "%s: up %v state %s role %s incarnation %d", pod, m.Up(), m.State(), m.Role(), m.Incarnation())
+		if p, ok := pods[pod]; ok {
+			fmt.Fprintf(&b, "; pod %s deleting %v", p.UID, p.DeletionTimestamp != nil)
+			for _, cs := range p.Status.ContainerStatuses {
+				fmt.Fprintf(&b, " %s restarts %d", cs.Name, cs.RestartCount)
+			}
+		}
+		b.WriteString("\n")
+		log := m.ErrorLog()
+		for _, e := range log[max(0, len(log)-12):] {
+			fmt.Fprintf(&b, "    %s\n", e)
+		}
+	}
+	return b.String()
 }

@@ -105,21 +105,23 @@ func (m *Member) execData(ctx context.Context, s *Session, p *parser, stmt strin
 func (m *Member) afterData(s *Session, p *parser, kind dataKind, autocommit bool) {
 	switch kind {
 	case dBegin:
-		s.inTx, s.txWrites = true, false
+		s.inTx, s.txWrites, s.txStmts = true, false, nil
 	case dCommit, dRollback:
 		if kind == dCommit && s.txWrites {
-			m.commitTx(s, nil)
+			m.commitTx(s, nil, s.dmlBody())
 		}
-		s.inTx, s.txWrites = false, false
+		s.inTx, s.txWrites, s.txStmts = false, false, nil
 	case dDDL:
 		if s.txWrites {
-			m.commitTx(s, nil)
+			m.commitTx(s, nil, s.dmlBody())
 		}
-		s.inTx, s.txWrites = false, false
-		m.commitTx(s, nil)
+		s.inTx, s.txWrites, s.txStmts = false, false, nil
+		m.commitTx(s, nil, s.ddlBody(p.src))
 	case dWrite:
+		s.txStmts = append(s.txStmts, p.src)
 		if autocommit {
-			m.commitTx(s, nil)
+			m.commitTx(s, nil, s.dmlBody())
+			s.txStmts = nil
 		} else {
 			s.inTx, s.txWrites = true, true
 		}

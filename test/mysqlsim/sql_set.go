@@ -5,7 +5,7 @@ import (
 )
 
 // execSet runs SET [GLOBAL|SESSION|LOCAL|PERSIST|PERSIST_ONLY] var = value [, ...], SET @@scope.var,
-// SET @user = literal, SET NAMES and SET CHARACTER SET (MySQL 8.4 manual, "SET Syntax for Variable
+// SET @user = literal or @@variable, SET NAMES and SET CHARACTER SET (MySQL 8.4 manual, "SET Syntax for Variable
 // Assignment"). All assignments are parsed before any is applied.
 func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 	if p.accept("NAMES") || p.acceptSeq("CHARACTER", "SET") || p.accept("CHARSET") {
@@ -31,7 +31,11 @@ func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 			if err != nil {
 				return Result{}, err
 			}
-			userVars[strings.ToLower(t.text)] = e2any(v)
+			val, verr := m.userVarValue(s, v)
+			if verr != nil {
+				return Result{}, verr
+			}
+			userVars[strings.ToLower(t.text)] = val
 		} else {
 			a, err := parseAssignment(p, &scope)
 			if err != nil {
@@ -58,6 +62,15 @@ func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 		s.userVars[k] = v
 	}
 	return Result{Warnings: warnings}, nil
+}
+
+// userVarValue is what SET @user = e stores: a literal, or a system variable's value (as replication clients
+// do: SET @source_binlog_checksum = @@global.binlog_checksum).
+func (m *Member) userVarValue(s *Session, e *expr) (any, *Error) {
+	if e.kind == eVar {
+		return m.readVar(s, e.scope, e.name)
+	}
+	return e2any(e), nil
 }
 
 func e2any(e *expr) any {

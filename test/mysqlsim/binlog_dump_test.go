@@ -157,4 +157,3 @@ func TestBinlogDumpDecodesWithOrcasReader(t *testing.T) {
 		t.Fatalf("from %s: %d transactions", upTo, len(rest))
 	}
 }
-

@@ -86,10 +86,10 @@ func (w *eventWriter) formatDescription(version string, at time.Time) []byte {
 	b = binary.LittleEndian.AppendUint32(b, 0)
 	b = append(b, evHeaderLen)
 	post := make([]byte, evTypeCount)
-	post[evQuery-1] = 13      // thread id, exec time, db length, error code, status variables length
-	post[evRotate-1] = 8      // position
+	post[evQuery-1] = 13 // thread id, exec time, db length, error code, status variables length
+	post[evRotate-1] = 8 // position
 	post[evFormatDesc-1] = 57 + evTypeCount
-	post[evGTID-1] = 42       // flags, sid, gno, logical clock type, last_committed, sequence_number
+	post[evGTID-1] = 42 // flags, sid, gno, logical clock type, last_committed, sequence_number
 	b = append(b, post...)
 	alg := byte(checksumOff)
 	if w.crc {

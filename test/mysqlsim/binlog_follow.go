@@ -48,4 +48,3 @@ func (m *Member) pendingEvents(d *dump) [][]byte {
 	d.sent = d.sent.Union(todo)
 	return out
 }
-

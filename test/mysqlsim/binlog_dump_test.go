@@ -54,6 +54,11 @@ func dumpConfig(addr string) binlog.Config {
 // readAll reads a non-blocking dump to its end and assembles its transactions.
 func readAll(t *testing.T, addr string, from string) ([]*binlog.Transaction, [][]byte) {
 	t.Helper()
+	return readAllCRC(t, addr, from, true)
+}
+
+func readAllCRC(t *testing.T, addr string, from string, crc bool) ([]*binlog.Transaction, [][]byte) {
+	t.Helper()
 	set, err := binlog.ParseSet(from, false)
 	if err != nil {
 		t.Fatal(err)
@@ -67,10 +72,10 @@ func readAll(t *testing.T, addr string, from string) ([]*binlog.Transaction, [][
 		t.Fatalf("dial the simulated member: %v", err)
 	}
 	defer func() { _ = s.Close() }()
-	if !s.Source.Checksummed || s.Source.MariaDB || s.Source.ReadOnly {
+	if s.Source.Checksummed != crc || s.Source.MariaDB || s.Source.ReadOnly {
 		t.Fatalf("source: %+v", s.Source)
 	}
-	asm := binlog.NewAssembler(true)
+	asm := binlog.NewAssembler(crc)
 	var txns []*binlog.Transaction
 	var raw [][]byte
 	for {
@@ -155,5 +160,19 @@ func TestBinlogDumpDecodesWithOrcasReader(t *testing.T) {
 	rest, _ := readAll(t, addr, upTo.String())
 	if len(rest) != 2 || rest[0].GTID != last[2].GTID || rest[1].GTID != last[3].GTID {
 		t.Fatalf("from %s: %d transactions", upTo, len(rest))
+	}
+}
+
+// With binlog_checksum=NONE the events carry no CRC32 and the format description says so (its 4 checksum
+// bytes zero): the reader decodes the same transactions.
+func TestBinlogDumpWithoutChecksums(t *testing.T) {
+	tc, addr, db, _ := dumpMember(t)
+	mustExecSim(t, db, "SET GLOBAL binlog_checksum = 'NONE'")
+	txns, raw := readAllCRC(t, addr, "", false)
+	if f, err := binlog.ParseFormat(raw[1]); err != nil || f.Checksummed {
+		t.Fatalf("format description: %+v, %v", f, err)
+	}
+	if n := tc.members[0].GTIDExecuted().Count(); int64(len(txns)) != n {
+		t.Fatalf("%d transactions, want %d", len(txns), n)
 	}
 }

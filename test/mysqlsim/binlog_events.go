@@ -95,8 +95,16 @@ func (w *eventWriter) formatDescription(version string, at time.Time) []byte {
 	if w.crc {
 		alg = checksumCRC32
 	}
-	// The checksum algorithm byte is part of the body; the event's own CRC32 follows when it is CRC32.
-	return w.event(evFormatDesc, at, 0, append(b, alg), true)
+	// The algorithm byte ends the body, and a format description always has the 4 checksum bytes after it,
+	// zeros when checksums are off (MySQL Internals, "FORMAT_DESCRIPTION_EVENT", since 5.6.1).
+	crc := w.crc
+	w.crc = true
+	ev := w.event(evFormatDesc, at, 0, append(b, alg), true)
+	w.crc = crc
+	if !crc {
+		clear(ev[len(ev)-4:])
+	}
+	return ev
 }
 
 // previousGTIDs is the file's PREVIOUS_GTIDS_LOG_EVENT: the transactions logged before it (in the

@@ -24,16 +24,9 @@ func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 	for {
 		if t := p.peek(); t.kind == tUserVar {
 			p.i++
-			if err := p.expectPunct("="); err != nil {
-				return Result{}, err
-			}
-			v, err := parseExpr(p)
+			val, err := m.parseUserVarValue(s, p)
 			if err != nil {
 				return Result{}, err
-			}
-			val, verr := m.userVarValue(s, v)
-			if verr != nil {
-				return Result{}, verr
 			}
 			userVars[strings.ToLower(t.text)] = val
 		} else {
@@ -62,6 +55,18 @@ func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 		s.userVars[k] = v
 	}
 	return Result{Warnings: warnings}, nil
+}
+
+// parseUserVarValue reads "= expr" after a user variable and evaluates it.
+func (m *Member) parseUserVarValue(s *Session, p *parser) (any, *Error) {
+	if err := p.expectPunct("="); err != nil {
+		return nil, err
+	}
+	v, err := parseExpr(p)
+	if err != nil {
+		return nil, err
+	}
+	return m.userVarValue(s, v)
 }
 
 // userVarValue is what SET @user = e stores: a literal, or a system variable's value (as replication clients

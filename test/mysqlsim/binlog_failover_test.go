@@ -76,46 +76,17 @@ func TestArchiverFollowsAPrimaryFailoverOnTheSimulator(t *testing.T) {
 	table := sg.dbName + ".w"
 	mustExecSim(t, rootDB(t, addrs[0]), "CREATE TABLE "+table+" (k INT PRIMARY KEY)")
 	st := archiveStore(t)
-	var srcMu sync.Mutex
-	var sources []string
-	a, err := pitr.New(pitr.Config{Sources: addrs, User: "root", Password: "rootpw", Store: st,
-		SegmentInterval: 300 * time.Millisecond, Retry: 200 * time.Millisecond, Heartbeat: 200 * time.Millisecond,
-		Log: logr.Discard(), OnSegment: func(s pitr.Segment) {
-			srcMu.Lock()
-			sources = append(sources, s.Source)
-			srcMu.Unlock()
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	stopArchiver := runArchiver(t, ctx, a)
+	sources, stopArchiver := startArchiver(t, ctx, addrs, st)
 	w := &writer{sg: sg, addrs: addrs, table: table, dbs: map[string]*sql.DB{}}
 	wctx, stopWriter := context.WithCancel(ctx)
 	written := make(chan struct{})
 	go func() { defer close(written); w.run(wctx, t) }()
 
-	lastSource := func() string {
-		srcMu.Lock()
-		defer srcMu.Unlock()
-		if len(sources) == 0 {
-			return ""
-		}
-		return sources[len(sources)-1]
-	}
-	waitUntil(t, "a segment from the first primary", func() bool { return lastSource() == addrs[0] && w.count() > 20 })
+	waitUntil(t, "a segment from the first primary", func() bool { return sources.last() == addrs[0] && w.count() > 20 })
 	sg.members[0].Crash()
-	var next *Member
-	waitUntil(t, "a new primary", func() bool {
-		for _, m := range sg.members[1:] {
-			if m.Up() && m.Role() == RolePrimary {
-				next = m
-				return true
-			}
-		}
-		return false
-	})
+	next := waitPrimary(t, sg.members[1:])
 	before := w.count()
 	waitUntil(t, "writes on the new primary", func() bool { return w.count() > before+20 })
 	stopWriter()
@@ -123,16 +94,73 @@ func TestArchiverFollowsAPrimaryFailoverOnTheSimulator(t *testing.T) {
 	final := next.GTIDExecuted()
 	waitUntil(t, "the archive to reach "+final.String(), func() bool { return archivedEnd(t, st) == final.String() })
 	stopArchiver()
-	if src, want := lastSource(), addrs[memberIndex(sg, next)]; src != want {
+	if src, want := sources.last(), addrs[memberIndex(sg, next)]; src != want {
 		t.Errorf("the last segment came from %s, want the new primary %s", src, want)
 	}
 	checkArchive(t, ctx, st, final, w.acked, table)
-	t.Logf("%d writes acknowledged, %d before the crash; archive %s from %v", len(w.acked), before, final, sources)
+	t.Logf("%d writes acknowledged, %d before the crash; archive %s from %v", len(w.acked), before, final,
+		sources.all())
 	for _, m := range sg.members {
 		if errant := m.GTIDExecuted().Subtract(final); !errant.IsEmpty() {
 			t.Errorf("%s has errant transactions %s", m.Name(), errant)
 		}
 	}
+}
+
+// segmentSources records the source of each segment the archiver writes.
+type segmentSources struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (s *segmentSources) add(seg pitr.Segment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = append(s.list, seg.Source)
+}
+
+func (s *segmentSources) last() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.list) == 0 {
+		return ""
+	}
+	return s.list[len(s.list)-1]
+}
+
+func (s *segmentSources) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.list...)
+}
+
+// startArchiver runs the archiver over the members as `orca binlog-archive` does (pitr.New, Run).
+func startArchiver(t *testing.T, ctx context.Context, addrs []string, st backup.Store) (*segmentSources, func()) {
+	t.Helper()
+	sources := &segmentSources{}
+	a, err := pitr.New(pitr.Config{Sources: addrs, User: "root", Password: "rootpw", Store: st,
+		SegmentInterval: 300 * time.Millisecond, Retry: 200 * time.Millisecond, Heartbeat: 200 * time.Millisecond,
+		Log: logr.Discard(), OnSegment: sources.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sources, runArchiver(t, ctx, a)
+}
+
+// waitPrimary waits until one of the members is an online primary.
+func waitPrimary(t *testing.T, members []*Member) *Member {
+	t.Helper()
+	var next *Member
+	waitUntil(t, "a new primary", func() bool {
+		for _, m := range members {
+			if m.Up() && m.Role() == RolePrimary {
+				next = m
+				return true
+			}
+		}
+		return false
+	})
+	return next
 }
 
 func archiveStore(t *testing.T) *backup.S3Store {

@@ -113,12 +113,22 @@ func dumpFrom(req classic.DumpRequest) (GTIDSet, error) {
 	return set, nil
 }
 
-// checkReplicationPriv is the REPLICATION SLAVE check of COM_REGISTER_SLAVE and COM_BINLOG_DUMP_GTID (MySQL
-// 8.4 manual, "Privileges Provided by MySQL": REPLICATION SLAVE "enables the account to request updates that
-// have been made to databases on the source server").
+// checkReplicationPriv is the REPLICATION SLAVE check of COM_BINLOG_DUMP_GTID (MySQL 8.4 manual, "Privileges
+// Provided by MySQL": REPLICATION SLAVE "enables the account to request updates that have been made to
+// databases on the source server"): check_global_access, ER_SPECIFIC_ACCESS_DENIED_ERROR (1227).
 func (m *Member) checkReplicationPriv(s *Session) error {
 	if !s.hasAny("REPLICATION SLAVE") {
 		return errSpecificAccess("REPLICATION SLAVE")
+	}
+	return nil
+}
+
+// checkRegisterPriv is the same check in COM_REGISTER_SLAVE, where register_replica calls check_access for a
+// global privilege: its "we can never grant this" branch answers ER_ACCESS_DENIED_ERROR (1045) with the
+// account's user and host, not 1227.
+func (m *Member) checkRegisterPriv(s *Session) error {
+	if !s.hasAny("REPLICATION SLAVE") {
+		return errAccessDenied(s.acct.User, s.acct.Host)
 	}
 	return nil
 }

@@ -32,7 +32,8 @@ func serverError(t *testing.T, err error, code uint16, contains string) {
 }
 
 // A replica asking for transactions the member purged gets 1236 with MySQL's message; one that has them
-// all is served. An account without REPLICATION SLAVE is refused with 1227 at COM_REGISTER_SLAVE.
+// all is served. An account without REPLICATION SLAVE is refused: 1045 at COM_REGISTER_SLAVE (check_access),
+// 1227 at COM_BINLOG_DUMP_GTID (check_global_access).
 func TestBinlogDumpRefusesPurgedGTIDsAndUnprivilegedAccounts(t *testing.T) {
 	tc, addr, db, _ := dumpMember(t)
 	m := tc.members[0]
@@ -64,7 +65,18 @@ func TestBinlogDumpRefusesPurgedGTIDsAndUnprivilegedAccounts(t *testing.T) {
 	mustExecSim(t, db, "GRANT SELECT, REPLICATION CLIENT ON *.* TO reader@'%'")
 	cfg.User, cfg.Password = "reader", "pw"
 	_, err = dial(t, cfg, m.GTIDExecuted().String())
-	serverError(t, err, 1227, "the REPLICATION SLAVE privilege(s)")
+	serverError(t, err, 1045, "Access denied for user 'reader'@'%' (using password: YES)")
+	sess, err := m.NewSession("reader", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	_, _, err = m.startDump(sess, classic.DumpRequest{})
+	var se *Error
+	if !errors.As(err, &se) {
+		t.Fatalf("dump without REPLICATION SLAVE: %v", err)
+	}
+	wantCode(t, se, 1227, "the REPLICATION SLAVE privilege(s)")
 	mustExecSim(t, db, "GRANT REPLICATION SLAVE ON *.* TO reader@'%'")
 	if s, err = dial(t, cfg, m.GTIDExecuted().String()); err != nil {
 		t.Fatalf("with REPLICATION SLAVE: %v", err)

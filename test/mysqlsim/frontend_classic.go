@@ -128,7 +128,7 @@ func (r classicReplication) RegisterReplica(ctx context.Context, c *classic.Conn
 	}
 	r.m.g.mu.Lock()
 	defer r.m.g.mu.Unlock()
-	return toClassicErr(r.m.checkReplicationPriv(s))
+	return toClassicErr(r.m.checkRegisterPriv(s))
 }
 
 // DumpGTID answers COM_BINLOG_DUMP_GTID.

@@ -70,13 +70,14 @@ func (c *Conn) replicationCommand(cmd byte, arg []byte) bool {
 	return true
 }
 
-// parseRegister decodes COM_REGISTER_SLAVE: server id, host, user and password (each a 1-byte length and
-// text), port, rank (ignored) and source id (ignored).
+// parseRegister decodes COM_REGISTER_SLAVE: server id, host, user and password (each a length and text; MySQL
+// Internals documents a 1-byte length, 8.4's register_replica reads net_field_length, the same below 251),
+// port, rank (ignored) and source id (ignored).
 func parseRegister(arg []byte) (ReplicaInfo, bool) {
 	d := &decoder{b: arg}
 	info := ReplicaInfo{ServerID: d.uint32()}
 	for _, dst := range []*string{&info.Host, &info.User, &info.Password} {
-		*dst = string(d.bytes(int(d.uint8())))
+		*dst = string(d.lenEncBytes())
 	}
 	info.Port = d.uint16()
 	d.uint32()

@@ -75,13 +75,14 @@ func (m *Member) startDump(s *Session, req classic.DumpRequest) (*dump, [][]byte
 		return nil, nil, errFatalBinlog("The replication sender thread cannot start in AUTO_POSITION mode: "+
 			"this server has GTID_MODE = %s instead of ON.", m.globals["gtid_mode"])
 	}
+	if err := m.checkReplicaSet(from); err != nil {
+		return nil, nil, err
+	}
+	// The checksum is checked when the format description is about to go, after the GTID checks.
 	crc := m.globals["binlog_checksum"] == "CRC32"
 	if _, announced := replicaChecksum(s); crc && !announced {
 		return nil, nil, errFatalBinlog("Replica can not handle replication events with the checksum that " +
 			"source is configured to log")
-	}
-	if missing := m.purged.Subtract(from); !missing.IsEmpty() {
-		return nil, nil, errPurgedRequired(from, missing)
 	}
 	d := &dump{w: eventWriter{serverID: uint32(m.intVar("server_id")), crc: crc, pos: binlogMagicLen},
 		file: fmt.Sprintf("binlog.%06d", m.incarnation), version: m.cfg.Version, inc: m.incarnation,
@@ -89,6 +90,26 @@ func (m *Member) startDump(s *Session, req classic.DumpRequest) (*dump, [][]byte
 	header := [][]byte{d.w.fakeRotate(d.file, binlogMagicLen), d.w.formatDescription(d.version, m.bootedAt),
 		d.w.previousGTIDs(m.purged, m.bootedAt)}
 	return d, header, nil
+}
+
+// checkReplicaSet refuses, in Binlog_sender::init's order, a replica that has transactions of this server's
+// own UUID the server never executed (ER_REPLICA_HAS_MORE_GTIDS_THAN_SOURCE; its text after the first
+// sentence is from memory of 8.0's, not checked against 8.4), then one that lacks purged transactions.
+func (m *Member) checkReplicaSet(from GTIDSet) error {
+	own := GTIDSet{m: map[string][]interval{m.uuid: from.m[m.uuid]}}
+	if !own.SubsetOf(m.gtid) {
+		return errFatalBinlog("Replica has more GTIDs than the source has, using the source's SERVER_UUID. " +
+			"This may indicate that the end of the binary log was truncated or that the last binary log file " +
+			"was lost, e.g., after a power or disk failure when sync_binlog != 1. The source may or may not " +
+			"have rolled back transactions that were already replicated to the replica. Suggest to replicate " +
+			"any transactions that source has rolled back from replica to source, and/or commit empty " +
+			"transactions on source to account for transactions that have been committed on source but are " +
+			"not included in GTID_EXECUTED.")
+	}
+	if missing := m.purged.Subtract(from); !missing.IsEmpty() {
+		return errPurgedRequired(from, missing)
+	}
+	return nil
 }
 
 // errPurgedRequired is ER_SOURCE_HAS_PURGED_REQUIRED_GTIDS as the dump thread sends it, under 1236: the

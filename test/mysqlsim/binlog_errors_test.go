@@ -49,6 +49,14 @@ func TestBinlogDumpRefusesPurgedGTIDsAndUnprivilegedAccounts(t *testing.T) {
 	if !strings.Contains(err.Error(), "the missing transactions are '"+m.GTIDExecuted().String()+"'") {
 		t.Fatalf("the error names no missing set: %v", err)
 	}
+	// GTIDs of the member's own UUID that it never executed: refused first (the replica is ahead).
+	s, err = dial(t, cfg, m.GTIDExecuted().String()+","+m.UUID()+":1")
+	if err == nil {
+		_, err = s.Next()
+		_ = s.Close()
+	}
+	serverError(t, err, binlog.ErrCodeSourceFatalReadingBinlog,
+		"Replica has more GTIDs than the source has, using the source's SERVER_UUID.")
 	s, err = dial(t, cfg, m.GTIDExecuted().String())
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,7 @@ func newClassicServer(m *Member, tlsConfig *tls.Config, log logr.Logger) *classi
 		return err
 	}
 	srv.Preparer = classicPreparer(m)
+	srv.Replication = classicReplication{m}
 	return srv
 }
 
@@ -114,4 +115,28 @@ func toClassicErr(err error) error {
 func (m *Member) requireSecureTransport() bool {
 	v, _ := m.Var("require_secure_transport")
 	return strings.EqualFold(v, "ON") || v == "1"
+}
+
+// classicReplication serves the replication commands on a member's classic protocol.
+type classicReplication struct{ m *Member }
+
+// RegisterReplica answers COM_REGISTER_SLAVE. SHOW REPLICAS is not modelled: nothing is recorded.
+func (r classicReplication) RegisterReplica(ctx context.Context, c *classic.Conn, _ classic.ReplicaInfo) error {
+	s, err := classicSession(ctx, r.m, c)
+	if err != nil {
+		return toClassicErr(err)
+	}
+	r.m.g.mu.Lock()
+	defer r.m.g.mu.Unlock()
+	return toClassicErr(r.m.checkRegisterPriv(s))
+}
+
+// DumpGTID answers COM_BINLOG_DUMP_GTID.
+func (r classicReplication) DumpGTID(ctx context.Context, c *classic.Conn, req classic.DumpRequest,
+	send func([]byte) error) error {
+	s, err := classicSession(ctx, r.m, c)
+	if err != nil {
+		return toClassicErr(err)
+	}
+	return toClassicErr(r.m.dumpGTID(ctx, s, req, send))
 }

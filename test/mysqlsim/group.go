@@ -84,12 +84,14 @@ type Group struct {
 	logins        map[string]int // sessions opened per user since Logins
 	closed        bool
 	txlog         []loggedTx
+	binlog        map[gtidKey]binlogTx // what every member's binary log holds for a GTID
 }
 
 // NewGroup creates an empty group. Close it to stop timers and the data connection pool.
 func NewGroup(cfg Config) (*Group, error) {
 	cfg.defaults()
-	g := &Group{cfg: cfg, clock: cfg.Clock, partition: map[*Member]int{}, wake: make(chan struct{})}
+	g := &Group{cfg: cfg, clock: cfg.Clock, partition: map[*Member]int{}, wake: make(chan struct{}),
+		binlog: map[gtidKey]binlogTx{}}
 	if cfg.DataDSN != "" {
 		db, err := sql.Open("mysql", cfg.DataDSN)
 		if err != nil {

@@ -20,6 +20,7 @@ type Session struct {
 	conn        *sql.Conn
 	inTx        bool
 	txWrites    bool
+	txStmts     []string // the open transaction's writes, for its binary log body
 	dead        bool
 	dataSets    []string // session settings still to apply on conn
 	// backupLock is true while the session holds LOCK INSTANCE FOR BACKUP.

@@ -55,7 +55,7 @@ func (m *Member) execAccount(ctx context.Context, s *Session, first token, p *pa
 	if opErr != nil {
 		return Result{}, opErr
 	}
-	m.commitTx(s, op)
+	m.commitTx(s, op, s.ddlBody(accountLogText(first)))
 	return Result{Warnings: w}, nil
 }
 

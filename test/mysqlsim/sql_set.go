@@ -5,7 +5,7 @@ import (
 )
 
 // execSet runs SET [GLOBAL|SESSION|LOCAL|PERSIST|PERSIST_ONLY] var = value [, ...], SET @@scope.var,
-// SET @user = literal, SET NAMES and SET CHARACTER SET (MySQL 8.4 manual, "SET Syntax for Variable
+// SET @user = literal or @@variable, SET NAMES and SET CHARACTER SET (MySQL 8.4 manual, "SET Syntax for Variable
 // Assignment"). All assignments are parsed before any is applied.
 func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 	if p.accept("NAMES") || p.acceptSeq("CHARACTER", "SET") || p.accept("CHARSET") {
@@ -24,14 +24,11 @@ func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 	for {
 		if t := p.peek(); t.kind == tUserVar {
 			p.i++
-			if err := p.expectPunct("="); err != nil {
-				return Result{}, err
-			}
-			v, err := parseExpr(p)
+			val, err := m.parseUserVarValue(s, p)
 			if err != nil {
 				return Result{}, err
 			}
-			userVars[strings.ToLower(t.text)] = e2any(v)
+			userVars[strings.ToLower(t.text)] = val
 		} else {
 			a, err := parseAssignment(p, &scope)
 			if err != nil {
@@ -58,6 +55,27 @@ func (m *Member) execSet(s *Session, p *parser) (Result, error) {
 		s.userVars[k] = v
 	}
 	return Result{Warnings: warnings}, nil
+}
+
+// parseUserVarValue reads "= expr" after a user variable and evaluates it.
+func (m *Member) parseUserVarValue(s *Session, p *parser) (any, *Error) {
+	if err := p.expectPunct("="); err != nil {
+		return nil, err
+	}
+	v, err := parseExpr(p)
+	if err != nil {
+		return nil, err
+	}
+	return m.userVarValue(s, v)
+}
+
+// userVarValue is what SET @user = e stores: a literal, or a system variable's value (as replication clients
+// do: SET @source_binlog_checksum = @@global.binlog_checksum).
+func (m *Member) userVarValue(s *Session, e *expr) (any, *Error) {
+	if e.kind == eVar {
+		return m.readVar(s, e.scope, e.name)
+	}
+	return e2any(e), nil
 }
 
 func e2any(e *expr) any {

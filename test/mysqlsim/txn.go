@@ -50,8 +50,9 @@ func (m *Member) checkWritable(ctx context.Context, s *Session) error {
 }
 
 // commitTx gives a committed write its GTID: group_name:N inside a group (sent to every member of
-// the view it can reach), server_uuid:N on a standalone server, none with sql_log_bin=0.
-func (m *Member) commitTx(s *Session, op accountOp) {
+// the view it can reach), server_uuid:N on a standalone server, none with sql_log_bin=0. body is what the
+// binary log records for it.
+func (m *Member) commitTx(s *Session, op accountOp, body binlogTx) {
 	if s.vars["sql_log_bin"] == "OFF" {
 		return
 	}
@@ -64,6 +65,7 @@ func (m *Member) commitTx(s *Session, op accountOp) {
 	}
 	m.gtid = m.gtid.Add(uuid, n)
 	m.transactions++
+	m.g.logBinlog(uuid, n, body)
 	if op != nil {
 		m.g.txlog = append(m.g.txlog, loggedTx{uuid: uuid, n: n, op: op})
 	}

@@ -99,8 +99,9 @@ func TestCommandsOverRawProtocol(t *testing.T) {
 		t.Fatalf("COM_STATISTICS: %q", p)
 	}
 
-	// Unsupported commands: COM_FIELD_LIST, COM_STMT_PREPARE, COM_BINLOG_DUMP, an unassigned byte.
-	for _, cmd := range []byte{0x04, 0x16, 0x12, 0x7f} {
+	// Unsupported commands: COM_FIELD_LIST, COM_STMT_PREPARE, COM_BINLOG_DUMP, an unassigned byte, and
+	// COM_REGISTER_SLAVE and COM_BINLOG_DUMP_GTID on a server without Replication.
+	for _, cmd := range []byte{0x04, 0x16, 0x12, 0x7f, 0x15, 0x1e} {
 		expectErrPacket(t, r.command(cmd, "x"), 1047, "08S01", "Unknown command")
 	}
 	expectErrPacket(t, r.command(comQuery, "ERROR"), 1146, "42S02", "Table 'test.nope' doesn't exist")

@@ -19,6 +19,8 @@ const (
 	comPing            = 0x0e
 	comSetOption       = 0x1b
 	comResetConnection = 0x1f
+	comRegisterSlave   = 0x15
+	comBinlogDumpGTID  = 0x1e
 )
 
 // serve runs the connection until the client quits, a fatal error, Close, or shutdown.
@@ -80,6 +82,8 @@ func (c *Conn) dispatch(data []byte) (quit bool) {
 		return c.stmtCommand(data[0], arg)
 	case comChangeUser:
 		return c.changeUser(arg)
+	case comRegisterSlave, comBinlogDumpGTID:
+		return c.replicationCommand(data[0], arg)
 	default:
 		return c.unknownCommand()
 	}

@@ -27,6 +27,9 @@ type Server struct {
 	// Preparer answers COM_STMT_PREPARE and so enables the binary protocol (COM_STMT_EXECUTE, _CLOSE,
 	// _RESET, _SEND_LONG_DATA, _FETCH). Default nil: those commands get ER_UNKNOWN_COM_ERROR.
 	Preparer Preparer
+	// Replication answers COM_REGISTER_SLAVE and COM_BINLOG_DUMP_GTID. Default nil: those commands get
+	// ER_UNKNOWN_COM_ERROR.
+	Replication Replication
 	// MaxPreparedStmts bounds the statements prepared at once over all connections
 	// (max_prepared_stmt_count); one more gets ER 1461. Default 16382, as in mysqld.
 	MaxPreparedStmts int

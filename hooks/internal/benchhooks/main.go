@@ -6,7 +6,8 @@
 // receiver that stores before it answers; Orca's extra is its hook lookup, filters, payload parsing, rate limit
 // and prechecks. Sequential deliveries, then bursts of 50 sent at once, Orca and the floor alternating.
 //
-// It also prints the API requests each side sent per delivery in the sequential row, by verb and resource.
+// It also prints the API requests each side sent per delivery in the sequential row and in the burst rows, by
+// verb and resource.
 //
 //	go run ./hooks/internal/benchhooks [-n 300] [-bursts 10] [-pods 50] [-cpuprofile f]   (make bench-hooks)
 package main
@@ -79,10 +80,14 @@ func run(o options) error {
 	})
 	orcaReqs, floorReqs := env.orcaReqs.take(), env.floorReqs.take()
 	bursts := burstRows(ctx, env, o)
+	orcaBurst, floorBurst := env.orcaReqs.take(), env.floorReqs.take()
 	report(o, seq, bursts, pods)
 	fmt.Printf("\nduring the sequential row (%d deliveries each; Orca's include its controllers' work):\n", o.n)
 	perDelivery("Orca", orcaReqs, o.n)
 	perDelivery("floor", floorReqs, o.n)
+	fmt.Printf("during the burst rows (%d deliveries each, until the last answer):\n", o.bursts*o.burst)
+	perDelivery("Orca", orcaBurst, o.bursts*o.burst)
+	perDelivery("floor", floorBurst, o.bursts*o.burst)
 	fmt.Printf("load average at end: %s\n", benchtool.LoadAverage())
 	return nil
 }

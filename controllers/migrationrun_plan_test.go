@@ -270,3 +270,24 @@ func TestQueueChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutRun: the run planned is left out of the others, every other run stays, whatever its place.
+func TestWithoutRun(t *testing.T) {
+	names := func(runs []v1.MigrationRun) map[string]bool {
+		out := map[string]bool{}
+		for _, r := range runs {
+			out[r.Name] = true
+		}
+		return out
+	}
+	for _, self := range []string{"r0", "r1", "r2", "absent"} {
+		runs := []v1.MigrationRun{planRunAt("r0", 0, "", ""), planRunAt("r1", 1, "", ""), planRunAt("r2", 2, "", "")}
+		others := withoutRun(runs, self)
+		got := names(others)
+		want := map[string]bool{"r0": true, "r1": true, "r2": true}
+		delete(want, self)
+		if len(others) != len(want) || len(got) != len(want) || got["r0"] != want["r0"] || got["r1"] != want["r1"] || got["r2"] != want["r2"] {
+			t.Errorf("withoutRun(r0 r1 r2, %s) = %v, want %v", self, got, want)
+		}
+	}
+}

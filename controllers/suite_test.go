@@ -23,7 +23,9 @@ import (
 
 // The suite runs the reconciler in a real manager against a real kube-apiserver + etcd.
 var (
-	k8s        client.Client
+	k8s client.Client
+	// k8sWatch watches the API server (tests that count an object's writes).
+	k8sWatch   client.WithWatch
 	reconciler *InnoDBClusterReconciler
 	loops      = &recordingLoops{}
 )
@@ -81,11 +83,12 @@ func runSuite(m *testing.M) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = mgr.Start(ctx) }()
-	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
+	k8sWatch, err = client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "client:", err)
 		return 1
 	}
+	k8s = k8sWatch
 	return m.Run()
 }
 

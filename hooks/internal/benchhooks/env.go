@@ -19,6 +19,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -41,6 +42,7 @@ type target struct {
 type env struct {
 	kube         client.WithWatch
 	orca, floor  target
+	floorRun     target // the floor storing a MigrationRun (the kind Orca stores), not a ConfigMap
 	live, floorP target // the receivers whose runs the Pod rows time (their own namespaces)
 	pods         *podWatch
 	// orcaReqs and floorReqs count each side's API requests (receiver and controllers).
@@ -56,7 +58,7 @@ func start(ctx context.Context, cfg *rest.Config) (*env, error) {
 		return nil, err
 	}
 	e := &env{kube: kube, orcaReqs: &requests{}, floorReqs: &requests{}}
-	for _, ns := range []string{"orca-bench", "orca-live", "floor-bench", "floor-live"} {
+	for _, ns := range []string{"orca-bench", "orca-live", "floor-bench", "floor-live", floorRuns} {
 		if err := e.namespace(ctx, ns); err != nil {
 			return nil, err
 		}
@@ -77,6 +79,7 @@ func start(ctx context.Context, cfg *rest.Config) (*env, error) {
 	e.orca = target{name: "orca", url: orcaURL + "/hooks/orca-bench/app", http: hc}
 	e.live = target{name: "orca", url: orcaURL + "/hooks/orca-live/app", http: hc}
 	e.floor = target{name: "floor", url: floorURL + "/floor-bench", http: hc}
+	e.floorRun = target{name: "floor-run", url: floorURL + "/" + floorRuns, http: hc}
 	e.floorP = target{name: "floor", url: floorURL + "/floor-live", http: hc}
 	for _, ns := range []string{"orca-bench", "orca-live"} {
 		if err := e.hook(ctx, ns); err != nil {
@@ -116,7 +119,9 @@ func (e *env) hook(ctx context.Context, ns string) error {
 // startOrca runs what `orca operator` runs for migrations: the run and hook controllers and the receiver with
 // the operator's store (operator.HookStore: hooks from the manager's cache, Secrets watched by name).
 func startOrca(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme) (string, error) {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+	// Orca's controllers watch its namespaces only: the floor's MigrationRuns are not theirs to reconcile.
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache: cache.Options{DefaultNamespaces: map[string]cache.Config{"orca-bench": {}, "orca-live": {}}}})
 	if err != nil {
 		return "", err
 	}

@@ -17,7 +17,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1 "github.com/orca-operator/orca/api/v1alpha1"
 )
+
+// floorRuns is the namespace the floor stores MigrationRuns in (no controller watches it).
+const floorRuns = "floor-runs"
 
 // floorName is the object the floor stores for a delivery id.
 func floorName(id string) string { return "floor-" + strings.ToLower(id) }
@@ -46,9 +51,7 @@ func floorStore(r *http.Request, kube client.Client) int {
 		return http.StatusUnauthorized
 	}
 	id := r.Header.Get("X-GitHub-Delivery")
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: strings.Trim(r.URL.Path, "/"),
-		Name: floorName(id)}, Data: map[string]string{"deliveryId": id, "payload": string(body)}}
-	switch err := kube.Create(r.Context(), cm); {
+	switch err := kube.Create(r.Context(), floorObject(strings.Trim(r.URL.Path, "/"), id, body)); {
 	case err == nil:
 		return http.StatusAccepted
 	case apierrors.IsAlreadyExists(err):
@@ -56,6 +59,20 @@ func floorStore(r *http.Request, kube client.Client) int {
 	default:
 		return http.StatusServiceUnavailable
 	}
+}
+
+// floorObject is what the floor stores for a delivery: in floorRuns a MigrationRun of the shape Orca's receiver
+// creates (the same kind: the API server's cost of a custom resource), elsewhere a ConfigMap holding the payload.
+func floorObject(ns, id string, body []byte) client.Object {
+	if ns != floorRuns {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: floorName(id)},
+			Data: map[string]string{"deliveryId": id, "payload": string(body)}}
+	}
+	sum := sha256.Sum256([]byte(id))
+	return &v1.MigrationRun{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: floorName(id),
+		Labels: map[string]string{v1.LabelMigrationHook: "app", v1.LabelCluster: "db"}},
+		Spec: v1.MigrationRunSpec{HookName: "app", ClusterName: "db", Commit: hex.EncodeToString(sum[:20]),
+			Ref: "refs/heads/main", Sender: "octocat", DeliveryID: id, Event: "push"}}
 }
 
 // floorController creates a Pod for each ConfigMap its watch sees added in ns.

@@ -4,9 +4,13 @@
 // run: a bare handler that checks the same HMAC and creates one object of the same size before answering, and
 // a bare controller that creates a Pod as soon as its watch sees that object. The floor is the cost of any
 // receiver that stores before it answers; Orca's extra is its hook lookup, filters, payload parsing, rate limit
-// and prechecks. Sequential deliveries, then bursts of 50 sent at once, Orca and the floor alternating.
+// and prechecks. The answer rows also time a second floor, the same handler storing a MigrationRun (the kind
+// Orca stores) instead of a ConfigMap: a custom resource costs the API server more to create than a ConfigMap,
+// and only that floor stores what Orca must. Sequential deliveries, then bursts of 50 sent at once, Orca and the
+// floors alternating.
 //
-// It also prints the API requests each side sent per delivery in the sequential row, by verb and resource.
+// It also prints the API requests each side sent per delivery in the sequential row and in the burst rows, by
+// verb and resource.
 //
 //	go run ./hooks/internal/benchhooks [-n 300] [-bursts 10] [-pods 50] [-cpuprofile f]   (make bench-hooks)
 package main
@@ -79,10 +83,14 @@ func run(o options) error {
 	})
 	orcaReqs, floorReqs := env.orcaReqs.take(), env.floorReqs.take()
 	bursts := burstRows(ctx, env, o)
+	orcaBurst, floorBurst := env.orcaReqs.take(), env.floorReqs.take()
 	report(o, seq, bursts, pods)
 	fmt.Printf("\nduring the sequential row (%d deliveries each; Orca's include its controllers' work):\n", o.n)
 	perDelivery("Orca", orcaReqs, o.n)
-	perDelivery("floor", floorReqs, o.n)
+	perDelivery("floor (its ConfigMap and MigrationRun receivers, per delivery to either)", floorReqs, 2*o.n)
+	fmt.Printf("during the burst rows (%d deliveries each, until the last answer):\n", o.bursts*o.burst)
+	perDelivery("Orca", orcaBurst, o.bursts*o.burst)
+	perDelivery("floor (both receivers, per delivery to either)", floorBurst, 2*o.bursts*o.burst)
 	fmt.Printf("load average at end: %s\n", benchtool.LoadAverage())
 	return nil
 }

@@ -105,6 +105,7 @@ func (l *loop) observeTopology(ctx context.Context, o *observation) error {
 		Instances:          int(cluster.Spec.Instances),
 		Initialized:        cluster.Status.Bootstrapped,
 		RestorePending:     cluster.RestorePending(),
+		InitDBRestore:      cluster.RestoresInitDB(),
 		SwitchoverMaxQueue: l.m.switchoverMaxQueue(),
 		Zones:              nodes.Zones,
 		Requests:           requests(cluster),

@@ -53,6 +53,12 @@ type initDBStep struct {
 // restore never lets the group be bootstrapped on a partial copy.
 func planInitDB(o initDBObservation) initDBStep {
 	switch {
+	case !o.Pending && (o.Phase == v1.InitDBPending || o.Phase == v1.InitDBRunning):
+		// No longer pending while neither completed nor failed: the group was bootstrapped (status.bootstrapped)
+		// before the restore was recorded. Its outcome can no longer count; say so instead of staying Running.
+		return initDBStep{Phase: v1.InitDBFailed, Reason: v1.ReasonRestoreFailed,
+			Message: "the group was bootstrapped before the restore into the first member completed, so the " +
+				"cluster may serve a partial copy; delete the cluster and its volumes, then create it again"}
 	case !o.Pending || o.Phase == v1.InitDBFailed:
 		return initDBStep{DeleteJob: o.Phase == v1.InitDBCompleted && o.Job != nil}
 	case o.Job != nil:

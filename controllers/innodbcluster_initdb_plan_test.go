@@ -50,6 +50,12 @@ func TestPlanInitDB(t *testing.T) {
 		{"completed: only cleanup", initDBObservation{Phase: v1.InitDBCompleted, Job: &jobState{Succeeded: true}},
 			"", "", false, true, ""},
 		{"bootstrapped cluster: nothing", initDBObservation{}, "", "", false, false, ""},
+		// The e2e hang of 2026-12-01: the group came up while the Job ran; Running stayed forever.
+		{"bootstrapped while the restore runs: failed, not Running forever", initDBObservation{
+			Phase: v1.InitDBRunning, Job: &jobState{Succeeded: true, Message: `{"rows":7}`}}, v1.InitDBFailed,
+			v1.ReasonRestoreFailed, false, false, "bootstrapped before the restore"},
+		{"bootstrapped while the restore waits: failed", initDBObservation{Phase: v1.InitDBPending},
+			v1.InitDBFailed, v1.ReasonRestoreFailed, false, false, "partial copy"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := planInitDB(c.obs)

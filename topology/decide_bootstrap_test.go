@@ -2,6 +2,9 @@ package topology
 
 import "testing"
 
+// x is a transaction range of another cluster (a backup's source).
+func x(r string) string { return xUUID + ":" + r }
+
 func TestDecideBootstrap(t *testing.T) {
 	runRows(t, []row{
 		{
@@ -23,6 +26,39 @@ func TestDecideBootstrap(t *testing.T) {
 			name:  "the restored first member (its own transactions only) is bootstrapped once the restore completed",
 			obs:   fresh(3, 3).gtid(uuid(0)+":1-5000", 0).obs(),
 			state: ClusterInitializing, first: "BootstrapGroup mysql-0", reason: ReasonBootstrapping,
+		},
+		{
+			// The e2e hang of 2026-12-01: the first member restored with --set-gtid-purged holds the source
+			// group's transactions (purged) besides its own. They are the backup's history, not a former group:
+			// while the restore runs nothing happens (no reboot on a half-loaded member, no group that would
+			// make the status say bootstrapped with the restore never recorded), then it is bootstrapped.
+			name: "initDB restore running: the backup's purged set on the first member does not make a reboot",
+			obs: fresh(3, 3).gtid(x("1-19")+","+uuid(0)+":1-40", 0).purged(x("1-19"), 0).
+				with(func(o *Observation) { o.RestorePending, o.InitDBRestore = true, true }).obs(),
+			state: ClusterInitializing, first: "none", reason: ReasonWaitingForRestore,
+		},
+		{
+			name: "initDB restore completed: the first member holding the backup's purged set is bootstrapped",
+			obs: fresh(3, 3).gtid(x("1-19")+","+uuid(0)+":1-40", 0).purged(x("1-19"), 0).
+				with(func(o *Observation) { o.InitDBRestore = true }).obs(),
+			state: ClusterInitializing, first: "BootstrapGroup mysql-0", reason: ReasonBootstrapping,
+		},
+		{
+			name: "initDB first member with another server's transactions in its binary log: a group ran, reboot",
+			obs: fresh(3, 3).gtid(x("1-19")+","+g("1-2")+","+uuid(0)+":1-40", 0).purged(x("1-19"), 0).
+				with(func(o *Observation) { o.InitDBRestore = true }).obs(),
+			state: ClusterOffline, first: "RebootGroup mysql-0", reason: ReasonRebooting,
+		},
+		{
+			name: "purged foreign transactions count as the backup's on the first member only",
+			obs: fresh(3, 3).gtid(x("1-19"), 1).purged(x("1-19"), 1).
+				with(func(o *Observation) { o.InitDBRestore = true }).obs(),
+			state: ClusterOffline, first: "RebootGroup mysql-1", reason: ReasonRebooting,
+		},
+		{
+			name:  "without initDB, purged foreign transactions are a former group's: reboot",
+			obs:   fresh(3, 3).gtid(x("1-19"), 0).purged(x("1-19"), 0).obs(),
+			state: ClusterOffline, first: "RebootGroup mysql-0", reason: ReasonRebooting,
 		},
 		{
 			name:  "ordered pod start: only ordinal 0 exists",

@@ -35,6 +35,12 @@ type Observation struct {
 	// RestorePending is true while spec.initDB asks for a restore into the first member that has not
 	// completed: the group is not bootstrapped before, so no member serves a partial copy.
 	RestorePending bool
+	// InitDBRestore is true while spec.initDB restores a backup into the first member (ordinal 0) of a group
+	// that was never bootstrapped, before the restore completed and after. That restore records the backup's
+	// GTID set as purged on the member (`orca restore --set-gtid-purged`), so the member's transactions of
+	// other servers, every one purged (in no binary log of its own), are the backup's history and not a former
+	// group's: the cluster is still fresh, to be bootstrapped, never rebooted.
+	InitDBRestore bool
 	// Deleting is true when the cluster object is being deleted.
 	Deleting bool
 	// CloneThreshold is the largest number of missing transactions recovered from the binary logs;
@@ -144,7 +150,8 @@ type MemberStatus struct {
 	// the member received but may not have applied yet. Optional; used to find the most advanced
 	// member after an outage, as MySQL Shell does.
 	GTIDReceived string
-	// GTIDPurged is @@gtid_purged. Only read for ONLINE members, which may be recovery donors.
+	// GTIDPurged is @@gtid_purged: what a recovery donor no longer has in its binary log, and what an initDB
+	// restore recorded on the first member.
 	GTIDPurged string
 	// Version is @@version.
 	Version string

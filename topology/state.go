@@ -76,17 +76,32 @@ func (a *analysis) anyInGroup() bool {
 
 // isFresh reports whether no group was ever bootstrapped: the status says so and no queried member
 // has a transaction of any group (its own transactions, left by the image's initialisation, do not
-// count).
+// count; nor do the backup's, recorded as purged by an initDB restore into the first member).
 func (a *analysis) isFresh() bool {
 	if a.obs.Initialized {
 		return false
 	}
 	for _, mi := range a.members {
-		if mi.cert == queried && (!mi.gtidOK || !mi.pristine) {
+		if mi.cert == queried && !a.neverInGroup(mi) {
 			return false
 		}
 	}
 	return true
+}
+
+// neverInGroup reports whether a queried member's transactions show it never took part in a group: all its
+// own, or, for the first member of a cluster restoring spec.initDB, its own besides purged ones (the backup's
+// GTID set the restore recorded). A group's transactions, a view change first, are in its binary log: a first
+// member that was bootstrapped once (its status write lost) has them unpurged and is rebooted, not bootstrapped.
+func (a *analysis) neverInGroup(mi *memberInfo) bool {
+	switch {
+	case !mi.gtidOK:
+		return false
+	case mi.pristine:
+		return true
+	}
+	return a.obs.InitDBRestore && mi.Ordinal == 0 && mi.purgedOK &&
+		mi.advanced.Subtract(mi.purged).OnlyFrom(mi.Status.ServerUUID)
 }
 
 func (a *analysis) count(pred func(*memberInfo) bool) int {

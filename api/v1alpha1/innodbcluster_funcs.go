@@ -39,6 +39,12 @@ func (c *InnoDBCluster) RouterInstances() int32 {
 // RouterEnabled reports whether the cluster runs routers: a router object with instances above 0.
 func (c *InnoDBCluster) RouterEnabled() bool { return c.RouterInstances() > 0 }
 
+// RestoresInitDB reports whether spec.initDB restores a dump into the first member of a group that was never
+// bootstrapped (before the restore completed and after): that member's purged transactions are the backup's.
+func (c *InnoDBCluster) RestoresInitDB() bool {
+	return c.Spec.InitDB != nil && c.Spec.InitDB.Dump != nil && !c.Status.Bootstrapped
+}
+
 // RestorePending reports whether spec.initDB asks for a restore that has not completed on a cluster whose group
 // was never bootstrapped: until it completes, the group must not be bootstrapped.
 func (c *InnoDBCluster) RestorePending() bool {

@@ -26,12 +26,12 @@ type InitDBSource struct {
 }
 
 // InitDBCommand is `orca restore` of the backup into the cluster's first member (ordinal 0), which no group
-// runs on yet. It does not pass --set-gtid-purged yet: with it the initDB Job never completed on the e2e harness
-// (TestBackupJobRunsAgainstTheSample, cause not found yet), so the restored member's history is its own load.
+// runs on yet. The member records the backup's GTID set as purged (--set-gtid-purged): the group it bootstraps
+// then holds the source's history up to the snapshot, its own load transactions besides.
 func InitDBCommand(c *v1.InnoDBCluster, src InitDBSource, zone string) []string {
 	d := c.Spec.InitDB.Dump
 	cmd := []string{"orca", "restore", "--wait-server=" + scratchWait, "--host=" + MemberHost(c, 0, zone),
-		"--port=" + strconv.Itoa(PortMySQL)}
+		"--port=" + strconv.Itoa(PortMySQL), "--set-gtid-purged"}
 	cmd = append(cmd, storageArgs(src.Storage, src.ID, d.Threads)...)
 	if d.UsersAndGrants {
 		cmd = append(cmd, "--users")

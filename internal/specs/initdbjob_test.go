@@ -23,7 +23,8 @@ func TestInitDBJob(t *testing.T) {
 	}
 	ctr := j.Spec.Template.Spec.Containers[0]
 	for _, want := range []string{"restore", "--host=db-0.db-instances.prod.svc.cluster.local", "--bucket=bk",
-		"--prefix=old/db", "--backup-id=nightly", "--threads=6", "--users", "--wait-server=10m"} {
+		"--prefix=old/db", "--backup-id=nightly", "--threads=6", "--users", "--wait-server=10m",
+		"--set-gtid-purged"} {
 		if !slices.Contains(ctr.Command, want) {
 			t.Errorf("command %v lacks %s", ctr.Command, want)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -111,10 +113,10 @@ func restoreIntoNewCluster(t *testing.T, h *harness, sample *v1.InnoDBCluster, b
 		t.Fatalf("create the copy: %v", err)
 	}
 	c := &cluster{h: h, t: t, obj: cp}
-	eventually(t, 3*time.Minute, func() error {
+	err := testutil.Poll(3*time.Minute, 200*time.Millisecond, func() error {
 		s := c.get().Status
 		if s.InitDB != nil && s.InitDB.Phase == v1.InitDBFailed {
-			t.Fatalf("initDB restore failed: %+v", s.InitDB)
+			t.Fatalf("initDB restore failed: %+v\n%s", s.InitDB, initDBLog(h, cp))
 		}
 		if s.InitDB == nil || s.InitDB.Phase != v1.InitDBCompleted {
 			return fmt.Errorf("initDB %+v", s.InitDB)
@@ -124,11 +126,41 @@ func restoreIntoNewCluster(t *testing.T, h *harness, sample *v1.InnoDBCluster, b
 		}
 		return nil
 	})
+	if err != nil {
+		var j batchv1.Job
+		jerr := h.Client.Get(ctx, client.ObjectKey{Namespace: cp.Namespace, Name: specs.InitDBJobName(cp)}, &j)
+		t.Fatalf("%v\njob %v %+v\n%s", err, jerr, j.Status, initDBLog(h, cp))
+	}
 	s := c.get().Status.InitDB
 	if s.Location != b.Status.Location || s.JobName == "" || s.RestoreSeconds == nil || s.CompletionTime == nil {
 		t.Fatalf("initDB status %+v, want the backup's location and the Job's report", s)
 	}
 	t.Logf("initDB restore by Job %s of %s in %d s", s.JobName, s.Location, *s.RestoreSeconds)
+}
+
+// initDBLog is the output of the copy's initDB Job pods so far; a pod still running is sent SIGQUIT first, so
+// its log ends with the Go runtime's stack of every goroutine (where it waits).
+func initDBLog(h *harness, c *v1.InnoDBCluster) string {
+	var b strings.Builder
+	for _, p := range h.Pods.Processes() {
+		if p.Namespace == c.Namespace && strings.HasPrefix(p.Pod, specs.InitDBJobName(c)) && !p.Exited {
+			_ = syscall.Kill(p.PID, syscall.SIGQUIT)
+			_ = testutil.Poll(10*time.Second, 100*time.Millisecond, func() error {
+				if _, err := os.FindProcess(p.PID); err == nil && syscall.Kill(p.PID, 0) == nil {
+					return fmt.Errorf("pid %d still runs", p.PID)
+				}
+				return nil
+			})
+		}
+	}
+	for _, p := range h.Pods.Processes() {
+		if p.Namespace == c.Namespace && strings.HasPrefix(p.Pod, specs.InitDBJobName(c)) {
+			out, err := os.ReadFile(p.Log)
+			fmt.Fprintf(&b, "--- %s/%s (exited %v, code %d, %v):\n%s\n", p.Pod, p.Container, p.Exited, p.ExitCode,
+				err, out)
+		}
+	}
+	return b.String()
 }
 
 // waitVerified waits for the backup's restore-verify Job to pass: verified, verifiedAt, restoreSeconds and the

@@ -161,3 +161,38 @@ func TestRestoreRecordsTheBackupsGTIDs(t *testing.T) {
 		t.Fatalf("restore into a target holding part of the set: %v, %d tables created", err, n)
 	}
 }
+
+// TestRestoreGTIDsRefusedWhileGroupReplicationRuns: MySQL 8.4 refuses SET GLOBAL gtid_purged while Group
+// Replication runs (ER_UPDATE_GTID_PURGED_WITH_GR, 3911), so a restore with SetGTIDPurged into a member of a
+// running group fails with that error, never waits: the initDB restore must finish before the group starts.
+func TestRestoreGTIDsRefusedWhileGroupReplicationRuns(t *testing.T) {
+	// A source out of any group: its set is its own server_uuid's, disjoint from the target group's.
+	src, srcDB, _ := simulatedMember(t, false, "cccccccc-0000-4000-8000-000000000003")
+	dbName := "gtidgr"
+	for _, s := range []string{"CREATE DATABASE " + dbName, "CREATE TABLE " + dbName + ".t (id INT PRIMARY KEY)",
+		"INSERT INTO " + dbName + ".t VALUES (1)"} {
+		if _, err := srcDB.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	s3 := peers.StartS3(t, "backups")
+	st, err := backup.NewS3Store(backup.S3Config{Bucket: "backups", Prefix: "db/gr", Endpoint: s3.Endpoint,
+		PathStyle: true, AccessKey: s3.AccessKey, SecretKey: s3.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := backup.Dump(ctx, backup.DumpOptions{Source: src, Store: st, ID: "gr", Databases: []string{dbName}}); err != nil {
+		t.Fatalf("dump: %v", err)
+	}
+	if _, err := srcDB.Exec("DROP DATABASE " + dbName); err != nil {
+		t.Fatal(err)
+	}
+	tgt, _, _ := simulatedMember(t, true, "bbbbbbbb-0000-4000-8000-000000000002") // a running group of its own
+	_, err = backup.Restore(ctx, backup.RestoreOptions{Target: tgt, Store: st, SetGTIDPurged: true})
+	var me *mysql.MySQLError
+	if !errors.As(err, &me) || me.Number != 3911 {
+		t.Fatalf("restore with SetGTIDPurged into a running group member: %v, want error 3911", err)
+	}
+}

@@ -254,7 +254,8 @@ func restoreCommand(cmd *cobra.Command, sf storageFlags, srv serverFlags, o back
 	var rep any
 	if rf.restorePoint == "" {
 		r, e := runRestore(cmd.Context(), o, rf)
-		r.Location, rep, err = st.Location(), r, e
+		r.Location = st.Location() // before the copy into rep
+		rep, err = r, e
 	} else {
 		cluster, cerr := sf.cluster()
 		if cerr != nil {
@@ -262,7 +263,8 @@ func restoreCommand(cmd *cobra.Command, sf storageFlags, srv serverFlags, o back
 		}
 		rf.tls = srv.tls
 		r, e := runPointRestore(cmd.Context(), o, rf, cluster, rf.restorePoint)
-		r.Location, rep, err = st.Location(), r, e
+		r.Location = st.Location()
+		rep, err = r, e
 	}
 	var out bytes.Buffer
 	if encErr := json.NewEncoder(io.MultiWriter(cmd.OutOrStdout(), &out)).Encode(rep); encErr != nil {

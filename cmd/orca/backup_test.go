@@ -107,12 +107,14 @@ func TestBackupAndKilledRestoreCommands(t *testing.T) {
 		t.Fatalf("resumed orca restore: %v\n%s", err, rout)
 	}
 	var res struct {
+		Location                    string
 		LoadedChunks, SkippedChunks int
 		Verified                    bool
 	}
 	if err := json.Unmarshal([]byte(lastLine(rout.String())), &res); err != nil || res.SkippedChunks < 3 ||
-		!res.Verified {
-		t.Fatalf("resumed restore summary %q (%v): want at least 3 chunks skipped", lastLine(rout.String()), err)
+		!res.Verified || res.Location != "s3://backups/clusters/db/b1" {
+		t.Fatalf("resumed restore summary %q (%v): want at least 3 chunks skipped, the backup's location",
+			lastLine(rout.String()), err)
 	}
 	want, got := tableChecksums(t, srcDB, "app.a", "app.b"), tableChecksums(t, dstDB, "app.a", "app.b")
 	if want != got {

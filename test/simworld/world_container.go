@@ -85,6 +85,12 @@ func (w *World) syncContainer(ctx context.Context, key types.NamespacedName, pod
 		w.mu.Unlock()
 		return 0, nil
 	}
+	if w.oldPodsMysqldRuns(key, pod.UID) {
+		// The kubelet starts a new pod's containers only once the old pod is gone, its mysqld dead with it: until
+		// the member's pass stopped the old incarnation, the new container is not shown running (an operator
+		// would reach the old mysqld through the pod's name and take it for the new one).
+		return conflictRetry, nil
+	}
 	now := time.Now()
 	run := w.observeContainer(key, pod, now)
 	delay := w.opts.ContainerRestartDelay
@@ -111,6 +117,15 @@ func (w *World) syncContainer(ctx context.Context, key types.NamespacedName, pod
 			"ready", s.Ready, "restartCount", s.RestartCount)
 	}
 	return next, nil
+}
+
+// oldPodsMysqldRuns reports whether the member still runs for a pod other than uid.
+func (w *World) oldPodsMysqldRuns(key types.NamespacedName, uid types.UID) bool {
+	w.mu.Lock()
+	m := w.members[key]
+	other := m != nil && m.podUID != uid
+	w.mu.Unlock()
+	return other && m.sim.Up()
 }
 
 // observeContainer updates the pod's container record from its member and returns it.

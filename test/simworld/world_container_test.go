@@ -61,11 +61,17 @@ func TestContainerStatusFollowsMysqld(t *testing.T) {
 		if err := e.Client.Get(context.Background(), key, &old); err != nil {
 			t.Fatal(err)
 		}
+		incarnation := members[2].Incarnation()
 		e.deletePod(t, c, 2)
 		e.waitContainer(t, c, 2, 60*time.Second, "the successor's container running and ready",
 			func(p *corev1.Pod, s *corev1.ContainerStatus) error {
 				if p.UID == old.UID {
 					return fmt.Errorf("pod %s not replaced yet", p.Name)
+				}
+				// The old pod's mysqld never answers for the successor's running container.
+				if s.State.Running != nil && members[2].Up() && members[2].Incarnation() == incarnation {
+					t.Fatalf("the successor's container runs while the old pod's mysqld (incarnation %d) still does",
+						incarnation)
 				}
 				return expectRunning(0)(p, s)
 			})

@@ -126,3 +126,48 @@ func forgetMidPass(t *testing.T, blockOnGet bool) {
 		t.Fatalf("the forgotten pass ran %d actions and wrote the status %d times", n, w)
 	}
 }
+
+// A member notice that arrives while the cluster is being forgotten does not deadlock the manager: Forget
+// waits for the prober's watchers to end, and one of them is delivering a notice (Poke takes the manager's
+// lock). The notice here waits until the loop is gone, the moment Forget used to hold that lock for good.
+func TestForgetWhileAMemberNoticeArrives(t *testing.T) {
+	c, objs := flappingCluster()
+	k8s := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(objs...).
+		WithStatusSubresource(&v1.InnoDBCluster{}, &corev1.Pod{}).Build()
+	refused := memberdial.DialFunc(func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("refused")
+	})
+	key := types.NamespacedName{Namespace: c.Namespace, Name: c.Name}
+	m := &Manager{Client: k8s, Executor: &flappingExecutor{c: c}, Interval: time.Hour, ShutdownGrace: time.Second}
+	notified := make(chan struct{}, 1)
+	m.Monitor = &Monitor{Dialer: refused, Interval: time.Hour, Wake: func(k types.NamespacedName) {
+		select {
+		case notified <- struct{}{}:
+			for m.Running(k) { // until Forget is under way
+				time.Sleep(time.Millisecond)
+			}
+		default:
+		}
+		m.Poke(k)
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // not waiting for Start to return: after a deadlock it never does
+	go func() { _ = m.Start(ctx) }()
+	waitFor(t, func() bool { m.mu.Lock(); defer m.mu.Unlock(); return m.ctx != nil })
+	m.Wake(key)
+	select {
+	case <-notified:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no member notice within 30s")
+	}
+	forgotten := make(chan struct{})
+	go func() { m.Forget(key); close(forgotten) }()
+	select {
+	case <-forgotten:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Forget did not return within 30s: the manager deadlocked with the prober's notice")
+	}
+	if m.Running(key) || m.Monitor.Watching(key) {
+		t.Fatalf("after Forget: loop running %v, prober watching %v", m.Running(key), m.Monitor.Watching(key))
+	}
+}

@@ -57,6 +57,7 @@ type Manager struct {
 	Metrics Metrics
 
 	mu         sync.Mutex
+	monitorMu  sync.Mutex // orders Monitor.Sync against Forget; taken before mu, never while holding it
 	ctx        context.Context
 	actionBase context.Context // parent of every action: ends ShutdownGrace after ctx
 	loops      map[types.NamespacedName]*loop
@@ -164,16 +165,19 @@ func (m *Manager) Poke(key types.NamespacedName) {
 }
 
 // syncMonitor points the monitor at the cluster's members, unless the loop was forgotten meanwhile (its pass
-// was in flight when the cluster was deleted): holding mu orders it against Forget, so a forgotten cluster
-// gets no prober back.
+// was in flight when the cluster was deleted): holding monitorMu orders it against Forget, so a forgotten
+// cluster gets no prober back. mu is not held while the monitor works: closing a prober waits for its
+// watchers, whose notices Poke, which takes mu.
 func (m *Manager) syncMonitor(l *loop, info *ClusterInfo) bool {
+	m.monitorMu.Lock()
+	defer m.monitorMu.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.loops[l.key] != l {
-		return false
+	current := m.loops[l.key] == l
+	m.mu.Unlock()
+	if current {
+		m.Monitor.Sync(info)
 	}
-	m.Monitor.Sync(info)
-	return true
+	return current
 }
 
 // Running reports whether the cluster has a loop (for tests).
@@ -187,8 +191,9 @@ func (m *Manager) Running(key types.NamespacedName) bool {
 // Forget stops the cluster's loop and its monitor for good: a pass in flight ends without acting or publishing,
 // and only a reconcile of a cluster that exists (Wake) starts a loop again.
 func (m *Manager) Forget(key types.NamespacedName) {
+	m.monitorMu.Lock()
+	defer m.monitorMu.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if l, ok := m.loops[key]; ok {
 		if l.cancel != nil {
 			l.cancel()
@@ -196,7 +201,8 @@ func (m *Manager) Forget(key types.NamespacedName) {
 		}
 		delete(m.loops, key)
 	}
-	m.Monitor.Forget(key)
+	m.mu.Unlock()
+	m.Monitor.Forget(key) // without mu: its watchers' last notices Poke
 	if k, ok := m.Executor.(sessionKeeper); ok {
 		k.Forget(key)
 	}

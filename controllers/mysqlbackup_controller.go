@@ -171,7 +171,7 @@ func (r *MySQLBackupReconciler) writeStatus(ctx context.Context, b *v1.MySQLBack
 	}
 	before := b.Status.Phase
 	_, err := clusterstatus.UpdateBackup(ctx, r.Client, client.ObjectKeyFromObject(b),
-		func(b *v1.MySQLBackup, s *v1.MySQLBackupStatus) { applyStep(b, s, step, metav1.Now()) })
+		func(b *v1.MySQLBackup, s *v1.MySQLBackupStatus) { applyUnlessFinished(b, s, step, metav1.Now()) })
 	if err != nil || before == step.Phase {
 		return err
 	}
@@ -182,6 +182,15 @@ func (r *MySQLBackupReconciler) writeStatus(ctx context.Context, b *v1.MySQLBack
 		emit(r.Recorder, b, events.BackupFailed, "backup failed: %s", step.Message)
 	}
 	return nil
+}
+
+// applyUnlessFinished applies the step unless the backup, as read for the write, has finished: the step may come
+// from a cached copy older than the write that finished it, and a finished backup never changes phase.
+func applyUnlessFinished(b *v1.MySQLBackup, s *v1.MySQLBackupStatus, step backupStep, now metav1.Time) {
+	if s.Phase == v1.BackupSucceeded || s.Phase == v1.BackupFailed {
+		return
+	}
+	applyStep(b, s, step, now)
 }
 
 func applyStep(b *v1.MySQLBackup, s *v1.MySQLBackupStatus, step backupStep, now metav1.Time) {

@@ -3,6 +3,7 @@ package controllers
 import (
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
@@ -72,5 +73,23 @@ func TestPlanBackup(t *testing.T) {
 	if s := planBackup(backupObservation{ClusterFound: true, Members: online[:1]}); s.SourceRole != "PRIMARY" ||
 		!contains(s.Message, "no secondary is ONLINE") {
 		t.Errorf("primary fallback not said: %+v", s)
+	}
+}
+
+// A step planned from a cached copy older than the write that finished the backup leaves it finished (the
+// initDB envtest saw a Succeeded backup turned back to Pending "the cluster does not exist" under CI's load).
+func TestAStaleStepLeavesAFinishedBackup(t *testing.T) {
+	stale := planBackup(backupObservation{ClusterFound: false})
+	for _, phase := range []v1.BackupPhase{v1.BackupSucceeded, v1.BackupFailed} {
+		b := &v1.MySQLBackup{Status: v1.MySQLBackupStatus{Phase: phase, Message: "done"}}
+		applyUnlessFinished(b, &b.Status, stale, metav1.Now())
+		if b.Status.Phase != phase || b.Status.Message != "done" {
+			t.Fatalf("%s backup after a stale %s step: %s %q", phase, stale.Phase, b.Status.Phase, b.Status.Message)
+		}
+	}
+	b := &v1.MySQLBackup{}
+	applyUnlessFinished(b, &b.Status, stale, metav1.Now())
+	if b.Status.Phase != v1.BackupPending {
+		t.Fatalf("a new backup after the step: %s", b.Status.Phase)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/orca-operator/orca/backup/pitr"
 	"github.com/orca-operator/orca/binlog"
 	"github.com/orca-operator/orca/test/peers"
+	"github.com/orca-operator/orca/test/testutil"
 )
 
 // writer inserts k = 1, 2, ... through whichever member is the primary, once each; acked holds the keys
@@ -204,11 +205,12 @@ func memberIndex(sg *simGroup, m *Member) int {
 
 func waitUntil(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 60 s for %s", what)
+	testutil.Eventually(t, 60*time.Second, func() error {
+		if ok() {
+			return nil
 		}
-	}
+		return fmt.Errorf("waiting for %s", what)
+	})
 }
 
 // archivedEnd is the newest segment's EndSet, in the simulator's GTID text form.

@@ -120,6 +120,57 @@ func TestLoopRebootsAfterCompleteOutageWithoutLosingTransactions(t *testing.T) {
 	}
 }
 
+// Every pod is deleted at once and the members stop cleanly one by one: each leaves the group, so the primary,
+// the last to go, commits writes alone. Its pod comes back last. Orca must not reboot from the two members that
+// are back (a majority, but without those writes: new transactions would reuse their GTIDs and the data would
+// silently diverge); it waits, naming the missing pod, and reboots from the primary once it is back.
+func TestLoopWaitsForTheLastMemberToLeaveBeforeRebooting(t *testing.T) {
+	w := newWorld(t, 3)
+	w.waitOnline(0)
+	w.shutdownClean(2)
+	w.shutdownClean(1)
+	w.write(w.members[0], 3) // committed by a group of one: the others never see these
+	want := w.members[0].GTIDExecuted()
+	w.shutdownClean(0)
+	w.deletePod(0)
+	for _, i := range []int{1, 2} {
+		if err := w.members[i].Restart(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msg := w.waitCondition(v1.ConditionGroupOnline, v1.ReasonRecoveryBlocked, "db-0")
+	if !strings.Contains(msg, v1.AnnotationForceRebootFrom) {
+		t.Fatalf("RecoveryBlocked does not say how to force it: %q", msg)
+	}
+	w.waitPasses(3) // nothing may happen while db-0 is missing
+	for _, m := range w.members[1:] {
+		if m.State() != mysqlsim.StateOffline {
+			t.Fatalf("Orca rebooted without db-0: %s is %s", m.Name(), m.State())
+		}
+	}
+	w.bringBack(0)
+	w.waitOnline(0)
+	for _, m := range w.members {
+		if !want.SubsetOf(m.GTIDExecuted()) {
+			t.Fatalf("%s has %s, lacks some of the writes db-0 committed alone (%s)", m.Name(), m.GTIDExecuted(), want)
+		}
+	}
+}
+
+// shutdownClean stops member i as SIGTERM does: it leaves its group first.
+func (w *world) shutdownClean(i int) {
+	w.t.Helper()
+	s, err := w.members[i].RootSession()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer s.Close()
+	_, _ = w.members[i].Exec(context.Background(), s, "SHUTDOWN")
+	if w.members[i].Up() {
+		w.t.Fatalf("%s still runs after SHUTDOWN", w.members[i].Name())
+	}
+}
+
 // After a complete outage with only one of three members back (the other two pods are gone, as when their
 // node is lost), Orca waits and says who is missing; the force annotation makes it reboot from the named
 // member, and the annotation is removed afterwards.

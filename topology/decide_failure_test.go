@@ -281,14 +281,36 @@ func TestDecideOutage(t *testing.T) {
 			},
 		},
 		{
-			name:  "majority back (2 of 3), the third pod is down: reboot from the best of them",
+			// mysql-1, the most advanced, may have left the group last and committed alone: a reboot from
+			// mysql-2 would lose its transactions and give their GTIDs to new ones (MySQL Shell refuses too).
+			name:  "majority back (2 of 3), the third pod is down: blocked, every member is needed",
 			obs:   allOff().down(1).obs(),
-			state: ClusterOffline, first: "RebootGroup mysql-2", reason: ReasonRebooting,
+			state: ClusterOffline, first: "none", reason: ReasonRecoveryBlocked,
+			check: func(t *testing.T, d Decision) {
+				msg := d.Findings[0].Message
+				for _, want := range []string{"2 of 3", "missing mysql-1", "force-reboot-from"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("message %q lacks %q", msg, want)
+					}
+				}
+			},
 		},
 		{
-			name:  "majority back, the third cannot be queried: still safe, a quorum needs a majority",
+			name:  "majority back, the third cannot be queried: blocked (it may still serve a group of one)",
 			obs:   allOff().unreachable(1).obs(),
-			state: ClusterOfflineUncertain, first: "RebootGroup mysql-2", reason: ReasonRebooting,
+			state: ClusterOfflineUncertain, first: "none", reason: ReasonRecoveryBlocked,
+		},
+		{
+			name: "forced reboot with a majority refused while the third runs but cannot be queried",
+			obs: allOff().unreachable(1).
+				req(func(r *Requests) { r.ForceRebootFrom = "mysql-2" }).obs(),
+			state: ClusterOfflineUncertain, first: "none", reason: ReasonRecoveryBlocked,
+		},
+		{
+			name: "forced reboot with a majority while the third pod is down",
+			obs: allOff().down(1).
+				req(func(r *Requests) { r.ForceRebootFrom = "mysql-2" }).obs(),
+			state: ClusterOffline, first: "RebootGroup mysql-2", reason: ReasonRebooting,
 		},
 		{
 			name:  "fewer than a majority back: blocked, naming who is missing and the annotation",

@@ -60,19 +60,21 @@ func (a *analysis) expected() (reachable []*memberInfo, missing []string, total 
 }
 
 // planOutage reboots the group after a complete outage from the member with the most advanced
-// GTID set, but only when a majority of the members can be queried: then no group with quorum can
-// exist elsewhere and no committed transaction can be missing from all of them.
+// GTID set, but only when every member that may have been in the last group can be queried (as MySQL
+// Shell's rebootClusterFromCompleteOutage requires): members that stop cleanly leave the group one by
+// one, so the last to go committed alone what the others lack, and a majority is no proof that nothing
+// acknowledged is missing. Rebooting without it would hand that member's GTIDs to new transactions.
 func (a *analysis) planOutage(p *plan) {
 	reachable, missing, total := a.expected()
-	majority := 2*len(reachable) > total
 	if name := a.obs.Requests.ForceRebootFrom; name != "" {
-		a.planForcedReboot(p, name, majority)
+		a.planForcedReboot(p, name)
 		return
 	}
-	if !majority {
-		p.note(ReasonRecoveryBlocked, "", "complete outage: %d of %d members can be queried (%s), "+
-			"a majority is needed; missing %s. To reboot anyway set mysql.orca.dev/force-reboot-from=<pod>; "+
-			"transactions only the missing members have would be lost", len(reachable), total,
+	if len(missing) > 0 {
+		p.note(ReasonRecoveryBlocked, "", "complete outage: %d of %d members can be queried (%s), every "+
+			"member is needed (the last to leave the group may hold transactions the others lack); missing %s. "+
+			"To reboot without them set mysql.orca.dev/force-reboot-from=<pod>; transactions only the "+
+			"missing members have would be lost", len(reachable), total,
 			strings.Join(podNames(reachable), ", "), strings.Join(missing, ", "))
 		return
 	}
@@ -119,9 +121,9 @@ func divergence(ms []*memberInfo, all GTIDSet) string {
 	return strings.Join(parts, ", ")
 }
 
-// planForcedReboot reboots from the member the user named. Without a majority it still refuses
-// when a pod runs but cannot be queried: that member could be serving a group of its own.
-func (a *analysis) planForcedReboot(p *plan, name string, majority bool) {
+// planForcedReboot reboots from the member the user named. It still refuses while a pod runs but
+// cannot be queried: that member could be serving a group of its own (the last one left in it).
+func (a *analysis) planForcedReboot(p *plan, name string) {
 	mi := a.byPod[name]
 	switch {
 	case mi == nil:
@@ -130,7 +132,7 @@ func (a *analysis) planForcedReboot(p *plan, name string, majority bool) {
 	case !mi.actionable():
 		p.note(ReasonRecoveryBlocked, name, "force-reboot-from names %s, which cannot be queried", name)
 		return
-	case !majority && a.anyUncertain():
+	case a.anyUncertain():
 		p.note(ReasonRecoveryBlocked, name, "refusing the forced reboot from %s: %s run but cannot be queried "+
 			"and could hold a group of their own; stop them or restore connectivity", name,
 			strings.Join(a.unqueried(), ", "))

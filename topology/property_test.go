@@ -267,6 +267,9 @@ func checkGroupActions(obs Observation, d Decision) error {
 		if first != ActionRebootGroup {
 			return fmt.Errorf("offline but %s", first)
 		}
+		if missing := unqueriedExpected(obs); obs.Requests.ForceRebootFrom == "" && missing != "" {
+			return fmt.Errorf("rebooted without a request while %s cannot be queried", missing)
+		}
 	default:
 		if creating > 0 {
 			return fmt.Errorf("created a group while one has quorum (%s)", d.State)
@@ -419,4 +422,25 @@ func autoQuorumSafe(obs Observation, a Action) bool {
 		}
 	}
 	return all.SubsetOf(held)
+}
+
+// unqueriedExpected names a member that may have been in the last group (a desired ordinal, or any existing
+// pod) and was not queried: after a complete outage it may hold transactions no other member has.
+func unqueriedExpected(obs Observation) string {
+	seen := map[int]bool{}
+	for _, m := range obs.Members {
+		if m.Ordinal >= obs.Instances && !m.PodExists {
+			continue
+		}
+		seen[m.Ordinal] = true
+		if m.Status == nil {
+			return m.Pod
+		}
+	}
+	for o := range obs.Instances {
+		if !seen[o] {
+			return fmt.Sprintf("ordinal %d", o)
+		}
+	}
+	return ""
 }

@@ -101,7 +101,11 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 			return err
 		}
 		if svc.Annotations[helmTestAnnotation] != "upgraded" {
-			return fmt.Errorf("service %s annotations %v", svc.Name, svc.Annotations)
+			// Whether the operator reconciled the new generation tells a missed event from a wrong apply.
+			got := c.get()
+			return fmt.Errorf("service %s annotations %v (cluster generation %d, observedGeneration %d, "+
+				"conditions %+v)", svc.Name, svc.Annotations, got.Generation, got.Status.ObservedGeneration,
+				got.Status.Conditions)
 		}
 		return nil
 	})

@@ -286,14 +286,7 @@ func TestDecideOutage(t *testing.T) {
 			name:  "majority back (2 of 3), the third pod is down: blocked, every member is needed",
 			obs:   allOff().down(1).obs(),
 			state: ClusterOffline, first: "none", reason: ReasonRecoveryBlocked,
-			check: func(t *testing.T, d Decision) {
-				msg := d.Findings[0].Message
-				for _, want := range []string{"2 of 3", "missing mysql-1", "force-reboot-from"} {
-					if !strings.Contains(msg, want) {
-						t.Errorf("message %q lacks %q", msg, want)
-					}
-				}
-			},
+			check: findingSays("2 of 3", "missing mysql-1", "force-reboot-from"),
 		},
 		{
 			name:  "majority back, the third cannot be queried: blocked (it may still serve a group of one)",
@@ -316,14 +309,7 @@ func TestDecideOutage(t *testing.T) {
 			name:  "fewer than a majority back: blocked, naming who is missing and the annotation",
 			obs:   allOff().down(1, 2).obs(),
 			state: ClusterOffline, first: "none", reason: ReasonRecoveryBlocked,
-			check: func(t *testing.T, d Decision) {
-				msg := d.Findings[0].Message
-				for _, want := range []string{"mysql-1", "mysql-2", "force-reboot-from"} {
-					if !strings.Contains(msg, want) {
-						t.Errorf("message %q lacks %q", msg, want)
-					}
-				}
-			},
+			check: findingSays("mysql-1", "mysql-2", "force-reboot-from"),
 		},
 		{
 			name: "forced reboot from the named member without a majority",
@@ -491,4 +477,16 @@ func TestDecideSplitViews(t *testing.T) {
 			state: ClusterOnlineUncertain, first: "none", reason: ReasonViewsDisagree,
 		},
 	})
+}
+
+// findingSays checks that the first finding's message names every want.
+func findingSays(wants ...string) func(*testing.T, Decision) {
+	return func(t *testing.T, d Decision) {
+		msg := d.Findings[0].Message
+		for _, want := range wants {
+			if !strings.Contains(msg, want) {
+				t.Errorf("message %q lacks %q", msg, want)
+			}
+		}
+	}
 }

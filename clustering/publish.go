@@ -49,7 +49,7 @@ func (l *loop) labelPods(ctx context.Context, o *observation, d *topology.Decisi
 	for i := range o.topo.Members {
 		members[o.topo.Members[i].Pod] = &o.topo.Members[i]
 	}
-	for _, a := range d.Members {
+	for _, a := range primaryFirst(d.Members) {
 		pod, ok := o.pods[a.Pod]
 		if !ok || pod.DeletionTimestamp != nil {
 			continue
@@ -71,6 +71,25 @@ func (l *loop) labelPods(ctx context.Context, o *observation, d *topology.Decisi
 		}
 	}
 	return nil
+}
+
+// primaryFirst orders the primary before the other members: after a failover its label is the one the
+// primary Service waits for, and the demoted members' writes (two each) would otherwise come first whenever
+// they sort before it. Both labelled for a moment is what ordinal order already gave when the new primary
+// sorts first; the old one, demoted, refuses writes (super_read_only) or is gone.
+func primaryFirst(ms []topology.Assessment) []topology.Assessment {
+	out := make([]topology.Assessment, 0, len(ms))
+	for _, a := range ms {
+		if a.Role == topology.RolePrimary {
+			out = append(out, a)
+		}
+	}
+	for _, a := range ms {
+		if a.Role != topology.RolePrimary {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // servingNow: an ONLINE member that accepts connections. One the operator could not query this pass has an

@@ -1,6 +1,7 @@
 package clustering
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/orca-operator/orca/topology"
@@ -30,5 +31,18 @@ func TestServingNow(t *testing.T) {
 		if got := servingNow(tc.a, tc.m, tc.labelled); got != tc.want {
 			t.Errorf("%s: servingNow = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// The new primary is labelled before the members it replaces, whatever their ordinals.
+func TestPrimaryFirst(t *testing.T) {
+	ms := []topology.Assessment{{Pod: "db-0", Role: topology.RoleSecondary}, {Pod: "db-1"},
+		{Pod: "db-2", Role: topology.RolePrimary}, {Pod: "db-3", Role: topology.RoleSecondary}}
+	var got []string
+	for _, a := range primaryFirst(ms) {
+		got = append(got, a.Pod)
+	}
+	if want := []string{"db-2", "db-0", "db-1", "db-3"}; !slices.Equal(got, want) {
+		t.Errorf("primaryFirst order = %v, want %v", got, want)
 	}
 }

@@ -88,15 +88,21 @@ func (q *query) readOPT(msg []byte, off int) int {
 	q.edns, q.udpSize, q.do = true, int(be16(msg[off+3:])), msg[off+7]&optDO != 0
 	end := off + 11 + int(be16(msg[off+9:]))
 	if end > len(msg) || !optionsFit(msg[off+11:end]) {
-		return -1 // the slow path answers FORMERR, as for any malformed record
+		return -1 // the slow path decides: FORMERR for a malformed record, an answer for an option it parses
 	}
 	return end
 }
 
-// optionsFit reports whether rdata is a whole sequence of EDNS options (code, length, data; RFC 6891 6.1.2).
+// optionsFit reports whether rdata is a whole sequence of EDNS options (code, length, data; RFC 6891 6.1.2)
+// the fast path may pass over: COOKIE and PADDING, what stub resolvers send. Any other option goes to the slow
+// path, whose parser checks each option's own shape (an LLQ option of 8 bytes is FORMERR there), so the two
+// paths never answer one query differently.
 func optionsFit(rdata []byte) bool {
 	for len(rdata) > 0 {
 		if len(rdata) < 4 || 4+int(be16(rdata[2:])) > len(rdata) {
+			return false
+		}
+		if code := be16(rdata); code != optCookie && code != optPadding {
 			return false
 		}
 		rdata = rdata[4+int(be16(rdata[2:])):]
@@ -105,3 +111,9 @@ func optionsFit(rdata []byte) bool {
 }
 
 func be16(b []byte) uint16 { return binary.BigEndian.Uint16(b) }
+
+// The EDNS option codes the fast path passes over (RFC 7873, RFC 7830).
+const (
+	optCookie  = 10
+	optPadding = 12
+)

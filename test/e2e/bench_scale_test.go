@@ -270,9 +270,10 @@ func crashPrimaries(b *testing.B, cs []*cluster) []time.Duration {
 		old := c.waitOnline(300 * time.Second)
 		ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 		electedAt := watchElection(ctx, c.h.World.Group(c.obj.Namespace, c.obj.Name), old)
+		labelledIn := c.watchLabelledPrimary(ctx, old)
 		at := time.Now()
 		c.h.World.Member(c.obj.Namespace, old).Crash()
-		_, labelled := c.waitLabelledPrimary(old, at)
+		_, labelled := c.waitLabelled(labelledIn, old, at)
 		elected := <-electedAt
 		cancel()
 		if elected.IsZero() {

@@ -11,7 +11,10 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
 
 	v1 "github.com/orca-operator/orca/api/v1alpha1"
 	"github.com/orca-operator/orca/internal/specs"
@@ -135,9 +138,10 @@ func (c *cluster) failover(password string, wr *writer, inject, heal func(*clust
 	defer cancel()
 	electedAt := watchElection(ctx, g, old)
 	answeredIn := c.watchDNSPrimary(ctx, old)
+	labelledIn := c.watchLabelledPrimary(ctx, old)
 	at := time.Now()
 	inject(c, old)
-	f.new, f.labelled = c.waitLabelledPrimary(old, at)
+	f.new, f.labelled = c.waitLabelled(labelledIn, old, at)
 	f.reachable = c.waitReachable(ctx, f.new, password, at)
 	f.written = c.waitWritten(wr, f.new, at)
 	elected := <-electedAt
@@ -194,35 +198,54 @@ func newSimPrimary(g *mysqlsim.Group, old string) string {
 	return ""
 }
 
-// waitLabelledPrimary polls the API server until a pod other than old carries role=primary.
-func (c *cluster) waitLabelledPrimary(old string, since time.Time) (string, time.Duration) {
-	c.t.Helper()
-	deadline := since.Add(120 * time.Second)
-	for time.Now().Before(deadline) {
-		for name, p := range c.podsLabelled(v1.RolePrimary) {
-			if name != old && p {
-				return name, time.Since(since)
-			}
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	c.t.Fatalf("no pod but %s labelled primary 120s after the fault", old)
-	return "", 0
+// labelledAt is when a watcher of the API server saw a pod carry role=primary.
+type labelledAt struct {
+	pod string
+	at  time.Time
 }
 
-func (c *cluster) podsLabelled(role string) map[string]bool {
+// watchLabelledPrimary returns once a watch of the cluster's primary-labelled pods is open (the fault may go
+// ahead); its channel then receives the first pod other than old seen with role=primary (zero if none before
+// ctx ends). A watch, not polling: the benchmark must not load the API server it times the operator's writes to.
+func (c *cluster) watchLabelledPrimary(ctx context.Context, old string) <-chan labelledAt {
 	c.t.Helper()
-	var list corev1.PodList
-	if err := c.h.Client.List(context.Background(), &list, client.InNamespace(c.obj.Namespace),
-		client.MatchingLabels{v1.LabelCluster: c.obj.Name, v1.LabelComponent: v1.ComponentMySQL,
-			v1.LabelRole: role}); err != nil {
+	cs, err := kubernetes.NewForConfig(c.h.CP.Config)
+	if err != nil {
 		c.t.Fatal(err)
 	}
-	out := map[string]bool{}
-	for _, p := range list.Items {
-		out[p.Name] = p.DeletionTimestamp == nil
+	sel := labels.SelectorFromSet(labels.Set{v1.LabelCluster: c.obj.Name, v1.LabelComponent: v1.ComponentMySQL,
+		v1.LabelRole: v1.RolePrimary}).String()
+	w, err := cs.CoreV1().Pods(c.obj.Namespace).Watch(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		c.t.Fatalf("watch the primary-labelled pods: %v", err)
 	}
+	out := make(chan labelledAt, 1)
+	go func() {
+		defer w.Stop()
+		out <- firstLabelled(w.ResultChan(), old)
+	}()
 	return out
+}
+
+// firstLabelled reads events until a live pod other than old appears; zero if the watch ends first.
+func firstLabelled(events <-chan watch.Event, old string) labelledAt {
+	for ev := range events {
+		p, ok := ev.Object.(*corev1.Pod)
+		if ok && ev.Type != watch.Deleted && p.Name != old && p.DeletionTimestamp == nil {
+			return labelledAt{pod: p.Name, at: time.Now()}
+		}
+	}
+	return labelledAt{}
+}
+
+// waitLabelled is the pod the watch saw labelled primary and when, counted from since.
+func (c *cluster) waitLabelled(seen <-chan labelledAt, old string, since time.Time) (string, time.Duration) {
+	c.t.Helper()
+	l := <-seen
+	if l.pod == "" {
+		c.t.Fatalf("no pod but %s labelled primary after the fault", old)
+	}
+	return l.pod, l.at.Sub(since)
 }
 
 // waitReachable polls until the primary Service targets the new primary and an X Protocol ping to it

@@ -121,6 +121,16 @@ func generatedSecretNames(c *v1.InnoDBCluster) []string {
 	return names
 }
 
+// cachedSecret reads one of Orca's own Secrets from the informer cache.
+func (r *InnoDBClusterReconciler) cachedSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
+	var s corev1.Secret
+	if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &s); err != nil {
+		return nil, fmt.Errorf("get secret %s: %w", name, err)
+	}
+	return &s, nil
+}
+
+// readSecret reads a Secret from the API server: one created a moment ago, or one the cache does not hold.
 func (r *InnoDBClusterReconciler) readSecret(ctx context.Context, namespace, name string) (*corev1.Secret, error) {
 	var s corev1.Secret
 	if err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, &s); err != nil {

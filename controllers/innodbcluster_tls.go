@@ -91,7 +91,9 @@ func (r *InnoDBClusterReconciler) ensureManagedTLS(ctx context.Context, c *v1.In
 	if err != nil {
 		return tlsOutcome{}, &tlsError{v1.ReasonTLSSecretInvalid, err.Error()}
 	}
-	current, err := r.readSecret(ctx, c.Namespace, specs.ServerTLSSecretName(c))
+	// From the cache, as the CA: a copy older than the last write plans that write again, and its patch's
+	// optimistic lock turns it into a conflict (retried); one not cached yet goes through createOnce.
+	current, err := r.cachedSecret(ctx, c.Namespace, specs.ServerTLSSecretName(c))
 	if err != nil && !apierrors.IsNotFound(err) {
 		return tlsOutcome{}, err
 	}

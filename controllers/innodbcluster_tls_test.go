@@ -95,6 +95,37 @@ func TestManagedTLSIssuesACertificatePerMember(t *testing.T) {
 	})
 }
 
+// Once its Secrets exist, a reconcile reads them from the informer cache: none from the API server, <name>-tls
+// included (it was read uncached in every reconcile, so each pod event during a failover cost a Secret GET).
+func TestReconcileReadsOrcasSecretsFromTheCache(t *testing.T) {
+	ns := newNamespace(t)
+	c := createCluster(t, newCluster(ns, "db"))
+	eventually(t, wait, func() error {
+		if cond := tlsCondition(t, ns); cond == nil || cond.Reason != string(v1.ReasonCertificatesIssued) {
+			return fmt.Errorf("TLSReady %+v", cond)
+		}
+		return nil
+	})
+	before := len(uncached.secretReads(ns))
+	for i := range 3 {
+		woken, _ := loops.counts(key(ns, "db"))
+		if err := update(t, key(ns, "db"), func(c *v1.InnoDBCluster) {
+			metav1.SetMetaDataAnnotation(&c.ObjectMeta, "test.orca.dev/nudge", fmt.Sprint(i))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, wait, func() error { // the reconcile wakes the loop as it ends
+			if now, _ := loops.counts(key(ns, "db")); now == woken {
+				return fmt.Errorf("no reconcile of %s yet", c.Name)
+			}
+			return nil
+		})
+	}
+	if reads := uncached.secretReads(ns)[before:]; len(reads) > 0 {
+		t.Fatalf("three reconciles read Orca's Secrets %v from the API server; want the cache", reads)
+	}
+}
+
 // Renewal: a certificate due for renewal is re-issued and the pod template's hash changes, which rolls the
 // members one at a time; a member added by scaling gets its first certificate without rolling the others.
 func TestManagedTLSRenewsAndRollsOnlyWhenLoadedCertificatesChange(t *testing.T) {
@@ -126,13 +157,17 @@ func TestManagedTLSRenewsAndRollsOnlyWhenLoadedCertificatesChange(t *testing.T) 
 	later := time.Now().Add(70 * 24 * time.Hour)
 	r := *reconciler
 	r.Now = func() time.Time { return later }
-	if _, err := r.Reconcile(context.Background(), reconcileRequest(ns)); err != nil {
-		t.Fatal(err)
-	}
-	renewed := get(t, key(ns, "db-tls"), &corev1.Secret{})
-	if string(renewed.Data[specs.MemberCertKey("db-0")]) == string(data[specs.MemberCertKey("db-0")]) {
-		t.Fatal("db-0's certificate was not renewed")
-	}
+	var renewed *corev1.Secret
+	eventually(t, wait, func() error { // a reconcile that read a cached copy older than db-3's lost the race
+		if _, err := r.Reconcile(context.Background(), reconcileRequest(ns)); err != nil {
+			t.Fatal(err)
+		}
+		renewed = get(t, key(ns, "db-tls"), &corev1.Secret{})
+		if string(renewed.Data[specs.MemberCertKey("db-0")]) == string(data[specs.MemberCertKey("db-0")]) {
+			return errors.New("db-0's certificate was not renewed")
+		}
+		return nil
+	})
 	if err := verifyMember(renewed.Data, "db-0", "db-0.db-instances."+ns+".svc.cluster.local", later); err != nil {
 		t.Fatalf("renewed certificate at its time: %v", err)
 	}

@@ -27,7 +27,9 @@ var (
 	// k8sWatch watches the API server (tests that count an object's writes).
 	k8sWatch   client.WithWatch
 	reconciler *InnoDBClusterReconciler
-	loops      = &recordingLoops{}
+	// uncached is the InnoDBCluster reconciler's APIReader: it records which Secrets Orca generated it read.
+	uncached *countingReader
+	loops    = &recordingLoops{}
 )
 
 func TestMain(m *testing.M) {
@@ -50,8 +52,9 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "manager:", err)
 		return 1
 	}
+	uncached = &countingReader{Reader: mgr.GetAPIReader()}
 	reconciler = &InnoDBClusterReconciler{
-		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
+		Client: mgr.GetClient(), APIReader: uncached, Scheme: scheme,
 		Recorder: mgr.GetEventRecorder("orca"), OrcaImage: "orca:test", Loops: loops,
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
@@ -142,3 +145,31 @@ func reconcileRequest(ns string) ctrl.Request {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// countingReader records the reads of Secrets Orca generated (labelled managed-by orca) by namespace.
+type countingReader struct {
+	client.Reader
+	mu    sync.Mutex
+	reads map[string][]string
+}
+
+func (r *countingReader) Get(ctx context.Context, k client.ObjectKey, obj client.Object,
+	opts ...client.GetOption) error {
+	err := r.Reader.Get(ctx, k, obj, opts...)
+	if s, ok := obj.(*corev1.Secret); ok && err == nil && s.Labels[v1.LabelManagedBy] == v1.ManagedByOrca {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.reads == nil {
+			r.reads = map[string][]string{}
+		}
+		r.reads[k.Namespace] = append(r.reads[k.Namespace], k.Name)
+	}
+	return err
+}
+
+// secretReads are the reads of Orca's Secrets in ns so far.
+func (r *countingReader) secretReads(ns string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.reads[ns]...)
+}

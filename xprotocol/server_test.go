@@ -231,6 +231,24 @@ func TestShutdownClosesIdleSessions(t *testing.T) {
 	}
 }
 
+// Shutdown right after the login, while the session arms its next read: it once could overwrite Shutdown's
+// deadline with the 8-hour idle timeout (seen in CI as mysqladmin's Shutdown waiting out its 5 s). A race: these
+// rounds catch it only sometimes.
+func TestShutdownRightAfterLogin(t *testing.T) {
+	for range 50 {
+		srv := &xserver.Server{Handler: echoHandler, Credentials: accounts()}
+		addr := startServer(t, srv)
+		s := dial(t, addr, Config{User: "native", Password: "n-pw"})
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := srv.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("shutdown with one idle session: %v", err)
+		}
+		<-s.Done()
+	}
+}
+
 func TestContextCancelMidCommand(t *testing.T) {
 	block := make(chan struct{})
 	h := xserver.HandlerFunc(func(ctx context.Context, _ *xserver.ServerSession, _ string, _ []wire.Any,

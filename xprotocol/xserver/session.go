@@ -138,13 +138,14 @@ func (s *ServerSession) Close() {
 	_ = s.raw.Close()
 }
 
-// beginShutdown closes an idle session now and a busy one after its current statement.
+// beginShutdown closes an idle session now and a busy one after its current statement. The deadline is set
+// under s.mu, as armReadDeadline sets its own: otherwise a session arming its next read could overwrite it
+// with the idle timeout and wait out Shutdown's context.
 func (s *ServerSession) beginShutdown() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.shutdownAsked = true
-	busy := s.inStmt
-	s.mu.Unlock()
-	if !busy {
+	if !s.inStmt {
 		_ = s.raw.SetReadDeadline(time.Unix(1, 0))
 	}
 }
@@ -211,14 +212,13 @@ func (s *ServerSession) serve() {
 // armReadDeadline sets the read deadline for the next frame; false means the server is shutting down.
 func (s *ServerSession) armReadDeadline(start time.Time) bool {
 	s.mu.Lock()
-	authed, idle, stop := s.authed, s.idle, s.shutdownAsked
-	s.mu.Unlock()
-	if stop {
+	defer s.mu.Unlock()
+	if s.shutdownAsked {
 		return false
 	}
 	deadline := start.Add(s.srv.connectTimeout())
-	if authed {
-		deadline = time.Now().Add(idle)
+	if s.authed {
+		deadline = time.Now().Add(s.idle)
 	}
 	_ = s.raw.SetReadDeadline(deadline)
 	return true

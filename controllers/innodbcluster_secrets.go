@@ -56,13 +56,12 @@ func (r *InnoDBClusterReconciler) ensureSecrets(ctx context.Context, c *v1.InnoD
 // with AlreadyExists, and is then read from the API server.
 func (r *InnoDBClusterReconciler) createOnce(ctx context.Context, c *v1.InnoDBCluster, name string,
 	build func(*v1.InnoDBCluster) (*corev1.Secret, error)) (*corev1.Secret, error) {
-	var s corev1.Secret
-	err := r.Get(ctx, types.NamespacedName{Namespace: c.Namespace, Name: name}, &s)
+	s, err := r.cachedSecret(ctx, c.Namespace, name)
 	if err == nil {
-		return &s, r.adoptSecret(ctx, c, &s)
+		return s, r.adoptSecret(ctx, c, s)
 	}
 	if !apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("get secret %s: %w", name, err)
+		return nil, err
 	}
 	fresh, err := build(c)
 	if err != nil {
